@@ -1,0 +1,138 @@
+"""Composition root: board config -> HAL -> charger model -> services -> tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+
+import hal as hal_pkg
+from firmware.auth.authorizer import Authorizer
+from firmware.auth.cards import CardHandler
+from firmware.bench.api import BenchApi
+from firmware.clock import WallClock
+from firmware.events import EventBus
+from firmware.metering import Metering
+from firmware.ocpp.connection import LinkSettings, OcppLink, Uplink
+from firmware.ocpp.v16.adapter import Ocpp16Adapter
+from firmware.ocpp.v16.config_keys import ConfigKeys
+from firmware.recorder import SessionRecorder
+from firmware.session import StopReason
+from firmware.station import Station
+from firmware.store import Store
+
+log = logging.getLogger(__name__)
+
+SOFT_RESET_FLUSH_S = 10.0
+HARD_RESET_FLUSH_S = 2.0
+SHUTDOWN_FLUSH_S = 5.0
+
+
+class Controller:
+    """Everything running for one board; `run()` returns the process exit code."""
+
+    def __init__(self, board, settings, data_dir, bench_port: int | None):
+        self.board = board
+        self.settings = settings
+        self.started = time.monotonic()
+        self.store = Store(data_dir)
+        self.bus = EventBus()
+        self.wall = WallClock()
+        self.hal = hal_pkg.create(board, wake=self._wake_control)
+        self.station = Station(board, self.hal, self.bus, self.wall)
+        self.keys = ConfigKeys(self.store, len(board.connectors))
+        self.metering = Metering(self.hal, self.bus)
+        self.recorder = SessionRecorder(self.station, self.metering, self.bus)
+        self.authorizer = Authorizer(self.store, self.keys)
+        self.uplink = Uplink()
+        self.adapter = Ocpp16Adapter(
+            cp_id=settings.charge_point_id, board=board, station=self.station, metering=self.metering,
+            authorizer=self.authorizer, store=self.store, keys=self.keys, bus=self.bus, wall=self.wall, app=self,
+        )
+        ping = self.keys.get_int("WebSocketPingInterval")
+        self.link = OcppLink(LinkSettings(
+            csms_url=settings.csms_url, charge_point_id=settings.charge_point_id, subprotocol="ocpp1.6",
+            security_profile=settings.security_profile, basic_auth_password=settings.basic_auth_password,
+            ca_file=settings.ca_file, client_cert=settings.client_cert, client_key=settings.client_key,
+            ping_interval_s=ping or None,
+        ), self.uplink)
+        self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
+        self.bench = None
+        if self.hal.bench is not None and bench_port:
+            self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
+                                  self.uplink, settings.security_profile)
+        self.bench_port = bench_port
+        self._exit = asyncio.Event()
+        self._reexec = False
+        self.keys.listeners.append(self._key_changed)
+
+    def _wake_control(self) -> None:
+        station = getattr(self, "station", None)
+        if station is not None:
+            station.loop.wake()
+
+    async def run(self) -> int:
+        self.bus.bind(asyncio.get_running_loop())
+        self._restore_availability()
+        self.station.start()
+        if self.bench is not None:
+            await self.bench.start(self.bench_port)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_exit)
+        await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
+        tasks = [asyncio.create_task(coro) for coro in (
+            self.metering.run(), self.recorder.run(), self.adapter.run_events(), self.adapter.sample_meters(),
+            self.cards.run(), self.link.run(self.adapter.on_connection),
+        )]
+        await self._exit.wait()
+        await self._shutdown(tasks)
+        if self._reexec:
+            self._exec_self()
+        return 0
+
+    def request_exit(self) -> None:
+        log.info("SIGTERM: stopping")
+        self._exit.set()
+
+    async def reset(self, hard: bool) -> None:
+        """OCPP Reset: end sessions properly, flush what the link allows, restart ourselves."""
+        reason = StopReason.HARD_RESET if hard else StopReason.SOFT_RESET
+        log.warning("%s reset requested", "hard" if hard else "soft")
+        await self._stop_sessions(reason, HARD_RESET_FLUSH_S if hard else SOFT_RESET_FLUSH_S)
+        self._reexec = True
+        self._exit.set()
+
+    async def _stop_sessions(self, reason: StopReason, flush_s: float) -> None:
+        if self.station.sessions():
+            await self.station.stop_all(reason)
+            await asyncio.sleep(0.2)  # the recorder reads the meter stop and queues StopTransaction
+        await self.adapter.outbox.wait_empty(flush_s)
+
+    async def _shutdown(self, tasks) -> None:
+        if not self._reexec:
+            await self._stop_sessions(StopReason.REBOOT, SHUTDOWN_FLUSH_S)
+        self.station.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.bench is not None:
+            await self.bench.stop()
+        self.store.close()
+
+    def _exec_self(self) -> None:
+        log.warning("restarting the controller")
+        logging.shutdown()
+        os.environ["EVSE_REEXEC"] = "1"
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+    def _restore_availability(self) -> None:
+        for cid, connector in self.station.connectors.items():
+            connector.operative = bool(self.store.get(f"availability.{cid}", True))
+
+    def _key_changed(self, name: str, value: str) -> None:
+        if name == "ConnectionTimeOut":
+            asyncio.ensure_future(self.station.set_connection_timeout(int(value)))

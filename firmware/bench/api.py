@@ -1,0 +1,183 @@
+"""The bench HTTP API of ../shared/BENCH_API.md: JSON in, JSON out, loopback only.
+
+Every bad request answers 400 (404 for an unknown connector) with
+{"error": ...}; nothing a client sends can stop the controller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+
+from firmware import __version__
+from firmware.iec61851.pilot import current_for_duty
+from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING
+
+log = logging.getLogger(__name__)
+
+EV_STATES = ("A", "B", "C", "D")
+
+
+class BadRequest(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+class BenchApi:
+    def __init__(self, station, metering, adapter, bench_wire, reader, uplink, security_profile):
+        self.station = station
+        self.metering = metering
+        self.adapter = adapter
+        self.wire = bench_wire
+        self.reader = reader
+        self.uplink = uplink
+        self.security_profile = security_profile
+        self.app = web.Application(middlewares=[self._errors])
+        self.app.add_routes([
+            web.get("/status", self.status),
+            web.post("/ev", self.ev),
+            web.post("/cable", self.cable),
+            web.post("/rfid", self.rfid),
+            web.post("/fault", self.fault),
+            web.post("/network", self.network),
+        ])
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, port: int) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True).start()
+        log.info("bench API on http://127.0.0.1:%s", port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _errors(self, request, handler):
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        except NotFound as exc:
+            return web.json_response({"error": str(exc)}, status=404)
+
+    # ---- helpers --------------------------------------------------------
+    async def _body(self, request) -> dict:
+        try:
+            body = json.loads(await request.text())
+        except ValueError:
+            raise BadRequest("body must be a JSON object") from None
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        return body
+
+    def _connector(self, body, required=True) -> int | None:
+        cid = body.get("connector")
+        if cid is None and not required:
+            return None
+        if not isinstance(cid, int) or isinstance(cid, bool):
+            raise BadRequest("'connector' must be an integer")
+        if cid not in self.wire.connectors:
+            raise NotFound(f"no connector {cid}")
+        return cid
+
+    # ---- endpoints ------------------------------------------------------
+    async def status(self, request):
+        return web.json_response({
+            "firmware_version": __version__,
+            "ocpp": {
+                "connected": self.adapter.connected,
+                "version": self.adapter.version,
+                "security_profile": self.security_profile,
+            },
+            "connectors": [self._connector_status(cid) for cid in sorted(self.station.connectors)],
+        })
+
+    def _connector_status(self, cid: int) -> dict:
+        c = self.station.connector(cid)
+        reading = self.metering.latest.get(cid)
+        session = c.session
+        energy = reading.energy_wh if reading else 0.0
+        faults = set(c.trips) | (set() if self.metering.online[cid] else {"meter_offline"})
+        return {
+            "id": cid,
+            "cp_state": c.cp.value,
+            "pwm_duty": c.duty,
+            "contactor_closed": c.hal.contactor.feedback_closed(),
+            "status": self.adapter.status_name(cid),
+            "offered_current_a": current_for_duty(c.duty),
+            "meter": {
+                "energy_wh": round(energy, 3),
+                "power_w": round(reading.power_w, 1) if reading else 0.0,
+                "online": self.metering.online[cid],
+            },
+            "session": None if session is None else {
+                "id_tag": session.id_tag,
+                "transaction_id": self.adapter.transaction_id(session),
+                "energy_wh": round(energy - session.meter_start_wh, 3) if session.meter_start_wh is not None else 0.0,
+            },
+            "faults": sorted(faults),
+        }
+
+    async def ev(self, request):
+        body = await self._body(request)
+        cid = self._connector(body)
+        state = body.get("state", self.wire.connectors[cid].ev.state)
+        if state not in EV_STATES:
+            raise BadRequest(f"'state' must be one of {list(EV_STATES)}")
+        changes = {"state": state}
+        if "max_current_a" in body:
+            amps = body["max_current_a"]
+            if not isinstance(amps, (int, float)) or isinstance(amps, bool) or not 0 <= amps <= 80:
+                raise BadRequest("'max_current_a' must be a number from 0 to 80")
+            changes["max_current_a"] = float(amps)
+        if "diode_ok" in body:
+            changes["diode_ok"] = bool(body["diode_ok"])
+        self.wire.connectors[cid].set_ev(**changes)
+        return web.json_response({"ok": True})
+
+    async def cable(self, request):
+        body = await self._body(request)
+        cid = self._connector(body)
+        if "rating_a" not in body:
+            raise BadRequest("'rating_a' is required (13, 20, 32, 63 or null)")
+        rating = body["rating_a"]
+        if rating is not None and rating not in PP_OHMS_BY_RATING:
+            raise BadRequest("'rating_a' must be 13, 20, 32, 63 or null")
+        self.wire.connectors[cid].update(cable_rating_a=rating)
+        return web.json_response({"ok": True})
+
+    async def rfid(self, request):
+        body = await self._body(request)
+        tag = body.get("id_tag")
+        if not isinstance(tag, str) or not 1 <= len(tag) <= 20:
+            raise BadRequest("'id_tag' must be a string of 1 to 20 characters (OCPP IdToken)")
+        cid = self._connector(body, required=False)
+        self.reader.present(tag, cid)
+        return web.json_response({"ok": True})
+
+    async def fault(self, request):
+        body = await self._body(request)
+        kind = body.get("kind")
+        if kind not in FAULT_KINDS:
+            raise BadRequest(f"'kind' must be one of {list(FAULT_KINDS)}")
+        active = body.get("active")
+        if not isinstance(active, bool):
+            raise BadRequest("'active' must be true or false")
+        cid = self._connector(body, required=kind not in ("estop", "overtemp"))
+        self.wire.set_fault(cid or 0, kind, active)
+        return web.json_response({"ok": True})
+
+    async def network(self, request):
+        body = await self._body(request)
+        connected = body.get("connected")
+        if not isinstance(connected, bool):
+            raise BadRequest("'connected' must be true or false")
+        self.uplink.set(connected)
+        return web.json_response({"ok": True})

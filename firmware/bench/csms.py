@@ -1,0 +1,140 @@
+"""A small OCPP 1.6J central system built on the `ocpp` library, for the bench.
+
+Used by `evse demo` and by the tests: it accepts every charge point, answers
+every request with schema-validated payloads, numbers transactions, records
+every CALL it receives (action and JSON payload, in order) and can send any
+request to a connected charge point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from datetime import datetime, timezone
+
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action
+
+log = logging.getLogger(__name__)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class CsmsSide(ChargePoint):
+    """The CSMS's view of one charge point."""
+
+    def __init__(self, cp_id, ws, csms):
+        super().__init__(cp_id, ws, response_timeout=15)
+        self.csms = csms
+
+    async def start(self):
+        async for raw in self._connection:
+            frame = json.loads(raw) if raw.startswith("[") else None
+            if isinstance(frame, list) and frame and frame[0] == 2:
+                self.csms.received.append((frame[2], frame[3]))
+                self.csms.changed.set()
+            await self.route_message(raw)
+
+    @on(Action.boot_notification)
+    def on_boot(self, **_):
+        status, interval = self.csms.boot_answer
+        return call_result.BootNotification(current_time=now_iso(), interval=interval, status=status)
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **_):
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    def on_status(self, **_):
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag, **_):
+        return call_result.Authorize(id_tag_info={"status": self.csms.tag_status(id_tag)})
+
+    @on(Action.start_transaction)
+    def on_start(self, id_tag, **_):
+        tx = next(self.csms.tx_ids)
+        return call_result.StartTransaction(transaction_id=tx, id_tag_info={"status": self.csms.tag_status(id_tag)})
+
+    @on(Action.stop_transaction)
+    def on_stop(self, **_):
+        return call_result.StopTransaction()
+
+    @on(Action.meter_values)
+    def on_meter_values(self, **_):
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, **_):
+        return call_result.DataTransfer(status="Accepted")
+
+
+class BenchCsms:
+    def __init__(self, host="127.0.0.1", port=0):
+        self.host = host
+        self.port = port
+        self.received: list[tuple[str, dict]] = []
+        self.changed = asyncio.Event()
+        self.charge_points: dict[str, CsmsSide] = {}
+        self.boot_answer = ("Accepted", 300)
+        self.rejected_tags: set[str] = set()
+        self.tx_ids = itertools.count(1)
+        self._server = None
+
+    def tag_status(self, id_tag: str) -> str:
+        return "Invalid" if id_tag in self.rejected_tags else "Accepted"
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ocpp"
+
+    async def start(self) -> None:
+        self._server = await websockets.serve(
+            self._handle, self.host, self.port, subprotocols=["ocpp1.6"], max_size=16 * 1024 * 1024
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _handle(self, ws):
+        cp_id = ws.request.path.rstrip("/").split("/")[-1]
+        side = CsmsSide(cp_id, ws, self)
+        self.charge_points[cp_id] = side
+        try:
+            await side.start()
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        finally:
+            if self.charge_points.get(cp_id) is side:
+                del self.charge_points[cp_id]
+
+    def actions(self, name: str) -> list[dict]:
+        return [payload for action, payload in self.received if action == name]
+
+    async def wait_for(self, predicate, timeout: float = 10.0):
+        """Wait until predicate(self) is truthy; return its value."""
+        async def poll():
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                self.changed.clear()
+                try:
+                    await asyncio.wait_for(self.changed.wait(), 0.2)
+                except asyncio.TimeoutError:
+                    pass
+        return await asyncio.wait_for(poll(), timeout)
+
+    async def wait_connected(self, cp_id: str, timeout: float = 10.0) -> CsmsSide:
+        return await self.wait_for(lambda c: c.charge_points.get(cp_id), timeout)

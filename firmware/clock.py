@@ -1,0 +1,42 @@
+"""Wall time for OCPP, kept apart from the monotonic time the control loop uses.
+
+Boards without an RTC boot in 1970 or in the past; until the system clock is
+synchronised, the CSMS's time (BootNotification, Heartbeat) corrects what we
+report. Durations are always measured on the monotonic clock, so a jump in
+wall time never changes a session's length or energy.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+NTP_SYNC_FLAG = "/run/systemd/timesync/synchronized"
+TRUST_CSMS_BEYOND_S = 2.0
+
+
+class WallClock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def adopt_csms_time(self, csms_time: str) -> None:
+        """Follow the CSMS's clock unless NTP already keeps ours right."""
+        if os.path.exists(NTP_SYNC_FLAG):
+            return
+        try:
+            theirs = datetime.fromisoformat(csms_time.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if theirs.tzinfo is None:
+            theirs = theirs.replace(tzinfo=timezone.utc)
+        drift = theirs - datetime.now(timezone.utc)
+        if abs(drift.total_seconds()) > TRUST_CSMS_BEYOND_S:
+            self.offset = drift
+
+
+def iso(ts: datetime) -> str:
+    """OCPP timestamp: UTC, millisecond precision, 'Z' suffix."""
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"

@@ -1,0 +1,155 @@
+"""Board config: what the hardware is, read once from TOML, checked on load.
+
+Every value is bounds-checked, and an unknown or misspelt key is an error that
+names the key, the section and the file (Klipper's rule: a typo must never be
+silently ignored on a machine that switches 400 V).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _f(default=dataclasses.MISSING, *, lo=None, hi=None, choices=None, doc=""):
+    meta = {"lo": lo, "hi": hi, "choices": choices, "doc": doc}
+    if default is dataclasses.MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class RpiPins:
+    """BCM pin numbers of one connector's wiring on a Raspberry Pi board."""
+
+    contactor: int = _f(lo=0, hi=27)
+    contactor_feedback: int = _f(lo=0, hi=27)
+    rcd: int = _f(lo=0, hi=27)
+
+
+@dataclass(frozen=True)
+class ConnectorConfig:
+    id: int = _f(lo=1, hi=8)
+    max_current_a: float = _f(lo=6.0, hi=80.0, doc="rating of the circuit behind this socket")
+    cable: str = _f("socket", choices=("socket", "tethered"))
+    cable_rating_a: int | None = _f(None, choices=(13, 20, 32, 63), doc="tethered cables only")
+    pins: RpiPins | None = _f(None)
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    cable_rating_a: int = _f(32, choices=(13, 20, 32, 63))
+    ev_max_current_a: float = _f(32.0, lo=0.0, hi=80.0)
+
+
+@dataclass(frozen=True)
+class RpiConfig:
+    estop_pin: int = _f(lo=0, hi=27)
+    pin_factory: str | None = _f(None, choices=("lgpio", "rpigpio", "pigpio", "native", "mock"))
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    name: str = _f()
+    hal: str = _f(choices=("mock", "rpi"))
+    vendor: str = _f("OpenChargeController")
+    model: str = _f("EVSE")
+    serial: str = _f("0000")
+    phases: int = _f(3, choices=(1, 3))
+    voltage_v: float = _f(230.0, lo=100.0, hi=480.0)
+    tick_ms: float = _f(20.0, lo=1.0, hi=50.0, doc="safety loop period; inputs also wake it")
+    max_temperature_c: float = _f(80.0, lo=40.0, hi=120.0)
+    weld_detect_s: float = _f(0.2, lo=0.02, hi=2.0, doc="aux contact still closed after open")
+    close_detect_s: float = _f(0.5, lo=0.02, hi=5.0, doc="aux contact still open after close")
+    connectors: tuple[ConnectorConfig, ...] = _f(())
+    mock: MockConfig | None = _f(None)
+    rpi: RpiConfig | None = _f(None)
+
+    def connector(self, cid: int) -> ConnectorConfig:
+        return next(c for c in self.connectors if c.id == cid)
+
+
+def load_board(path: str | Path) -> BoardConfig:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such board config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if set(raw) - {"board", "connectors", "mock", "rpi"}:
+        bad = sorted(set(raw) - {"board", "connectors", "mock", "rpi"})
+        raise ConfigError(f"{path}: unknown section(s) {bad}; allowed: board, connectors, mock, rpi")
+    table = dict(raw.get("board", {}))
+    for key in ("connectors", "mock", "rpi"):
+        if key in raw:
+            table[key] = raw[key]
+    board = _build(BoardConfig, table, path, "board")
+    _check_board(board, path)
+    return board
+
+
+def _check_board(board: BoardConfig, path: Path) -> None:
+    if not board.connectors:
+        raise ConfigError(f"{path}: [[connectors]] needs at least one connector")
+    ids = [c.id for c in board.connectors]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{path}: connectors.id must be unique, got {ids}")
+    for c in board.connectors:
+        if c.cable == "tethered" and c.cable_rating_a is None:
+            raise ConfigError(f"{path}: connector {c.id}: a tethered cable needs cable_rating_a")
+        if board.hal == "rpi" and c.pins is None:
+            raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
+    if board.hal == "mock" and board.mock is None:
+        raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
+    if board.hal == "rpi" and board.rpi is None:
+        raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
+
+
+def _build(cls, table: Any, path: Path, where: str):
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = get_type_hints(cls)
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {where}.{unknown[0]}; allowed keys: {', '.join(sorted(fields))}"
+        )
+    values = {}
+    for name, f in fields.items():
+        key = f"{where}.{name}"
+        if name not in table:
+            if f.default is dataclasses.MISSING:
+                raise ConfigError(f"{path}: missing key {key}")
+            continue
+        values[name] = _value(hints[name], table[name], f.metadata, path, key)
+    return cls(**values)
+
+
+def _value(hint, raw, meta, path: Path, key: str):
+    args = [a for a in get_args(hint) if a is not type(None)]
+    if get_origin(hint) is tuple:
+        if not isinstance(raw, list):
+            raise ConfigError(f"{path}: {key} must be a list of tables")
+        return tuple(_build(args[0], item, path, f"{key}[{i}]") for i, item in enumerate(raw))
+    base = args[0] if args else hint
+    if dataclasses.is_dataclass(base):
+        return _build(base, raw, path, key)
+    if base is float and isinstance(raw, int) and not isinstance(raw, bool):
+        raw = float(raw)
+    if not isinstance(raw, base) or (base is int and isinstance(raw, bool)):
+        raise ConfigError(f"{path}: {key} must be {base.__name__}, got {raw!r}")
+    if meta.get("choices") and raw not in meta["choices"]:
+        raise ConfigError(f"{path}: {key} = {raw!r} is not one of {list(meta['choices'])}")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if (lo is not None and raw < lo) or (hi is not None and raw > hi):
+        raise ConfigError(f"{path}: {key} = {raw!r} is out of range [{lo}, {hi}]")
+    return raw

@@ -1,0 +1,175 @@
+"""One charging point: the safety tick that turns pilot levels into outputs.
+
+Each tick, in this order: sample the pilot, let the supervisor name the trips,
+open the contactor if anything says so (nothing else runs first), then move
+the session machine by levels and drive PWM, contactor and lock. Runs only on
+the control thread; commands from elsewhere arrive through ControlLoop.call.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from firmware import charger
+from firmware.events import SessionEnded, SessionStarted, StatusChanged
+from firmware.charger import CHARGING, FAULTED, FINISHING, PREPARING, SESSION_STATES, SessionModel
+from firmware.iec61851.cp_events import PLUGGED, REQUESTING, triggers_for
+from firmware.iec61851.pilot import DUTY_NO_PWM, CPState, PPInvalid, cable_rating_a, classify, diode_ok, duty_for_current
+from firmware.limits import offered_current
+from firmware.safety import ESTOP, SafetySupervisor
+from firmware.session import Session, StopReason
+
+log = logging.getLogger(__name__)
+
+
+class Connector(SessionModel):
+    def __init__(self, cfg, board, hal_conn, estop, temperature, publish, wall_clock):
+        super().__init__()
+        self.id = cfg.id
+        self.cfg = cfg
+        self.hal = hal_conn
+        self.publish = publish
+        self.wall = wall_clock
+        self.safety = SafetySupervisor(
+            hal_conn.contactor, hal_conn.rcd, estop, temperature,
+            max_temp_c=board.max_temperature_c, weld_s=board.weld_detect_s, close_s=board.close_detect_s,
+        )
+        self.cp = CPState.A
+        self.trips: frozenset[str] = frozenset()
+        self.cable_a: int | None = cfg.cable_rating_a
+        self.csms_limit_a: float | None = None
+        self.offered_a = 0.0
+        self.duty = DUTY_NO_PWM
+        self.contactor_closed = False
+        self.session: Session | None = None
+        self.pending_id_tag: str | None = None
+        self.authorized_at = 0.0
+        self.connection_timeout_s = 60.0
+        self.stop_reason = StopReason.OTHER
+        self._reported: tuple | None = None
+        self.hal.pilot.set_pwm(DUTY_NO_PWM)
+        self.hal.contactor.open()
+
+    # ---- the tick -------------------------------------------------------
+    def tick(self, now: float) -> None:
+        sample = self.hal.pilot.read_pilot()
+        self.cp = classify(sample.high_v)
+        pp_invalid = self._read_cable()
+        self.trips = self.safety.check(self.cp, diode_ok(sample.low_v), pp_invalid, now)
+        if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
+            self._set_contactor(False, now)
+        self.plugged = self.cp in PLUGGED
+        self.offered_a = offered_current(self.cfg.max_current_a, self.cable_a, self.csms_limit_a)
+        self.offer_ok = self.offered_a > 0
+        self._step(now)
+        self._drive(now)
+        self._report()
+
+    def _read_cable(self) -> bool:
+        if self.cfg.cable == "tethered":
+            return False
+        try:
+            self.cable_a = cable_rating_a(self.hal.pilot.read_pp_ohms())
+        except PPInvalid:
+            self.cable_a = None
+            return True
+        return False
+
+    def _step(self, now: float) -> None:
+        if self.trips:
+            self.stop_reason = StopReason.EMERGENCY_STOP if ESTOP in self.trips else StopReason.OTHER
+            self.fire("fault")
+            return
+        if self.state == FAULTED:
+            self.fire("fault_cleared")
+        if not self.operative:
+            self.fire("disable")
+        elif self.state == charger.UNAVAILABLE:
+            self.fire("enable")
+        if self.cp == CPState.A:
+            self.stop_reason = StopReason.EV_DISCONNECTED
+        for trigger in triggers_for(self.cp):
+            self.fire(trigger)
+        if self.state == CHARGING and not self.offer_ok:
+            self.fire("limit_low")
+        elif self.state == charger.SUSPENDED_EVSE:
+            self.fire("limit_ok")
+        elif self.state == PREPARING and now - self.authorized_at > self.connection_timeout_s:
+            self.fire("auth_timeout")
+
+    def _drive(self, now: float) -> None:
+        in_session = self.state in SESSION_STATES
+        duty = duty_for_current(self.offered_a) if in_session and self.offer_ok else DUTY_NO_PWM
+        if duty != self.duty:
+            self.duty = duty
+            self.hal.pilot.set_pwm(duty)
+        want_closed = (
+            self.state == CHARGING
+            and self.cp in REQUESTING
+            and duty != DUTY_NO_PWM
+            and not self.trips
+            and self.session is not None
+            and self.session.meter_start_wh is not None
+        )
+        if want_closed != self.contactor_closed:
+            self._set_contactor(want_closed, now)
+        lock = self.hal.lock
+        if lock is not None:
+            want_locked = in_session
+            if want_locked != lock.is_locked():
+                lock.lock() if want_locked else lock.unlock()
+
+    def _set_contactor(self, closed: bool, now: float) -> None:
+        if closed:
+            self.hal.contactor.close()
+        else:
+            self.hal.contactor.open()
+        self.contactor_closed = closed
+        self.safety.commanded(closed, now)
+
+    def _report(self) -> None:
+        key = (self.state, tuple(sorted(self.trips)))
+        if key != self._reported:
+            self._reported = key
+            self.publish_status()
+
+    def publish_status(self) -> None:
+        self.publish(StatusChanged(self.id, self.state, tuple(sorted(self.trips))))
+
+    # ---- session hooks (called by the machine) --------------------------
+    def on_session_begin(self) -> None:
+        self.session = Session(self.id, self.pending_id_tag or "", self.wall.now())
+        log.info("connector %s: session %s begins for %s", self.id, self.session.local_id, self.session.id_tag)
+        self.publish(SessionStarted(self.session))
+
+    def on_session_end(self, new_state: str) -> None:
+        session, self.session = self.session, None
+        if session is None:
+            return
+        session.ended_at = self.wall.now()
+        session.stop_reason = self.stop_reason
+        log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)
+        self.publish(SessionEnded(session))
+
+    # ---- commands (control thread only) ---------------------------------
+    def grant(self, id_tag: str, now: float) -> bool:
+        """Authorization given (card, remote start): fire the `authorize` trigger."""
+        if not self.may_authorize():
+            return False
+        self.pending_id_tag = id_tag
+        self.authorized = True
+        self.authorized_at = now
+        return self.fire("authorize")
+
+    def can_start(self) -> bool:
+        return self.state in (charger.AVAILABLE, FINISHING) or (self.state == PREPARING and not self.authorized)
+
+    def end_session(self, reason: StopReason) -> bool:
+        if not self.may_stop():
+            return False
+        self.stop_reason = reason
+        return self.fire("stop")
+
+    def set_meter_start(self, local_id: str, energy_wh: float) -> None:
+        if self.session is not None and self.session.local_id == local_id:
+            self.session.meter_start_wh = energy_wh

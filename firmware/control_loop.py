@@ -1,0 +1,83 @@
+"""The control thread: ticks every connector, and runs commands between ticks.
+
+It runs on its own thread so that nothing on the asyncio side (a large OCPP
+frame being parsed, SQLite, a slow meter) can delay a trip. It wakes on every
+tick period and at once when a driver reports an input change. Everything that
+mutates a connector runs here, so connectors need no locks.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+import time
+from collections import deque
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class ControlLoop:
+    def __init__(self, connectors: list, tick_s: float):
+        self.connectors = connectors
+        self.tick_s = tick_s
+        self.ticks = 0
+        self.last_tick = time.monotonic()
+        self._wake = threading.Event()
+        self._commands: deque = deque()
+        self._running = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="control-loop", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop ticking; every contactor is left open."""
+        self._running = False
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        for connector in self.connectors:
+            connector.hal.contactor.open()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def call(self, fn: Callable, *args) -> concurrent.futures.Future:
+        """Run fn(*args, now) on the control thread; the future holds its result."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._commands.append((future, fn, args))
+        self.wake()
+        return future
+
+    def _run(self) -> None:
+        while self._running:
+            self._wake.wait(self.tick_s)
+            self._wake.clear()
+            self.tick_once(time.monotonic())
+
+    def tick_once(self, now: float) -> None:
+        for connector in self.connectors:
+            try:
+                connector.tick(now)
+            except Exception:
+                log.exception("connector %s: tick failed; contactor opened", connector.id)
+                connector.hal.contactor.open()
+        if self._commands:
+            self._run_commands(now)
+            self.wake()  # outputs follow the command on the very next tick
+        self.ticks += 1
+        self.last_tick = now
+
+    def _run_commands(self, now: float) -> None:
+        while self._commands:
+            future, fn, args = self._commands.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, now))
+            except Exception as exc:  # the caller gets it; the loop goes on
+                future.set_exception(exc)

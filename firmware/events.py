@@ -1,0 +1,72 @@
+"""What the charger model tells the rest of the firmware, and how it travels.
+
+Connectors run on the control thread and must never block, so they publish
+into this bus with `publish_threadsafe`; consumers (the OCPP adapter, the
+session recorder, the demo display) each get their own asyncio queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from firmware.session import Session
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    connector_id: int
+    state: str
+    faults: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    session: Session
+
+
+@dataclass(frozen=True)
+class TransactionBegun:
+    """A session whose meter start has been read: ready to be reported."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class TransactionEnded:
+    """A session closed with its meter stop read: ready to be reported."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class MeterOnlineChanged:
+    connector_id: int
+    online: bool
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._queues: list[asyncio.Queue] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def subscribe(self) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        self._queues.append(queue)
+        return queue
+
+    def publish(self, event) -> None:
+        for queue in self._queues:
+            queue.put_nowait(event)
+
+    def publish_threadsafe(self, event) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.publish, event)

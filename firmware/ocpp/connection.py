@@ -1,0 +1,138 @@
+"""The websocket to the CSMS: security profiles, reconnects, the bench's modem switch.
+
+Connects to `<csms-url>/<charge-point-id>` with the version's subprotocol,
+HTTP Basic auth (profiles 1 and 2) and TLS (profiles 2 and 3), and runs one
+`on_connection(ws)` per connection. Lost connections are retried with
+exponential backoff and jitter, so a fleet does not reconnect in lockstep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import ssl
+from dataclasses import dataclass
+
+import websockets
+from websockets.asyncio.client import connect
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 60.0
+
+
+@dataclass
+class LinkSettings:
+    csms_url: str
+    charge_point_id: str
+    subprotocol: str
+    security_profile: int = 0
+    basic_auth_password: str | None = None
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    ping_interval_s: float | None = 30.0
+
+    @property
+    def url(self) -> str:
+        return self.csms_url.rstrip("/") + "/" + self.charge_point_id
+
+
+class Uplink:
+    """The network as the bench sees it: a switch that drops the link like a dead modem."""
+
+    def __init__(self) -> None:
+        self._up = asyncio.Event()
+        self._up.set()
+        self._down = asyncio.Event()
+
+    @property
+    def up(self) -> bool:
+        return self._up.is_set()
+
+    def set(self, up: bool) -> None:
+        (self._up.set if up else self._up.clear)()
+        (self._down.clear if up else self._down.set)()
+
+    async def wait_up(self) -> None:
+        await self._up.wait()
+
+    async def wait_down(self) -> None:
+        await self._down.wait()
+
+
+def backoff_s(attempt: int) -> float:
+    """Full-jitter exponential backoff: uniform in [base/2, base], base doubling to the cap."""
+    base = min(BACKOFF_FIRST_S * 2**attempt, BACKOFF_MAX_S)
+    return random.uniform(base / 2, base)
+
+
+def ssl_context(s: LinkSettings) -> ssl.SSLContext | None:
+    if s.security_profile < 2 and not s.csms_url.startswith("wss://"):
+        return None
+    ctx = ssl.create_default_context(cafile=s.ca_file)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if s.security_profile == 3:
+        ctx.load_cert_chain(s.client_cert, s.client_key)
+    return ctx
+
+
+def auth_headers(s: LinkSettings) -> dict[str, str]:
+    if s.security_profile not in (1, 2) or not s.basic_auth_password:
+        return {}
+    token = base64.b64encode(f"{s.charge_point_id}:{s.basic_auth_password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+class OcppLink:
+    def __init__(self, settings: LinkSettings, uplink: Uplink):
+        self.settings = settings
+        self.uplink = uplink
+
+    async def run(self, on_connection) -> None:
+        attempt = 0
+        while True:
+            await self.uplink.wait_up()
+            try:
+                await self._one_connection(on_connection)
+                attempt = 0
+            except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
+                log.warning("CSMS %s unreachable: %s", self.settings.url, exc)
+            delay = backoff_s(attempt)
+            attempt += 1
+            log.info("reconnecting to the CSMS in %.1fs", delay)
+            await asyncio.sleep(delay)
+
+    async def _one_connection(self, on_connection) -> None:
+        s = self.settings
+        async with connect(
+            s.url,
+            subprotocols=[s.subprotocol],
+            additional_headers=auth_headers(s),
+            ssl=ssl_context(s),
+            ping_interval=s.ping_interval_s,
+            ping_timeout=s.ping_interval_s,
+            open_timeout=10,
+            max_size=4 * 1024 * 1024,
+        ) as ws:
+            if ws.subprotocol != s.subprotocol:
+                log.warning("CSMS did not confirm subprotocol %s (got %s)", s.subprotocol, ws.subprotocol)
+            log.info("connected to %s", s.url)
+            session = asyncio.create_task(on_connection(ws))
+            modem = asyncio.create_task(self.uplink.wait_down())
+            try:
+                done, _ = await asyncio.wait({session, modem}, return_when=asyncio.FIRST_COMPLETED)
+                if modem in done:
+                    log.warning("uplink cut: dropping the CSMS connection")
+                    ws.transport.abort()
+            except asyncio.CancelledError:
+                await asyncio.shield(ws.close())  # shutting down: a clean close, 1000
+                raise
+            finally:
+                modem.cancel()
+                session.cancel()
+                await asyncio.gather(session, modem, return_exceptions=True)
+            log.warning("CSMS connection closed")

@@ -1,0 +1,256 @@
+"""OCPP 1.6J over the charger model: boot, status, transactions, heartbeats.
+
+Lives for the whole process; each websocket connection gets a fresh
+ChargePoint16 and runs `on_connection`. Status is current state, re-sent after
+every (re)connection, never replayed; transaction messages go through the
+persistent outbox and carry the CSMS's transaction id once it is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from ocpp.charge_point import camel_to_snake_case
+from ocpp.v16 import call
+
+from firmware import __version__
+from firmware.clock import iso
+from firmware.events import MeterOnlineChanged, StatusChanged, TransactionBegun, TransactionEnded
+from firmware.ocpp.outbox import Outbox
+from firmware.ocpp.v16.handlers import ChargePoint16
+from firmware.ocpp.v16.meter_values import sampled_values
+from firmware.ocpp.v16.status import METER_OFFLINE, status_of
+from firmware.session import StopReason
+
+log = logging.getLogger(__name__)
+
+BOOT_RETRY_S = 30
+
+
+class Ocpp16Adapter:
+    version = "1.6"
+
+    def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, bus, wall, app):
+        self.cp_id = cp_id
+        self.board = board
+        self.station = station
+        self.metering = metering
+        self.authorizer = authorizer
+        self.store = store
+        self.keys = keys
+        self.wall = wall
+        self.app = app
+        self.cp: ChargePoint16 | None = None
+        self.accepted = False
+        self.outbox = Outbox(
+            store,
+            attempts=lambda: keys.get_int("TransactionMessageAttempts"),
+            retry_interval_s=lambda: keys.get_int("TransactionMessageRetryInterval"),
+        )
+        self.model_state: dict[int, tuple[str, tuple]] = {}
+        self.sent_status: dict[int, tuple] = {}
+        self.active: dict[int, object] = {}  # connector -> session being reported
+        self._status_kick = asyncio.Event()
+        self._events = bus.subscribe()
+        authorizer.remote = self.remote_authorize
+
+    # ---- what the bench shows -------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.cp is not None
+
+    def status_name(self, cid: int) -> str:
+        return self._status(cid)[0]
+
+    def transaction_id(self, session) -> int | None:
+        return self.store.transaction_id(session.local_id)
+
+    # ---- one connection -------------------------------------------------
+    async def on_connection(self, ws) -> None:
+        cp = ChargePoint16(self.cp_id, ws, self)
+        reader = asyncio.create_task(cp.start(), name="ocpp-reader")
+        workers: list[asyncio.Task] = []
+        try:
+            self.cp = cp
+            if await self._boot(cp, reader):
+                self.sent_status.clear()
+                self._status_kick.set()
+                workers = [
+                    asyncio.create_task(self._heartbeats(cp)),
+                    asyncio.create_task(self._send_statuses(cp)),
+                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed)),
+                ]
+            done, _ = await asyncio.wait([reader, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not reader and not task.cancelled() and task.exception() is not None:
+                    log.error("OCPP worker failed; reconnecting", exc_info=task.exception())
+        finally:
+            self.cp = None
+            self.accepted = False
+            for task in workers + [reader]:
+                task.cancel()
+            await asyncio.gather(*workers, reader, return_exceptions=True)
+
+    async def _boot(self, cp, reader) -> bool:
+        request = call.BootNotification(
+            charge_point_vendor=self.board.vendor,
+            charge_point_model=self.board.model,
+            charge_point_serial_number=self.board.serial,
+            firmware_version=__version__,
+        )
+        while not reader.done():
+            try:
+                conf = await cp.call(request)
+            except asyncio.TimeoutError:
+                conf = None
+            if conf is None:
+                await asyncio.sleep(BOOT_RETRY_S)
+                continue
+            self.wall.adopt_csms_time(conf.current_time)
+            if conf.status == "Accepted":
+                if conf.interval > 0:
+                    self.keys.set_internal("HeartbeatInterval", str(conf.interval))
+                self.accepted = True
+                log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
+                return True
+            wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
+            log.info("BootNotification %s; next try in %ss", conf.status, wait)
+            await asyncio.sleep(wait)
+        return False
+
+    async def _heartbeats(self, cp) -> None:
+        while True:
+            interval = self.keys.get_int("HeartbeatInterval")
+            await asyncio.sleep(interval if interval > 0 else 3600)
+            conf = await cp.call(call.Heartbeat())
+            if conf is not None:
+                self.wall.adopt_csms_time(conf.current_time)
+
+    # ---- status ---------------------------------------------------------
+    def _status(self, cid: int) -> tuple[str, str, str | None]:
+        if cid == 0:
+            states = [s for s, _ in self.model_state.values()]
+            whole = "unavailable" if states and all(s == "unavailable" for s in states) else "available"
+            faults = {f for _, fs in self.model_state.values() for f in fs if f in ("estop", "overtemp")}
+            return status_of("faulted" if faults else whole, faults)
+        state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
+        if not self.metering.online.get(cid, True):
+            faults = tuple(faults) + (METER_OFFLINE,)
+        return status_of(state, faults)
+
+    async def _send_statuses(self, cp) -> None:
+        while True:
+            await self._status_kick.wait()
+            self._status_kick.clear()
+            for cid in [0, *self.station.connectors]:
+                current = self._status(cid)
+                if self.sent_status.get(cid) == current:
+                    continue
+                status, code, info = current
+                await cp.call(call.StatusNotification(
+                    connector_id=cid, error_code=code, status=status, info=info, timestamp=iso(self.wall.now()),
+                ))
+                self.sent_status[cid] = current
+
+    # ---- events from the charger model ----------------------------------
+    async def run_events(self) -> None:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, StatusChanged):
+                self.model_state[event.connector_id] = (event.state, event.faults)
+                self._status_kick.set()
+            elif isinstance(event, MeterOnlineChanged):
+                self._status_kick.set()
+            elif isinstance(event, TransactionBegun):
+                self._begin(event.session)
+            elif isinstance(event, TransactionEnded):
+                self._end(event.session)
+
+    def _begin(self, session) -> None:
+        self.active[session.connector_id] = session
+        session.last_sample = time.monotonic()
+        self.outbox.push("StartTransaction", {
+            "connectorId": session.connector_id,
+            "idTag": session.id_tag,
+            "meterStart": round(session.meter_start_wh),
+            "timestamp": iso(session.started_at),
+        }, session.local_id)
+
+    def _end(self, session) -> None:
+        self.active.pop(session.connector_id, None)
+        payload = {
+            "meterStop": round(session.meter_stop_wh),
+            "timestamp": iso(session.ended_at),
+            "reason": session.stop_reason.value,
+        }
+        if session.id_tag:
+            payload["idTag"] = session.id_tag
+        self.outbox.push("StopTransaction", payload, session.local_id)
+
+    async def sample_meters(self) -> None:
+        """Periodic MeterValues of running transactions (MeterValueSampleInterval)."""
+        while True:
+            await asyncio.sleep(1.0)
+            interval = self.keys.get_int("MeterValueSampleInterval")
+            if interval <= 0:
+                continue
+            for cid, session in list(self.active.items()):
+                if time.monotonic() - session.last_sample < interval:
+                    continue
+                session.last_sample = time.monotonic()
+                reading = await self.metering.read_now(cid)
+                if reading is None or self.active.get(cid) is not session:
+                    continue
+                values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
+                self.outbox.push("MeterValues", {
+                    "connectorId": cid,
+                    "meterValue": [{"timestamp": iso(self.wall.now()), "sampledValue": values}],
+                }, session.local_id)
+
+    # ---- the outbox's hooks ---------------------------------------------
+    def _prepare(self, action, payload, local_id):
+        if action != "StartTransaction" and local_id is not None:
+            tx = self.store.transaction_id(local_id)
+            # A transaction the CSMS never confirmed: -1 tells it so, as
+            # chargers conventionally do, rather than inventing an id.
+            payload["transactionId"] = tx if tx is not None else -1
+        return payload
+
+    async def _send_queued(self, action, payload):
+        cp = self.cp
+        if cp is None:
+            raise ConnectionError("no CSMS connection")
+        request = getattr(call, action)(**camel_to_snake_case(payload))
+        return await cp.call(request, suppress=False)
+
+    async def _confirmed(self, action, answer, local_id) -> None:
+        if action != "StartTransaction":
+            return
+        self.store.set_transaction_id(local_id, answer.transaction_id)
+        status = answer.id_tag_info["status"]
+        log.info("transaction %s confirmed as %s (%s)", local_id, answer.transaction_id, status)
+        if status != "Accepted" and self.keys.get_bool("StopTransactionOnInvalidId"):
+            await self.station.stop_session(local_id, StopReason.DEAUTHORIZED)
+
+    # ---- authorization --------------------------------------------------
+    async def remote_authorize(self, id_tag: str) -> dict | None:
+        cp = self.cp
+        if cp is None or not self.accepted:
+            return None
+        try:
+            conf = await cp.call(call.Authorize(id_tag=id_tag))
+        except asyncio.TimeoutError:
+            return None
+        return None if conf is None else conf.id_tag_info
+
+    async def authorize_then_start(self, cid: int, id_tag: str) -> None:
+        result = await self.authorizer.authorize(id_tag)
+        if result.accepted:
+            await self.station.authorize(cid, id_tag)
+
+    def remember_availability(self, cid: int, operative: bool) -> None:
+        targets = list(self.station.connectors) if cid == 0 else [cid]
+        for target in targets:
+            self.store.put(f"availability.{target}", operative)

@@ -1,0 +1,136 @@
+"""OCPP 1.6 configuration keys (section 9.1, Core profile): one table, checked.
+
+Each key has a type, a default, whether the CSMS may write it, its bounds, and
+whether a change only takes effect after a reboot. Values live in the data
+directory's SQLite store, so a CSMS's change survives restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Measurands our meters deliver (OCPP 1.6 section 7.31).
+MEASURANDS = (
+    "Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage", "Frequency",
+)
+PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
+CSL_MAX = 8
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str  # "bool" | "int" | "csl"
+    default: str
+    readonly: bool = False
+    lo: int = 0
+    hi: int = 86400
+    items: tuple[str, ...] = ()  # allowed CSL items
+    only: tuple[str, ...] = ()  # allowed values, when narrower than the type
+    reboot: bool = False
+
+
+def core_keys(connectors: int) -> list[Key]:
+    rotation = ",".join(f"{i}.RST" for i in range(connectors + 1))
+    return [
+        Key("AllowOfflineTxForUnknownId", "bool", "false"),
+        Key("AuthorizationCacheEnabled", "bool", "true"),
+        Key("AuthorizeRemoteTxRequests", "bool", "false"),
+        Key("ClockAlignedDataInterval", "int", "0"),
+        Key("ConnectionTimeOut", "int", "60", lo=1, hi=3600),
+        Key("ConnectorPhaseRotation", "csl", rotation),
+        Key("ConnectorPhaseRotationMaxLength", "int", str(connectors + 1), readonly=True),
+        Key("GetConfigurationMaxKeys", "int", "64", readonly=True),
+        Key("HeartbeatInterval", "int", "300", lo=0),
+        Key("LocalAuthorizeOffline", "bool", "true"),
+        Key("LocalPreAuthorize", "bool", "false"),
+        Key("MeterValuesAlignedData", "csl", "Energy.Active.Import.Register", items=MEASURANDS),
+        Key("MeterValuesAlignedDataMaxLength", "int", str(CSL_MAX), readonly=True),
+        Key("MeterValuesSampledData", "csl", "Energy.Active.Import.Register,Power.Active.Import,Current.Import",
+            items=MEASURANDS),
+        Key("MeterValuesSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
+        Key("MeterValueSampleInterval", "int", "60", hi=3600),
+        Key("MinimumStatusDuration", "int", "0", hi=3600),
+        Key("NumberOfConnectors", "int", str(connectors), readonly=True),
+        Key("ResetRetries", "int", "3", hi=10),
+        # Ending the transaction when the EV unplugs is the only behaviour we
+        # offer: a session left open without an EV bills nobody correctly.
+        Key("StopTransactionOnEVSideDisconnect", "bool", "true", only=("true",)),
+        Key("StopTransactionOnInvalidId", "bool", "true"),
+        Key("StopTxnAlignedData", "csl", "", items=MEASURANDS),
+        Key("StopTxnAlignedDataMaxLength", "int", str(CSL_MAX), readonly=True),
+        Key("StopTxnSampledData", "csl", "", items=MEASURANDS),
+        Key("StopTxnSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
+        Key("SupportedFeatureProfiles", "csl", "Core", readonly=True),
+        Key("TransactionMessageAttempts", "int", "3", lo=1, hi=100),
+        Key("TransactionMessageRetryInterval", "int", "60", lo=1, hi=3600),
+        Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),
+        # The websocket's ping interval is fixed when the connection opens.
+        Key("WebSocketPingInterval", "int", "30", hi=3600, reboot=True),
+    ]
+
+
+class ConfigKeys:
+    def __init__(self, store, connectors: int):
+        self._store = store
+        self.keys = {k.name: k for k in core_keys(connectors)}
+        self.listeners: list = []  # callables (name, value) after a change
+
+    def get(self, name: str) -> str:
+        key = self.keys[name]
+        return key.default if key.readonly else self._store.get(f"ocpp16.{name}", key.default)
+
+    def get_int(self, name: str) -> int:
+        return int(self.get(name))
+
+    def get_bool(self, name: str) -> bool:
+        return self.get(name) == "true"
+
+    def get_csl(self, name: str) -> list[str]:
+        return [item for item in self.get(name).split(",") if item]
+
+    def change(self, name: str, value: str) -> str:
+        """ChangeConfiguration: 'Accepted', 'Rejected', 'RebootRequired' or 'NotSupported'."""
+        key = self.keys.get(name)
+        if key is None:
+            return "NotSupported"
+        if key.readonly:
+            return "Rejected"
+        canonical = self._check(key, value)
+        if canonical is None:
+            return "Rejected"
+        self._store.put(f"ocpp16.{name}", canonical)
+        for listener in self.listeners:
+            listener(name, canonical)
+        return "RebootRequired" if key.reboot else "Accepted"
+
+    def set_internal(self, name: str, value: str) -> None:
+        """A value the controller itself learnt (e.g. HeartbeatInterval from boot)."""
+        self._store.put(f"ocpp16.{name}", value)
+
+    def _check(self, key: Key, value: str) -> str | None:
+        value = value.strip()
+        if key.kind == "bool":
+            value = value.lower()
+            ok = value in ("true", "false")
+        elif key.kind == "int":
+            ok = value.lstrip("-").isdigit() and key.lo <= int(value) <= key.hi
+            value = str(int(value)) if ok else value
+        else:
+            ok = self._check_csl(key, value)
+        if ok and key.only and value not in key.only:
+            ok = False
+        return value if ok else None
+
+    def _check_csl(self, key: Key, value: str) -> bool:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if len(items) > CSL_MAX:
+            return False
+        if key.name == "ConnectorPhaseRotation":
+            return all(_rotation_ok(item) for item in items)
+        return all(item in key.items for item in items)
+
+
+def _rotation_ok(item: str) -> bool:
+    cid, _, rotation = item.partition(".")
+    return cid.isdigit() and rotation in PHASE_ROTATIONS

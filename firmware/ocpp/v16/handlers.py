@@ -1,0 +1,99 @@
+"""OCPP 1.6 requests from the CSMS: parse, call the charger model, answer.
+
+One ChargePoint16 lives per websocket connection; everything that must outlive
+a connection (outbox, keys, statuses) is on the adapter it delegates to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ocpp.routing import after, on
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action
+
+from firmware.ocpp.v16.rpc import RpcChargePoint
+from firmware.session import StopReason
+from firmware.station import UnknownConnector
+
+log = logging.getLogger(__name__)
+
+OUR_VENDOR_ID = "OpenChargeController"
+
+
+class ChargePoint16(RpcChargePoint):
+    def __init__(self, cp_id, connection, adapter, response_timeout=30):
+        super().__init__(cp_id, connection, response_timeout=response_timeout)
+        self.adapter = adapter
+        self.station = adapter.station
+
+    @on(Action.remote_start_transaction)
+    async def on_remote_start(self, id_tag, connector_id=None, charging_profile=None, **_):
+        if connector_id is not None and connector_id not in self.station.connectors:
+            return call_result.RemoteStartTransaction(status="Rejected")
+        cid = self.station.pick_connector(connector_id)
+        if cid is None:
+            return call_result.RemoteStartTransaction(status="Rejected")
+        if self.adapter.keys.get_bool("AuthorizeRemoteTxRequests"):
+            asyncio.ensure_future(self.adapter.authorize_then_start(cid, id_tag))
+            return call_result.RemoteStartTransaction(status="Accepted")
+        started = await self.station.authorize(cid, id_tag)
+        return call_result.RemoteStartTransaction(status="Accepted" if started else "Rejected")
+
+    @on(Action.remote_stop_transaction)
+    async def on_remote_stop(self, transaction_id, **_):
+        local_id = self.adapter.store.local_id_of(transaction_id)
+        stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
+        return call_result.RemoteStopTransaction(status="Accepted" if stopped else "Rejected")
+
+    @on(Action.reset)
+    def on_reset(self, type, **_):
+        return call_result.Reset(status="Accepted")
+
+    @after(Action.reset)
+    async def after_reset(self, type, **_):
+        await self.adapter.app.reset(hard=(type == "Hard"))
+
+    @on(Action.unlock_connector)
+    async def on_unlock(self, connector_id, **_):
+        try:
+            status = await self.station.unlock(connector_id)
+        except UnknownConnector:
+            status = "NotSupported"
+        return call_result.UnlockConnector(status=status)
+
+    @on(Action.change_availability)
+    async def on_change_availability(self, connector_id, type, **_):
+        if connector_id != 0 and connector_id not in self.station.connectors:
+            return call_result.ChangeAvailability(status="Rejected")
+        operative = type == "Operative"
+        self.adapter.remember_availability(connector_id, operative)
+        status = await self.station.set_operative(connector_id, operative)
+        return call_result.ChangeAvailability(status=status)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **_):
+        keys = self.adapter.keys
+        names = list(keys.keys) if not key else key
+        known = [
+            {"key": n, "readonly": keys.keys[n].readonly, "value": keys.get(n)} for n in names if n in keys.keys
+        ]
+        unknown = [n for n in names if n not in keys.keys]
+        return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key, value, **_):
+        status = self.adapter.keys.change(key, value)
+        log.info("ChangeConfiguration %s -> %s", key, status)
+        return call_result.ChangeConfiguration(status=status)
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_):
+        self.adapter.authorizer.clear_cache()
+        return call_result.ClearCache(status="Accepted")
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):
+        status = "UnknownMessageId" if vendor_id == OUR_VENDOR_ID else "UnknownVendorId"
+        return call_result.DataTransfer(status=status)

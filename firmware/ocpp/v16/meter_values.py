@@ -1,0 +1,43 @@
+"""A meter reading -> OCPP 1.6 SampledValue list for the configured measurands."""
+
+from __future__ import annotations
+
+from hal.types import MeterReading
+
+PHASES = ("L1", "L2", "L3")
+
+
+def sampled_values(reading: MeterReading, measurands: list[str], context: str) -> list[dict]:
+    values: list[dict] = []
+    for measurand in measurands:
+        values.extend(_one(reading, measurand, context))
+    return values
+
+
+def _sv(value: float, measurand: str, unit: str | None, context: str, phase: str | None = None, digits: int = 1) -> dict:
+    sv = {
+        "value": f"{value:.{digits}f}",
+        "context": context,
+        "format": "Raw",
+        "measurand": measurand,
+        "location": "Outlet",
+    }
+    if unit:
+        sv["unit"] = unit
+    if phase:
+        sv["phase"] = phase
+    return sv
+
+
+def _one(reading: MeterReading, measurand: str, context: str) -> list[dict]:
+    if measurand == "Energy.Active.Import.Register":
+        return [_sv(round(reading.energy_wh), measurand, "Wh", context, digits=0)]
+    if measurand == "Power.Active.Import":
+        return [_sv(reading.power_w, measurand, "W", context)]
+    if measurand == "Current.Import":
+        return [_sv(a, measurand, "A", context, PHASES[i]) for i, a in enumerate(reading.currents_a)]
+    if measurand == "Voltage":
+        return [_sv(v, measurand, "V", context, f"{PHASES[i]}-N") for i, v in enumerate(reading.voltages_v)]
+    if measurand == "Frequency" and reading.frequency_hz is not None:
+        return [_sv(reading.frequency_hz, measurand, None, context)]  # 1.6 has no unit for Hz
+    return []

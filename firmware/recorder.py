@@ -1,0 +1,47 @@
+"""Closes the loop between a session and its meter: meter start and meter stop.
+
+The connector does not close its contactor until the session's meter start is
+recorded, so the energy billed (meter stop - meter start) is exactly what the
+meter counted while the contactor was closed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from firmware.events import SessionEnded, SessionStarted, TransactionBegun, TransactionEnded
+
+log = logging.getLogger(__name__)
+
+
+class SessionRecorder:
+    def __init__(self, station, metering, bus):
+        self._station = station
+        self._metering = metering
+        self._bus = bus
+        self._events = bus.subscribe()
+
+    async def run(self) -> None:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, SessionStarted):
+                await self._begin(event.session)
+            elif isinstance(event, SessionEnded):
+                await self._end(event.session)
+
+    async def _energy_wh(self, cid: int) -> float:
+        reading = await self._metering.read_now(cid)
+        if reading is None:
+            log.error("connector %s: no meter reading at all; energy recorded as 0", cid)
+            return 0.0
+        return reading.energy_wh
+
+    async def _begin(self, session) -> None:
+        energy = await self._energy_wh(session.connector_id)
+        session.meter_start_wh = energy
+        await self._station.set_meter_start(session, energy)
+        self._bus.publish(TransactionBegun(session))
+
+    async def _end(self, session) -> None:
+        session.meter_stop_wh = await self._energy_wh(session.connector_id)
+        self._bus.publish(TransactionEnded(session))

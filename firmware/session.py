@@ -1,0 +1,36 @@
+"""A charging session as the charger model knows it, independent of OCPP."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class StopReason(str, Enum):
+    """Why a session ended (the vocabulary both OCPP versions map from)."""
+
+    LOCAL = "Local"
+    REMOTE = "Remote"
+    EV_DISCONNECTED = "EVDisconnected"
+    EMERGENCY_STOP = "EmergencyStop"
+    HARD_RESET = "HardReset"
+    SOFT_RESET = "SoftReset"
+    POWER_LOSS = "PowerLoss"
+    REBOOT = "Reboot"
+    UNLOCK_COMMAND = "UnlockCommand"
+    DEAUTHORIZED = "DeAuthorized"
+    OTHER = "Other"
+
+
+@dataclass
+class Session:
+    connector_id: int
+    id_tag: str
+    started_at: datetime
+    local_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    meter_start_wh: float | None = None
+    ended_at: datetime | None = None
+    meter_stop_wh: float | None = None
+    stop_reason: StopReason | None = None

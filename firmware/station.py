@@ -1,0 +1,125 @@
+"""The charger model as the adapters and the bench see it: version-neutral.
+
+Every method that changes a connector is run on the control thread through
+ControlLoop.call and awaited here, so callers on the asyncio side never touch
+connector state directly. Status reads are plain attribute reads (snapshot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from firmware.charger import AVAILABLE, FINISHING, PREPARING, SESSION_STATES
+from firmware.connector import Connector
+from firmware.control_loop import ControlLoop
+from firmware.session import Session, StopReason
+
+
+class UnknownConnector(KeyError):
+    pass
+
+
+class Station:
+    def __init__(self, board, hal, bus, wall):
+        self.board = board
+        self.hal = hal
+        self.bus = bus
+        self.connectors: dict[int, Connector] = {
+            c.id: Connector(c, board, hal.connectors[c.id], hal.estop, hal.temperature, bus.publish_threadsafe, wall)
+            for c in board.connectors
+        }
+        self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0)
+
+    def start(self) -> None:
+        self.loop.start()
+
+    def stop(self) -> None:
+        self.loop.stop()
+
+    def connector(self, cid: int) -> Connector:
+        try:
+            return self.connectors[cid]
+        except KeyError:
+            raise UnknownConnector(cid) from None
+
+    async def call(self, fn, *args):
+        return await asyncio.wrap_future(self.loop.call(fn, *args))
+
+    # ---- sessions -------------------------------------------------------
+    def sessions(self) -> list[Session]:
+        return [c.session for c in self.connectors.values() if c.session is not None]
+
+    def session_of_tag(self, id_tag: str) -> Session | None:
+        return next((s for s in self.sessions() if s.id_tag == id_tag), None)
+
+    def pick_connector(self, hint: int | None) -> int | None:
+        """Where a start without a connector goes: a plugged EV waiting first."""
+        if hint is not None:
+            return hint if self.connector(hint).can_start() else None
+        ready = [c for c in self.connectors.values() if c.can_start()]
+        waiting = [c for c in ready if c.state == PREPARING and c.plugged]
+        chosen = (waiting or [c for c in ready if c.state == AVAILABLE] or ready or [None])[0]
+        return None if chosen is None else chosen.id
+
+    async def authorize(self, cid: int, id_tag: str) -> bool:
+        connector = self.connector(cid)
+        return await self.call(lambda now: connector.can_start() and connector.grant(id_tag, now))
+
+    async def stop_session(self, local_id: str, reason: StopReason) -> bool:
+        for connector in self.connectors.values():
+            if connector.session is not None and connector.session.local_id == local_id:
+                return await self.call(lambda now, c=connector: c.end_session(reason))
+        return False
+
+    async def stop_all(self, reason: StopReason) -> None:
+        def stop_every(now):
+            for c in self.connectors.values():
+                c.end_session(reason)
+
+        await self.call(stop_every)
+
+    async def set_meter_start(self, session: Session, energy_wh: float) -> None:
+        connector = self.connector(session.connector_id)
+        await self.call(lambda now: connector.set_meter_start(session.local_id, energy_wh))
+
+    # ---- operator commands ----------------------------------------------
+    async def unlock(self, cid: int) -> str:
+        """'Unlocked', 'UnlockFailed', or 'NotSupported' when there is no lock."""
+        connector = self.connector(cid)
+        if connector.hal.lock is None:
+            return "NotSupported"
+
+        def do_unlock(now):
+            connector.end_session(StopReason.UNLOCK_COMMAND)
+            connector.tick(now)  # session ends and the lock is released in this tick
+            connector.hal.lock.unlock()
+            return "UnlockFailed" if connector.hal.lock.is_locked() else "Unlocked"
+
+        return await self.call(do_unlock)
+
+    async def set_operative(self, cid: int, operative: bool) -> str:
+        """'Accepted' now, or 'Scheduled' when a session must end first."""
+        targets = list(self.connectors.values()) if cid == 0 else [self.connector(cid)]
+
+        def apply(now):
+            busy = False
+            for c in targets:
+                c.operative = operative
+                busy |= not operative and c.state in SESSION_STATES
+            return "Scheduled" if busy else "Accepted"
+
+        return await self.call(apply)
+
+    async def set_connection_timeout(self, seconds: float) -> None:
+        def apply(now):
+            for c in self.connectors.values():
+                c.connection_timeout_s = seconds
+
+        await self.call(apply)
+
+    async def set_csms_limit(self, cid: int, amps: float | None) -> None:
+        connector = self.connector(cid)
+        await self.call(lambda now: setattr(connector, "csms_limit_a", amps))
+
+    def is_idle(self) -> bool:
+        return all(c.state not in SESSION_STATES and c.state != FINISHING for c in self.connectors.values())

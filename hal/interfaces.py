@@ -1,0 +1,93 @@
+"""The hardware contract: one Protocol per device.
+
+Real drivers (hal/rpi) and the bench (hal/mock) implement these; firmware/
+depends on nothing else of the hardware. Reads are cheap and non-blocking
+(they return the latest sampled value) so the safety loop can call them on
+every tick; only `Meter.read` may block, and the safety loop never calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from hal.types import CardPresented, MeterReading, PilotSample
+
+
+@runtime_checkable
+class PilotBoard(Protocol):
+    """CP oscillator out, CP levels and PP resistance in."""
+
+    def set_pwm(self, duty_pct: float) -> None:
+        """100 = steady +12 V (no PWM), 0 = steady -12 V (state F), else 1 kHz PWM."""
+
+    def read_pilot(self) -> PilotSample: ...
+
+    def read_pp_ohms(self) -> float | None:
+        """Resistance PP-PE in ohms; None when the PP line is open (no plug)."""
+
+
+@runtime_checkable
+class Contactor(Protocol):
+    def close(self) -> None: ...
+
+    def open(self) -> None: ...
+
+    def feedback_closed(self) -> bool:
+        """The auxiliary (mirror) contact: True when the main contacts are closed."""
+
+
+@runtime_checkable
+class BinaryInput(Protocol):
+    """RCD/RCM trip, e-stop and similar latching inputs."""
+
+    def active(self) -> bool: ...
+
+
+@runtime_checkable
+class TemperatureSensor(Protocol):
+    def read_c(self) -> float: ...
+
+
+@runtime_checkable
+class ConnectorLock(Protocol):
+    def lock(self) -> None: ...
+
+    def unlock(self) -> None: ...
+
+    def is_locked(self) -> bool: ...
+
+
+@runtime_checkable
+class RfidReader(Protocol):
+    def poll(self) -> CardPresented | None:
+        """A card presented since the last poll, or None."""
+
+
+@runtime_checkable
+class Meter(Protocol):
+    def read(self) -> MeterReading:
+        """May block (Modbus); raises hal.errors.MeterError when it cannot answer."""
+
+
+@dataclass
+class ConnectorHal:
+    """Everything one charging point is wired to."""
+
+    pilot: PilotBoard
+    contactor: Contactor
+    rcd: BinaryInput
+    meter: Meter
+    lock: ConnectorLock | None = None
+
+
+@dataclass
+class Hal:
+    connectors: dict[int, ConnectorHal]
+    estop: BinaryInput
+    temperature: TemperatureSensor
+    reader: RfidReader
+    bench: object | None = field(default=None)  # the mock bench, when there is one
+
+    def close(self) -> None:
+        """Release devices; safe to call twice."""

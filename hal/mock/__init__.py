@@ -1,0 +1,51 @@
+"""The bench: a complete charger in software, behind the same Protocols."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from hal.interfaces import ConnectorHal, Hal
+from hal.mock.board import (
+    MockContactor,
+    MockEstop,
+    MockLock,
+    MockPilot,
+    MockRcd,
+    MockReader,
+    MockTemperature,
+)
+from hal.mock.ev import SimulatedEV
+from hal.mock.meter import MockMeter
+from hal.mock.wire import BenchWire, ConnectorWire
+
+
+def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
+    wires = {
+        c.id: ConnectorWire(
+            connector_id=c.id,
+            phases=board.phases,
+            voltage_v=board.voltage_v,
+            ev=SimulatedEV(max_current_a=board.mock.ev_max_current_a),
+            cable_rating_a=board.mock.cable_rating_a if c.cable == "socket" else None,
+            wake=wake,
+        )
+        for c in board.connectors
+    }
+    bench = BenchWire(connectors=wires, wake=wake)
+    connectors = {
+        cid: ConnectorHal(
+            pilot=MockPilot(w),
+            contactor=MockContactor(w),
+            rcd=MockRcd(w),
+            meter=MockMeter(w),
+            lock=MockLock(w),
+        )
+        for cid, w in wires.items()
+    }
+    return Hal(
+        connectors=connectors,
+        estop=MockEstop(bench),
+        temperature=MockTemperature(bench),
+        reader=MockReader(bench),
+        bench=bench,
+    )

@@ -1,0 +1,111 @@
+"""Mock devices over the bench wire; they obey hal.interfaces like real ones."""
+
+from __future__ import annotations
+
+import time
+
+from hal.mock.wire import PP_OHMS_BY_RATING, BenchWire, ConnectorWire
+from hal.types import CardPresented, PilotSample
+
+EVSE_DRIVE_V = 12.0
+
+
+class MockPilot:
+    def __init__(self, wire: ConnectorWire):
+        self._wire = wire
+
+    def set_pwm(self, duty_pct: float) -> None:
+        if duty_pct != self._wire.duty_pct:
+            self._wire.update(duty_pct=duty_pct)
+
+    def read_pilot(self) -> PilotSample:
+        wire = self._wire
+        duty = wire.duty_pct
+        running = 0.0 < duty < 100.0
+        if "pilot_short" in wire.faults:
+            return PilotSample(0.0, 0.0 if running else None)
+        if duty <= 0.0:
+            return PilotSample(-EVSE_DRIVE_V, None)
+        high = wire.ev.pilot_high_v()
+        if not running:
+            return PilotSample(high, None)
+        # Without the EV's diode the negative half is loaded by the same
+        # resistors as the positive one, so it no longer reaches -12 V.
+        diode_ok = wire.ev.state == "A" or (wire.ev.diode_ok and "diode" not in wire.faults)
+        return PilotSample(high, -EVSE_DRIVE_V if diode_ok else -high)
+
+    def read_pp_ohms(self) -> float | None:
+        rating = self._wire.cable_rating_a
+        return None if rating is None else PP_OHMS_BY_RATING[rating]
+
+
+class MockContactor:
+    """Records when open() was called, so the reaction benchmark can measure it."""
+
+    def __init__(self, wire: ConnectorWire):
+        self._wire = wire
+        self.last_open_call = 0.0
+
+    def close(self) -> None:
+        if not self._wire.contactor_cmd:
+            self._wire.update(contactor_cmd=True)
+
+    def open(self) -> None:
+        self.last_open_call = time.perf_counter()
+        if self._wire.contactor_cmd:
+            self._wire.update(contactor_cmd=False)
+
+    def feedback_closed(self) -> bool:
+        return self._wire.contacts_closed
+
+
+class MockRcd:
+    def __init__(self, wire: ConnectorWire):
+        self._wire = wire
+
+    def active(self) -> bool:
+        return "rcd" in self._wire.faults
+
+
+class MockLock:
+    def __init__(self, wire: ConnectorWire):
+        self._wire = wire
+
+    def lock(self) -> None:
+        self._wire.locked = True
+
+    def unlock(self) -> None:
+        self._wire.locked = False
+
+    def is_locked(self) -> bool:
+        return self._wire.locked
+
+
+class MockEstop:
+    def __init__(self, bench: BenchWire):
+        self._bench = bench
+
+    def active(self) -> bool:
+        return self._bench.estop
+
+
+class MockTemperature:
+    """25 degC, or 95 degC while the bench's overtemp switch is on."""
+
+    def __init__(self, bench: BenchWire):
+        self._bench = bench
+
+    def read_c(self) -> float:
+        return 95.0 if self._bench.overtemp else 25.0
+
+
+class MockReader:
+    def __init__(self, bench: BenchWire):
+        self._bench = bench
+
+    def present(self, id_tag: str, connector: int | None) -> None:
+        self._bench.cards.append(CardPresented(id_tag, connector))
+        self._bench.wake()
+
+    def poll(self) -> CardPresented | None:
+        return self._bench.cards.pop(0) if self._bench.cards else None

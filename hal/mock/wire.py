@@ -1,0 +1,113 @@
+"""The bench's shared electrics: what the EVSE drives and what the EV does.
+
+One `ConnectorWire` per socket holds the physical truth (PWM duty, contactor
+contacts, the EV's resistors, cable, fault switches). The mock devices read and
+write it; the bench API flips its switches. Energy is integrated here, exactly,
+at every change of draw, so the simulated meter never depends on how often
+anyone polls it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hal.mock.ev import SimulatedEV
+
+# IEC 61851-1 Table B.2: nominal PP-PE resistor of a cable assembly per rating.
+PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
+
+FAULT_KINDS = ("weld", "rcd", "estop", "overtemp", "diode", "pilot_short", "meter_offline")
+
+
+@dataclass
+class ConnectorWire:
+    connector_id: int
+    phases: int
+    voltage_v: float
+    ev: SimulatedEV
+    cable_rating_a: int | None
+    wake: Callable[[], None]
+    duty_pct: float = 100.0
+    contactor_cmd: bool = False
+    locked: bool = False
+    faults: set[str] = field(default_factory=set)
+    energy_wh: float = 0.0
+    _integrated_at: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def contacts_closed(self) -> bool:
+        return self.contactor_cmd or "weld" in self.faults
+
+    def draw_a(self) -> float:
+        """Current per phase the EV draws right now."""
+        if not self.contacts_closed:
+            return 0.0
+        return self.ev.draw_a(self.duty_pct)
+
+    def power_w(self) -> float:
+        return self.draw_a() * self.voltage_v * self.phases
+
+    def update(self, **changes) -> None:
+        """Apply a change atomically: energy is integrated up to now at the old draw."""
+        with self._lock:
+            self._integrate()
+            for name, value in changes.items():
+                setattr(self, name, value)
+        self.wake()
+
+    def set_ev(self, **changes) -> None:
+        with self._lock:
+            self._integrate()
+            for name, value in changes.items():
+                setattr(self.ev, name, value)
+        self.wake()
+
+    def set_fault(self, kind: str, active: bool) -> None:
+        faults = set(self.faults)
+        (faults.add if active else faults.discard)(kind)
+        self.update(faults=faults)
+
+    def read_energy(self) -> tuple[float, float]:
+        """(energy Wh, power W) as of now."""
+        with self._lock:
+            self._integrate()
+            return self.energy_wh, self.power_w()
+
+    def _integrate(self) -> None:
+        now = time.monotonic()
+        self.energy_wh += self.power_w() * (now - self._integrated_at) / 3600.0
+        self._integrated_at = now
+
+
+@dataclass
+class BenchWire:
+    """The whole bench: sockets plus the charger-wide switches."""
+
+    connectors: dict[int, ConnectorWire]
+    wake: Callable[[], None]
+    estop: bool = False
+    overtemp: bool = False
+    network_connected: bool = True
+    cards: list = field(default_factory=list)
+
+    def set_fault(self, connector_id: int, kind: str, active: bool) -> None:
+        if kind == "estop":
+            self.estop = active
+            self.wake()
+        elif kind == "overtemp":
+            self.overtemp = active
+            self.wake()
+        else:
+            self.connectors[connector_id].set_fault(kind, active)
+
+    def faults_of(self, connector_id: int) -> list[str]:
+        faults = set(self.connectors[connector_id].faults)
+        if self.estop:
+            faults.add("estop")
+        if self.overtemp:
+            faults.add("overtemp")
+        return sorted(faults)

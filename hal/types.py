@@ -1,0 +1,43 @@
+"""Plain values that cross the hardware boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class PilotSample:
+    """One control-pilot measurement.
+
+    `high_v` is the level during the positive half of the PWM (or the steady
+    level when the oscillator is off). `low_v` is the level during the negative
+    half, None when the oscillator is not running: it only exists with PWM, and
+    it is what proves the EV's diode.
+    """
+
+    high_v: float
+    low_v: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """A meter's answer, with the monotonic time it was taken.
+
+    Currents and voltages are per phase (L1, L2, L3); a 1-phase meter gives one.
+    """
+
+    energy_wh: float
+    power_w: float
+    currents_a: tuple[float, ...]
+    voltages_v: tuple[float, ...]
+    taken_at: float
+    frequency_hz: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CardPresented:
+    """A card read; `connector` is set by readers that sit at one socket."""
+
+    id_tag: str
+    connector: int | None = None
