@@ -76,6 +76,9 @@ class BoardConfig:
         return next(c for c in self.connectors if c.id == cid)
 
 
+TOP_SECTIONS = ("connectors", "mock", "rpi")
+
+
 def load_board(path: str | Path) -> BoardConfig:
     path = Path(path)
     try:
@@ -125,7 +128,8 @@ def _build(cls, table: Any, path: Path, where: str):
         )
     values = {}
     for name, f in fields.items():
-        key = f"{where}.{name}"
+        # [[connectors]], [mock] and [rpi] are sections of their own in the file.
+        key = name if cls is BoardConfig and name in TOP_SECTIONS else f"{where}.{name}"
         if name not in table:
             if f.default is dataclasses.MISSING:
                 raise ConfigError(f"{path}: missing key {key}")

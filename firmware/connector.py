@@ -69,10 +69,11 @@ class Connector(SessionModel):
         if self.cfg.cable == "tethered":
             return False
         try:
-            self.cable_a = cable_rating_a(self.hal.pilot.read_pp_ohms())
+            rating = cable_rating_a(self.hal.pilot.read_pp_ohms())
         except PPInvalid:
-            self.cable_a = None
+            self.cable_a = 0
             return True
+        self.cable_a = 0 if rating is None else rating  # a socket without a cable offers nothing
         return False
 
     def _step(self, now: float) -> None:

@@ -43,7 +43,7 @@ class Ocpp16Adapter:
         self.wall = wall
         self.app = app
         self.cp: ChargePoint16 | None = None
-        self.accepted = False
+        self.accepted = False  # BootNotification accepted, once per process (OCPP 1.6 4.2)
         self.outbox = Outbox(
             store,
             attempts=lambda: keys.get_int("TransactionMessageAttempts"),
@@ -74,7 +74,7 @@ class Ocpp16Adapter:
         workers: list[asyncio.Task] = []
         try:
             self.cp = cp
-            if await self._boot(cp, reader):
+            if self.accepted or await self._boot(cp, reader):
                 self.sent_status.clear()
                 self._status_kick.set()
                 workers = [
@@ -88,7 +88,6 @@ class Ocpp16Adapter:
                     log.error("OCPP worker failed; reconnecting", exc_info=task.exception())
         finally:
             self.cp = None
-            self.accepted = False
             for task in workers + [reader]:
                 task.cancel()
             await asyncio.gather(*workers, reader, return_exceptions=True)
@@ -238,7 +237,7 @@ class Ocpp16Adapter:
     async def remote_authorize(self, id_tag: str) -> dict | None:
         cp = self.cp
         if cp is None or not self.accepted:
-            return None
+            return None  # offline: the authorizer falls back to the cache
         try:
             conf = await cp.call(call.Authorize(id_tag=id_tag))
         except asyncio.TimeoutError:
