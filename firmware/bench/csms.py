@@ -35,10 +35,15 @@ class CsmsSide(ChargePoint):
 
     async def start(self):
         async for raw in self._connection:
-            frame = json.loads(raw) if raw.startswith("[") else None
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                frame = None
             if isinstance(frame, list) and frame and frame[0] == 2:
                 self.csms.received.append((frame[2], frame[3]))
-                self.csms.changed.set()
+            elif isinstance(frame, list):
+                self.csms.responses.append(frame)
+            self.csms.changed.set()
             await self.route_message(raw)
 
     @on(Action.boot_notification)
@@ -81,6 +86,7 @@ class BenchCsms:
         self.host = host
         self.port = port
         self.received: list[tuple[str, dict]] = []
+        self.responses: list[list] = []  # CALLRESULT / CALLERROR frames, raw
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}
         self.boot_answer = ("Accepted", 300)
@@ -135,6 +141,14 @@ class BenchCsms:
                 except asyncio.TimeoutError:
                     pass
         return await asyncio.wait_for(poll(), timeout)
+
+    async def send_raw(self, cp_id: str, frame: str) -> None:
+        await self.charge_points[cp_id]._connection.send(frame)
+
+    async def wait_response(self, unique_id: str, timeout: float = 10.0) -> list:
+        return await self.wait_for(
+            lambda c: next((f for f in c.responses if len(f) > 1 and f[1] == unique_id), None), timeout
+        )
 
     async def wait_connected(self, cp_id: str, timeout: float = 10.0) -> CsmsSide:
         return await self.wait_for(lambda c: c.charge_points.get(cp_id), timeout)

@@ -53,6 +53,8 @@ class Ocpp16Adapter:
         self.sent_status: dict[int, tuple] = {}
         self.active: dict[int, object] = {}  # connector -> session being reported
         self._status_kick = asyncio.Event()
+        self._heartbeat_kick = asyncio.Event()
+        keys.listeners.append(self._key_changed)
         self._events = bus.subscribe()
         authorizer.remote = self.remote_authorize
 
@@ -122,10 +124,19 @@ class Ocpp16Adapter:
     async def _heartbeats(self, cp) -> None:
         while True:
             interval = self.keys.get_int("HeartbeatInterval")
-            await asyncio.sleep(interval if interval > 0 else 3600)
+            self._heartbeat_kick.clear()
+            try:  # a new HeartbeatInterval restarts the wait at once
+                await asyncio.wait_for(self._heartbeat_kick.wait(), interval if interval > 0 else 3600)
+                continue
+            except asyncio.TimeoutError:
+                pass
             conf = await cp.call(call.Heartbeat())
             if conf is not None:
                 self.wall.adopt_csms_time(conf.current_time)
+
+    def _key_changed(self, name: str, value: str) -> None:
+        if name == "HeartbeatInterval":
+            self._heartbeat_kick.set()
 
     # ---- status ---------------------------------------------------------
     def _status(self, cid: int) -> tuple[str, str, str | None]:
