@@ -12,7 +12,6 @@ import time
 import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
-from firmware.bench.api import BenchApi
 from firmware.clock import WallClock
 from firmware.events import EventBus
 from firmware.metering import Metering
@@ -62,6 +61,8 @@ class Controller:
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
         self.bench = None
         if self.hal.bench is not None and bench_port:
+            from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
+
             self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
                                   self.uplink, settings.security_profile)
         self.bench_port = bench_port

@@ -1,9 +1,12 @@
 """The control thread: ticks every connector, and runs commands between ticks.
 
 It runs on its own thread so that nothing on the asyncio side (a large OCPP
-frame being parsed, SQLite, a slow meter) can delay a trip. It wakes on every
-tick period and at once when a driver reports an input change. Everything that
-mutates a connector runs here, so connectors need no locks.
+frame being parsed, SQLite, a slow meter) can delay a trip. It wakes at once
+when a driver reports an input change, and otherwise every tick: the fast
+period while any connector is in a session or has its contactor closed (a trip
+must open it), the idle period when everything is open already (only plug-in
+detection is waiting, and 100 ms is plenty for that). Everything that mutates
+a connector runs here, so connectors need no locks.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class ControlLoop:
-    def __init__(self, connectors: list, tick_s: float):
+    def __init__(self, connectors: list, tick_s: float, idle_tick_s: float | None = None):
         self.connectors = connectors
         self.tick_s = tick_s
+        self.idle_tick_s = idle_tick_s or tick_s
         self.ticks = 0
         self.last_tick = time.monotonic()
         self._wake = threading.Event()
@@ -55,9 +59,13 @@ class ControlLoop:
 
     def _run(self) -> None:
         while self._running:
-            self._wake.wait(self.tick_s)
+            self._wake.wait(self._period())
             self._wake.clear()
             self.tick_once(time.monotonic())
+
+    def _period(self) -> float:
+        busy = any(c.contactor_closed or c.session is not None for c in self.connectors)
+        return self.tick_s if busy else self.idle_tick_s
 
     def tick_once(self, now: float) -> None:
         for connector in self.connectors:

@@ -28,7 +28,7 @@ class Station:
             c.id: Connector(c, board, hal.connectors[c.id], hal.estop, hal.temperature, bus.publish_threadsafe, wall)
             for c in board.connectors
         }
-        self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0)
+        self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0)
 
     def start(self) -> None:
         self.loop.start()

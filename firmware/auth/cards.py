@@ -9,7 +9,7 @@ from firmware.session import StopReason
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.05
+POLL_S = 0.2  # a reader answers within 200 ms; faster polling costs idle CPU
 
 
 class CardHandler:

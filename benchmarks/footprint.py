@@ -1,0 +1,95 @@
+"""Footprint of `evse run`: boot time, then RSS and CPU with two idle connectors.
+
+boot_s is from process start to the CSMS receiving BootNotification. cpu_pct
+is user+system time over the idle window as a percentage of one core, read
+from /proc; rss_mb is VmRSS at the end of the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from firmware.bench.csms import BenchCsms  # noqa: E402
+from tests.controller import ControllerProcess  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmRSS")
+
+
+async def measure(idle_s: float, extra: tuple) -> tuple[float, float, float]:
+    csms = BenchCsms()
+    await csms.start()
+    booted_at: list[float] = []
+
+    class Stamped(list):
+        def append(self, item):
+            if item[0] == "BootNotification" and not booted_at:
+                booted_at.append(time.monotonic())
+            super().append(item)
+
+    csms.received = Stamped()
+    with tempfile.TemporaryDirectory() as data:
+        ctl = ControllerProcess(csms.url, Path(data) / "d", cp_id="FOOT", extra=extra)
+        started = time.monotonic()
+        await ctl.start(wait=False)
+        await csms.wait_for(lambda c: booted_at, 30)
+        boot_s = booted_at[0] - started
+        await csms.wait_for(lambda c: len(c.actions("StatusNotification")) >= 3, 30)
+        await asyncio.sleep(2.0)  # settle after boot
+        pid = ctl.proc.pid
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        await asyncio.sleep(idle_s)
+        cpu_pct = 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+        rss = rss_mb(pid)
+        await ctl.close()
+    await csms.stop()
+    return rss, cpu_pct, boot_s
+
+
+async def run(idle_s: float) -> list[dict]:
+    rss, cpu_pct, boot_s = await measure(idle_s, ())
+    lines = [
+        {"benchmark": "footprint", "metric": "rss_mb", "value": round(rss, 1), "goal": 45, "better": "lower"},
+        {"benchmark": "footprint", "metric": "cpu_pct", "value": round(cpu_pct, 2), "goal": 1, "better": "lower",
+         "idle_s": idle_s},
+        {"benchmark": "footprint", "metric": "boot_s", "value": round(boot_s, 3), "goal": 1.0, "better": "lower"},
+    ]
+    # The same without the bench HTTP API (aiohttp), as a board in the field runs.
+    rss, cpu_pct, boot_s = await measure(idle_s, ("--bench-port", "0"))
+    for metric, value in (("rss_mb", rss), ("cpu_pct", cpu_pct), ("boot_s", boot_s)):
+        lines.append({"benchmark": "footprint", "metric": metric, "value": round(value, 3 if metric == "boot_s" else 2),
+                      "variant": "no_bench_api", "better": "lower"})
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    for line in asyncio.run(run(args.idle_seconds)):
+        print(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()
