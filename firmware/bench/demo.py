@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
+from ocpp.v16 import call
 
 from firmware.app import Controller
 from firmware.bench.csms import BenchCsms
@@ -105,6 +106,9 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float) -> bool:
         await csms.wait_for(lambda c: c.actions("BootNotification"), 15)
         await until(lambda c: c["status"] == "Available", "Available")
         say.step("controller booted at the CSMS (BootNotification accepted); connector 1 Available")
+        cp = await csms.wait_connected(CP_ID)
+        answer = await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="2"))
+        say.step(f"CSMS sets MeterValueSampleInterval to 2 s: {answer.status}")
         await post("/ev", {"connector": 1, "state": "B"})
         await until(lambda c: c["status"] == "Preparing", "Preparing")
         say.step("EV plugged in (state B): Preparing, waiting for a card")
@@ -112,8 +116,9 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float) -> bool:
         c = await until(lambda c: c["session"] and c["session"]["transaction_id"], "the transaction id")
         say.step(f"card {CARD} accepted by the CSMS; transaction {c['session']['transaction_id']} started")
         await post("/ev", {"connector": 1, "state": "C"})
-        await until(lambda c: c["contactor_closed"], "the contactor")
-        say.step(f"EV asks for energy (state C): PWM {c['pwm_duty'] if c['pwm_duty'] != 100 else '...'}%, contactor closed")
+        await until(lambda c: c["contactor_closed"] and c["meter"]["power_w"] > 0, "the contactor and the first meter reading")
+        c = await connector()
+        say.step(f"EV asks for energy (state C): PWM {c['pwm_duty']}% offers {c['offered_current_a']} A; contactor closed")
         end = time.monotonic() + charge_seconds
         while time.monotonic() < end:
             say.live(await connector())
@@ -134,7 +139,7 @@ def summary(csms: BenchCsms, final: dict, stop: dict) -> bool:
     billed = stop["meterStop"] - start["meterStart"]
     metered = round(final["meter"]["energy_wh"])
     counts = Counter(action for action, _ in csms.received)
-    ok = billed == metered - start["meterStart"] and billed > 0
+    ok = billed == metered - start["meterStart"] and billed > 0 and counts["MeterValues"] > 0
     print()
     print("Summary")
     print(f"  transaction      {stop['transactionId']}  (id tag {start['idTag']}, reason {stop['reason']})")
