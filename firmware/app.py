@@ -36,7 +36,6 @@ class Controller:
     def __init__(self, board, settings, data_dir, bench_port: int | None):
         self.board = board
         self.settings = settings
-        self.started = time.monotonic()
         self.store = Store(data_dir)
         self.bus = EventBus()
         self.wall = WallClock()
@@ -110,7 +109,11 @@ class Controller:
     async def _stop_sessions(self, reason: StopReason, flush_s: float) -> None:
         if self.station.sessions():
             await self.station.stop_all(reason)
-            await asyncio.sleep(0.2)  # the recorder reads the meter stop and queues StopTransaction
+        # Every ended session must reach the outbox: the recorder reads its
+        # meter stop, then the adapter queues its StopTransaction.
+        deadline = time.monotonic() + 2.0
+        while self.adapter.sessions_ended < self.station.sessions_ended() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         await self.adapter.outbox.wait_empty(flush_s)
 
     async def _shutdown(self, tasks) -> None:

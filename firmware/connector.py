@@ -47,6 +47,7 @@ class Connector(SessionModel):
         self.connection_timeout_s = 60.0
         self.stop_reason = StopReason.OTHER
         self._reported: tuple | None = None
+        self.sessions_ended = 0
         self.hal.pilot.set_pwm(DUTY_NO_PWM)
         self.hal.contactor.open()
 
@@ -132,10 +133,7 @@ class Connector(SessionModel):
         key = (self.state, tuple(sorted(self.trips)))
         if key != self._reported:
             self._reported = key
-            self.publish_status()
-
-    def publish_status(self) -> None:
-        self.publish(StatusChanged(self.id, self.state, tuple(sorted(self.trips))))
+            self.publish(StatusChanged(self.id, self.state, key[1]))
 
     # ---- session hooks (called by the machine) --------------------------
     def on_session_begin(self) -> None:
@@ -147,6 +145,7 @@ class Connector(SessionModel):
         session, self.session = self.session, None
         if session is None:
             return
+        self.sessions_ended += 1
         session.ended_at = self.wall.now()
         session.stop_reason = self.stop_reason
         log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from firmware.events import MeterOnlineChanged
 from hal.errors import HalError
@@ -36,10 +35,6 @@ class Metering:
         self.latest[cid] = reading
         self._set_online(cid, True, "")
         return reading
-
-    def age_s(self, cid: int) -> float | None:
-        reading = self.latest[cid]
-        return None if reading is None else time.monotonic() - reading.taken_at
 
     async def run(self) -> None:
         while True:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from firmware.charger import AVAILABLE, FINISHING, PREPARING, SESSION_STATES
+from firmware.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.connector import Connector
 from firmware.control_loop import ControlLoop
 from firmware.session import Session, StopReason
@@ -121,5 +121,5 @@ class Station:
         connector = self.connector(cid)
         await self.call(lambda now: setattr(connector, "csms_limit_a", amps))
 
-    def is_idle(self) -> bool:
-        return all(c.state not in SESSION_STATES and c.state != FINISHING for c in self.connectors.values())
+    def sessions_ended(self) -> int:
+        return sum(c.sessions_ended for c in self.connectors.values())

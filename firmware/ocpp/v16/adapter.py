@@ -52,6 +52,8 @@ class Ocpp16Adapter:
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
         self.active: dict[int, object] = {}  # connector -> session being reported
+        self.sessions_ended = 0  # TransactionEnded events queued so far
+        self._last_sample: dict[str, float] = {}  # session local id -> monotonic time of its last MeterValues
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
         keys.listeners.append(self._key_changed)
@@ -180,7 +182,7 @@ class Ocpp16Adapter:
 
     def _begin(self, session) -> None:
         self.active[session.connector_id] = session
-        session.last_sample = time.monotonic()
+        self._last_sample[session.local_id] = time.monotonic()
         self.outbox.push("StartTransaction", {
             "connectorId": session.connector_id,
             "idTag": session.id_tag,
@@ -190,6 +192,7 @@ class Ocpp16Adapter:
 
     def _end(self, session) -> None:
         self.active.pop(session.connector_id, None)
+        self._last_sample.pop(session.local_id, None)
         payload = {
             "meterStop": round(session.meter_stop_wh),
             "timestamp": iso(session.ended_at),
@@ -198,6 +201,7 @@ class Ocpp16Adapter:
         if session.id_tag:
             payload["idTag"] = session.id_tag
         self.outbox.push("StopTransaction", payload, session.local_id)
+        self.sessions_ended += 1
 
     async def sample_meters(self) -> None:
         """Periodic MeterValues of running transactions (MeterValueSampleInterval)."""
@@ -207,9 +211,9 @@ class Ocpp16Adapter:
             if interval <= 0:
                 continue
             for cid, session in list(self.active.items()):
-                if time.monotonic() - session.last_sample < interval:
+                if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
                     continue
-                session.last_sample = time.monotonic()
+                self._last_sample[session.local_id] = time.monotonic()
                 reading = await self.metering.read_now(cid)
                 if reading is None or self.active.get(cid) is not session:
                     continue
