@@ -91,6 +91,13 @@ class ControllerProcess:
                 raise TimeoutError(f"connector {cid} never matched; last {c}")
             await asyncio.sleep(0.05)
 
+    async def wait_disconnected(self, timeout: float = 10.0) -> None:
+        for _ in range(int(timeout / 0.05)):
+            if not (await self.status())["ocpp"]["connected"]:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the controller still believes it is connected to the CSMS")
+
     async def stop(self, sig=signal.SIGTERM, timeout: float = 20.0) -> int:
         if self.proc is None or self.proc.returncode is not None:
             return self.proc.returncode if self.proc else 0

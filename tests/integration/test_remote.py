@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from ocpp.v16 import call
 
 from integration.conftest import wait_booted
@@ -117,12 +118,14 @@ async def test_soft_reset_with_a_transaction_restarts_the_process(csms, start_co
     assert c["session"] is None and not c["contactor_closed"]
 
 
-async def test_hard_reset_without_transaction(csms, start_controller):  # TC_013
+@pytest.mark.parametrize("kind", ["Hard", "Soft"])  # TC_013, TC_014
+async def test_reset_without_transaction(csms, start_controller, kind):
     ctl = await start_controller()
     cp = csms.charge_points["CP001"]
-    assert (await cp.call(call.Reset(type="Hard"))).status == "Accepted"
+    assert (await cp.call(call.Reset(type=kind))).status == "Accepted"
     await csms.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)
     await ctl.wait_api()
+    await wait_booted(csms, ctl)
     assert not csms.actions("StopTransaction")
 
 

@@ -8,14 +8,6 @@ import pytest
 from firmware.bench.csms import BenchCsms
 
 
-async def wait_disconnected(ctl, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        if not (await ctl.status())["ocpp"]["connected"]:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the controller still believes it is connected")
-
-
 async def charging(ctl, cid=1, tag="TAG"):
     await ctl.post("/ev", {"connector": cid, "state": "C"})
     await ctl.post("/rfid", {"connector": cid, "id_tag": tag})
@@ -27,7 +19,7 @@ async def test_csms_restart_reconnects_and_delivers_what_happened_meanwhile(csms
     first = await charging(ctl, 1, "TAG1")
     port = csms.port
     await csms.stop()
-    await wait_disconnected(ctl)
+    await ctl.wait_disconnected()
     await ctl.post("/rfid", {"connector": 1, "id_tag": "TAG1"})  # stopped while the CSMS is away
     await ctl.until(lambda c: c["status"] == "Finishing")
     assert not (await ctl.status())["ocpp"]["connected"]
@@ -49,7 +41,7 @@ async def test_network_cut_session_goes_on_and_messages_follow(csms, start_contr
     ctl = await start_controller()
     await charging(ctl, 2)
     assert (await ctl.post("/network", {"connected": False}))[0] == 200
-    await wait_disconnected(ctl)
+    await ctl.wait_disconnected()
     c = await ctl.connector(2)
     assert c["contactor_closed"] and c["status"] == "Charging"  # charging never depends on the CSMS
     await ctl.post("/ev", {"connector": 2, "state": "A"})
