@@ -8,6 +8,7 @@ import logging
 import sys
 
 from firmware import __version__
+from hal.meters.models import MODEL_NAMES
 
 # A waiting control thread gets the GIL within 1 ms instead of the default 5 ms.
 SWITCH_INTERVAL_S = 0.001
@@ -32,6 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--client-key", dest="client_key")
     run.add_argument("--log-level", default="INFO")
 
+    sim = sub.add_parser("meter-sim", help="serve simulated Modbus meters (RTU on a serial port, or TCP)")
+    sim.add_argument("--model", required=True, choices=sorted(MODEL_NAMES))
+    line = sim.add_mutually_exclusive_group(required=True)
+    line.add_argument("--serial", help="serial port, e.g. one end of a socat pty pair")
+    line.add_argument("--tcp", help="host:port to listen on")
+    sim.add_argument("--address", default="1", help="Modbus address, or several: 1,2,3")
+    sim.add_argument("--baud", type=int, default=9600)
+    sim.add_argument("--parity", default="N", choices=["N", "E", "O"])
+    sim.add_argument("--follow", help="bench API URL whose EV draw the meters mirror")
+    sim.add_argument("--connector", default="1", help="connector per address (0 = all: a site meter)")
+    sim.add_argument("--energy-wh", dest="energy_wh", type=float, default=0.0, help="starting register")
+    sim.add_argument("--current-a", dest="current_a", type=float, default=0.0, help="constant current without --follow")
+    sim.add_argument("--api-port", dest="api_port", type=int, default=0, help="small HTTP API to inspect and set meters")
+    sim.add_argument("--log-level", default="WARNING")
+
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
     demo.add_argument("--charge-seconds", type=float, default=8.0)
@@ -50,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if args.command == "run":
         return run(args)
+    if args.command == "meter-sim":
+        from hal.mock.meter_sim import run as run_sim
+
+        return asyncio.run(run_sim(args))
     from firmware.bench.demo import demo
 
     return asyncio.run(demo(args))

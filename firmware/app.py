@@ -42,7 +42,10 @@ class Controller:
         self.hal = hal_pkg.create(board, wake=self._wake_control)
         self.station = Station(board, self.hal, self.bus, self.wall)
         self.keys = ConfigKeys(self.store, len(board.connectors))
-        self.metering = Metering(self.hal, self.bus)
+        meters = {cid: c.meter for cid, c in self.hal.connectors.items()}
+        if self.hal.site_meter is not None:
+            meters[0] = self.hal.site_meter
+        self.metering = Metering(meters, self.bus, board.metering, on_health=self._meter_health)
         self.recorder = SessionRecorder(self.station, self.metering, self.bus)
         self.authorizer = Authorizer(self.store, self.keys)
         self.uplink = Uplink()
@@ -136,6 +139,11 @@ class Controller:
     def _restore_availability(self) -> None:
         for cid, connector in self.station.connectors.items():
             connector.operative = bool(self.store.get(f"availability.{cid}", True))
+
+    def _meter_health(self, cid: int, ok: bool) -> None:
+        """offline_policy "stop": no energy flows through a connector whose meter cannot bill it."""
+        if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
+            asyncio.ensure_future(self.station.set_meter_ok(cid, ok))
 
     def _key_changed(self, name: str, value: str) -> None:
         if name == "ConnectionTimeOut":

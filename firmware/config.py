@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from hal.meters.models import MODEL_NAMES
+
 
 class ConfigError(ValueError):
     pass
@@ -44,6 +46,38 @@ class ConnectorConfig:
 
 
 @dataclass(frozen=True)
+class BusConfig:
+    """One Modbus line: a serial port (RTU) or a TCP host."""
+
+    name: str = _f()
+    port: str | None = _f(None, doc="serial device, e.g. /dev/ttyAMA0")
+    host: str | None = _f(None, doc="Modbus TCP host")
+    tcp_port: int = _f(502, lo=1, hi=65535)
+    baud: int = _f(9600, choices=(1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200))
+    parity: str = _f("N", choices=("N", "E", "O"))
+    stopbits: int = _f(1, choices=(1, 2))
+    timeout_s: float = _f(0.3, lo=0.02, hi=5.0)
+    retries: int = _f(1, lo=0, hi=5)
+
+
+@dataclass(frozen=True)
+class MeterConfig:
+    name: str = _f()
+    model: str = _f(choices=MODEL_NAMES)
+    bus: str = _f()
+    address: int = _f(lo=1, hi=247)
+    measures: int = _f(lo=0, hi=8, doc="connector id, or 0 for the site supply")
+
+
+@dataclass(frozen=True)
+class MeteringConfig:
+    poll_s: float = _f(1.0, lo=0.1, hi=60.0)
+    offline_policy: str = _f("stop", choices=("stop", "continue"), doc="what charging does while a meter is offline")
+    offline_retry_s: float = _f(5.0, lo=0.5, hi=300.0, doc="how often an offline meter is tried again")
+    stale_after_s: float = _f(5.0, lo=0.5, hi=600.0, doc="a reading older than this is never reported as current")
+
+
+@dataclass(frozen=True)
 class MockConfig:
     cable_rating_a: int = _f(32, choices=(13, 20, 32, 63))
     ev_max_current_a: float = _f(32.0, lo=0.0, hi=80.0)
@@ -70,6 +104,9 @@ class BoardConfig:
     weld_detect_s: float = _f(0.2, lo=0.02, hi=2.0, doc="aux contact still closed after open")
     close_detect_s: float = _f(0.5, lo=0.02, hi=5.0, doc="aux contact still open after close")
     connectors: tuple[ConnectorConfig, ...] = _f(())
+    buses: tuple[BusConfig, ...] = _f(())
+    meters: tuple[MeterConfig, ...] = _f(())
+    metering: MeteringConfig = _f(MeteringConfig())
     mock: MockConfig | None = _f(None)
     rpi: RpiConfig | None = _f(None)
 
@@ -77,7 +114,7 @@ class BoardConfig:
         return next(c for c in self.connectors if c.id == cid)
 
 
-TOP_SECTIONS = ("connectors", "mock", "rpi")
+TOP_SECTIONS = ("connectors", "buses", "meters", "metering", "mock", "rpi")
 
 
 def load_board(path: str | Path) -> BoardConfig:
@@ -88,11 +125,11 @@ def load_board(path: str | Path) -> BoardConfig:
         raise ConfigError(f"{path}: no such board config") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if set(raw) - {"board", "connectors", "mock", "rpi"}:
-        bad = sorted(set(raw) - {"board", "connectors", "mock", "rpi"})
-        raise ConfigError(f"{path}: unknown section(s) {bad}; allowed: board, connectors, mock, rpi")
+    if set(raw) - {"board", *TOP_SECTIONS}:
+        bad = sorted(set(raw) - {"board", *TOP_SECTIONS})
+        raise ConfigError(f"{path}: unknown section(s) {bad}; allowed: board, {', '.join(TOP_SECTIONS)}")
     table = dict(raw.get("board", {}))
-    for key in ("connectors", "mock", "rpi"):
+    for key in TOP_SECTIONS:
         if key in raw:
             table[key] = raw[key]
     board = _build(BoardConfig, table, path, "board")
@@ -111,10 +148,30 @@ def _check_board(board: BoardConfig, path: Path) -> None:
             raise ConfigError(f"{path}: connector {c.id}: a tethered cable needs cable_rating_a")
         if board.hal == "rpi" and c.pins is None:
             raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
+    _check_meters(board, path)
     if board.hal == "mock" and board.mock is None:
         raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
     if board.hal == "rpi" and board.rpi is None:
         raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
+
+
+def _check_meters(board: BoardConfig, path: Path) -> None:
+    buses = {b.name for b in board.buses}
+    if len(buses) != len(board.buses):
+        raise ConfigError(f"{path}: buses.name must be unique")
+    for b in board.buses:
+        if (b.port is None) == (b.host is None):
+            raise ConfigError(f"{path}: bus {b.name!r} needs exactly one of port (serial) or host (TCP)")
+    connectors = {c.id for c in board.connectors} | {0}
+    seen = set()
+    for m in board.meters:
+        if m.bus not in buses:
+            raise ConfigError(f"{path}: meter {m.name!r}: bus {m.bus!r} is not one of {sorted(buses)}")
+        if m.measures not in connectors:
+            raise ConfigError(f"{path}: meter {m.name!r}: measures = {m.measures} is no connector (0 = site)")
+        if (m.bus, m.address) in seen or m.measures in {x.measures for x in board.meters if x is not m}:
+            raise ConfigError(f"{path}: meter {m.name!r}: two meters share an address or a measuring point")
+        seen.add((m.bus, m.address))
 
 
 def _build(cls, table: Any, path: Path, where: str):

@@ -38,6 +38,7 @@ class Connector(SessionModel):
         self.trips: frozenset[str] = frozenset()
         self.cable_a: int | None = cfg.cable_rating_a
         self.csms_limit_a: float | None = None
+        self.meter_ok = True  # False holds the offer at 0 A (metering offline_policy "stop")
         self.offered_a = 0.0
         self.duty = DUTY_NO_PWM
         self.contactor_closed = False
@@ -60,7 +61,9 @@ class Connector(SessionModel):
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
         self.plugged = self.cp in PLUGGED
-        self.offered_a = offered_current(self.cfg.max_current_a, self.cable_a, self.csms_limit_a)
+        self.offered_a = offered_current(
+            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, None if self.meter_ok else 0.0
+        )
         self.offer_ok = self.offered_a > 0
         self._step(now)
         self._drive(now)

@@ -1,14 +1,21 @@
-"""Polls each connector's meter off the control thread and keeps the latest value.
+"""Polls every meter off the control thread and keeps the latest good value.
 
-Meters may block (Modbus), so reads run in a worker thread and the safety loop
-never waits for them. A meter that fails is marked offline (an event says so)
-and its last value is kept with its age, never presented as fresh.
+Meters may block (Modbus), so reads run in worker threads; the safety loop
+never waits for them. Meters sharing a bus are polled in turn by one task per
+bus; a meter that does not answer is marked offline and then tried only every
+`offline_retry_s`, so its timeouts cannot starve the others on the line.
+Every reading keeps the monotonic time it was taken: `fresh()` refuses one
+older than `stale_after_s`, so a stale value is never reported as current.
+A register that runs backwards or a serial number that changes latches an
+integrity fault: that meter's data is not trusted for billing until restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from typing import Callable
 
 from firmware.events import MeterOnlineChanged
 from hal.errors import HalError
@@ -16,34 +23,92 @@ from hal.types import MeterReading
 
 log = logging.getLogger(__name__)
 
+OFFLINE = "meter_offline"
+BACKWARDS = "meter_backwards"
+REPLACED = "meter_replaced"
+BACKWARDS_TOLERANCE_WH = 1.0  # float32 kWh registers round; less than this is noise
+
 
 class Metering:
-    def __init__(self, hal, bus, poll_s: float = 1.0):
-        self._meters = {cid: c.meter for cid, c in hal.connectors.items()}
+    def __init__(self, meters: dict, bus, cfg, on_health: Callable[[int, bool], None] | None = None):
+        self._meters = meters  # {connector id, 0 = site: Meter}
         self._bus = bus
-        self.poll_s = poll_s
-        self.latest: dict[int, MeterReading | None] = {cid: None for cid in self._meters}
-        self.online: dict[int, bool] = {cid: True for cid in self._meters}
+        self.cfg = cfg
+        self._on_health = on_health or (lambda cid, ok: None)
+        self.latest: dict[int, MeterReading | None] = {cid: None for cid in meters}
+        self.faults: dict[int, set[str]] = {cid: set() for cid in meters}
+        self._retry_at: dict[int, float] = {cid: 0.0 for cid in meters}
+        self.cycle_starts: list[float] = []  # for the poll-jitter benchmark
+
+    @property
+    def online(self) -> dict[int, bool]:
+        return {cid: OFFLINE not in f for cid, f in self.faults.items()}
+
+    def healthy(self, cid: int) -> bool:
+        return not self.faults.get(cid)
+
+    def fresh(self, cid: int) -> MeterReading | None:
+        reading = self.latest.get(cid)
+        if reading is None or time.monotonic() - reading.taken_at > self.cfg.stale_after_s:
+            return None
+        return reading
 
     async def read_now(self, cid: int) -> MeterReading | None:
-        """A fresh reading, or the last good one (check its taken_at) if the meter fails."""
+        """A new reading, or None when the meter does not answer."""
         try:
             reading = await asyncio.to_thread(self._meters[cid].read)
         except HalError as exc:
-            self._set_online(cid, False, str(exc))
-            return self.latest[cid]
-        self.latest[cid] = reading
-        self._set_online(cid, True, "")
+            self._failed(cid, str(exc))
+            return None
+        self._accept(cid, reading)
         return reading
 
     async def run(self) -> None:
-        while True:
-            for cid in self._meters:
-                await self.read_now(cid)
-            await asyncio.sleep(self.poll_s)
+        lines: dict[int, list[int]] = {}
+        for cid, meter in self._meters.items():
+            lines.setdefault(id(getattr(meter, "bus", meter)), []).append(cid)
+        await asyncio.gather(*(self._poll_line(cids) for cids in lines.values()))
 
-    def _set_online(self, cid: int, online: bool, why: str) -> None:
-        if self.online[cid] != online:
-            self.online[cid] = online
-            log.warning("connector %s: meter %s %s", cid, "back online" if online else "offline:", why)
-            self._bus.publish(MeterOnlineChanged(cid, online))
+    async def _poll_line(self, cids: list[int]) -> None:
+        next_cycle = time.monotonic()
+        while True:
+            self.cycle_starts.append(time.monotonic())
+            del self.cycle_starts[:-1000]
+            for cid in cids:
+                if OFFLINE in self.faults[cid] and time.monotonic() < self._retry_at[cid]:
+                    continue
+                await self.read_now(cid)
+            next_cycle += self.cfg.poll_s
+            delay = next_cycle - time.monotonic()
+            if delay < 0:  # the line is slower than poll_s: start again at once, no catching up
+                next_cycle = time.monotonic()
+                delay = 0
+            await asyncio.sleep(delay)
+
+    def _failed(self, cid: int, why: str) -> None:
+        self._retry_at[cid] = time.monotonic() + self.cfg.offline_retry_s
+        if OFFLINE not in self.faults[cid]:
+            log.warning("connector %s: meter offline: %s", cid, why)
+            self._set_fault(cid, OFFLINE, True)
+
+    def _accept(self, cid: int, reading: MeterReading) -> None:
+        previous = self.latest[cid]
+        if previous is not None:
+            if reading.energy_wh < previous.energy_wh - BACKWARDS_TOLERANCE_WH:
+                log.error("connector %s: meter register went back from %.1f to %.1f Wh",
+                          cid, previous.energy_wh, reading.energy_wh)
+                self._set_fault(cid, BACKWARDS, True)
+            if previous.serial and reading.serial and previous.serial != reading.serial:
+                log.error("connector %s: meter serial changed %s -> %s", cid, previous.serial, reading.serial)
+                self._set_fault(cid, REPLACED, True)
+        self.latest[cid] = reading
+        if OFFLINE in self.faults[cid]:
+            log.warning("connector %s: meter back online", cid)
+            self._set_fault(cid, OFFLINE, False)
+
+    def _set_fault(self, cid: int, kind: str, active: bool) -> None:
+        was_ok = self.healthy(cid)
+        (self.faults[cid].add if active else self.faults[cid].discard)(kind)
+        self._bus.publish(MeterOnlineChanged(cid, self.healthy(cid)))
+        if was_ok != self.healthy(cid):
+            self._on_health(cid, self.healthy(cid))

@@ -31,10 +31,15 @@ class SessionRecorder:
 
     async def _energy_wh(self, cid: int) -> float:
         reading = await self._metering.read_now(cid)
-        if reading is None:
-            log.error("connector %s: no meter reading at all; energy recorded as 0", cid)
+        if reading is not None:
+            return reading.energy_wh
+        last = self._metering.latest.get(cid)
+        if last is None:
+            log.error("connector %s: meter never answered; energy recorded as 0", cid)
             return 0.0
-        return reading.energy_wh
+        # The meter is flagged offline (PowerMeterFailure) for the CSMS to see.
+        log.error("connector %s: meter offline; using its last reading of %.1f Wh", cid, last.energy_wh)
+        return last.energy_wh
 
     async def _begin(self, session) -> None:
         energy = await self._energy_wh(session.connector_id)

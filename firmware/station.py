@@ -117,6 +117,10 @@ class Station:
 
         await self.call(apply)
 
+    async def set_meter_ok(self, cid: int, ok: bool) -> None:
+        connector = self.connector(cid)
+        await self.call(lambda now: setattr(connector, "meter_ok", ok))
+
     async def set_csms_limit(self, cid: int, amps: float | None) -> None:
         connector = self.connector(cid)
         await self.call(lambda now: setattr(connector, "csms_limit_a", amps))

@@ -87,6 +87,7 @@ class Hal:
     estop: BinaryInput
     temperature: TemperatureSensor
     reader: RfidReader
+    site_meter: Meter | None = None  # the supply's meter, when the board has one
     bench: object | None = field(default=None)  # the mock bench, when there is one
 
     def close(self) -> None:

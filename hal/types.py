@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,9 @@ class MeterReading:
     voltages_v: tuple[float, ...]
     taken_at: float
     frequency_hz: float | None = None
-    extra: dict = field(default_factory=dict)
+    phase_powers_w: tuple[float, ...] = ()
+    power_factor: float | None = None
+    serial: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

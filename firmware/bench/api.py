@@ -104,7 +104,7 @@ class BenchApi:
         reading = self.metering.latest.get(cid)
         session = c.session
         energy = reading.energy_wh if reading else 0.0
-        faults = set(c.trips) | (set() if self.metering.online[cid] else {"meter_offline"})
+        faults = set(c.trips) | self.metering.faults[cid]
         return {
             "id": cid,
             "cp_state": c.cp.value,
@@ -123,7 +123,14 @@ class BenchApi:
                 "energy_wh": round(energy - session.meter_start_wh, 3) if session.meter_start_wh is not None else 0.0,
             },
             "faults": sorted(faults),
+            "ev": self._ev(cid),
         }
+
+    def _ev(self, cid: int) -> dict:
+        """The simulated EV and what it draws now (bench extension, for the meter simulator)."""
+        wire = self.wire.connectors[cid]
+        return {"state": wire.ev.state, "max_current_a": wire.ev.max_current_a,
+                "draw_a": round(wire.draw_a(), 3), "phases": wire.phases}
 
     async def ev(self, request):
         body = await self._body(request)

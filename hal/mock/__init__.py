@@ -16,6 +16,7 @@ from hal.mock.board import (
 )
 from hal.mock.ev import SimulatedEV
 from hal.mock.meter import MockMeter
+from hal.meters.factory import build_meters
 from hal.mock.wire import BenchWire, ConnectorWire
 
 
@@ -32,12 +33,13 @@ def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
         for c in board.connectors
     }
     bench = BenchWire(connectors=wires, wake=wake)
+    modbus = build_meters(board)  # real Modbus meters (e.g. the meter simulator on a pty)
     connectors = {
         cid: ConnectorHal(
             pilot=MockPilot(w),
             contactor=MockContactor(w),
             rcd=MockRcd(w),
-            meter=MockMeter(w),
+            meter=modbus.get(cid) or MockMeter(w),
             lock=MockLock(w),
         )
         for cid, w in wires.items()
@@ -47,5 +49,6 @@ def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
         estop=MockEstop(bench),
         temperature=MockTemperature(bench),
         reader=MockReader(bench),
+        site_meter=modbus.get(0),
         bench=bench,
     )

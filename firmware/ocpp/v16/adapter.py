@@ -21,7 +21,7 @@ from firmware.events import MeterOnlineChanged, StatusChanged, TransactionBegun,
 from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_values import sampled_values
-from firmware.ocpp.v16.status import METER_OFFLINE, status_of
+from firmware.ocpp.v16.status import status_of
 from firmware.session import StopReason
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,7 @@ class Ocpp16Adapter:
             faults = {f for _, fs in self.model_state.values() for f in fs if f in ("estop", "overtemp")}
             return status_of("faulted" if faults else whole, faults)
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
-        if not self.metering.online.get(cid, True):
-            faults = tuple(faults) + (METER_OFFLINE,)
+        faults = tuple(faults) + tuple(sorted(self.metering.faults.get(cid, ())))
         return status_of(state, faults)
 
     async def _send_statuses(self, cp) -> None:
@@ -214,9 +213,9 @@ class Ocpp16Adapter:
                 if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
                     continue
                 self._last_sample[session.local_id] = time.monotonic()
-                reading = await self.metering.read_now(cid)
+                reading = self.metering.fresh(cid)
                 if reading is None or self.active.get(cid) is not session:
-                    continue
+                    continue  # never a stale value as a current sample
                 values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
                 self.outbox.push("MeterValues", {
                     "connectorId": cid,

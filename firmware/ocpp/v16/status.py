@@ -15,7 +15,6 @@ STATUS = {
     charger.UNAVAILABLE: "Unavailable",
 }
 
-METER_OFFLINE = "meter_offline"
 
 # Most serious first: the first fault present names the errorCode.
 ERROR_CODE = (
@@ -28,7 +27,9 @@ ERROR_CODE = (
     (safety.PILOT_SHORT, "EVCommunicationError"),
     (safety.PILOT_INVALID, "EVCommunicationError"),
     (safety.PP_INVALID, "OtherError"),
-    (METER_OFFLINE, "PowerMeterFailure"),
+    ("meter_offline", "PowerMeterFailure"),
+    ("meter_backwards", "PowerMeterFailure"),
+    ("meter_replaced", "PowerMeterFailure"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Energy meters over Modbus RTU/TCP: register maps, the bus, the meter driver."""

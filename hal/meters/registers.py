@@ -1,0 +1,95 @@
+"""A meter model's register map as data, and its decoding with pymodbus.
+
+Each Field names a canonical quantity (see QUANTITIES), where it lives, its
+data type and the factor to our unit (Wh, W, A, V, Hz, power factor). The map
+says which function reads it (input or holding registers) and the word order
+of multi-register values; byte order within a register is always big-endian
+(Modbus). Decoding uses pymodbus's own converters, never hand-written struct.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymodbus.client.mixin import ModbusClientMixin
+
+DT = ModbusClientMixin.DATATYPE
+WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "int64": 4, "uint64": 4, "ascii14": 7}
+DATATYPES = {
+    "int16": DT.INT16, "uint16": DT.UINT16, "int32": DT.INT32, "uint32": DT.UINT32,
+    "float32": DT.FLOAT32, "int64": DT.INT64, "uint64": DT.UINT64,
+}
+QUANTITIES = (
+    "energy_import_wh", "power_w", "power_l1_w", "power_l2_w", "power_l3_w",
+    "current_l1_a", "current_l2_a", "current_l3_a", "voltage_l1_v", "voltage_l2_v", "voltage_l3_v",
+    "frequency_hz", "power_factor",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    quantity: str
+    address: int
+    kind: str
+    factor: float = 1.0  # raw value x factor = value in our unit
+
+    @property
+    def words(self) -> int:
+        return WORDS[self.kind]
+
+
+@dataclass(frozen=True)
+class RegisterMap:
+    model: str
+    document: str  # the vendor document this map follows
+    function: str  # "input" (FC 04) or "holding" (FC 03)
+    word_order: str  # "big": high word first; "little": low word first
+    phases: int
+    fields: tuple[Field, ...]
+    serial: Field | None = None  # read with `serial_function`
+    serial_function: str = "holding"
+    max_block: int = 40  # registers per request the meter accepts
+
+    def blocks(self) -> list[tuple[int, int, list[Field]]]:
+        """Requests covering every field: (start, count, fields), gaps under 8 words merged."""
+        ordered = sorted(self.fields, key=lambda f: f.address)
+        blocks: list[tuple[int, int, list[Field]]] = []
+        for f in ordered:
+            if blocks:
+                start, count, fields = blocks[-1]
+                end = f.address + f.words
+                if f.address - (start + count) < 8 and end - start <= self.max_block:
+                    blocks[-1] = (start, max(count, end - start), fields + [f])
+                    continue
+            blocks.append((f.address, f.words, [f]))
+        return blocks
+
+    def field(self, quantity: str) -> Field | None:
+        return next((f for f in self.fields if f.quantity == quantity), None)
+
+
+def decode(field: Field, registers: list[int], word_order: str) -> float | str:
+    if field.kind.startswith("ascii"):
+        text = ModbusClientMixin.convert_from_registers(registers, DT.STRING)
+        return text.replace("\x00", "").strip()
+    raw = ModbusClientMixin.convert_from_registers(registers, DATATYPES[field.kind], word_order=word_order)
+    return raw * field.factor
+
+
+def encode(field: Field, value, word_order: str) -> list[int]:
+    """The registers a meter would hold for `value` (used by the simulator and test fixtures)."""
+    if field.kind.startswith("ascii"):
+        text = str(value)[: field.words * 2].ljust(field.words * 2, "\x00")
+        return ModbusClientMixin.convert_to_registers(text, DT.STRING)
+    raw = value / field.factor
+    if field.kind != "float32":
+        raw = int(round(raw))
+    return ModbusClientMixin.convert_to_registers(raw, DATATYPES[field.kind], word_order=word_order)
+
+
+def decode_block(fields: list[Field], start: int, registers: list[int], word_order: str) -> dict[str, float]:
+    values = {}
+    for f in fields:
+        offset = f.address - start
+        values[f.quantity] = decode(f, registers[offset:offset + f.words], word_order)
+    return values

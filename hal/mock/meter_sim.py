@@ -1,0 +1,214 @@
+"""`evse meter-sim`: meters of any supported model served over Modbus RTU or TCP.
+
+Uses pymodbus's server: one SimDevice per address, whose registers are filled
+from the simulated meter at each request, encoded with the model's own map.
+With --follow, each meter takes the bench EV's draw on its connector (0 = the
+sum of all connectors) from the bench API, so energy rises while the bench
+charges. A small HTTP API (--api-port) shows and sets each meter: energy,
+currents, serial number, and `silent`, which makes it stop answering like a
+meter pulled off the RS-485 line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from dataclasses import dataclass, field
+
+from pymodbus.exceptions import NoSuchIdException
+from pymodbus.framer import FramerType
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from hal.meters.maps import MODELS
+from hal.meters.registers import RegisterMap, encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SimMeter:
+    address: int
+    regmap: RegisterMap
+    connector: int | None = None  # followed bench connector
+    voltage_v: float = 230.0
+    currents_a: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    energy_wh: float = 0.0
+    serial: str = "0"
+    silent: bool = False
+    _at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.currents_a = self.currents_a[: self.regmap.phases]
+        if self.serial == "0":
+            self.serial = str(10_000_000 + self.address)
+
+    def power_w(self) -> float:
+        return sum(self.currents_a) * self.voltage_v
+
+    def integrate(self) -> None:
+        now = time.monotonic()
+        self.energy_wh += self.power_w() * (now - self._at) / 3600.0
+        self._at = now
+
+    def set_currents(self, amps: list[float]) -> None:
+        self.integrate()
+        self.currents_a = list(amps)[: self.regmap.phases] + [0.0] * (self.regmap.phases - len(amps))
+
+    def values(self) -> dict:
+        self.integrate()
+        lines = ("l1", "l2", "l3")[: self.regmap.phases]
+        v = {"energy_import_wh": self.energy_wh, "power_w": self.power_w(), "frequency_hz": 50.0,
+             "power_factor": 1.0 if self.power_w() else 0.0}
+        for i, p in enumerate(lines):
+            v[f"voltage_{p}_v"] = self.voltage_v
+            v[f"current_{p}_a"] = self.currents_a[i]
+            v[f"power_{p}_w"] = self.currents_a[i] * self.voltage_v
+        return v
+
+    def registers(self, function: str) -> dict[int, int]:
+        image: dict[int, int] = {}
+        values = self.values()
+        m = self.regmap
+        for f in m.fields:
+            if m.function == function:
+                image.update(zip(range(f.address, f.address + f.words), encode(f, values[f.quantity], m.word_order)))
+        if m.serial is not None and m.serial_function == function:
+            serial = self.serial if m.serial.kind.startswith("ascii") else int(self.serial)
+            image.update(zip(range(m.serial.address, m.serial.address + m.serial.words),
+                             encode(m.serial, serial, m.word_order)))
+        return image
+
+    def status(self) -> dict:
+        return {"address": self.address, "model": self.regmap.model, "energy_wh": round(self.values()["energy_import_wh"], 3),
+                "power_w": self.power_w(), "currents_a": self.currents_a, "serial": self.serial, "silent": self.silent,
+                "connector": self.connector}
+
+
+async def _fill(meter: SimMeter, function_code, start, address, count, registers, set_values):
+    if meter.silent:
+        raise NoSuchIdException(meter.address)  # with ignore_missing_devices: no answer at all
+    function = "input" if function_code == 4 else "holding"
+    image = meter.registers(function)
+    for i in range(address - start, address - start + count):
+        registers[i] = image.get(start + i, 0)
+    return None
+
+
+def _span(meter: SimMeter, function: str) -> tuple[int, int] | None:
+    m = meter.regmap
+    fields = [f for f in m.fields if m.function == function]
+    if m.serial is not None and m.serial_function == function:
+        fields.append(m.serial)
+    if not fields:
+        return None
+    start = min(f.address for f in fields)
+    return start, max(f.address + f.words for f in fields) - start
+
+
+def sim_device(meter: SimMeter) -> SimDevice:
+    blocks = {}
+    for function in ("holding", "input"):
+        span = _span(meter, function)
+        blocks[function] = [SimData(span[0], count=span[1], datatype=DataType.REGISTERS)] if span else \
+            [SimData(0, count=1, datatype=DataType.REGISTERS)]
+    bits = [SimData(0, count=1, datatype=DataType.BITS)]
+    return SimDevice(id=meter.address, simdata=(bits, bits, blocks["holding"], blocks["input"]),
+                     action=functools.partial(_fill, meter))
+
+
+async def _silent_for_others(function_code, start, address, count, registers, set_values):
+    raise NoSuchIdException(0)
+
+
+def build_server(meters: list[SimMeter], *, serial: str | None = None, tcp: str | None = None,
+                 baud: int = 9600, parity: str = "N"):
+    catch_all = SimDevice(id=0, simdata=[SimData(0, count=1, datatype=DataType.REGISTERS)], action=_silent_for_others)
+    devices = [sim_device(m) for m in meters] + [catch_all]
+    if serial:
+        return ModbusSerialServer(devices, framer=FramerType.RTU, port=serial, baudrate=baud, parity=parity,
+                                  bytesize=8, stopbits=1, ignore_missing_devices=True)
+    host, _, port = tcp.rpartition(":")
+    return ModbusTcpServer(devices, address=(host or "127.0.0.1", int(port)), ignore_missing_devices=True)
+
+
+def _phase_currents(evs: dict, connector: int) -> list[float]:
+    """Per-phase current through a meter on `connector` (0: the supply of them all)."""
+    amps = [0.0, 0.0, 0.0]
+    for cid, ev in evs.items():
+        if connector in (0, cid):
+            for phase in range(ev["phases"]):
+                amps[phase] += ev["draw_a"]
+    return amps
+
+
+async def follow(meters: list[SimMeter], url: str, period_s: float = 0.1) -> None:
+    """Mirror the bench EV's draw: every phase carries what the EV draws on its connector."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(url.rstrip("/") + "/status") as r:
+                    status = await r.json()
+                evs = {c["id"]: c["ev"] for c in status["connectors"]}
+                for m in meters:
+                    if m.connector is not None:
+                        m.set_currents(_phase_currents(evs, m.connector))
+            except (aiohttp.ClientError, KeyError, IndexError, ValueError) as exc:
+                log.debug("follow: %s", exc)
+            await asyncio.sleep(period_s)
+
+
+async def serve_api(meters: list[SimMeter], port: int):
+    from aiohttp import web
+
+    by_address = {m.address: m for m in meters}
+
+    async def get_meters(request):
+        return web.json_response([m.status() for m in meters])
+
+    async def set_meter(request):
+        try:
+            body = await request.json()
+            meter = by_address[body["address"]]
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": "need {'address': <served address>, ...}"}, status=400)
+        if "silent" in body:
+            meter.silent = bool(body["silent"])
+        if "energy_wh" in body:
+            meter.integrate()
+            meter.energy_wh = float(body["energy_wh"])
+        if "currents_a" in body:
+            meter.set_currents([float(a) for a in body["currents_a"]])
+        if "serial" in body:
+            meter.serial = str(body["serial"])
+        return web.json_response(meter.status())
+
+    app = web.Application()
+    app.add_routes([web.get("/meters", get_meters), web.post("/meters", set_meter)])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def run(args) -> int:
+    regmap = MODELS[args.model]
+    addresses = [int(a) for a in str(args.address).split(",")]
+    connectors = [int(c) for c in str(args.connector).split(",")] if args.follow else [None] * len(addresses)
+    if len(connectors) != len(addresses):
+        raise SystemExit("evse meter-sim: --connector needs one value per --address")
+    meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3)
+              for a, c in zip(addresses, connectors)]
+    server = build_server(meters, serial=args.serial, tcp=args.tcp, baud=args.baud, parity=args.parity)
+    tasks = [asyncio.create_task(server.serve_forever())]
+    if args.follow:
+        tasks.append(asyncio.create_task(follow(meters, args.follow)))
+    if args.api_port:
+        await serve_api(meters, args.api_port)
+    print(f"meter-sim: {args.model} at {addresses} on {args.serial or args.tcp}", flush=True)
+    await asyncio.gather(*tasks)
+    return 0
