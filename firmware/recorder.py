@@ -7,11 +7,15 @@ meter counted while the contactor was closed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from firmware.events import SessionEnded, SessionStarted, TransactionBegun, TransactionEnded
 
 log = logging.getLogger(__name__)
+
+SETTLE_S = 2.0  # longest wait for a meter to show the contactor opened
+NO_FLOW_W = 20.0
 
 
 class SessionRecorder:
@@ -41,6 +45,15 @@ class SessionRecorder:
         log.error("connector %s: meter offline; using its last reading of %.1f Wh", cid, last.energy_wh)
         return last.energy_wh
 
+    async def _wait_current_gone(self, cid: int) -> None:
+        """A meter lags the contactor (averaging, polling): meter stop is read once it shows no flow."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_S
+        while asyncio.get_running_loop().time() < deadline:
+            reading = await self._metering.read_now(cid)
+            if reading is None or reading.power_w < NO_FLOW_W:
+                return
+            await asyncio.sleep(0.1)
+
     async def _begin(self, session) -> None:
         energy = await self._energy_wh(session.connector_id)
         session.meter_start_wh = energy
@@ -48,5 +61,6 @@ class SessionRecorder:
         self._bus.publish(TransactionBegun(session))
 
     async def _end(self, session) -> None:
+        await self._wait_current_gone(session.connector_id)
         session.meter_stop_wh = await self._energy_wh(session.connector_id)
         self._bus.publish(TransactionEnded(session))
