@@ -88,7 +88,8 @@ class Controller:
             loop.add_signal_handler(sig, self.request_exit)
         await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
         tasks = [asyncio.create_task(coro) for coro in (
-            self.metering.run(), self.recorder.run(), self.adapter.run_events(), self.adapter.sample_meters(),
+            self.metering.run(), self.recorder.run(), self.adapter.run_events(),
+            self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
         )]
         await self._exit.wait()

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass
 
 from firmware.session import Session
+from hal.types import MeterReading
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class TransactionBegun:
     """A session whose meter start has been read: ready to be reported."""
 
     session: Session
+    reading: MeterReading | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class TransactionEnded:
     """A session closed with its meter stop read: ready to be reported."""
 
     session: Session
+    reading: MeterReading | None = None
 
 
 @dataclass(frozen=True)

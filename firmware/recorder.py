@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from firmware.events import SessionEnded, SessionStarted, TransactionBegun, TransactionEnded
+from hal.types import MeterReading
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +34,17 @@ class SessionRecorder:
             elif isinstance(event, SessionEnded):
                 await self._end(event.session)
 
-    async def _energy_wh(self, cid: int) -> float:
+    async def _reading(self, cid: int) -> MeterReading | None:
+        """A fresh reading, else the last good one (the meter is flagged offline for the CSMS)."""
         reading = await self._metering.read_now(cid)
         if reading is not None:
-            return reading.energy_wh
+            return reading
         last = self._metering.latest.get(cid)
         if last is None:
             log.error("connector %s: meter never answered; energy recorded as 0", cid)
-            return 0.0
-        # The meter is flagged offline (PowerMeterFailure) for the CSMS to see.
-        log.error("connector %s: meter offline; using its last reading of %.1f Wh", cid, last.energy_wh)
-        return last.energy_wh
+        else:
+            log.error("connector %s: meter offline; using its last reading of %.1f Wh", cid, last.energy_wh)
+        return last
 
     async def _wait_current_gone(self, cid: int) -> None:
         """A meter lags the contactor (averaging, polling): meter stop is read once it shows no flow."""
@@ -55,12 +56,13 @@ class SessionRecorder:
             await asyncio.sleep(0.1)
 
     async def _begin(self, session) -> None:
-        energy = await self._energy_wh(session.connector_id)
-        session.meter_start_wh = energy
-        await self._station.set_meter_start(session, energy)
-        self._bus.publish(TransactionBegun(session))
+        reading = await self._reading(session.connector_id)
+        session.meter_start_wh = reading.energy_wh if reading else 0.0
+        await self._station.set_meter_start(session, session.meter_start_wh)
+        self._bus.publish(TransactionBegun(session, reading))
 
     async def _end(self, session) -> None:
         await self._wait_current_gone(session.connector_id)
-        session.meter_stop_wh = await self._energy_wh(session.connector_id)
-        self._bus.publish(TransactionEnded(session))
+        reading = await self._reading(session.connector_id)
+        session.meter_stop_wh = reading.energy_wh if reading else (session.meter_start_wh or 0.0)
+        self._bus.publish(TransactionEnded(session, reading))

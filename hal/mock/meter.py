@@ -26,4 +26,7 @@ class MockMeter:
             voltages_v=(wire.voltage_v,) * wire.phases,
             taken_at=time.monotonic(),
             frequency_hz=50.0,
+            phase_powers_w=(amps * wire.voltage_v,) * wire.phases,
+            power_factor=1.0,
+            serial=f"MOCK-{wire.connector_id}",
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from ocpp.charge_point import camel_to_snake_case
 from ocpp.v16 import call
@@ -20,7 +19,7 @@ from firmware.clock import iso
 from firmware.events import MeterOnlineChanged, StatusChanged, TransactionBegun, TransactionEnded
 from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
-from firmware.ocpp.v16.meter_values import sampled_values
+from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.ocpp.v16.status import status_of
 from firmware.session import StopReason
 
@@ -51,9 +50,8 @@ class Ocpp16Adapter:
         )
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.active: dict[int, object] = {}  # connector -> session being reported
+        self.meters = MeterReports(keys, metering, self.outbox, wall)
         self.sessions_ended = 0  # TransactionEnded events queued so far
-        self._last_sample: dict[str, float] = {}  # session local id -> monotonic time of its last MeterValues
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
         keys.listeners.append(self._key_changed)
@@ -175,23 +173,21 @@ class Ocpp16Adapter:
             elif isinstance(event, MeterOnlineChanged):
                 self._status_kick.set()
             elif isinstance(event, TransactionBegun):
-                self._begin(event.session)
+                self._begin(event.session, event.reading)
             elif isinstance(event, TransactionEnded):
-                self._end(event.session)
+                self._end(event.session, event.reading)
 
-    def _begin(self, session) -> None:
-        self.active[session.connector_id] = session
-        self._last_sample[session.local_id] = time.monotonic()
+    def _begin(self, session, reading) -> None:
         self.outbox.push("StartTransaction", {
             "connectorId": session.connector_id,
             "idTag": session.id_tag,
             "meterStart": round(session.meter_start_wh),
             "timestamp": iso(session.started_at),
         }, session.local_id)
+        self.meters.begin(session, reading)
 
-    def _end(self, session) -> None:
-        self.active.pop(session.connector_id, None)
-        self._last_sample.pop(session.local_id, None)
+    def _end(self, session, reading) -> None:
+        transaction_data = self.meters.end(session, reading)
         payload = {
             "meterStop": round(session.meter_stop_wh),
             "timestamp": iso(session.ended_at),
@@ -199,28 +195,10 @@ class Ocpp16Adapter:
         }
         if session.id_tag:
             payload["idTag"] = session.id_tag
+        if transaction_data:
+            payload["transactionData"] = transaction_data
         self.outbox.push("StopTransaction", payload, session.local_id)
         self.sessions_ended += 1
-
-    async def sample_meters(self) -> None:
-        """Periodic MeterValues of running transactions (MeterValueSampleInterval)."""
-        while True:
-            await asyncio.sleep(1.0)
-            interval = self.keys.get_int("MeterValueSampleInterval")
-            if interval <= 0:
-                continue
-            for cid, session in list(self.active.items()):
-                if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
-                    continue
-                self._last_sample[session.local_id] = time.monotonic()
-                reading = self.metering.fresh(cid)
-                if reading is None or self.active.get(cid) is not session:
-                    continue  # never a stale value as a current sample
-                values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
-                self.outbox.push("MeterValues", {
-                    "connectorId": cid,
-                    "meterValue": [{"timestamp": iso(self.wall.now()), "sampledValue": values}],
-                }, session.local_id)
 
     # ---- the outbox's hooks ---------------------------------------------
     def _prepare(self, action, payload, local_id):

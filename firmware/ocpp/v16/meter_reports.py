@@ -1,0 +1,121 @@
+"""OCPP 1.6 meter reporting: periodic and clock-aligned MeterValues, and the
+transactionData that StopTransaction carries.
+
+- Sample.Periodic: MeterValuesSampledData every MeterValueSampleInterval
+  seconds of a running transaction (0 = off), with its transactionId.
+- Sample.Clock: MeterValuesAlignedData at every ClockAlignedDataInterval
+  boundary counted from midnight UTC (0 = off), for every meter (connector 0 =
+  the site meter, location Inlet), with the transactionId where one runs; the
+  timestamp is the boundary itself.
+- transactionData: StopTxnSampledData at Transaction.Begin, at each periodic
+  sample and at Transaction.End, plus StopTxnAlignedData at each boundary.
+
+Only fresh readings are reported: a stale value is skipped, never resent as new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta, timezone
+
+from firmware.clock import iso
+from firmware.ocpp.v16.meter_values import sampled_values
+
+TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest samples, End
+
+
+class MeterReports:
+    def __init__(self, keys, metering, outbox, wall):
+        self.keys = keys
+        self.metering = metering
+        self.outbox = outbox
+        self.wall = wall
+        self.active: dict[int, object] = {}  # connector -> session being reported
+        self._last_sample: dict[str, float] = {}
+        self._tx_data: dict[str, list[dict]] = {}
+
+    # ---- transaction lifecycle ------------------------------------------
+    def begin(self, session, reading) -> None:
+        self.active[session.connector_id] = session
+        self._last_sample[session.local_id] = time.monotonic()
+        self._tx_data[session.local_id] = []
+        self._record(session, reading, "Transaction.Begin", session.started_at)
+
+    def end(self, session, reading) -> list[dict]:
+        self.active.pop(session.connector_id, None)
+        self._last_sample.pop(session.local_id, None)
+        self._record(session, reading, "Transaction.End", session.ended_at)
+        return self._tx_data.pop(session.local_id, [])
+
+    def _record(self, session, reading, context, at, key="StopTxnSampledData") -> None:
+        data = self._tx_data.get(session.local_id)
+        if data is None or reading is None:
+            return
+        values = sampled_values(reading, self.keys.get_csl(key), context)
+        if values:
+            data.append({"timestamp": iso(at), "sampledValue": values})
+            if len(data) > TX_DATA_MAX:
+                del data[1]  # keep Transaction.Begin, drop the oldest sample after it
+
+    # ---- periodic samples -----------------------------------------------
+    async def sample_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            interval = self.keys.get_int("MeterValueSampleInterval")
+            if interval > 0:
+                self._sample_due(interval)
+
+    def _sample_due(self, interval: int) -> None:
+        for cid, session in list(self.active.items()):
+            if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
+                continue
+            reading = self.metering.fresh(cid)
+            if reading is None:
+                continue  # never a stale value as a current sample
+            self._last_sample[session.local_id] = time.monotonic()
+            now = self.wall.now()
+            values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
+            self._push(cid, session, now, values)
+            self._record(session, reading, "Sample.Periodic", now)
+
+    # ---- clock-aligned samples ------------------------------------------
+    async def aligned_loop(self) -> None:
+        while True:
+            interval = self.keys.get_int("ClockAlignedDataInterval")
+            if interval <= 0:
+                await asyncio.sleep(1.0)
+                continue
+            boundary = next_boundary(self.wall.now(), interval)
+            await asyncio.sleep(max(0.0, (boundary - self.wall.now()).total_seconds()))
+            if self.keys.get_int("ClockAlignedDataInterval") == interval:
+                self._aligned(boundary)
+
+    def _aligned(self, boundary: datetime) -> None:
+        for cid in self.metering.latest:
+            reading = self.metering.fresh(cid)
+            if reading is None:
+                continue
+            location = "Inlet" if cid == 0 else "Outlet"
+            values = sampled_values(reading, self.keys.get_csl("MeterValuesAlignedData"), "Sample.Clock", location)
+            session = self.active.get(cid)
+            self._push(cid, session, boundary, values)
+            if session is not None:
+                self._record(session, reading, "Sample.Clock", boundary, key="StopTxnAlignedData")
+
+    def _push(self, cid, session, at: datetime, values: list[dict]) -> None:
+        if values:
+            self.outbox.push("MeterValues", {
+                "connectorId": cid,
+                "meterValue": [{"timestamp": iso(at), "sampledValue": values}],
+            }, None if session is None else session.local_id)
+
+
+def next_boundary(now: datetime, interval_s: int) -> datetime:
+    """The next instant that is a whole number of intervals after midnight UTC (OCPP 1.6 9.1.7)."""
+    now = now.astimezone(timezone.utc)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = (now - midnight).total_seconds()
+    steps = int(elapsed // interval_s) + 1
+    # The intervals are "per day, starting at midnight": the last one of a day ends at midnight.
+    return min(midnight + timedelta(seconds=steps * interval_s), midnight + timedelta(days=1))

@@ -1,0 +1,55 @@
+"""OCPP 1.6 SampledValues from a reading, and clock-aligned boundaries."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from firmware.ocpp.v16.meter_reports import next_boundary
+from firmware.ocpp.v16.meter_values import sampled_values
+from hal.types import MeterReading
+
+THREE_PHASE = MeterReading(
+    energy_wh=12345.6, power_w=22080.0, currents_a=(32.0, 32.0, 31.5), voltages_v=(230.0, 231.0, 229.0),
+    taken_at=0.0, frequency_hz=50.02, phase_powers_w=(7360.0, 7392.0, 7213.5), power_factor=0.998,
+)
+
+
+def test_every_measurand_per_phase_with_units_and_location():
+    all_measurands = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage",
+                      "Frequency", "Power.Factor"]
+    values = sampled_values(THREE_PHASE, all_measurands, "Sample.Periodic")
+    by = {(v["measurand"], v.get("phase")): v for v in values}
+    assert by[("Energy.Active.Import.Register", None)]["value"] == "12346"
+    assert by[("Energy.Active.Import.Register", None)]["unit"] == "Wh"
+    assert by[("Power.Active.Import", None)]["value"] == "22080.0"
+    assert by[("Power.Active.Import", "L3")]["value"] == "7213.5"
+    assert by[("Current.Import", "L3")] == {
+        "value": "31.5", "context": "Sample.Periodic", "format": "Raw", "measurand": "Current.Import",
+        "unit": "A", "phase": "L3", "location": "Outlet"}
+    assert by[("Voltage", "L2-N")]["unit"] == "V"
+    assert "unit" not in by[("Frequency", None)] and by[("Frequency", None)]["value"] == "50.0"
+    assert by[("Power.Factor", None)]["value"] == "0.998"
+    assert len(values) == 1 + 4 + 3 + 3 + 1 + 1
+
+
+def test_only_what_is_configured_and_what_the_meter_has():
+    one_phase = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
+    values = sampled_values(one_phase, ["Current.Import", "Frequency", "Power.Factor"], "Sample.Clock", "Inlet")
+    assert [(v["measurand"], v.get("phase"), v["location"]) for v in values] == [("Current.Import", "L1", "Inlet")]
+
+
+@pytest.mark.parametrize(
+    "now, interval, expected",
+    [
+        ("2026-11-21T10:07:31.250", 900, "2026-11-21T10:15:00"),
+        ("2026-11-21T10:15:00.000", 900, "2026-11-21T10:30:00"),
+        ("2026-11-21T23:59:59.900", 60, "2026-11-22T00:00:00"),
+        ("2026-11-21T00:00:01.000", 7, "2026-11-21T00:00:07"),
+        ("2026-11-21T23:59:58.000", 7, "2026-11-22T00:00:00"),  # 86400 is no multiple of 7: midnight restarts
+    ],
+)
+def test_boundaries_count_from_midnight_utc(now, interval, expected):
+    t = datetime.fromisoformat(now).replace(tzinfo=timezone.utc)
+    got = next_boundary(t, interval)
+    assert got.isoformat().replace("+00:00", "") == expected
+    assert got > t
