@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--address", default="1", help="Modbus address, or several: 1,2,3")
     sim.add_argument("--baud", type=int, default=9600)
     sim.add_argument("--parity", default="N", choices=["N", "E", "O"])
+    sim.add_argument("--no-pace", dest="pace", action="store_false",
+                     help="answer at once instead of at the pace of a real line at --baud")
     sim.add_argument("--follow", help="bench API URL whose EV draw the meters mirror")
     sim.add_argument("--connector", default="1", help="connector per address (0 = all: a site meter)")
     sim.add_argument("--energy-wh", dest="energy_wh", type=float, default=0.0, help="starting register")

@@ -20,11 +20,13 @@ from hal.types import MeterReading
 
 class ModbusBus:
     def __init__(self, name: str, *, port: str | None = None, host: str | None = None, tcp_port: int = 502,
-                 baud: int = 9600, parity: str = "N", stopbits: int = 1, timeout_s: float = 0.3, retries: int = 1):
+                 baud: int = 9600, parity: str = "N", stopbits: int = 1, timeout_s: float = 0.3, retries: int = 1,
+                 trace_packet=None):
         self.name = name
         if port is not None:
             self.client = ModbusSerialClient(
-                port, baudrate=baud, parity=parity, stopbits=stopbits, bytesize=8, timeout=timeout_s, retries=retries
+                port, baudrate=baud, parity=parity, stopbits=stopbits, bytesize=8, timeout=timeout_s, retries=retries,
+                trace_packet=trace_packet,
             )
         else:
             self.client = ModbusTcpClient(host, port=tcp_port, timeout=timeout_s, retries=retries)

@@ -16,7 +16,6 @@ from hal.mock.board import (
 )
 from hal.mock.ev import SimulatedEV
 from hal.mock.meter import MockMeter
-from hal.meters.factory import build_meters
 from hal.mock.wire import BenchWire, ConnectorWire
 
 
@@ -33,7 +32,11 @@ def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
         for c in board.connectors
     }
     bench = BenchWire(connectors=wires, wake=wake)
-    modbus = build_meters(board)  # real Modbus meters (e.g. the meter simulator on a pty)
+    modbus = {}
+    if board.meters:  # real Modbus meters (e.g. the meter simulator on a pty); pymodbus only then
+        from hal.meters.factory import build_meters
+
+        modbus = build_meters(board)
     connectors = {
         cid: ConnectorHal(
             pilot=MockPilot(w),

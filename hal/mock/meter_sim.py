@@ -27,6 +27,8 @@ from hal.meters.registers import RegisterMap, encode
 
 log = logging.getLogger(__name__)
 
+RTU_REQUEST_BYTES = 8  # id, function, address, count, CRC
+
 
 @dataclass
 class SimMeter:
@@ -38,6 +40,7 @@ class SimMeter:
     energy_wh: float = 0.0
     serial: str = "0"
     silent: bool = False
+    byte_time_s: float = 0.0  # > 0: answers take the time the bytes need on a real line
     _at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -90,6 +93,10 @@ class SimMeter:
 async def _fill(meter: SimMeter, function_code, start, address, count, registers, set_values):
     if meter.silent:
         raise NoSuchIdException(meter.address)  # with ignore_missing_devices: no answer at all
+    if meter.byte_time_s:
+        # A pty moves bytes at once; a 9600-baud line does not. Hold the answer for the
+        # request's and the response's time on the wire, with RTU's 3.5-character gaps.
+        await asyncio.sleep((RTU_REQUEST_BYTES + 5 + 2 * count + 2 * 3.5) * meter.byte_time_s)
     function = "input" if function_code == 4 else "holding"
     image = meter.registers(function)
     for i in range(address - start, address - start + count):
@@ -201,7 +208,8 @@ async def run(args) -> int:
     connectors = [int(c) for c in str(args.connector).split(",")] if args.follow else [None] * len(addresses)
     if len(connectors) != len(addresses):
         raise SystemExit("evse meter-sim: --connector needs one value per --address")
-    meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3)
+    byte_time = 10.0 / args.baud if args.serial and args.pace else 0.0  # 8 data bits + start + stop
+    meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3, byte_time_s=byte_time)
               for a, c in zip(addresses, connectors)]
     server = build_server(meters, serial=args.serial, tcp=args.tcp, baud=args.baud, parity=args.parity)
     tasks = [asyncio.create_task(server.serve_forever())]

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run it: system tools (socat for
+# the Modbus RTU pty pairs, python3-venv), the project with its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v socat >/dev/null || need+=(socat)
+python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "scripts/test.sh: please install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
+  fi
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest "$@"
