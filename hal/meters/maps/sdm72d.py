@@ -1,32 +1,16 @@
 """Eastron SDM72D-M (V2).
 
-Follows "Eastron SDM72D-M-2 Modbus Protocol": the SDM630 layout for the
-quantities it has (input registers, float32, high word first; kWh), serial
-number in holding register 0xFC00.
+Follows "Eastron SDM72D-M-2 Modbus Protocol": for every quantity we read it
+has the SDM630 V2 layout (input registers, float32, high word first, kWh;
+serial number in holding register 0xFC00), so the map is the SDM630's.
 """
 
-from hal.meters.registers import Field, RegisterMap
+from dataclasses import replace
 
-SDM72D = RegisterMap(
+from hal.meters.maps.sdm630 import SDM630
+
+SDM72D = replace(
+    SDM630,
     model="sdm72d",
     document="Eastron SDM72D-M-2 Modbus Protocol (input registers 30001-30075, holding 0xFC00)",
-    function="input",
-    word_order="big",
-    phases=3,
-    fields=(
-        Field("voltage_l1_v", 0x0000, "float32"),
-        Field("voltage_l2_v", 0x0002, "float32"),
-        Field("voltage_l3_v", 0x0004, "float32"),
-        Field("current_l1_a", 0x0006, "float32"),
-        Field("current_l2_a", 0x0008, "float32"),
-        Field("current_l3_a", 0x000A, "float32"),
-        Field("power_l1_w", 0x000C, "float32"),
-        Field("power_l2_w", 0x000E, "float32"),
-        Field("power_l3_w", 0x0010, "float32"),
-        Field("power_w", 0x0034, "float32"),
-        Field("power_factor", 0x003E, "float32"),
-        Field("frequency_hz", 0x0046, "float32"),
-        Field("energy_import_wh", 0x0048, "float32", 1000.0),
-    ),
-    serial=Field("serial", 0xFC00, "uint32"),
 )
