@@ -46,12 +46,15 @@ class Controller:
         if self.hal.site_meter is not None:
             meters[0] = self.hal.site_meter
         self.metering = Metering(meters, self.bus, board.metering, on_health=self._meter_health)
-        self.recorder = SessionRecorder(self.station, self.metering, self.bus)
-        self.authorizer = Authorizer(self.store, self.keys)
+        self.authorizer = Authorizer(self.store, self.keys, self.keys.get_int("LocalAuthListMaxLength"))
         self.uplink = Uplink()
         self.adapter = Ocpp16Adapter(
             cp_id=settings.charge_point_id, board=board, station=self.station, metering=self.metering,
             authorizer=self.authorizer, store=self.store, keys=self.keys, bus=self.bus, wall=self.wall, app=self,
+        )
+        self.recorder = SessionRecorder(
+            self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall,
+            resume=lambda: self.keys.get_bool("ResumeSessionsAfterPowerLoss"),
         )
         ping = self.keys.get_int("WebSocketPingInterval")
         self.link = OcppLink(LinkSettings(
@@ -88,7 +91,8 @@ class Controller:
             loop.add_signal_handler(sig, self.request_exit)
         await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
         tasks = [asyncio.create_task(coro) for coro in (
-            self.metering.run(), self.recorder.run(), self.adapter.run_events(),
+            self.metering.run(), self.recorder.run(), self.recorder.keep_alive(), self.recorder.recover(),
+            self.adapter.run_events(),
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
         )]
@@ -144,7 +148,7 @@ class Controller:
     def _meter_health(self, cid: int, ok: bool) -> None:
         """offline_policy "stop": no energy flows through a connector whose meter cannot bill it."""
         if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
-            asyncio.ensure_future(self.station.set_meter_ok(cid, ok))
+            asyncio.ensure_future(self.station.set_hold(cid, "meter", not ok))
 
     def _key_changed(self, name: str, value: str) -> None:
         if name == "ConnectionTimeOut":

@@ -9,6 +9,8 @@ the control thread; commands from elsewhere arrive through ControlLoop.call.
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 
 from firmware import charger
 from firmware.events import SessionEnded, SessionStarted, StatusChanged
@@ -38,12 +40,15 @@ class Connector(SessionModel):
         self.trips: frozenset[str] = frozenset()
         self.cable_a: int | None = cfg.cable_rating_a
         self.csms_limit_a: float | None = None
-        self.meter_ok = True  # False holds the offer at 0 A (metering offline_policy "stop")
+        # Reasons to offer 0 A although a session may go on: "meter" (offline_policy
+        # "stop"), "invalid_id" (OCPP StopTransactionOnInvalidId=false).
+        self.holds: set[str] = set()
         self.offered_a = 0.0
         self.duty = DUTY_NO_PWM
         self.contactor_closed = False
         self.session: Session | None = None
         self.pending_id_tag: str | None = None
+        self.pending_parent: str | None = None
         self.authorized_at = 0.0
         self.connection_timeout_s = 60.0
         self.stop_reason = StopReason.OTHER
@@ -62,7 +67,7 @@ class Connector(SessionModel):
             self._set_contactor(False, now)
         self.plugged = self.cp in PLUGGED
         self.offered_a = offered_current(
-            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, None if self.meter_ok else 0.0
+            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, 0.0 if self.holds else None
         )
         self.offer_ok = self.offered_a > 0
         self._step(now)
@@ -140,26 +145,30 @@ class Connector(SessionModel):
 
     # ---- session hooks (called by the machine) --------------------------
     def on_session_begin(self) -> None:
-        self.session = Session(self.id, self.pending_id_tag or "", self.wall.now())
+        self.session = Session(self.id, self.pending_id_tag or "", self.wall.now(), parent_id_tag=self.pending_parent)
         log.info("connector %s: session %s begins for %s", self.id, self.session.local_id, self.session.id_tag)
         self.publish(SessionStarted(self.session))
 
     def on_session_end(self, new_state: str) -> None:
         session, self.session = self.session, None
+        self.holds.discard("invalid_id")  # it held that session only
         if session is None:
             return
         self.sessions_ended += 1
-        session.ended_at = self.wall.now()
+        # The end time is the start plus the monotonic duration: a clock set
+        # from the CSMS meanwhile cannot make a session negative or too long.
+        session.ended_at = session.started_at + timedelta(seconds=time.monotonic() - session.started_mono)
         session.stop_reason = self.stop_reason
         log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)
         self.publish(SessionEnded(session))
 
     # ---- commands (control thread only) ---------------------------------
-    def grant(self, id_tag: str, now: float) -> bool:
+    def grant(self, id_tag: str, now: float, parent: str | None = None) -> bool:
         """Authorization given (card, remote start): fire the `authorize` trigger."""
         if not self.may_authorize():
             return False
         self.pending_id_tag = id_tag
+        self.pending_parent = parent
         self.authorized = True
         self.authorized_at = now
         return self.fire("authorize")
@@ -172,6 +181,17 @@ class Connector(SessionModel):
             return False
         self.stop_reason = reason
         return self.fire("stop")
+
+    def resume(self, session: Session, now: float) -> bool:
+        """Take back a session interrupted by a restart (its transaction goes on)."""
+        if not (self.plugged and self.can_start()):
+            return False
+        self.pending_id_tag = session.id_tag
+        self.authorized = True
+        self.authorized_at = now
+        self.session = session
+        self.machine.set_state(charger.SUSPENDED_EV)  # recovery: no begin hook, the transaction exists
+        return True
 
     def set_meter_start(self, local_id: str, energy_wh: float) -> None:
         if self.session is not None and self.session.local_id == local_id:

@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass
 
 from firmware.session import Session
-from hal.types import MeterReading
 
 
 @dataclass(frozen=True)
@@ -29,22 +28,6 @@ class SessionStarted:
 @dataclass(frozen=True)
 class SessionEnded:
     session: Session
-
-
-@dataclass(frozen=True)
-class TransactionBegun:
-    """A session whose meter start has been read: ready to be reported."""
-
-    session: Session
-    reading: MeterReading | None = None
-
-
-@dataclass(frozen=True)
-class TransactionEnded:
-    """A session closed with its meter stop read: ready to be reported."""
-
-    session: Session
-    reading: MeterReading | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
-"""Closes the loop between a session and its meter: meter start and meter stop.
+"""Closes the loop between a session, its meter, the journal and the CSMS adapter.
 
-The connector does not close its contactor until the session's meter start is
-recorded, so the energy billed (meter stop - meter start) is exactly what the
-meter counted while the contactor was closed.
+At a session's start: read the meter, then in ONE SQLite transaction journal
+the session and let the adapter queue its StartTransaction; only then may the
+connector close its contactor. At its end: wait until the meter shows no more
+flow, read it, and in one transaction queue the StopTransaction and close the
+journal entry. So meterStop - meterStart is exactly what the meter counted,
+and a kill at any instant leaves either both records or neither.
+
+At boot, sessions left in the journal are ended with reason PowerLoss (their
+meter stop read from the meter, their end time the last moment they were known
+alive), or resumed when configured and the EV is still plugged in.
 """
 
 from __future__ import annotations
@@ -10,21 +17,29 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from firmware.events import SessionEnded, SessionStarted, TransactionBegun, TransactionEnded
+from firmware.events import SessionEnded, SessionStarted
+from firmware.journal import SessionJournal
+from firmware.session import Session, StopReason
 from hal.types import MeterReading
 
 log = logging.getLogger(__name__)
 
 SETTLE_S = 2.0  # longest wait for a meter to show the contactor opened
 NO_FLOW_W = 20.0
+TOUCH_S = 10.0  # how often running sessions refresh their journal entry
 
 
 class SessionRecorder:
-    def __init__(self, station, metering, bus):
+    def __init__(self, station, metering, bus, store, sink, wall, resume=lambda: False):
         self._station = station
         self._metering = metering
-        self._bus = bus
+        self._store = store
+        self._sink = sink  # the OCPP adapter: begin_transaction / end_transaction / resumed
+        self._wall = wall
+        self._resume = resume
+        self.journal = SessionJournal(store)
         self._events = bus.subscribe()
+        self._running: dict[str, Session] = {}
 
     async def run(self) -> None:
         while True:
@@ -33,6 +48,14 @@ class SessionRecorder:
                 await self._begin(event.session)
             elif isinstance(event, SessionEnded):
                 await self._end(event.session)
+
+    async def keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(TOUCH_S)
+            for session in list(self._running.values()):
+                reading = self._metering.latest.get(session.connector_id)
+                energy = reading.energy_wh if reading else session.meter_start_wh
+                self.journal.touch(session.local_id, self._wall.now(), energy)
 
     async def _reading(self, cid: int) -> MeterReading | None:
         """A fresh reading, else the last good one (the meter is flagged offline for the CSMS)."""
@@ -55,14 +78,47 @@ class SessionRecorder:
                 return
             await asyncio.sleep(0.1)
 
-    async def _begin(self, session) -> None:
+    async def _begin(self, session: Session) -> None:
         reading = await self._reading(session.connector_id)
         session.meter_start_wh = reading.energy_wh if reading else 0.0
+        with self._store.transaction():
+            self.journal.open(session)
+            self._sink.begin_transaction(session, reading)
+        self._running[session.local_id] = session
         await self._station.set_meter_start(session, session.meter_start_wh)
-        self._bus.publish(TransactionBegun(session, reading))
 
-    async def _end(self, session) -> None:
+    async def _end(self, session: Session) -> None:
         await self._wait_current_gone(session.connector_id)
         reading = await self._reading(session.connector_id)
         session.meter_stop_wh = reading.energy_wh if reading else (session.meter_start_wh or 0.0)
-        self._bus.publish(TransactionEnded(session, reading))
+        self._finish(session, reading)
+
+    def _finish(self, session: Session, reading: MeterReading | None) -> None:
+        self._running.pop(session.local_id, None)
+        with self._store.transaction():
+            self._sink.end_transaction(session, reading)
+            self.journal.close(session.local_id)
+
+    # ---- after a crash or a power cut -----------------------------------
+    async def recover(self) -> None:
+        interrupted = self.journal.interrupted()
+        if not interrupted:
+            return
+        await asyncio.sleep(0.3)  # a few safety ticks: the connectors know what is plugged in
+        for row in interrupted:
+            session = Session(row.connector_id, row.id_tag, row.started_at, local_id=row.local_id,
+                              meter_start_wh=row.meter_start_wh)
+            connector = self._station.connectors.get(row.connector_id)
+            if self._resume() and connector is not None and connector.plugged and connector.can_start():
+                if await self._station.resume(session):
+                    log.warning("connector %s: session %s resumed after restart", row.connector_id, row.local_id)
+                    self._running[session.local_id] = session
+                    self._sink.resumed(session)
+                    continue
+            reading = await self._metering.read_now(row.connector_id)
+            session.meter_stop_wh = reading.energy_wh if reading else row.last_energy_wh
+            session.ended_at = max(row.last_alive, row.started_at)
+            session.stop_reason = StopReason.POWER_LOSS
+            log.warning("connector %s: session %s ended by power loss at %s", row.connector_id, row.local_id,
+                        session.ended_at.isoformat())
+            self._finish(session, reading)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,9 @@ class Session:
     id_tag: str
     started_at: datetime
     local_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_mono: float = field(default_factory=time.monotonic)  # durations never follow wall-clock jumps
     meter_start_wh: float | None = None
+    parent_id_tag: str | None = None
     ended_at: datetime | None = None
     meter_stop_wh: float | None = None
     stop_reason: StopReason | None = None

@@ -61,9 +61,9 @@ class Station:
         chosen = (waiting or [c for c in ready if c.state == AVAILABLE] or ready or [None])[0]
         return None if chosen is None else chosen.id
 
-    async def authorize(self, cid: int, id_tag: str) -> bool:
+    async def authorize(self, cid: int, id_tag: str, parent: str | None = None) -> bool:
         connector = self.connector(cid)
-        return await self.call(lambda now: connector.can_start() and connector.grant(id_tag, now))
+        return await self.call(lambda now: connector.can_start() and connector.grant(id_tag, now, parent))
 
     async def stop_session(self, local_id: str, reason: StopReason) -> bool:
         for connector in self.connectors.values():
@@ -77,6 +77,10 @@ class Station:
                 c.end_session(reason)
 
         await self.call(stop_every)
+
+    async def resume(self, session: Session) -> bool:
+        connector = self.connector(session.connector_id)
+        return await self.call(lambda now: connector.resume(session, now))
 
     async def set_meter_start(self, session: Session, energy_wh: float) -> None:
         connector = self.connector(session.connector_id)
@@ -117,9 +121,13 @@ class Station:
 
         await self.call(apply)
 
-    async def set_meter_ok(self, cid: int, ok: bool) -> None:
+    async def set_hold(self, cid: int, reason: str, active: bool) -> None:
+        """Hold (or release) the connector's offer at 0 A for `reason`."""
         connector = self.connector(cid)
-        await self.call(lambda now: setattr(connector, "meter_ok", ok))
+        await self.call(lambda now: (connector.holds.add if active else connector.holds.discard)(reason))
+
+    def session_by_id(self, local_id: str) -> Session | None:
+        return next((s for s in self.sessions() if s.local_id == local_id), None)
 
     async def set_csms_limit(self, cid: int, amps: float | None) -> None:
         connector = self.connector(cid)

@@ -1,77 +1,72 @@
-"""Who may charge: asks the CSMS when online, the authorization cache otherwise.
+"""Who may charge: OCPP 1.6 section 3.5, as a policy over list, cache and CSMS.
 
-The CSMS is reached through `remote(id_tag)`, an adapter coroutine that
-returns an IdTagInfo-like dict or None when the CSMS cannot be reached. The
-cache keeps the last answer per tag (AuthorizationCacheEnabled) with its
-expiry; the local authorization list and the full offline policy are issue 4.
+Online: with LocalPreAuthorize a tag the local list or the cache accepts
+starts at once; otherwise the CSMS decides (Authorize), and its answer is
+cached. Offline (or the CSMS does not answer): with LocalAuthorizeOffline the
+list, then the cache decide; a tag neither knows starts only with
+AllowOfflineTxForUnknownId. The local list always wins over the cache.
+The CSMS is reached through `remote(id_tag)`, an adapter coroutine that returns
+an IdTagInfo, or None when the CSMS cannot be reached.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import logging
 
-ACCEPTED = "Accepted"
-INVALID = "Invalid"
-CACHE_MAX = 1000
+from firmware.auth.cache import AuthCache
+from firmware.auth.id_tag_info import IdTagInfo
+from firmware.auth.local_list import LocalList
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class AuthResult:
-    status: str
-    parent_id_tag: str | None = None
-    expiry: str | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return self.status == ACCEPTED
+INVALID = IdTagInfo("Invalid")
+OFFLINE_UNKNOWN = IdTagInfo("Accepted")
 
 
 class Authorizer:
-    def __init__(self, store, settings):
-        self._store = store
-        self._settings = settings  # reads AuthorizationCacheEnabled, LocalAuthorizeOffline
-        self.remote = None  # set by the OCPP adapter: async (id_tag) -> dict | None
+    def __init__(self, store, settings, list_max_length: int = 10_000):
+        self._settings = settings  # get_bool() of the policy keys
+        self.local_list = LocalList(store, list_max_length)
+        self.cache = AuthCache(store)
+        self.remote = None  # set by the OCPP adapter: async (id_tag) -> IdTagInfo | None
 
-    async def authorize(self, id_tag: str) -> AuthResult:
+    def local(self, id_tag: str) -> IdTagInfo | None:
+        """What the local list, else the cache, says: no network involved."""
+        if self._settings.get_bool("LocalAuthListEnabled"):
+            listed = self.local_list.get(id_tag)
+            if listed is not None:
+                return listed
+        if self._settings.get_bool("AuthorizationCacheEnabled"):
+            return self.cache.get(id_tag)
+        return None
+
+    async def authorize(self, id_tag: str) -> IdTagInfo:
+        known = self.local(id_tag)
+        if known is not None and known.accepted and self._settings.get_bool("LocalPreAuthorize"):
+            return known
         answer = await self.remote(id_tag) if self.remote else None
         if answer is not None:
-            result = AuthResult(answer["status"], answer.get("parentIdTag"), answer.get("expiryDate"))
-            self.remember(id_tag, result)
-            return result
-        cached = self._cached(id_tag)
-        if cached is not None and self._settings.get_bool("LocalAuthorizeOffline"):
-            return cached
-        return AuthResult(INVALID)
+            self.remember(id_tag, answer)
+            return IdTagInfo(answer.now_status(), answer.expiry, answer.parent_id_tag)
+        return self._offline(id_tag, known)
 
-    def remember(self, id_tag: str, result: AuthResult) -> None:
+    def _offline(self, id_tag: str, known: IdTagInfo | None) -> IdTagInfo:
+        if known is not None:
+            if not self._settings.get_bool("LocalAuthorizeOffline"):
+                return INVALID
+            return IdTagInfo(known.now_status(), known.expiry, known.parent_id_tag)
+        if self._settings.get_bool("AllowOfflineTxForUnknownId"):
+            log.warning("offline: unknown tag %s allowed (AllowOfflineTxForUnknownId)", id_tag)
+            return OFFLINE_UNKNOWN
+        return INVALID
+
+    def remember(self, id_tag: str, info: IdTagInfo) -> None:
+        """Cache what the CSMS said (Authorize, StartTransaction, StopTransaction answers)."""
         if not self._settings.get_bool("AuthorizationCacheEnabled"):
             return
-        db = self._store.db
-        db.execute(
-            "INSERT OR REPLACE INTO auth_cache (id_tag, status, parent_id_tag, expiry, used_at) VALUES (?,?,?,?,?)",
-            (id_tag, result.status, result.parent_id_tag, result.expiry, time.time()),
-        )
-        db.execute(
-            "DELETE FROM auth_cache WHERE id_tag NOT IN "
-            "(SELECT id_tag FROM auth_cache ORDER BY used_at DESC LIMIT ?)",
-            (CACHE_MAX,),
-        )
+        if self._settings.get_bool("LocalAuthListEnabled") and self.local_list.get(id_tag) is not None:
+            return  # the local list is the authority for its tags
+        self.cache.put(id_tag, info)
 
     def clear_cache(self) -> None:
-        self._store.db.execute("DELETE FROM auth_cache")
-
-    def _cached(self, id_tag: str) -> AuthResult | None:
-        if not self._settings.get_bool("AuthorizationCacheEnabled"):
-            return None
-        row = self._store.db.execute(
-            "SELECT status, parent_id_tag, expiry FROM auth_cache WHERE id_tag = ?", (id_tag,)
-        ).fetchone()
-        if row is None:
-            return None
-        status, parent, expiry = row
-        if expiry and datetime.fromisoformat(expiry.replace("Z", "+00:00")) < datetime.now(timezone.utc):
-            status = "Expired"
-        self._store.db.execute("UPDATE auth_cache SET used_at = ? WHERE id_tag = ?", (time.time(), id_tag))
-        return AuthResult(status, parent, expiry)
+        self.cache.clear()

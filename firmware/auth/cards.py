@@ -31,17 +31,27 @@ class CardHandler:
 
     async def present(self, id_tag: str, connector: int | None) -> str:
         """What happened, for the log and the bench: 'stopped', 'started', 'rejected', 'busy'."""
-        session = self._station.session_of_tag(id_tag)
-        if session is not None:
-            await self._station.stop_session(session.local_id, StopReason.LOCAL)
-            log.info("connector %s: card ends session %s", session.connector_id, session.local_id)
-            return "stopped"
+        own = self._station.session_of_tag(id_tag)
+        if own is not None:  # the tag that started a session ends it, no question asked
+            return await self._stop(own, "its own tag")
+        busy = self._station.connector(connector).session if connector is not None else None
+        info = await self._authorizer.authorize(id_tag)
+        if busy is not None:
+            # OCPP 1.6 3.5.1: another tag of the same group (parentIdTag) may end the session.
+            if info.accepted and info.parent_id_tag and info.parent_id_tag == busy.parent_id_tag:
+                return await self._stop(busy, f"a tag of group {info.parent_id_tag}")
+            log.info("connector %s: tag %s may not end this session", connector, id_tag)
+            return "busy"
+        if not info.accepted:
+            log.info("card refused (%s)", info.now_status())
+            return "rejected"
         cid = self._station.pick_connector(connector)
         if cid is None:
             log.info("card presented but no connector can start (hint %s)", connector)
             return "busy"
-        result = await self._authorizer.authorize(id_tag)
-        if not result.accepted:
-            log.info("connector %s: card refused (%s)", cid, result.status)
-            return "rejected"
-        return "started" if await self._station.authorize(cid, id_tag) else "busy"
+        return "started" if await self._station.authorize(cid, id_tag, info.parent_id_tag) else "busy"
+
+    async def _stop(self, session, by: str) -> str:
+        await self._station.stop_session(session.local_id, StopReason.LOCAL)
+        log.info("connector %s: session %s ended by %s", session.connector_id, session.local_id, by)
+        return "stopped"

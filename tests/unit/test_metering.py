@@ -130,7 +130,7 @@ def test_offline_policy_holds_the_offer(policy, held):
     rig = Rig()
     rig.charge()
     if policy == "stop":
-        rig.conn().meter_ok = False  # what app._meter_health does under "stop"
+        rig.conn().holds.add("meter")  # what app._meter_health does under "stop"
     rig.tick()
     assert (rig.conn().state == "suspended_evse") == held
     assert rig.wire().contactor_cmd != held

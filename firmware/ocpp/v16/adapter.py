@@ -15,8 +15,10 @@ from ocpp.charge_point import camel_to_snake_case
 from ocpp.v16 import call
 
 from firmware import __version__
+from firmware.auth.id_tag_info import IdTagInfo
+from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MeterOnlineChanged, StatusChanged, TransactionBegun, TransactionEnded
+from firmware.events import MeterOnlineChanged, StatusChanged
 from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
@@ -67,7 +69,7 @@ class Ocpp16Adapter:
         return self._status(cid)[0]
 
     def transaction_id(self, session) -> int | None:
-        return self.store.transaction_id(session.local_id)
+        return self.outbox.transaction_id(session.local_id)
 
     # ---- one connection -------------------------------------------------
     async def on_connection(self, ws) -> None:
@@ -172,12 +174,9 @@ class Ocpp16Adapter:
                 self._status_kick.set()
             elif isinstance(event, MeterOnlineChanged):
                 self._status_kick.set()
-            elif isinstance(event, TransactionBegun):
-                self._begin(event.session, event.reading)
-            elif isinstance(event, TransactionEnded):
-                self._end(event.session, event.reading)
 
-    def _begin(self, session, reading) -> None:
+    # ---- the recorder's sink (each call runs inside its SQLite transaction) --
+    def begin_transaction(self, session, reading) -> None:
         self.outbox.push("StartTransaction", {
             "connectorId": session.connector_id,
             "idTag": session.id_tag,
@@ -186,7 +185,11 @@ class Ocpp16Adapter:
         }, session.local_id)
         self.meters.begin(session, reading)
 
-    def _end(self, session, reading) -> None:
+    def resumed(self, session) -> None:
+        """A session taken back after a restart: its StartTransaction is already queued or sent."""
+        self.meters.begin(session, None)
+
+    def end_transaction(self, session, reading) -> None:
         transaction_data = self.meters.end(session, reading)
         payload = {
             "meterStop": round(session.meter_stop_wh),
@@ -203,27 +206,47 @@ class Ocpp16Adapter:
     # ---- the outbox's hooks ---------------------------------------------
     def _prepare(self, action, payload, local_id):
         if action != "StartTransaction" and local_id is not None:
-            tx = self.store.transaction_id(local_id)
+            tx = self.outbox.transaction_id(local_id)
             # A transaction the CSMS never confirmed: -1 tells it so, as
             # chargers conventionally do, rather than inventing an id.
             payload["transactionId"] = tx if tx is not None else -1
         return payload
 
-    async def _send_queued(self, action, payload):
+    async def _send_queued(self, action, payload, msg_id):
         cp = self.cp
         if cp is None:
             raise ConnectionError("no CSMS connection")
         request = getattr(call, action)(**camel_to_snake_case(payload))
-        return await cp.call(request, suppress=False)
+        return await cp.call(request, suppress=False, unique_id=msg_id)
 
-    async def _confirmed(self, action, answer, local_id) -> None:
+    def _confirmed(self, action, payload, answer, local_id) -> int | None:
+        info = getattr(answer, "id_tag_info", None)
+        if info and payload.get("idTag"):  # Start and Stop answers refresh the cache too
+            self.authorizer.remember(payload["idTag"], IdTagInfo.from_ocpp(info))
         if action != "StartTransaction":
-            return
-        self.store.set_transaction_id(local_id, answer.transaction_id)
+            return None
         status = answer.id_tag_info["status"]
         log.info("transaction %s confirmed as %s (%s)", local_id, answer.transaction_id, status)
-        if status != "Accepted" and self.keys.get_bool("StopTransactionOnInvalidId"):
+        if status != "Accepted":
+            asyncio.ensure_future(self._invalid_id(local_id, status))
+        return answer.transaction_id
+
+    async def _invalid_id(self, local_id: str, status: str) -> None:
+        """OCPP 1.6 StopTransactionOnInvalidId / MaxEnergyOnInvalidId (section 9.1)."""
+        session = self.station.session_by_id(local_id)
+        if session is None:
+            return
+        log.warning("connector %s: CSMS refused id tag of %s (%s)", session.connector_id, local_id, status)
+        if self.keys.get_bool("StopTransactionOnInvalidId"):
             await self.station.stop_session(local_id, StopReason.DEAUTHORIZED)
+            return
+        allowed = self.keys.get_int("MaxEnergyOnInvalidId")
+        while self.station.session_by_id(local_id) is session:
+            reading = self.metering.latest.get(session.connector_id)
+            if reading is not None and reading.energy_wh - (session.meter_start_wh or 0) >= allowed:
+                await self.station.set_hold(session.connector_id, "invalid_id", True)
+                return
+            await asyncio.sleep(1.0)
 
     # ---- authorization --------------------------------------------------
     async def remote_authorize(self, id_tag: str) -> dict | None:
@@ -234,12 +257,29 @@ class Ocpp16Adapter:
             conf = await cp.call(call.Authorize(id_tag=id_tag))
         except asyncio.TimeoutError:
             return None
-        return None if conf is None else conf.id_tag_info
+        return None if conf is None else IdTagInfo.from_ocpp(conf.id_tag_info)
 
     async def authorize_then_start(self, cid: int, id_tag: str) -> None:
         result = await self.authorizer.authorize(id_tag)
         if result.accepted:
-            await self.station.authorize(cid, id_tag)
+            await self.station.authorize(cid, id_tag, result.parent_id_tag)
+
+    def apply_local_list(self, version: int, full: bool, entries: list[dict]) -> str:
+        if not self.keys.get_bool("LocalAuthListEnabled"):
+            return "NotSupported"
+        parsed = [(e["id_tag"], IdTagInfo.from_ocpp(e["id_tag_info"]) if e.get("id_tag_info") else None)
+                  for e in entries]
+        try:
+            status = self.authorizer.local_list.update(version, full, parsed)
+        except ListTooLong:
+            status = "Failed"
+        log.info("SendLocalList v%s (%s, %s entries): %s", version, "full" if full else "differential",
+                 len(entries), status)
+        return status
+
+    def local_list_version(self) -> int:
+        """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
+        return self.authorizer.local_list.version if self.keys.get_bool("LocalAuthListEnabled") else -1
 
     def remember_availability(self, cid: int, operative: bool) -> None:
         targets = list(self.station.connectors) if cid == 0 else [cid]

@@ -16,6 +16,7 @@ MEASURANDS = (
 )
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 CSL_MAX = 8
+LIST_MAX = 10_000  # local authorization list entries, and entries in one SendLocalList
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def core_keys(connectors: int) -> list[Key]:
         Key("ConnectorPhaseRotationMaxLength", "int", str(connectors + 1), readonly=True),
         Key("GetConfigurationMaxKeys", "int", "64", readonly=True),
         Key("HeartbeatInterval", "int", "300", lo=0),
+        Key("LocalAuthListEnabled", "bool", "true"),
+        Key("LocalAuthListMaxLength", "int", str(LIST_MAX), readonly=True),
         Key("LocalAuthorizeOffline", "bool", "true"),
         Key("LocalPreAuthorize", "bool", "false"),
         Key("MeterValuesAlignedData", "csl", "Energy.Active.Import.Register", items=MEASURANDS),
@@ -50,6 +53,7 @@ def core_keys(connectors: int) -> list[Key]:
         Key("MeterValuesSampledData", "csl", "Energy.Active.Import.Register,Power.Active.Import,Current.Import",
             items=MEASURANDS),
         Key("MeterValuesSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
+        Key("MaxEnergyOnInvalidId", "int", "0", hi=10**9),
         Key("MeterValueSampleInterval", "int", "60", hi=3600),
         Key("MinimumStatusDuration", "int", "0", hi=3600),
         Key("NumberOfConnectors", "int", str(connectors), readonly=True),
@@ -62,10 +66,15 @@ def core_keys(connectors: int) -> list[Key]:
         Key("StopTxnAlignedDataMaxLength", "int", str(CSL_MAX), readonly=True),
         Key("StopTxnSampledData", "csl", "", items=MEASURANDS),
         Key("StopTxnSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
-        Key("SupportedFeatureProfiles", "csl", "Core", readonly=True),
+        Key("SendLocalListMaxLength", "int", str(LIST_MAX), readonly=True),
+        Key("SupportedFeatureProfiles", "csl", "Core,LocalAuthListManagement", readonly=True),
         Key("TransactionMessageAttempts", "int", "3", lo=1, hi=100),
         Key("TransactionMessageRetryInterval", "int", "60", lo=1, hi=3600),
         Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),
+        # Vendor key: a session cut by a crash or power loss goes on after the
+        # restart (same transaction) when its EV is still plugged in, instead of
+        # ending with reason PowerLoss.
+        Key("ResumeSessionsAfterPowerLoss", "bool", "false"),
         # The websocket's ping interval is fixed when the connection opens.
         Key("WebSocketPingInterval", "int", "30", hi=3600, reboot=True),
     ]

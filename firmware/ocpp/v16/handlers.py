@@ -43,7 +43,7 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.remote_stop_transaction)
     async def on_remote_stop(self, transaction_id, **_):
-        local_id = self.adapter.store.local_id_of(transaction_id)
+        local_id = self.adapter.outbox.local_id_of(transaction_id)
         stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
         return call_result.RemoteStopTransaction(status="Accepted" if stopped else "Rejected")
 
@@ -92,6 +92,18 @@ class ChargePoint16(RpcChargePoint):
     def on_clear_cache(self, **_):
         self.adapter.authorizer.clear_cache()
         return call_result.ClearCache(status="Accepted")
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):
+        entries = local_authorization_list or []
+        if len(entries) > self.adapter.keys.get_int("SendLocalListMaxLength"):
+            return call_result.SendLocalList(status="Failed")
+        status = self.adapter.apply_local_list(list_version, update_type == "Full", entries)
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_):
+        return call_result.GetLocalListVersion(list_version=self.adapter.local_list_version())
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):

@@ -1,0 +1,59 @@
+"""The local authorization list (OCPP 1.6 section 3.5.2, SendLocalList 5.15).
+
+Stored in SQLite with the id tag as primary key, so a decision is one indexed
+lookup whatever the size. An update is applied atomically: all of it or,
+on any error, none of it.
+"""
+
+from __future__ import annotations
+
+from firmware.auth.id_tag_info import IdTagInfo
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS local_list (
+    id_tag TEXT PRIMARY KEY COLLATE NOCASE, status TEXT NOT NULL, expiry TEXT, parent_id_tag TEXT
+);
+"""
+VERSION_KEY = "local_list.version"
+
+
+class LocalList:
+    def __init__(self, store, max_length: int):
+        self._store = store
+        self._db = store.db
+        self.max_length = max_length
+        store.ensure(SCHEMA)
+
+    @property
+    def version(self) -> int:
+        return self._store.get(VERSION_KEY, 0)
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM local_list").fetchone()[0]
+
+    def get(self, id_tag: str) -> IdTagInfo | None:
+        row = self._db.execute(
+            "SELECT status, expiry, parent_id_tag FROM local_list WHERE id_tag = ?", (id_tag,)
+        ).fetchone()
+        return None if row is None else IdTagInfo(*row)
+
+    def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> str:
+        """'Accepted', 'VersionMismatch' or 'Failed' (the SendLocalList statuses we can reach)."""
+        if not full and version <= self.version:
+            return "VersionMismatch"
+        if full and any(info is None for _, info in entries):
+            return "Failed"  # a full list gives every entry its IdTagInfo
+        with self._store.transaction():
+            if full:
+                self._db.execute("DELETE FROM local_list")
+            upserts = [(t, i.status, i.expiry, i.parent_id_tag) for t, i in entries if i is not None]
+            self._db.executemany("INSERT OR REPLACE INTO local_list VALUES (?, ?, ?, ?)", upserts)
+            self._db.executemany("DELETE FROM local_list WHERE id_tag = ?", [(t,) for t, i in entries if i is None])
+            if len(self) > self.max_length:
+                raise ListTooLong
+            self._store.put(VERSION_KEY, version)
+        return "Accepted"
+
+
+class ListTooLong(Exception):
+    """The update would exceed LocalAuthListMaxLength; nothing was applied."""
