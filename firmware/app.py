@@ -39,7 +39,7 @@ class Controller:
         self.store = Store(data_dir)
         self.bus = EventBus()
         self.wall = WallClock()
-        self.hal = hal_pkg.create(board, wake=self._wake_control)
+        self.hal = hal_pkg.create(board, wake=self._wake_control, state_dir=data_dir)
         self.station = Station(board, self.hal, self.bus, self.wall)
         self.keys = ConfigKeys(self.store, len(board.connectors))
         meters = {cid: c.meter for cid, c in self.hal.connectors.items()}
@@ -96,6 +96,8 @@ class Controller:
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
         )]
+        if self.bench is not None:
+            tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
         await self._exit.wait()
         await self._shutdown(tasks)
         if self._reexec:

@@ -116,7 +116,12 @@ class SessionRecorder:
                     self._sink.resumed(session)
                     continue
             reading = await self._metering.read_now(row.connector_id)
-            session.meter_stop_wh = reading.energy_wh if reading else row.last_energy_wh
+            session.meter_stop_wh = row.last_energy_wh
+            if reading is not None and reading.energy_wh >= row.last_energy_wh - 1.0:
+                session.meter_stop_wh = reading.energy_wh
+            elif reading is not None:
+                log.error("connector %s: meter reads %.1f Wh, below the %.1f Wh it showed during the session; "
+                          "billing the latter", row.connector_id, reading.energy_wh, row.last_energy_wh)
             session.ended_at = max(row.last_alive, row.started_at)
             session.stop_reason = StopReason.POWER_LOSS
             log.warning("connector %s: session %s ended by power loss at %s", row.connector_id, row.local_id,

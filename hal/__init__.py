@@ -11,16 +11,20 @@ from typing import Callable
 from hal.interfaces import Hal
 
 
-def create(board, wake: Callable[[], None]) -> Hal:
+def create(board, wake: Callable[[], None], state_dir=None) -> Hal:
     """Build the HAL named by `board.hal` ("mock" or "rpi").
 
     `wake` is called from driver callbacks (GPIO edges, bench changes) so the
     control loop reacts at once instead of at its next periodic tick.
+    `state_dir` is where the mock bench keeps its physical state across restarts.
     """
     if board.hal == "mock":
         from hal.mock import create_mock_hal
 
-        return create_mock_hal(board, wake)
+        from pathlib import Path
+
+        state = Path(state_dir) / "bench-state.json" if state_dir is not None else None
+        return create_mock_hal(board, wake, state)
     if board.hal == "rpi":
         from hal.rpi import create_rpi_hal
 

@@ -6,6 +6,7 @@ Every bad request answers 400 (404 for an unknown connector) with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -48,6 +49,12 @@ class BenchApi:
         ])
         self._runner: web.AppRunner | None = None
 
+    async def keep_meter_registers(self) -> None:
+        """The simulated meters' registers survive a crash to within a second."""
+        while True:
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(self.wire.persist)
+
     async def start(self, port: int) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
@@ -61,7 +68,10 @@ class BenchApi:
     @web.middleware
     async def _errors(self, request, handler):
         try:
-            return await handler(request)
+            answer = await handler(request)
+            if request.method == "POST":
+                self.wire.persist()
+            return answer
         except BadRequest as exc:
             return web.json_response({"error": str(exc)}, status=400)
         except NotFound as exc:

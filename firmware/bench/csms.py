@@ -39,12 +39,24 @@ class CsmsSide(ChargePoint):
                 frame = json.loads(raw)
             except ValueError:
                 frame = None
+            if isinstance(frame, list) and frame and frame[0] == 2 and frame[1] in self.csms.answers:
+                # The same message id again: a retransmission. Answer as before, count it, once.
+                self.csms.retransmissions.append((frame[2], frame[1]))
+                await self._connection.send(self.csms.answers[frame[1]])
+                continue
             if isinstance(frame, list) and frame and frame[0] == 2:
                 self.csms.received.append((frame[2], frame[3]))
+                self.csms.message_ids.append(frame[1])
             elif isinstance(frame, list):
                 self.csms.responses.append(frame)
             self.csms.changed.set()
             await self.route_message(raw)
+
+    async def _send(self, message):
+        frame = json.loads(message)
+        if frame[0] in (3, 4):
+            self.csms.answers[frame[1]] = message
+        await super()._send(message)
 
     @on(Action.boot_notification)
     def on_boot(self, **_):
@@ -61,12 +73,12 @@ class CsmsSide(ChargePoint):
 
     @on(Action.authorize)
     def on_authorize(self, id_tag, **_):
-        return call_result.Authorize(id_tag_info={"status": self.csms.tag_status(id_tag)})
+        return call_result.Authorize(id_tag_info=self.csms.tag_info(id_tag))
 
     @on(Action.start_transaction)
     def on_start(self, id_tag, **_):
         tx = next(self.csms.tx_ids)
-        return call_result.StartTransaction(transaction_id=tx, id_tag_info={"status": self.csms.tag_status(id_tag)})
+        return call_result.StartTransaction(transaction_id=tx, id_tag_info=self.csms.tag_info(id_tag))
 
     @on(Action.stop_transaction)
     def on_stop(self, **_):
@@ -86,6 +98,10 @@ class BenchCsms:
         self.host = host
         self.port = port
         self.received: list[tuple[str, dict]] = []
+        self.message_ids: list[str] = []  # of `received`, in order
+        self.answers: dict[str, str] = {}  # message id -> the answer sent
+        self.retransmissions: list[tuple[str, str]] = []
+        self.tags: dict[str, dict] = {}  # id tag -> IdTagInfo answered (default Accepted)
         self.responses: list[list] = []  # CALLRESULT / CALLERROR frames, raw
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}
@@ -94,8 +110,10 @@ class BenchCsms:
         self.tx_ids = itertools.count(1)
         self._server = None
 
-    def tag_status(self, id_tag: str) -> str:
-        return "Invalid" if id_tag in self.rejected_tags else "Accepted"
+    def tag_info(self, id_tag: str) -> dict:
+        if id_tag in self.tags:
+            return self.tags[id_tag]
+        return {"status": "Invalid" if id_tag in self.rejected_tags else "Accepted"}
 
     @property
     def url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from hal.interfaces import ConnectorHal, Hal
@@ -19,7 +20,7 @@ from hal.mock.meter import MockMeter
 from hal.mock.wire import BenchWire, ConnectorWire
 
 
-def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
+def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = None) -> Hal:
     wires = {
         c.id: ConnectorWire(
             connector_id=c.id,
@@ -31,7 +32,8 @@ def create_mock_hal(board, wake: Callable[[], None]) -> Hal:
         )
         for c in board.connectors
     }
-    bench = BenchWire(connectors=wires, wake=wake)
+    bench = BenchWire(connectors=wires, wake=wake, state_file=state_file)
+    bench.restore()
     modbus = {}
     if board.meters:  # real Modbus meters (e.g. the meter simulator on a pty); pymodbus only then
         from hal.meters.factory import build_meters

@@ -165,7 +165,10 @@ async def follow(meters: list[SimMeter], url: str, period_s: float = 0.1) -> Non
                     if m.connector is not None:
                         m.set_currents(_phase_currents(evs, m.connector))
             except (aiohttp.ClientError, KeyError, IndexError, ValueError) as exc:
-                log.debug("follow: %s", exc)
+                log.debug("follow: %s", exc)  # no bench, no EVSE: nothing flows through the meters
+                for m in meters:
+                    if m.connector is not None:
+                        m.set_currents([0.0, 0.0, 0.0])
             await asyncio.sleep(period_s)
 
 

@@ -9,14 +9,20 @@ anyone polls it.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from hal.mock.ev import SimulatedEV
 
 # IEC 61851-1 Table B.2: nominal PP-PE resistor of a cable assembly per rating.
+log = logging.getLogger(__name__)
+
 PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
 
 FAULT_KINDS = ("weld", "rcd", "estop", "overtemp", "diode", "pilot_short", "meter_offline")
@@ -66,6 +72,21 @@ class ConnectorWire:
                 setattr(self.ev, name, value)
         self.wake()
 
+    def physical_state(self) -> dict:
+        with self._lock:
+            self._integrate()
+            return {"ev_state": self.ev.state, "ev_max_current_a": self.ev.max_current_a,
+                    "ev_diode_ok": self.ev.diode_ok, "cable_rating_a": self.cable_rating_a,
+                    "faults": sorted(self.faults), "energy_wh": self.energy_wh}
+
+    def restore(self, state: dict) -> None:
+        self.ev.state = state["ev_state"]
+        self.ev.max_current_a = state["ev_max_current_a"]
+        self.ev.diode_ok = state["ev_diode_ok"]
+        self.cable_rating_a = state["cable_rating_a"]
+        self.faults = set(state["faults"])
+        self.energy_wh = state["energy_wh"]
+
     def set_fault(self, kind: str, active: bool) -> None:
         faults = set(self.faults)
         (faults.add if active else faults.discard)(kind)
@@ -94,6 +115,8 @@ class BenchWire:
     network_connected: bool = True
     cards: list = field(default_factory=list)
 
+    state_file: Path | None = None
+
     def set_fault(self, connector_id: int, kind: str, active: bool) -> None:
         if kind == "estop":
             self.estop = active
@@ -103,6 +126,30 @@ class BenchWire:
             self.wake()
         else:
             self.connectors[connector_id].set_fault(kind, active)
+
+    def persist(self) -> None:
+        """The bench is hardware: the EV, the cable, the switches and the meter
+        register outlive a controller crash. Written atomically (rename), from
+        the bench API's side only: never from the control thread."""
+        if self.state_file is None:
+            return
+        state = {"estop": self.estop, "overtemp": self.overtemp,
+                 "connectors": {str(cid): w.physical_state() for cid, w in self.connectors.items()}}
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self.state_file)
+
+    def restore(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        try:
+            state = json.loads(self.state_file.read_text())
+            for cid, wire in self.connectors.items():
+                if str(cid) in state["connectors"]:
+                    wire.restore(state["connectors"][str(cid)])
+            self.estop, self.overtemp = state["estop"], state["overtemp"]
+        except (ValueError, KeyError, TypeError) as exc:  # a bench file from another version: start fresh
+            log.warning("bench state %s ignored: %s", self.state_file, exc)
 
     def faults_of(self, connector_id: int) -> list[str]:
         faults = set(self.connectors[connector_id].faults)

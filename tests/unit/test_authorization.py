@@ -1,0 +1,140 @@
+"""Local list, cache and the OCPP 1.6 authorization policy (section 3.5)."""
+
+import pytest
+
+from firmware.auth.authorizer import Authorizer
+from firmware.auth.cache import AuthCache
+from firmware.auth.id_tag_info import IdTagInfo
+from firmware.auth.local_list import ListTooLong, LocalList
+from firmware.store import Store
+
+OK = IdTagInfo("Accepted")
+PAST = "2000-01-01T00:00:00Z"
+FUTURE = "2099-01-01T00:00:00Z"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path)
+    yield s
+    s.close()
+
+
+def test_full_then_differential_updates(store):
+    lst = LocalList(store, 100)
+    assert lst.version == 0 and lst.get("A") is None
+    assert lst.update(3, True, [("A", OK), ("B", IdTagInfo("Blocked"))]) == "Accepted"
+    assert lst.version == 3 and lst.get("B").status == "Blocked"
+    assert lst.update(4, False, [("C", OK), ("A", None)]) == "Accepted"  # upsert C, remove A
+    assert lst.get("A") is None and lst.get("C") == OK and len(lst) == 2
+    assert lst.update(1, True, [("Z", OK)]) == "Accepted"  # a full list replaces everything
+    assert len(lst) == 1 and lst.version == 1
+
+
+def test_version_mismatch_and_failures_change_nothing(store):
+    lst = LocalList(store, 3)
+    lst.update(5, True, [("A", OK)])
+    assert lst.update(5, False, [("B", OK)]) == "VersionMismatch"
+    assert lst.update(4, False, [("B", OK)]) == "VersionMismatch"
+    assert lst.update(6, True, [("B", None)]) == "Failed"  # a full list entry without IdTagInfo
+    with pytest.raises(ListTooLong):
+        lst.update(7, False, [("B", OK), ("C", OK), ("D", OK)])
+    assert lst.version == 5 and len(lst) == 1 and lst.get("B") is None
+
+
+def test_ten_thousand_entries(store):
+    lst = LocalList(store, 10_000)
+    entries = [(f"TAG{i:06d}", IdTagInfo("Accepted", FUTURE, "FLEET")) for i in range(10_000)]
+    assert lst.update(1, True, entries) == "Accepted"
+    assert len(lst) == 10_000
+    assert lst.get("TAG009999").parent_id_tag == "FLEET"
+    assert lst.get("tag000042") is not None  # id tags compare case-insensitively (OCPP CiString)
+
+
+def test_expiry_turns_accepted_into_expired():
+    assert IdTagInfo("Accepted", PAST).now_status() == "Expired"
+    assert IdTagInfo("Accepted", FUTURE).now_status() == "Accepted"
+    assert IdTagInfo("Blocked", FUTURE).now_status() == "Blocked"
+    assert IdTagInfo("Accepted", "not a date").now_status() == "Invalid"
+
+
+def test_cache_evicts_the_least_recently_used(store):
+    cache = AuthCache(store, max_entries=3)
+    for tag in "ABC":
+        cache.put(tag, OK)
+    cache.get("A")  # A is now the most recently used
+    cache.put("D", OK)
+    assert cache.get("B") is None and cache.get("A") is not None and len(cache) == 3
+
+
+class Keys:
+    def __init__(self, **values):
+        self.values = {"LocalAuthListEnabled": True, "AuthorizationCacheEnabled": True, "LocalPreAuthorize": False,
+                       "LocalAuthorizeOffline": True, "AllowOfflineTxForUnknownId": False, **values}
+
+    def get_bool(self, name):
+        return self.values[name]
+
+
+def authorizer(store, csms=None, **keys):
+    calls = []
+
+    async def remote(tag):
+        calls.append(tag)
+        return None if csms is None else csms.get(tag, IdTagInfo("Invalid"))
+
+    a = Authorizer(store, Keys(**keys))
+    a.remote = remote
+    return a, calls
+
+
+async def test_online_the_csms_decides_and_is_cached(store):
+    a, calls = authorizer(store, csms={"A": IdTagInfo("Accepted", FUTURE, "P")})
+    assert (await a.authorize("A")).accepted and calls == ["A"]
+    assert a.cache.get("A").parent_id_tag == "P"
+    assert (await a.authorize("X")).now_status() == "Invalid"
+
+
+async def test_local_pre_authorize_skips_the_csms(store):
+    a, calls = authorizer(store, csms={}, LocalPreAuthorize=True)
+    a.local_list.update(1, True, [("L", OK)])
+    assert (await a.authorize("L")).accepted and calls == []
+
+
+@pytest.mark.parametrize("status", ["Blocked", "Expired", "Invalid", "ConcurrentTx"])
+async def test_offline_list_statuses(store, status):
+    a, _ = authorizer(store)
+    a.local_list.update(1, True, [("T", IdTagInfo(status))])
+    assert (await a.authorize("T")).now_status() == status
+
+
+async def test_offline_expired_list_entry(store):
+    a, _ = authorizer(store)
+    a.local_list.update(1, True, [("T", IdTagInfo("Accepted", PAST))])
+    assert (await a.authorize("T")).now_status() == "Expired"
+
+
+async def test_offline_cache_and_its_switches(store):
+    a, _ = authorizer(store)
+    a.cache.put("C", OK)
+    assert (await a.authorize("C")).accepted
+    b, _ = authorizer(store, LocalAuthorizeOffline=False)
+    assert not (await b.authorize("C")).accepted
+    c, _ = authorizer(store, AuthorizationCacheEnabled=False)
+    assert not (await c.authorize("C")).accepted
+
+
+async def test_offline_unknown_tags(store):
+    a, _ = authorizer(store)
+    assert not (await a.authorize("NEW")).accepted
+    b, _ = authorizer(store, AllowOfflineTxForUnknownId=True)
+    assert (await b.authorize("NEW")).accepted
+
+
+async def test_the_local_list_wins_over_the_cache(store):
+    a, _ = authorizer(store, csms={"T": OK})
+    a.local_list.update(1, True, [("T", IdTagInfo("Blocked"))])
+    a.remember("T", OK)  # never cached over a listed tag
+    assert a.cache.get("T") is None
+    b, _ = authorizer(store)  # offline
+    assert (await b.authorize("T")).now_status() == "Blocked"
