@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from datetime import datetime, timezone
 
 import websockets
@@ -47,6 +48,7 @@ class CsmsSide(ChargePoint):
             if isinstance(frame, list) and frame and frame[0] == 2:
                 self.csms.received.append((frame[2], frame[3]))
                 self.csms.message_ids.append(frame[1])
+                self.csms.arrived_at.append(time.perf_counter())
             elif isinstance(frame, list):
                 self.csms.responses.append(frame)
             self.csms.changed.set()
@@ -99,6 +101,7 @@ class BenchCsms:
         self.port = port
         self.received: list[tuple[str, dict]] = []
         self.message_ids: list[str] = []  # of `received`, in order
+        self.arrived_at: list[float] = []  # perf_counter() at each of `received`
         self.answers: dict[str, str] = {}  # message id -> the answer sent
         self.retransmissions: list[tuple[str, str]] = []
         self.tags: dict[str, dict] = {}  # id tag -> IdTagInfo answered (default Accepted)

@@ -115,6 +115,7 @@ class OcppLink:
             ssl=ssl_context(s),
             ping_interval=s.ping_interval_s,
             ping_timeout=s.ping_interval_s,
+            close_timeout=2,  # a dead link will not answer our close frame either
             open_timeout=10,
             max_size=4 * 1024 * 1024,
         ) as ws:
