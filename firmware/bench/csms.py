@@ -49,6 +49,7 @@ class CsmsSide(ChargePoint):
                 self.csms.received.append((frame[2], frame[3]))
                 self.csms.message_ids.append(frame[1])
                 self.csms.arrived_at.append(time.perf_counter())
+                self.csms.counts[frame[2]] = self.csms.counts.get(frame[2], 0) + 1
             elif isinstance(frame, list):
                 self.csms.responses.append(frame)
             self.csms.changed.set()
@@ -102,6 +103,7 @@ class BenchCsms:
         self.received: list[tuple[str, dict]] = []
         self.message_ids: list[str] = []  # of `received`, in order
         self.arrived_at: list[float] = []  # perf_counter() at each of `received`
+        self.counts: dict[str, int] = {}  # CALLs received per action
         self.answers: dict[str, str] = {}  # message id -> the answer sent
         self.retransmissions: list[tuple[str, str]] = []
         self.tags: dict[str, dict] = {}  # id tag -> IdTagInfo answered (default Accepted)

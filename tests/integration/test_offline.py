@@ -62,7 +62,9 @@ async def test_local_list_limits(csms, start_controller):  # TC_043_3
                                              local_authorization_list=incomplete))).status == "Failed"
     assert (await cp.call(call.GetLocalListVersion())).list_version == 0
     await cp.call(call.ChangeConfiguration(key="LocalAuthListEnabled", value="false"))
-    assert (await cp.call(call.GetLocalListVersion())).list_version == -1
+    assert (await cp.call(call.GetLocalListVersion())).list_version == -1  # TC_042_1
+    assert (await cp.call(call.SendLocalList(list_version=3, update_type="Full",
+                                             local_authorization_list=local_list(1)))).status == "NotSupported"
     assert (await ctl.status())["ocpp"]["connected"]
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from ocpp.charge_point import camel_to_snake_case
+from websockets.exceptions import ConnectionClosed
 from ocpp.v16 import call
 
 from firmware import __version__
@@ -88,8 +89,9 @@ class Ocpp16Adapter:
                 ]
             done, _ = await asyncio.wait([reader, *workers], return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                if task is not reader and not task.cancelled() and task.exception() is not None:
-                    log.error("OCPP worker failed; reconnecting", exc_info=task.exception())
+                exc = None if task is reader or task.cancelled() else task.exception()
+                if exc is not None and not isinstance(exc, (ConnectionClosed, ConnectionError)):
+                    log.error("OCPP worker failed; reconnecting", exc_info=exc)
         finally:
             self.cp = None
             for task in workers + [reader]:
