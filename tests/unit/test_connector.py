@@ -184,3 +184,16 @@ def test_a_failing_tick_opens_the_contactor_and_the_loop_goes_on():
     rig.tick()
     assert not rig.wire().contactor_cmd
     assert rig.station.loop.ticks > 0
+
+
+def test_a_wall_clock_jump_never_changes_a_session_duration():
+    from datetime import timedelta
+
+    rig = Rig()
+    rig.charge()
+    session = rig.conn().session
+    rig.conn().wall.offset = timedelta(days=-400)  # the CSMS corrects a board that booted in the past
+    rig.conn().end_session(StopReason.LOCAL)
+    rig.tick()
+    duration = (session.ended_at - session.started_at).total_seconds()
+    assert 0 <= duration < 5  # the monotonic duration, not 400 days back
