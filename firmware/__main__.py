@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from firmware.security.redact import RedactSecrets
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     logging.getLogger("ocpp").setLevel(logging.WARNING)
     logging.getLogger("transitions").setLevel(logging.WARNING)
     sys.setswitchinterval(SWITCH_INTERVAL_S)

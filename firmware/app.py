@@ -15,7 +15,12 @@ from firmware.auth.cards import CardHandler
 from firmware.clock import WallClock
 from firmware.events import EventBus
 from firmware.metering import Metering
-from firmware.ocpp.connection import LinkSettings, OcppLink, Uplink
+from firmware import __version__
+from firmware.ocpp.connection import OcppLink, Uplink
+from firmware.ocpp.v16.security import Security16
+from firmware.security import events as ev
+from firmware.security.events import SecurityEvents
+from firmware.security.certstore import CertificateStore
 from firmware.ocpp.v16.adapter import Ocpp16Adapter
 from firmware.ocpp.v16.config_keys import ConfigKeys
 from firmware.recorder import SessionRecorder
@@ -56,20 +61,21 @@ class Controller:
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall,
             resume=lambda: self.keys.get_bool("ResumeSessionsAfterPowerLoss"),
         )
-        ping = self.keys.get_int("WebSocketPingInterval")
-        self.link = OcppLink(LinkSettings(
-            csms_url=settings.csms_url, charge_point_id=settings.charge_point_id, subprotocol="ocpp1.6",
-            security_profile=settings.security_profile, basic_auth_password=settings.basic_auth_password,
-            ca_file=settings.ca_file, client_cert=settings.client_cert, client_key=settings.client_key,
-            ping_interval_s=ping or None,
-        ), self.uplink)
+        self.certs = CertificateStore(data_dir, self.keys.get_int("CertificateStoreMaxLength"))
+        self.security_events = SecurityEvents(data_dir, self.wall, push=self.adapter.outbox.push)
+        self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
+                                   board=board, runtime=settings)
+        self.adapter.security = self.security
+        self.link = OcppLink(self.security.link_settings, self.uplink,
+                             on_failure=self.security.on_failure, on_connected=self.security.on_connected)
+        self.security.link = self.link
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
 
             self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
-                                  self.uplink, settings.security_profile)
+                                  self.uplink, self.security.profile)
         self.bench_port = bench_port
         self._exit = asyncio.Event()
         self._reexec = False
@@ -90,11 +96,13 @@ class Controller:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_exit)
         await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
+        self.security_events.record(ev.STARTUP, f"firmware {__version__}")
         tasks = [asyncio.create_task(coro) for coro in (
             self.metering.run(), self.recorder.run(), self.recorder.keep_alive(), self.recorder.recover(),
             self.adapter.run_events(),
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
+            self.security.renew_before_expiry(self.adapter),
         )]
         if self.bench is not None:
             tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
@@ -112,6 +120,7 @@ class Controller:
         """OCPP Reset: end sessions properly, flush what the link allows, restart ourselves."""
         reason = StopReason.HARD_RESET if hard else StopReason.SOFT_RESET
         log.warning("%s reset requested", "hard" if hard else "soft")
+        self.security_events.record(ev.RESET, f"{'Hard' if hard else 'Soft'} reset requested by the CSMS")
         await self._stop_sessions(reason, HARD_RESET_FLUSH_S if hard else SOFT_RESET_FLUSH_S)
         self._reexec = True
         self._exit.set()

@@ -53,8 +53,9 @@ def resolve(args, store) -> RuntimeSettings:
         raise SettingsError(f"--csms-url must start with ws:// or wss://, got {values['csms_url']!r}")
     if values["security_profile"] in (1, 2) and not values["basic_auth_password"]:
         raise SettingsError("security profiles 1 and 2 need --basic-auth-password")
-    if values["security_profile"] == 3 and not (values["client_cert"] and values["client_key"]):
-        raise SettingsError("security profile 3 needs --client-cert and --client-key")
+    stored_cert = (store.dir / "certs" / "cp.pem").exists()
+    if values["security_profile"] == 3 and not (values["client_cert"] and values["client_key"]) and not stored_cert:
+        raise SettingsError("security profile 3 needs --client-cert and --client-key (or an installed certificate)")
     if values["security_profile"] >= 2 and not values["csms_url"].startswith("wss://"):
         raise SettingsError("security profiles 2 and 3 need a wss:// CSMS URL")
     return RuntimeSettings(**values)

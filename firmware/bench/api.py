@@ -104,7 +104,7 @@ class BenchApi:
             "ocpp": {
                 "connected": self.adapter.connected,
                 "version": self.adapter.version,
-                "security_profile": self.security_profile,
+                "security_profile": self.security_profile(),
             },
             "connectors": [self._connector_status(cid) for cid in sorted(self.station.connectors)],
         })

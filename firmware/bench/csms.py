@@ -91,6 +91,19 @@ class CsmsSide(ChargePoint):
     def on_meter_values(self, **_):
         return call_result.MeterValues()
 
+    @on(Action.security_event_notification)
+    def on_security_event(self, **_):
+        return call_result.SecurityEventNotification()
+
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, csr, **_):
+        self.csms.csrs.append(csr)
+        return call_result.SignCertificate(status="Accepted")
+
+    @on(Action.log_status_notification)
+    def on_log_status(self, **_):
+        return call_result.LogStatusNotification()
+
     @on(Action.data_transfer)
     def on_data_transfer(self, **_):
         return call_result.DataTransfer(status="Accepted")
@@ -107,6 +120,7 @@ class BenchCsms:
         self.answers: dict[str, str] = {}  # message id -> the answer sent
         self.retransmissions: list[tuple[str, str]] = []
         self.tags: dict[str, dict] = {}  # id tag -> IdTagInfo answered (default Accepted)
+        self.csrs: list[str] = []  # SignCertificate requests received
         self.responses: list[list] = []  # CALLRESULT / CALLERROR frames, raw
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}

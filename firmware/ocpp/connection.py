@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 60.0
+# Security Whitepaper: TLS 1.2 or newer; for TLS 1.2 only these suites (TLS 1.3's are all acceptable).
+TLS12_CIPHERS = ":".join((
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+    "AES128-GCM-SHA256", "AES256-GCM-SHA384",
+))
 
 
 @dataclass
@@ -71,13 +77,34 @@ def backoff_s(attempt: int) -> float:
 
 
 def ssl_context(s: LinkSettings) -> ssl.SSLContext | None:
-    if s.security_profile < 2 and not s.csms_url.startswith("wss://"):
+    if not s.csms_url.startswith("wss://"):
         return None
     ctx = ssl.create_default_context(cafile=s.ca_file)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if s.security_profile == 3:
+    ctx.set_ciphers(TLS12_CIPHERS)
+    ctx.check_hostname = True
+    if s.security_profile == 3 and s.client_cert:
         ctx.load_cert_chain(s.client_cert, s.client_key)
     return ctx
+
+
+def failure_kind(exc: BaseException) -> str | None:
+    """The Security Whitepaper event a failed connection attempt amounts to, if any."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "InvalidCentralSystemCertificate"  # unknown CA, expired, hostname mismatch
+    if isinstance(exc, ssl.SSLError):
+        reason = f"{exc.reason or ''} {exc}".upper()
+        if "VERSION" in reason or "PROTOCOL" in reason:
+            return "InvalidTLSVersion"
+        if "CIPHER" in reason:
+            return "InvalidTLSCipherSuite"
+        if "CERTIFICATE" in reason:  # the CSMS refused our client certificate
+            return "FailedToAuthenticateAtCentralSystem"
+        return None
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status in (401, 403):
+        return "FailedToAuthenticateAtCentralSystem"
+    return None
 
 
 def auth_headers(s: LinkSettings) -> dict[str, str]:
@@ -88,26 +115,37 @@ def auth_headers(s: LinkSettings) -> dict[str, str]:
 
 
 class OcppLink:
-    def __init__(self, settings: LinkSettings, uplink: Uplink):
-        self.settings = settings
+    """`settings` is called before every attempt, so a new security profile,
+    password or certificate applies from the next connection on."""
+
+    def __init__(self, settings, uplink: Uplink, on_failure=None, on_connected=None):
+        self.settings = settings if callable(settings) else (lambda: settings)
         self.uplink = uplink
+        self.on_failure = on_failure or (lambda s, exc: None)
+        self.on_connected = on_connected or (lambda s: None)
+        self._restart = asyncio.Event()
+
+    def reconnect(self) -> None:
+        """Drop the current connection; the next one uses the settings as they are then."""
+        self._restart.set()
 
     async def run(self, on_connection) -> None:
         attempt = 0
         while True:
             await self.uplink.wait_up()
+            settings = self.settings()
             try:
-                await self._one_connection(on_connection)
+                await self._one_connection(settings, on_connection)
                 attempt = 0
             except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
-                log.warning("CSMS %s unreachable: %s", self.settings.url, exc)
+                log.warning("CSMS %s unreachable: %s", settings.url, exc)
+                self.on_failure(settings, exc)
             delay = backoff_s(attempt)
             attempt += 1
             log.info("reconnecting to the CSMS in %.1fs", delay)
             await asyncio.sleep(delay)
 
-    async def _one_connection(self, on_connection) -> None:
-        s = self.settings
+    async def _one_connection(self, s: LinkSettings, on_connection) -> None:
         async with connect(
             s.url,
             subprotocols=[s.subprotocol],
@@ -121,19 +159,26 @@ class OcppLink:
         ) as ws:
             if ws.subprotocol != s.subprotocol:
                 log.warning("CSMS did not confirm subprotocol %s (got %s)", s.subprotocol, ws.subprotocol)
-            log.info("connected to %s", s.url)
+            log.info("connected to %s (security profile %s)", s.url, s.security_profile)
+            self.on_connected(s)
+            self._restart.clear()
             session = asyncio.create_task(on_connection(ws))
             modem = asyncio.create_task(self.uplink.wait_down())
+            restart = asyncio.create_task(self._restart.wait())
             try:
-                done, _ = await asyncio.wait({session, modem}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({session, modem, restart}, return_when=asyncio.FIRST_COMPLETED)
                 if modem in done:
                     log.warning("uplink cut: dropping the CSMS connection")
                     ws.transport.abort()
+                elif restart in done:
+                    log.warning("reconnecting with new security settings")
+                    await ws.close()
             except asyncio.CancelledError:
                 await asyncio.shield(ws.close())  # shutting down: a clean close, 1000
                 raise
             finally:
                 modem.cancel()
+                restart.cancel()
                 session.cancel()
-                await asyncio.gather(session, modem, return_exceptions=True)
+                await asyncio.gather(session, modem, restart, return_exceptions=True)
             log.warning("CSMS connection closed")

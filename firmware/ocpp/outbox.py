@@ -22,6 +22,8 @@ from ocpp.exceptions import OCPPError
 
 log = logging.getLogger(__name__)
 
+FINAL_ERRORS = ("NotImplemented", "NotSupported")
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -111,6 +113,10 @@ class Outbox:
 
     async def _rejected(self, seq, action, attempts, error) -> None:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", (seq,))
+        if error.code in FINAL_ERRORS:  # e.g. a CSMS without the security extension: asking again changes nothing
+            log.warning("outbox: %s #%s not supported by the CSMS (%s); dropped", action, seq, error.code)
+            self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            return
         if attempts + 1 >= self._attempts():
             log.error("outbox: %s #%s refused %s times (%s); dropped", action, seq, attempts + 1, error.code)
             self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))

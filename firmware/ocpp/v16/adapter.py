@@ -54,6 +54,7 @@ class Ocpp16Adapter:
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
         self.meters = MeterReports(keys, metering, self.outbox, wall)
+        self.security = None  # Security16, set by the app
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
@@ -79,15 +80,20 @@ class Ocpp16Adapter:
         workers: list[asyncio.Task] = []
         try:
             self.cp = cp
-            if self.accepted or await self._boot(cp, reader):
+            # Boot races the reader: a link that dies mid-boot ends this connection at once.
+            boot = asyncio.create_task(self._boot_once(cp, reader))
+            workers = [boot]
+            await asyncio.wait([reader, boot], return_when=asyncio.FIRST_COMPLETED)
+            if boot.done() and not boot.cancelled() and boot.exception() is None and boot.result():
                 self.sent_status.clear()
                 self._status_kick.set()
-                workers = [
+                workers += [
                     asyncio.create_task(self._heartbeats(cp)),
                     asyncio.create_task(self._send_statuses(cp)),
                     asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed)),
                 ]
-            done, _ = await asyncio.wait([reader, *workers], return_when=asyncio.FIRST_COMPLETED)
+            running = [t for t in workers if not t.done()]
+            done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 exc = None if task is reader or task.cancelled() else task.exception()
                 if exc is not None and not isinstance(exc, (ConnectionClosed, ConnectionError)):
@@ -98,13 +104,11 @@ class Ocpp16Adapter:
                 task.cancel()
             await asyncio.gather(*workers, reader, return_exceptions=True)
 
+    async def _boot_once(self, cp, reader) -> bool:
+        return self.accepted or await self._boot(cp, reader)
+
     async def _boot(self, cp, reader) -> bool:
-        request = call.BootNotification(
-            charge_point_vendor=self.board.vendor,
-            charge_point_model=self.board.model,
-            charge_point_serial_number=self.board.serial,
-            firmware_version=__version__,
-        )
+        request = self._boot_request()
         while not reader.done():
             try:
                 conf = await cp.call(request)
@@ -124,6 +128,14 @@ class Ocpp16Adapter:
             log.info("BootNotification %s; next try in %ss", conf.status, wait)
             await asyncio.sleep(wait)
         return False
+
+    def _boot_request(self) -> call.BootNotification:
+        return call.BootNotification(
+            charge_point_vendor=self.board.vendor,
+            charge_point_model=self.board.model,
+            charge_point_serial_number=self.board.serial,
+            firmware_version=__version__,
+        )
 
     async def _heartbeats(self, cp) -> None:
         while True:
@@ -282,6 +294,21 @@ class Ocpp16Adapter:
     def local_list_version(self) -> int:
         """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
         return self.authorizer.local_list.version if self.keys.get_bool("LocalAuthListEnabled") else -1
+
+    async def triggered(self, message: str, connector_id: int | None) -> None:
+        """ExtendedTriggerMessage: send what was asked for, now."""
+        cp = self.cp
+        if cp is None:
+            return
+        if message == "SignChargePointCertificate":
+            await self.security.sign_certificate(cp)
+        elif message == "Heartbeat":
+            await cp.call(call.Heartbeat())
+        elif message == "BootNotification":
+            await cp.call(self._boot_request())
+        elif message == "StatusNotification":
+            self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
+            self._status_kick.set()
 
     def remember_availability(self, cid: int, operative: bool) -> None:
         targets = list(self.station.connectors) if cid == 0 else [cid]

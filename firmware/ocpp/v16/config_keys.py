@@ -30,6 +30,8 @@ class Key:
     items: tuple[str, ...] = ()  # allowed CSL items
     only: tuple[str, ...] = ()  # allowed values, when narrower than the type
     reboot: bool = False
+    hidden: bool = False  # write-only: never in GetConfiguration (AuthorizationKey)
+    store_key: str | None = None  # where the value lives, when a runtime setting holds it
 
 
 def core_keys(connectors: int) -> list[Key]:
@@ -75,6 +77,15 @@ def core_keys(connectors: int) -> list[Key]:
         # restart (same transaction) when its EV is still plugged in, instead of
         # ending with reason PowerLoss.
         Key("ResumeSessionsAfterPowerLoss", "bool", "false"),
+        # Security Whitepaper ed. 3 keys. SecurityProfile and AuthorizationKey are
+        # the runtime settings `evse run` flags set first; validators (security.py)
+        # add their rules: raise-only, 16-20 bytes of hex.
+        Key("AdditionalRootCertificateCheck", "bool", "false", readonly=True),
+        Key("AuthorizationKey", "str", "", hidden=True, store_key="setting.basic_auth_password"),
+        Key("CertificateSignedMaxChainSize", "int", "10000", readonly=True),
+        Key("CertificateStoreMaxLength", "int", "20", readonly=True),
+        Key("CpoName", "str", ""),
+        Key("SecurityProfile", "int", "0", hi=3, store_key="setting.security_profile"),
         # The websocket's ping interval is fixed when the connection opens.
         Key("WebSocketPingInterval", "int", "30", hi=3600, reboot=True),
     ]
@@ -85,10 +96,17 @@ class ConfigKeys:
         self._store = store
         self.keys = {k.name: k for k in core_keys(connectors)}
         self.listeners: list = []  # callables (name, value) after a change
+        self.validators: dict = {}  # name -> callable(value) -> bool, beyond the type checks
 
     def get(self, name: str) -> str:
         key = self.keys[name]
-        return key.default if key.readonly else self._store.get(f"ocpp16.{name}", key.default)
+        if key.readonly:
+            return key.default
+        value = self._store.get(key.store_key or f"ocpp16.{name}", None)
+        return key.default if value is None else str(value)
+
+    def visible(self) -> list[str]:
+        return [name for name, key in self.keys.items() if not key.hidden]
 
     def get_int(self, name: str) -> int:
         return int(self.get(name))
@@ -107,16 +125,17 @@ class ConfigKeys:
         if key.readonly:
             return "Rejected"
         canonical = self._check(key, value)
-        if canonical is None:
+        if canonical is None or not self.validators.get(name, lambda v: True)(canonical):
             return "Rejected"
-        self._store.put(f"ocpp16.{name}", canonical)
+        self._store.put(key.store_key or f"ocpp16.{name}", canonical)
         for listener in self.listeners:
             listener(name, canonical)
         return "RebootRequired" if key.reboot else "Accepted"
 
     def set_internal(self, name: str, value: str) -> None:
         """A value the controller itself learnt (e.g. HeartbeatInterval from boot)."""
-        self._store.put(f"ocpp16.{name}", value)
+        key = self.keys[name]
+        self._store.put(key.store_key or f"ocpp16.{name}", value)
 
     def _check(self, key: Key, value: str) -> str | None:
         value = value.strip()
@@ -126,6 +145,8 @@ class ConfigKeys:
         elif key.kind == "int":
             ok = value.lstrip("-").isdigit() and key.lo <= int(value) <= key.hi
             value = str(int(value)) if ok else value
+        elif key.kind == "str":
+            ok = len(value) <= 500
         else:
             ok = self._check_csl(key, value)
         if ok and key.only and value not in key.only:

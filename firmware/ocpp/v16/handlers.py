@@ -20,6 +20,7 @@ from firmware.station import UnknownConnector
 log = logging.getLogger(__name__)
 
 OUR_VENDOR_ID = "OpenChargeController"
+TRIGGERABLE = ("SignChargePointCertificate", "Heartbeat", "StatusNotification", "BootNotification")
 
 
 class ChargePoint16(RpcChargePoint):
@@ -75,11 +76,10 @@ class ChargePoint16(RpcChargePoint):
     @on(Action.get_configuration)
     def on_get_configuration(self, key=None, **_):
         keys = self.adapter.keys
-        names = list(keys.keys) if not key else key
-        known = [
-            {"key": n, "readonly": keys.keys[n].readonly, "value": keys.get(n)} for n in names if n in keys.keys
-        ]
-        unknown = [n for n in names if n not in keys.keys]
+        names = keys.visible() if not key else key
+        shown = set(keys.visible())
+        known = [{"key": n, "readonly": keys.keys[n].readonly, "value": keys.get(n)} for n in names if n in shown]
+        unknown = [n for n in names if n not in shown]  # a write-only key is as good as unknown
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
 
     @on(Action.change_configuration)
@@ -104,6 +104,38 @@ class ChargePoint16(RpcChargePoint):
     @on(Action.get_local_list_version)
     def on_get_local_list_version(self, **_):
         return call_result.GetLocalListVersion(list_version=self.adapter.local_list_version())
+
+    @on(Action.install_certificate)
+    def on_install_certificate(self, certificate_type, certificate, **_):
+        return call_result.InstallCertificate(status=self.adapter.security.install(certificate_type, certificate))
+
+    @on(Action.delete_certificate)
+    def on_delete_certificate(self, certificate_hash_data, **_):
+        return call_result.DeleteCertificate(status=self.adapter.security.delete(certificate_hash_data))
+
+    @on(Action.get_installed_certificate_ids)
+    def on_get_installed_certificate_ids(self, certificate_type, **_):
+        found = self.adapter.security.installed(certificate_type)
+        if not found:
+            return call_result.GetInstalledCertificateIds(status="NotFound")
+        return call_result.GetInstalledCertificateIds(status="Accepted", certificate_hash_data=found)
+
+    @on(Action.certificate_signed)
+    def on_certificate_signed(self, certificate_chain, **_):
+        return call_result.CertificateSigned(status=self.adapter.security.signed(certificate_chain))
+
+    @on(Action.extended_trigger_message)
+    def on_extended_trigger(self, requested_message, connector_id=None, **_):
+        if connector_id is not None and connector_id not in self.station.connectors:
+            return call_result.ExtendedTriggerMessage(status="Rejected")
+        if requested_message not in TRIGGERABLE:
+            return call_result.ExtendedTriggerMessage(status="NotImplemented")
+        return call_result.ExtendedTriggerMessage(status="Accepted")
+
+    @after(Action.extended_trigger_message)
+    async def after_extended_trigger(self, requested_message, connector_id=None, **_):
+        if requested_message in TRIGGERABLE and (connector_id is None or connector_id in self.station.connectors):
+            await self.adapter.triggered(requested_message, connector_id)
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):
