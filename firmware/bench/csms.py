@@ -9,11 +9,13 @@ request to a connected charge point.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import logging
 import time
 from datetime import datetime, timezone
+from http import HTTPStatus
 
 import websockets
 from ocpp.routing import on
@@ -110,9 +112,13 @@ class CsmsSide(ChargePoint):
 
 
 class BenchCsms:
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, ssl=None, passwords=None):
         self.host = host
         self.port = port
+        self.ssl = ssl  # an SSLContext: wss:// (security profiles 2 and 3)
+        self.passwords = passwords  # {charge point id: password}: HTTP Basic auth required (profiles 1, 2)
+        self.peer_certs: dict[str, dict | None] = {}  # the client certificate each charge point showed
+        self.tls_versions: dict[str, str | None] = {}
         self.received: list[tuple[str, dict]] = []
         self.message_ids: list[str] = []  # of `received`, in order
         self.arrived_at: list[float] = []  # perf_counter() at each of `received`
@@ -136,11 +142,27 @@ class BenchCsms:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}/ocpp"
+        scheme = "wss" if self.ssl else "ws"
+        host = "localhost" if self.ssl and self.host == "127.0.0.1" else self.host
+        return f"{scheme}://{host}:{self.port}/ocpp"
+
+    def _check_auth(self, connection, request):
+        if self.passwords is None:
+            return None
+        ssl_object = connection.transport.get_extra_info("ssl_object")
+        if ssl_object is not None and ssl_object.getpeercert():
+            return None  # profile 3: the verified client certificate is the authentication
+        cp_id = request.path.rstrip("/").split("/")[-1]
+        expected = self.passwords.get(cp_id)
+        token = base64.b64encode(f"{cp_id}:{expected}".encode()).decode() if expected else None
+        if token is None or request.headers.get("Authorization") != f"Basic {token}":
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "bad credentials\n")
+        return None
 
     async def start(self) -> None:
         self._server = await websockets.serve(
-            self._handle, self.host, self.port, subprotocols=["ocpp1.6"], max_size=16 * 1024 * 1024
+            self._handle, self.host, self.port, subprotocols=["ocpp1.6"], max_size=16 * 1024 * 1024,
+            ssl=self.ssl, process_request=self._check_auth,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -152,6 +174,9 @@ class BenchCsms:
 
     async def _handle(self, ws):
         cp_id = ws.request.path.rstrip("/").split("/")[-1]
+        ssl_object = ws.transport.get_extra_info("ssl_object")
+        self.peer_certs[cp_id] = ssl_object.getpeercert() if ssl_object else None
+        self.tls_versions[cp_id] = ssl_object.version() if ssl_object else None
         side = CsmsSide(cp_id, ws, self)
         self.charge_points[cp_id] = side
         try:

@@ -88,8 +88,26 @@ def ssl_context(s: LinkSettings) -> ssl.SSLContext | None:
     return ctx
 
 
-def failure_kind(exc: BaseException) -> str | None:
-    """The Security Whitepaper event a failed connection attempt amounts to, if any."""
+def failure_kind(exc: BaseException, tls: bool = False) -> str | None:
+    """The Security Whitepaper event a failed connection attempt amounts to, if any.
+
+    With TLS 1.3 a server refuses a client certificate (or its absence) after
+    the handshake; asyncio swallows the alert and all we see is the stream
+    ending before the HTTP answer. On a TLS link that is what it means.
+    """
+    if tls and isinstance(exc, websockets.exceptions.InvalidMessage) and isinstance(exc.__cause__, EOFError):
+        return "FailedToAuthenticateAtCentralSystem"
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        kind = _one_failure_kind(exc)
+        if kind:
+            return kind
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _one_failure_kind(exc: BaseException) -> str | None:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return "InvalidCentralSystemCertificate"  # unknown CA, expired, hostname mismatch
     if isinstance(exc, ssl.SSLError):

@@ -82,7 +82,7 @@ def core_keys(connectors: int) -> list[Key]:
         # add their rules: raise-only, 16-20 bytes of hex.
         Key("AdditionalRootCertificateCheck", "bool", "false", readonly=True),
         Key("AuthorizationKey", "str", "", hidden=True, store_key="setting.basic_auth_password"),
-        Key("CertificateSignedMaxChainSize", "int", "10000", readonly=True),
+        Key("CertificateSignedMaxChainSize", "int", "6000", readonly=True),  # schema max 10000; 3-deep chains fit
         Key("CertificateStoreMaxLength", "int", "20", readonly=True),
         Key("CpoName", "str", ""),
         Key("SecurityProfile", "int", "0", hi=3, store_key="setting.security_profile"),

@@ -90,11 +90,16 @@ class Security16:
 
     # ---- connection outcomes ---------------------------------------------
     def on_failure(self, settings: LinkSettings, exc: BaseException) -> None:
-        kind = failure_kind(exc)
+        kind = failure_kind(exc, tls=settings.csms_url.startswith("wss://"))
         if kind and kind not in self._reported:
             self._reported.add(kind)  # once per kind until a connection works again
-            self.events.record(kind, str(exc))
-        if self.certs.pending_path.exists() and kind == ev.FAILED_TO_AUTHENTICATE and settings.security_profile == 3:
+            detail = str(exc)
+            if "valid HTTP response" in detail:
+                detail = "the CSMS closed the link right after TLS: client certificate missing or refused"
+            self.events.record(kind, detail)
+        http_status = getattr(getattr(exc, "response", None), "status_code", None)
+        refused_in_tls = kind == ev.FAILED_TO_AUTHENTICATE and http_status is None  # TLS said no, not HTTP
+        if self.certs.pending_path.exists() and refused_in_tls and settings.security_profile == 3:
             self.certs.discard_pending()
             self.events.record(ev.INVALID_CP_CERTIFICATE, "the CSMS refused the new certificate; keeping the old one")
         if self._fallback is not None:
