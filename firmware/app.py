@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.handlers
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
@@ -20,7 +22,10 @@ from firmware.ocpp.connection import OcppLink, Uplink
 from firmware.ocpp.v16.security import Security16
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
+from firmware.ocpp.v16.logs import LogUploads
 from firmware.security.certstore import CertificateStore
+from firmware.security.events import utc_formatter
+from firmware.security.redact import RedactSecrets
 from firmware.ocpp.v16.adapter import Ocpp16Adapter
 from firmware.ocpp.v16.config_keys import ConfigKeys
 from firmware.recorder import SessionRecorder
@@ -33,6 +38,17 @@ log = logging.getLogger(__name__)
 SOFT_RESET_FLUSH_S = 10.0
 HARD_RESET_FLUSH_S = 2.0
 SHUTDOWN_FLUSH_S = 5.0
+
+
+def diagnostics_log(data_dir) -> logging.Handler:
+    """The DiagnosticsLog GetLog uploads: everything logged, rotating, secrets redacted."""
+    folder = Path(data_dir) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(folder / "evse.log", maxBytes=1024 * 1024, backupCount=4)
+    handler.setFormatter(utc_formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    logging.getLogger().addHandler(handler)
+    return handler
 
 
 class Controller:
@@ -63,6 +79,8 @@ class Controller:
         )
         self.certs = CertificateStore(data_dir, self.keys.get_int("CertificateStoreMaxLength"))
         self.security_events = SecurityEvents(data_dir, self.wall, push=self.adapter.outbox.push)
+        self._diagnostics = diagnostics_log(data_dir)
+        self.adapter.logs = LogUploads(data_dir, settings.charge_point_id, self.adapter.outbox.push)
         self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
                                    board=board, runtime=settings)
         self.adapter.security = self.security
@@ -145,6 +163,8 @@ class Controller:
         if self.bench is not None:
             await self.bench.stop()
         self.store.close()
+        logging.getLogger().removeHandler(self._diagnostics)
+        self._diagnostics.close()
 
     def _exec_self(self) -> None:
         log.warning("restarting the controller")

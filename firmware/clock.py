@@ -22,19 +22,21 @@ class WallClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.offset
 
-    def adopt_csms_time(self, csms_time: str) -> None:
-        """Follow the CSMS's clock unless NTP already keeps ours right."""
+    def adopt_csms_time(self, csms_time: str) -> bool:
+        """Follow the CSMS's clock unless NTP already keeps ours right; True when ours moved."""
         if os.path.exists(NTP_SYNC_FLAG):
-            return
+            return False
         try:
             theirs = datetime.fromisoformat(csms_time.replace("Z", "+00:00"))
         except ValueError:
-            return
+            return False
         if theirs.tzinfo is None:
             theirs = theirs.replace(tzinfo=timezone.utc)
         drift = theirs - datetime.now(timezone.utc)
-        if abs(drift.total_seconds()) > TRUST_CSMS_BEYOND_S:
+        if abs((drift - self.offset).total_seconds()) > TRUST_CSMS_BEYOND_S:
             self.offset = drift
+            return True
+        return False
 
 
 def iso(ts: datetime) -> str:

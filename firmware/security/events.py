@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import time
 from pathlib import Path
 
 from firmware.clock import iso
@@ -25,7 +26,16 @@ INVALID_TLS_VERSION = "InvalidTLSVersion"
 INVALID_TLS_CIPHER = "InvalidTLSCipherSuite"
 LOG_CLEARED = "SecurityLogWasCleared"
 
-TECH_INFO_MAX = 255  # SecurityEventNotification.techInfo is a CiString255
+TECH_INFO_MAX = 255
+THROTTLED = (INVALID_MESSAGES,)  # at most one a minute
+THROTTLE_S = 60.0  # SecurityEventNotification.techInfo is a CiString255
+
+
+def utc_formatter(fmt: str) -> logging.Formatter:
+    """Log files the CSMS may ask for (GetLog) carry UTC times, as OCPP does."""
+    formatter = logging.Formatter(fmt)
+    formatter.converter = time.gmtime
+    return formatter
 
 
 class SecurityEvents:
@@ -37,12 +47,18 @@ class SecurityEvents:
         self._log.propagate = False
         self._log.setLevel(logging.INFO)
         handler = logging.handlers.RotatingFileHandler(self.path, maxBytes=256 * 1024, backupCount=4)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler.setFormatter(utc_formatter("%(asctime)s %(message)s"))
         self._log.addHandler(handler)
         self._wall = wall
+        self._last: dict[str, float] = {}
         self.push = push  # the outbox's push, set by the OCPP adapter
 
     def record(self, kind: str, tech_info: str | None = None) -> None:
+        if kind in THROTTLED:
+            now = time.monotonic()
+            if now - self._last.get(kind, -THROTTLE_S) < THROTTLE_S:
+                return  # a flood of garbage must not flood the outbox
+            self._last[kind] = now
         info = (tech_info or "")[:TECH_INFO_MAX]
         self._log.info("%s %s", kind, info)
         logging.getLogger(__name__).warning("security event %s %s", kind, info)

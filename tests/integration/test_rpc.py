@@ -1,5 +1,6 @@
 """OCPP-J framing and configuration: unknown actions, malformed frames, keys, DataTransfer."""
 
+import asyncio
 import json
 
 import pytest
@@ -117,3 +118,12 @@ async def test_boot_rejected_is_retried_after_the_interval(csms, start_controlle
     await start_controller(boot=False)
     await csms.wait_for(lambda c: len(c.actions("BootNotification")) >= 2, 10)
     assert not csms.actions("StatusNotification")
+
+
+async def test_malformed_frames_are_security_events_at_most_once_a_minute(csms, start_controller):
+    await start_controller()
+    for i in range(3):
+        await raw_call(csms, "this is not json", "-1")
+    await csms.wait_for(lambda c: [e for e in c.actions("SecurityEventNotification") if e["type"] == "InvalidMessages"])
+    await asyncio.sleep(0.5)
+    assert len([e for e in csms.actions("SecurityEventNotification") if e["type"] == "InvalidMessages"]) == 1

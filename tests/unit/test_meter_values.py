@@ -53,3 +53,16 @@ def test_boundaries_count_from_midnight_utc(now, interval, expected):
     got = next_boundary(t, interval)
     assert got.isoformat().replace("+00:00", "") == expected
     assert got > t
+
+
+def test_the_clock_follows_the_csms_only_when_it_is_off():
+    from datetime import timedelta
+
+    from firmware.clock import WallClock
+
+    clock = WallClock()
+    now = datetime.now(timezone.utc)
+    assert not clock.adopt_csms_time((now + timedelta(seconds=1)).isoformat())  # within 2 s: leave it
+    assert clock.adopt_csms_time((now + timedelta(hours=3)).isoformat())
+    assert abs((clock.now() - now).total_seconds() - 3 * 3600) < 5
+    assert not clock.adopt_csms_time("not a time")

@@ -55,6 +55,7 @@ class Ocpp16Adapter:
         self.sent_status: dict[int, tuple] = {}
         self.meters = MeterReports(keys, metering, self.outbox, wall)
         self.security = None  # Security16, set by the app
+        self.logs = None  # LogUploads, set by the app
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
@@ -117,7 +118,7 @@ class Ocpp16Adapter:
             if conf is None:
                 await asyncio.sleep(BOOT_RETRY_S)
                 continue
-            self.wall.adopt_csms_time(conf.current_time)
+            self._adopt_time(conf.current_time)
             if conf.status == "Accepted":
                 if conf.interval > 0:
                     self.keys.set_internal("HeartbeatInterval", str(conf.interval))
@@ -128,6 +129,10 @@ class Ocpp16Adapter:
             log.info("BootNotification %s; next try in %ss", conf.status, wait)
             await asyncio.sleep(wait)
         return False
+
+    def _adopt_time(self, csms_time: str) -> None:
+        if self.wall.adopt_csms_time(csms_time) and self.security is not None:
+            self.security.events.record("SettingSystemTime", f"clock set from the CSMS: {csms_time}")
 
     def _boot_request(self) -> call.BootNotification:
         return call.BootNotification(
@@ -148,7 +153,7 @@ class Ocpp16Adapter:
                 pass
             conf = await cp.call(call.Heartbeat())
             if conf is not None:
-                self.wall.adopt_csms_time(conf.current_time)
+                self._adopt_time(conf.current_time)
 
     def _key_changed(self, name: str, value: str) -> None:
         if name == "HeartbeatInterval":

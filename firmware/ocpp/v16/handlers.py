@@ -29,6 +29,10 @@ class ChargePoint16(RpcChargePoint):
         self.adapter = adapter
         self.station = adapter.station
 
+    def on_invalid_message(self, excerpt: str) -> None:
+        if self.adapter.security is not None:
+            self.adapter.security.events.record("InvalidMessages", f"malformed frame: {excerpt}")
+
     @on(Action.remote_start_transaction)
     async def on_remote_start(self, id_tag, connector_id=None, charging_profile=None, **_):
         if connector_id is not None and connector_id not in self.station.connectors:
@@ -136,6 +140,11 @@ class ChargePoint16(RpcChargePoint):
     async def after_extended_trigger(self, requested_message, connector_id=None, **_):
         if requested_message in TRIGGERABLE and (connector_id is None or connector_id in self.station.connectors):
             await self.adapter.triggered(requested_message, connector_id)
+
+    @on(Action.get_log)
+    def on_get_log(self, log, log_type, request_id, retries=None, retry_interval=None, **_):
+        status, filename = self.adapter.logs.request(log_type, request_id, log, retries, retry_interval)
+        return call_result.GetLog(status=status, filename=filename)
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):

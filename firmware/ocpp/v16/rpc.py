@@ -71,7 +71,11 @@ class RpcChargePoint(LibChargePoint):
         except (ValueError, TypeError):
             pass
         log.warning("%s: malformed frame (%s): %.200s", self.id, error.code if hasattr(error, "code") else "", raw_msg)
+        self.on_invalid_message(str(raw_msg)[:100])
         await self._send_error(unique_id, "FormationViolation", "Frame is not a valid OCPP-J message")
+
+    def on_invalid_message(self, excerpt: str) -> None:
+        """A frame that is no OCPP-J message; subclasses may report it."""
 
     async def _send_error(self, unique_id, code, description, details=None) -> None:
         code = V16_CODES.get(code, code)

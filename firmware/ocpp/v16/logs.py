@@ -1,0 +1,129 @@
+"""GetLog (Security Whitepaper ed. 3): the security or diagnostics log, uploaded.
+
+The lines between oldestTimestamp and latestTimestamp go to the remote
+location by HTTP(S) POST (multipart, field "file") or FTP STOR, with the
+requested retries; every step is told to the CSMS with LogStatusNotification
+(Uploading, Uploaded, UploadFailure, PermissionDenied, BadMessage). A new
+request cancels one still running (AcceptedCanceled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ftplib
+import io
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("http", "https", "ftp")
+LINE_TIME = "%Y-%m-%d %H:%M:%S"
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+class LogUploads:
+    def __init__(self, data_dir, cp_id: str, push):
+        self.folder = Path(data_dir) / "logs"
+        self.cp_id = cp_id
+        self.push = push  # the outbox's push: status notifications survive a lost link too
+        self._task: asyncio.Task | None = None
+
+    def request(self, log_type: str, request_id: int, location: dict, retries: int | None,
+                retry_interval: int | None) -> tuple[str, str | None]:
+        url = location.get("remote_location", "")
+        if urlparse(url).scheme not in SCHEMES or not urlparse(url).netloc:
+            return "Rejected", None
+        canceled = self._task is not None and not self._task.done()
+        if canceled:
+            self._task.cancel()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        name = f"{self.cp_id}-{log_type}-{stamp}.log"
+        content = self._collect(log_type, location.get("oldest_timestamp"), location.get("latest_timestamp"))
+        self._task = asyncio.ensure_future(
+            self._upload(url, name, content, request_id, retries or 0, retry_interval or 30))
+        return ("AcceptedCanceled" if canceled else "Accepted"), name
+
+    def _collect(self, log_type: str, oldest: str | None, latest: str | None) -> bytes:
+        stem = "security.log" if log_type == "SecurityLog" else "evse.log"
+        first, last = _when(oldest), _when(latest)
+        lines = []
+        for path in sorted(self.folder.glob(stem + "*"), reverse=True):  # rotated files hold the older lines
+            for line in path.read_text(errors="replace").splitlines():
+                at = _line_time(line)
+                if at is not None and ((first and at < first) or (last and at > last)):
+                    continue
+                lines.append(line)
+        return ("\n".join(lines) + "\n").encode()
+
+    async def _upload(self, url, name, content, request_id, retries, retry_interval) -> None:
+        self._status("Uploading", request_id)
+        for attempt in range(retries + 1):
+            try:
+                await self._send(url, name, content)
+                self._status("Uploaded", request_id)
+                return
+            except PermissionDenied as exc:
+                log.warning("log upload to %s refused: %s", _safe(url), exc)
+                self._status("PermissionDenied", request_id)
+                return
+            except Exception as exc:  # any failure of the remote end (HTTP, FTP, network) is an upload failure
+                log.warning("log upload to %s failed (try %s): %s", _safe(url), attempt + 1, exc)
+                if attempt < retries:
+                    await asyncio.sleep(retry_interval)
+        self._status("UploadFailure", request_id)
+
+    async def _send(self, url: str, name: str, content: bytes) -> None:
+        if urlparse(url).scheme == "ftp":
+            await asyncio.to_thread(_ftp_store, url, name, content)
+            return
+        import aiohttp  # only when a log goes over HTTP: chargers without the bench never load it
+
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=name, content_type="text/plain")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            async with http.post(url, data=form) as answer:
+                if answer.status in (401, 403):
+                    raise PermissionDenied(f"HTTP {answer.status}")
+                answer.raise_for_status()
+
+    def _status(self, status: str, request_id: int) -> None:
+        self.push("LogStatusNotification", {"status": status, "requestId": request_id}, None)
+
+
+def _ftp_store(url: str, name: str, content: bytes) -> None:
+    parts = urlparse(url)
+    with ftplib.FTP() as ftp:
+        ftp.connect(parts.hostname, parts.port or 21, timeout=30)
+        try:
+            ftp.login(parts.username or "anonymous", parts.password or "")
+        except ftplib.error_perm as exc:
+            raise PermissionDenied(str(exc)) from None
+        if parts.path.strip("/"):
+            ftp.cwd(parts.path)
+        ftp.storbinary(f"STOR {name}", io.BytesIO(content))
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _line_time(line: str) -> datetime | None:
+    try:
+        return datetime.strptime(line[:19], LINE_TIME)
+    except ValueError:
+        return None
+
+
+def _safe(url: str) -> str:
+    """The URL without credentials, for the log."""
+    parts = urlparse(url)
+    return parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
