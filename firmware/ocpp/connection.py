@@ -111,7 +111,7 @@ def _one_failure_kind(exc: BaseException) -> str | None:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return "InvalidCentralSystemCertificate"  # unknown CA, expired, hostname mismatch
     if isinstance(exc, ssl.SSLError):
-        reason = f"{exc.reason or ''} {exc}".upper()
+        reason = f"{getattr(exc, 'reason', None) or ''} {exc}".upper()
         if "VERSION" in reason or "PROTOCOL" in reason:
             return "InvalidTLSVersion"
         if "CIPHER" in reason:
