@@ -96,3 +96,35 @@ def test_store_limit_and_pending_chain(tmp_path):
     assert store.client_certificate() == store.pending_path  # on trial
     assert store.promote_pending() and store.client_certificate() == store.cert_path
     assert 300 < store.expires_in_days() < 400
+
+
+async def test_a_certificate_near_expiry_is_renewed(tmp_path):
+    import asyncio
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from firmware.ocpp.v16.config_keys import ConfigKeys
+    from firmware.ocpp.v16.security import Security16
+    from firmware.security.certstore import CertificateStore
+    from firmware.store import Store
+    from pki import CA, NOW, pem
+
+    store = Store(tmp_path)
+    certs = CertificateStore(tmp_path)
+    root = CA("r")
+    soon = root.sign_csr(certs.csr("SER1", "CPO"), not_after=NOW + timedelta(days=10))
+    certs.cert_path.write_text(pem(soon))
+    sent = []
+
+    class CP:
+        async def call(self, request):
+            sent.append(request)
+            return SimpleNamespace(status="Accepted")
+
+    security = Security16(store=store, keys=ConfigKeys(store, 1), certs=certs, events=SimpleNamespace(record=print),
+                          board=SimpleNamespace(serial="SER1", vendor="V"), runtime=None)
+    task = asyncio.create_task(security.renew_before_expiry(SimpleNamespace(cp=CP())))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    assert len(sent) == 1 and "BEGIN CERTIFICATE REQUEST" in sent[0].csr
+    store.close()
