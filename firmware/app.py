@@ -29,6 +29,7 @@ from firmware.security.redact import RedactSecrets
 from firmware.ocpp.v16.adapter import Ocpp16Adapter
 from firmware.ocpp.v16.config_keys import ConfigKeys
 from firmware.recorder import SessionRecorder
+from firmware.service import ServiceNotifier
 from firmware.session import StopReason
 from firmware.station import Station
 from firmware.store import Store
@@ -95,6 +96,7 @@ class Controller:
             self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
                                   self.uplink, self.security.profile)
         self.bench_port = bench_port
+        self.service = ServiceNotifier(self.station.loop)
         self._exit = asyncio.Event()
         self._reexec = False
         self.keys.listeners.append(self._key_changed)
@@ -120,7 +122,7 @@ class Controller:
             self.adapter.run_events(),
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
-            self.security.renew_before_expiry(self.adapter),
+            self.security.renew_before_expiry(self.adapter), self.service.run(),
         )]
         if self.bench is not None:
             tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
@@ -154,6 +156,7 @@ class Controller:
         await self.adapter.outbox.wait_empty(flush_s)
 
     async def _shutdown(self, tasks) -> None:
+        self.service.stopping()
         if not self._reexec:
             await self._stop_sessions(StopReason.REBOOT, SHUTDOWN_FLUSH_S)
         self.station.stop()

@@ -27,7 +27,7 @@ class ControlLoop:
         self.tick_s = tick_s
         self.idle_tick_s = idle_tick_s or tick_s
         self.ticks = 0
-        self.last_tick = time.monotonic()
+        self.last_tick = 0.0  # no tick yet: the service is not ready
         self._wake = threading.Event()
         self._commands: deque = deque()
         self._running = False

@@ -22,7 +22,8 @@ def free_port() -> int:
 
 class ControllerProcess:
     def __init__(self, csms_url: str, data_dir: Path, board: str = "bench.toml", cp_id: str = "CP001",
-                 extra: tuple = ()):
+                 extra: tuple = (), env: dict | None = None):
+        self.env = env or {}
         self.csms_url = csms_url
         self.data_dir = Path(data_dir)
         self.board = board
@@ -49,7 +50,7 @@ class ControllerProcess:
     async def start(self, wait: bool = True) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        env = {k: v for k, v in os.environ.items() if k != "EVSE_REEXEC"}
+        env = {k: v for k, v in os.environ.items() if k != "EVSE_REEXEC"} | self.env
         self.proc = await asyncio.create_subprocess_exec(*self.argv(), stdout=log, stderr=log, env=env, cwd=ROOT)
         log.close()
         self.http = self.http or aiohttp.ClientSession()

@@ -20,6 +20,8 @@ class MockPilot:
 
     def read_pilot(self) -> PilotSample:
         wire = self._wire
+        while "adc_hang" in wire.faults:
+            time.sleep(0.05)
         duty = wire.duty_pct
         running = 0.0 < duty < 100.0
         if "pilot_short" in wire.faults:

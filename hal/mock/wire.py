@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
 
-FAULT_KINDS = ("weld", "rcd", "estop", "overtemp", "diode", "pilot_short", "meter_offline")
+# adc_hang: the pilot ADC driver blocks, as a hung SPI bus would; the safety loop stalls with it.
+FAULT_KINDS = ("weld", "rcd", "estop", "overtemp", "diode", "pilot_short", "meter_offline", "adc_hang")
 
 
 @dataclass
