@@ -102,6 +102,10 @@ class CsmsSide(ChargePoint):
         self.csms.csrs.append(csr)
         return call_result.SignCertificate(status="Accepted")
 
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status(self, **_):
+        return call_result.DiagnosticsStatusNotification()
+
     @on(Action.log_status_notification)
     def on_log_status(self, **_):
         return call_result.LogStatusNotification()

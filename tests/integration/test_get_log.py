@@ -98,3 +98,25 @@ async def test_failures_are_reported(csms, start_controller):  # TC_045_2-like f
         assert (await cp.call(call.GetConfiguration(key=["HeartbeatInterval"]))).configuration_key
     finally:
         await denied.runner.cleanup()
+
+
+async def test_get_diagnostics_uploads_and_reports(csms, start_controller):  # TC_045_1, TC_045_2
+    server = UploadServer()
+    await server.start()
+    try:
+        await start_controller()
+        cp = csms.charge_points["CP001"]
+        answer = await cp.call(call.GetDiagnostics(location=server.url))
+        assert answer.file_name.startswith("CP001-DiagnosticsLog-")
+
+        def diagnostics(c):
+            return [p["status"] for p in c.actions("DiagnosticsStatusNotification")]
+        await csms.wait_for(lambda c: diagnostics(c)[-1:] == ["Uploaded"], 15)
+        assert diagnostics(csms) == ["Uploading", "Uploaded"]
+        assert b"BootNotification accepted" in server.files[0][1]
+        nobody = f"http://127.0.0.1:{free_port()}/upload"
+        await cp.call(call.GetDiagnostics(location=nobody, retries=0))
+        await csms.wait_for(lambda c: diagnostics(c)[-1:] == ["UploadFailed"], 15)
+        assert (await cp.call(call.GetDiagnostics(location="not a url"))).file_name is None
+    finally:
+        await server.runner.cleanup()

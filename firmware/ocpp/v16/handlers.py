@@ -141,6 +141,11 @@ class ChargePoint16(RpcChargePoint):
         if requested_message in TRIGGERABLE and (connector_id is None or connector_id in self.station.connectors):
             await self.adapter.triggered(requested_message, connector_id)
 
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location, retries=None, retry_interval=None, start_time=None, stop_time=None, **_):
+        name = self.adapter.logs.diagnostics(location, start_time, stop_time, retries, retry_interval)
+        return call_result.GetDiagnostics(file_name=name)
+
     @on(Action.get_log)
     def on_get_log(self, log, log_type, request_id, retries=None, retry_interval=None, **_):
         status, filename = self.adapter.logs.request(log_type, request_id, log, retries, retry_interval)

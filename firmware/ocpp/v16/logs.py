@@ -1,4 +1,4 @@
-"""GetLog (Security Whitepaper ed. 3): the security or diagnostics log, uploaded.
+"""GetLog (Security Whitepaper ed. 3) and GetDiagnostics (1.6 Core): logs, uploaded.
 
 The lines between oldestTimestamp and latestTimestamp go to the remote
 location by HTTP(S) POST (multipart, field "file") or FTP STOR, with the
@@ -36,7 +36,24 @@ class LogUploads:
 
     def request(self, log_type: str, request_id: int, location: dict, retries: int | None,
                 retry_interval: int | None) -> tuple[str, str | None]:
-        url = location.get("remote_location", "")
+        """GetLog: ('Accepted' | 'AcceptedCanceled' | 'Rejected', file name)."""
+        def report(status: str) -> None:
+            self.push("LogStatusNotification", {"status": status, "requestId": request_id}, None)
+
+        return self._start(log_type, location.get("remote_location", ""), location.get("oldest_timestamp"),
+                           location.get("latest_timestamp"), retries, retry_interval, report)
+
+    def diagnostics(self, location: str, start: str | None, stop: str | None, retries: int | None,
+                    retry_interval: int | None) -> str | None:
+        """GetDiagnostics (OCPP 1.6 Core): the diagnostics log; the file name, or None if unusable."""
+        def report(status: str) -> None:
+            status = status if status in ("Uploading", "Uploaded") else "UploadFailed"
+            self.push("DiagnosticsStatusNotification", {"status": status}, None)
+
+        outcome, name = self._start("DiagnosticsLog", location, start, stop, retries, retry_interval, report)
+        return None if outcome == "Rejected" else name
+
+    def _start(self, log_type, url, oldest, latest, retries, retry_interval, report) -> tuple[str, str | None]:
         if urlparse(url).scheme not in SCHEMES or not urlparse(url).netloc:
             return "Rejected", None
         canceled = self._task is not None and not self._task.done()
@@ -44,9 +61,9 @@ class LogUploads:
             self._task.cancel()
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = f"{self.cp_id}-{log_type}-{stamp}.log"
-        content = self._collect(log_type, location.get("oldest_timestamp"), location.get("latest_timestamp"))
+        content = self._collect(log_type, oldest, latest)
         self._task = asyncio.ensure_future(
-            self._upload(url, name, content, request_id, retries or 0, retry_interval or 30))
+            self._upload(url, name, content, report, retries or 0, retry_interval or 30))
         return ("AcceptedCanceled" if canceled else "Accepted"), name
 
     def _collect(self, log_type: str, oldest: str | None, latest: str | None) -> bytes:
@@ -61,22 +78,22 @@ class LogUploads:
                 lines.append(line)
         return ("\n".join(lines) + "\n").encode()
 
-    async def _upload(self, url, name, content, request_id, retries, retry_interval) -> None:
-        self._status("Uploading", request_id)
+    async def _upload(self, url, name, content, report, retries, retry_interval) -> None:
+        report("Uploading")
         for attempt in range(retries + 1):
             try:
                 await self._send(url, name, content)
-                self._status("Uploaded", request_id)
+                report("Uploaded")
                 return
             except PermissionDenied as exc:
                 log.warning("log upload to %s refused: %s", _safe(url), exc)
-                self._status("PermissionDenied", request_id)
+                report("PermissionDenied")
                 return
             except Exception as exc:  # any failure of the remote end (HTTP, FTP, network) is an upload failure
                 log.warning("log upload to %s failed (try %s): %s", _safe(url), attempt + 1, exc)
                 if attempt < retries:
                     await asyncio.sleep(retry_interval)
-        self._status("UploadFailure", request_id)
+        report("UploadFailure")
 
     async def _send(self, url: str, name: str, content: bytes) -> None:
         if urlparse(url).scheme == "ftp":
@@ -91,9 +108,6 @@ class LogUploads:
                 if answer.status in (401, 403):
                     raise PermissionDenied(f"HTTP {answer.status}")
                 answer.raise_for_status()
-
-    def _status(self, status: str, request_id: int) -> None:
-        self.push("LogStatusNotification", {"status": status, "requestId": request_id}, None)
 
 
 def _ftp_store(url: str, name: str, content: bytes) -> None:
