@@ -74,7 +74,7 @@ def _subject_public_key_bits(spki_der: bytes) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
 
 
-def _issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
+def issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
     try:
         verify_signed_by(cert, root)
         return True
@@ -115,7 +115,7 @@ def check_signed_chain(pem: str, key_pem: bytes, serial_number: str, roots: list
         check_dates(cert)
     for cert, issuer in zip(chain, chain[1:]):
         verify_signed_by(cert, issuer)
-    if roots and not any(_issued_by(chain[-1], root) for root in roots):
+    if roots and not any(issued_by(chain[-1], root) for root in roots):
         raise CertificateError("the chain does not lead to an installed CentralSystemRootCertificate")
 
 
