@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--api-port", dest="api_port", type=int, default=0, help="small HTTP API to inspect and set meters")
     sim.add_argument("--log-level", default="WARNING")
 
+    inst = sub.add_parser("install", help="install a release from a wheelhouse bundle (dir or .tar)")
+    inst.add_argument("--bundle", required=True)
+    inst.add_argument("--root", default="/", help="install under this root (tests use a temporary one)")
+    inst.add_argument("--no-user", action="store_true", help="do not create the evse system user")
+    inst.add_argument("--log-level", default="WARNING")
+
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
     demo.add_argument("--charge-seconds", type=float, default=8.0)
@@ -72,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if args.command == "run":
         return run(args)
+    if args.command == "install":
+        from firmware.ota.install import main as install_main
+
+        return install_main(args)
     if args.command == "meter-sim":
         from hal.mock.meter_sim import run as run_sim
 

@@ -23,6 +23,8 @@ from firmware.ocpp.v16.security import Security16
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
 from firmware.ocpp.v16.logs import LogUploads
+from firmware.ota.releases import Releases
+from firmware.ota.service import FirmwareService
 from firmware.security.certstore import CertificateStore
 from firmware.security.events import utc_formatter
 from firmware.security.redact import RedactSecrets
@@ -85,6 +87,10 @@ class Controller:
         self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
                                    board=board, runtime=settings)
         self.adapter.security = self.security
+        self.adapter.firmware = FirmwareService(
+            data_dir=data_dir, releases=Releases(os.environ.get("EVSE_ROOT", "/")), station=self.station,
+            events=self.security_events, certs=self.certs, report=self.adapter.report_firmware,
+            restart=self.switch_release, gate_s=lambda: self.keys.get_int("FirmwareHealthGateSeconds"))
         self.link = OcppLink(self.security.link_settings, self.uplink,
                              on_failure=self.security.on_failure, on_connected=self.security.on_connected)
         self.security.link = self.link
@@ -123,6 +129,7 @@ class Controller:
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
             self.security.renew_before_expiry(self.adapter), self.service.run(),
+            self.adapter.firmware.watch_trial(),
         )]
         if self.bench is not None:
             tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
@@ -142,6 +149,12 @@ class Controller:
         log.warning("%s reset requested", "hard" if hard else "soft")
         self.security_events.record(ev.RESET, f"{'Hard' if hard else 'Soft'} reset requested by the CSMS")
         await self._stop_sessions(reason, HARD_RESET_FLUSH_S if hard else SOFT_RESET_FLUSH_S)
+        self._reexec = True
+        self._exit.set()
+
+    async def switch_release(self) -> None:
+        """Leave this process for whatever `current` now points at (a new release, or a rollback)."""
+        await self.adapter.outbox.wait_empty(2.0)
         self._reexec = True
         self._exit.set()
 
@@ -173,6 +186,10 @@ class Controller:
         log.warning("restarting the controller")
         logging.shutdown()
         os.environ["EVSE_REEXEC"] = "1"
+        script = Path(sys.orig_argv[1]) if len(sys.orig_argv) > 1 else None
+        if script is not None and script.name == "evse" and script.exists():
+            # Through the `current` link: after a switch this is the other release's evse.
+            os.execv(str(script), [str(script), *sys.orig_argv[2:]])
         os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
     def _restore_availability(self) -> None:

@@ -22,8 +22,9 @@ def free_port() -> int:
 
 class ControllerProcess:
     def __init__(self, csms_url: str, data_dir: Path, board: str = "bench.toml", cp_id: str = "CP001",
-                 extra: tuple = (), env: dict | None = None):
+                 extra: tuple = (), env: dict | None = None, command: list[str] | None = None):
         self.env = env or {}
+        self.command = command or [sys.executable, "-m", "firmware"]
         self.csms_url = csms_url
         self.data_dir = Path(data_dir)
         self.board = board
@@ -37,7 +38,7 @@ class ControllerProcess:
 
     def argv(self) -> list[str]:
         return [
-            sys.executable, "-m", "firmware", "run",
+            *self.command, "run",
             "--board", str(ROOT / "board-configs" / self.board),
             "--data-dir", str(self.data_dir),
             "--csms-url", self.csms_url,

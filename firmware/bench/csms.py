@@ -102,6 +102,14 @@ class CsmsSide(ChargePoint):
         self.csms.csrs.append(csr)
         return call_result.SignCertificate(status="Accepted")
 
+    @on(Action.firmware_status_notification)
+    def on_firmware_status(self, **_):
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status(self, **_):
+        return call_result.SignedFirmwareStatusNotification()
+
     @on(Action.diagnostics_status_notification)
     def on_diagnostics_status(self, **_):
         return call_result.DiagnosticsStatusNotification()

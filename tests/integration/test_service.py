@@ -6,6 +6,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def unit_for_test(tmp_path: Path, name: str) -> Path:
     text = (ROOT / "systemd" / name).read_text()
     evse = shutil.which("evse") or str(ROOT / ".venv" / "bin" / "evse")
     text = text.replace("/opt/evse/current/bin/evse", evse)
+    text = text.replace("/opt/evse/bin/evse-health", f"{sys.executable} {ROOT}/firmware/ota/health.py")
     path = tmp_path / name
     path.write_text(text)
     return path

@@ -29,6 +29,8 @@ from firmware.session import StopReason
 log = logging.getLogger(__name__)
 
 BOOT_RETRY_S = 30
+PLAIN_FIRMWARE_STATUSES = ("Downloading", "Downloaded", "DownloadFailed", "Installing", "Installed",
+                           "InstallationFailed")
 
 
 class Ocpp16Adapter:
@@ -56,6 +58,7 @@ class Ocpp16Adapter:
         self.meters = MeterReports(keys, metering, self.outbox, wall)
         self.security = None  # Security16, set by the app
         self.logs = None  # LogUploads, set by the app
+        self.firmware = None  # FirmwareService, set by the app
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
@@ -124,6 +127,8 @@ class Ocpp16Adapter:
                     self.keys.set_internal("HeartbeatInterval", str(conf.interval))
                 self.accepted = True
                 log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
+                if self.firmware is not None:
+                    self.firmware.booted()
                 return True
             wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
             log.info("BootNotification %s; next try in %ss", conf.status, wait)
@@ -314,6 +319,13 @@ class Ocpp16Adapter:
         elif message == "StatusNotification":
             self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
             self._status_kick.set()
+
+    def report_firmware(self, status: str, request_id: int | None, signed: bool) -> None:
+        """Firmware statuses, queued like transaction messages so a restart cannot lose them."""
+        if signed:
+            self.outbox.push("SignedFirmwareStatusNotification", {"status": status, "requestId": request_id}, None)
+        elif status in PLAIN_FIRMWARE_STATUSES:
+            self.outbox.push("FirmwareStatusNotification", {"status": status}, None)
 
     def remember_availability(self, cid: int, operative: bool) -> None:
         targets = list(self.station.connectors) if cid == 0 else [cid]

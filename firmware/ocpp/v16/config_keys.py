@@ -69,7 +69,7 @@ def core_keys(connectors: int) -> list[Key]:
         Key("StopTxnSampledData", "csl", "", items=MEASURANDS),
         Key("StopTxnSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
         Key("SendLocalListMaxLength", "int", str(LIST_MAX), readonly=True),
-        Key("SupportedFeatureProfiles", "csl", "Core,LocalAuthListManagement", readonly=True),
+        Key("SupportedFeatureProfiles", "csl", "Core,FirmwareManagement,LocalAuthListManagement", readonly=True),
         Key("TransactionMessageAttempts", "int", "3", lo=1, hi=100),
         Key("TransactionMessageRetryInterval", "int", "60", lo=1, hi=3600),
         Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),
@@ -77,6 +77,10 @@ def core_keys(connectors: int) -> list[Key]:
         # restart (same transaction) when its EV is still plugged in, instead of
         # ending with reason PowerLoss.
         Key("ResumeSessionsAfterPowerLoss", "bool", "false"),
+        # Vendor keys of firmware updates: the plain UpdateFirmware for CSMSs that
+        # know no SignedUpdateFirmware, and how long a new release has to be accepted.
+        Key("UnsignedFirmwareUpdates", "bool", "false"),
+        Key("FirmwareHealthGateSeconds", "int", "120", lo=10, hi=3600),
         # Security Whitepaper ed. 3 keys. SecurityProfile and AuthorizationKey are
         # the runtime settings `evse run` flags set first; validators (security.py)
         # add their rules: raise-only, 16-20 bytes of hex.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ocpp.exceptions import NotSupportedError
 from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
@@ -140,6 +141,20 @@ class ChargePoint16(RpcChargePoint):
     async def after_extended_trigger(self, requested_message, connector_id=None, **_):
         if requested_message in TRIGGERABLE and (connector_id is None or connector_id in self.station.connectors):
             await self.adapter.triggered(requested_message, connector_id)
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location, retrieve_date, retries=None, retry_interval=None, **_):
+        # Security Whitepaper: with signed updates supported, the plain request is
+        # answered NotSupported, unless the operator keeps it for an older CSMS.
+        if not self.adapter.keys.get_bool("UnsignedFirmwareUpdates"):
+            raise NotSupportedError(description="only SignedUpdateFirmware is accepted")
+        self.adapter.firmware.plain(location, retrieve_date, retries, retry_interval)
+        return call_result.UpdateFirmware()
+
+    @on(Action.signed_update_firmware)
+    def on_signed_update_firmware(self, request_id, firmware, retries=None, retry_interval=None, **_):
+        status = self.adapter.firmware.signed(request_id, firmware, retries, retry_interval)
+        return call_result.SignedUpdateFirmware(status=status)
 
     @on(Action.get_diagnostics)
     def on_get_diagnostics(self, location, retries=None, retry_interval=None, start_time=None, stop_time=None, **_):

@@ -1,0 +1,80 @@
+"""`evse install`: lay a Raspberry Pi OS machine out for the controller from a bundle.
+
+Under --root (default /, a temporary directory in tests): the release in
+/opt/evse/releases/<version> and /opt/evse/current; the health check at
+/opt/evse/bin/evse-health (outside every release, so it works whatever a
+release does); /var/lib/evse (0700) and /etc/evse; the systemd units; and,
+run as root, the `evse` system user in the gpio/spi/i2c/dialout groups.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from firmware.ota import health
+from firmware.ota.releases import InstallError, Releases
+
+GROUPS = ("gpio", "spi", "i2c", "dialout")
+
+
+def units_dir() -> Path | None:
+    for candidate in (Path(sys.prefix) / "share" / "evse" / "systemd", Path(__file__).resolve().parents[2] / "systemd"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def install(root: Path, bundle: Path, make_user: bool) -> str:
+    releases = Releases(root)
+    release = releases.install(bundle)
+    releases.switch(release)
+    data = root / "var" / "lib" / "evse"
+    data.mkdir(parents=True, exist_ok=True)
+    os.chmod(data, 0o700)
+    (root / "etc" / "evse").mkdir(parents=True, exist_ok=True)
+    checker = root / "opt" / "evse" / "bin" / "evse-health"
+    checker.parent.mkdir(parents=True, exist_ok=True)
+    checker.write_text("#!/usr/bin/python3\n" + Path(health.__file__).read_text())
+    os.chmod(checker, 0o755)
+    units = units_dir()
+    if units is not None:
+        target = root / "etc" / "systemd" / "system"
+        target.mkdir(parents=True, exist_ok=True)
+        for unit in units.glob("*.service"):
+            shutil.copy(unit, target / unit.name)
+    if make_user and os.geteuid() == 0:
+        _system_user(data)
+    return release.name
+
+
+def _system_user(data: Path) -> None:
+    if subprocess.run(["id", "evse"], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--home-dir", "/var/lib/evse", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", "evse"], check=True)
+    groups = [g for g in GROUPS if _group_exists(g)]
+    if groups:
+        subprocess.run(["usermod", "-aG", ",".join(groups), "evse"], check=True)
+    shutil.chown(data, "evse", "evse")
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def main(args) -> int:
+    try:
+        version = install(Path(args.root), Path(args.bundle), not args.no_user)
+    except InstallError as exc:
+        print(f"evse install: {exc}", file=sys.stderr)
+        return 1
+    print(f"installed release {version} under {args.root}")
+    return 0

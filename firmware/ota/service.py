@@ -1,0 +1,82 @@
+"""The OCPP-facing side of firmware updates: requests in, statuses out, the verdict after boot.
+
+Version-neutral enough to stay out of ocpp/v16: it takes plain values and
+reports through a callable the adapter gives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from firmware import __version__
+from firmware.ota import health
+from firmware.ota.updater import Updater, UpdateRequest
+from firmware.security.certstore import CertificateError
+
+log = logging.getLogger(__name__)
+
+
+def when(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(timezone.utc)
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+class FirmwareService:
+    def __init__(self, *, data_dir, releases, station, events, certs, report, restart, gate_s):
+        self.data_dir = Path(data_dir)
+        self.events = events
+        self.certs = certs
+        self.report = report  # (status, request_id | None, signed) -> None
+        self.gate_s = gate_s  # callable -> seconds a new release has to come online
+        self.updater = Updater(data_dir=data_dir, releases=releases, station=station, events=events,
+                               report=lambda s, r: report(s, r.request_id, r.signed), restart=restart)
+        self._restart = restart
+
+    def plain(self, location: str, retrieve: str | None, retries: int | None, interval: int | None) -> None:
+        self.updater.start(UpdateRequest(location, when(retrieve), retries or 0, interval or 60))
+
+    def signed(self, request_id: int, fw: dict, retries: int | None, interval: int | None) -> str:
+        from firmware.ota.signature import check_signing_certificate
+
+        try:
+            signer = check_signing_certificate(fw["signing_certificate"], self.certs.roots("ManufacturerRootCertificate"))
+        except CertificateError as exc:
+            self.events.record("InvalidFirmwareSigningCertificate", str(exc))
+            return "InvalidCertificate"
+        request = UpdateRequest(fw["location"], when(fw.get("retrieve_date_time")), retries or 0, interval or 60,
+                                when(fw["install_date_time"]) if fw.get("install_date_time") else None,
+                                fw["signature"], signer, request_id)
+        return "AcceptedCanceled" if self.updater.start(request) else "Accepted"
+
+    # ---- after a restart ------------------------------------------------
+    async def watch_trial(self) -> None:
+        """A release on trial that is not accepted by the CSMS in time gives up its place."""
+        trial = health.load(self.data_dir)
+        if not trial or trial.get("status") != "trial" or trial.get("version") != __version__:
+            return
+        await asyncio.sleep(self.gate_s())
+        trial = health.load(self.data_dir)
+        if trial and trial.get("status") == "trial":
+            health.roll_back(self.data_dir, trial, f"{__version__} was not accepted within {self.gate_s()} s")
+            log.error("release %s failed its health gate: back to %s", __version__, trial["previous"])
+            await self._restart()
+
+    def booted(self) -> None:
+        """BootNotification accepted: tell the CSMS how the last update ended."""
+        trial = health.load(self.data_dir)
+        if not trial:
+            return
+        if trial.get("status") == "trial" and trial.get("version") == __version__:
+            self.report("Installed", trial.get("request_id"), trial.get("signed", False))
+            self.events.record("FirmwareUpdated", f"now running {__version__}")
+        elif trial.get("status") == "rolled_back":
+            self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
+            self.events.record("FirmwareUpdated", f"rolled back to {__version__}: {trial.get('why', '')}"[:255])
+        else:
+            return
+        health.save(self.data_dir, None)

@@ -1,0 +1,130 @@
+"""One firmware update, from download to the switch to the new release (issue 6).
+
+Statuses follow the request's kind: SignedFirmwareStatusNotification for
+SignedUpdateFirmware (with its requestId), FirmwareStatusNotification for the
+plain UpdateFirmware. Installation waits until no session runs, with every
+connector Unavailable meanwhile, then builds the release, puts it on trial and
+restarts into it; the health gate decides whether it stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from firmware.ota import health
+from firmware.ota.download import DownloadError, download
+from firmware.ota.releases import InstallError
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class UpdateRequest:
+    location: str
+    retrieve_at: datetime
+    retries: int = 0
+    retry_interval_s: int = 60
+    install_at: datetime | None = None
+    signature: str | None = None  # base64, SignedUpdateFirmware only
+    signer: object | None = None  # the checked signing certificate
+    request_id: int | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+
+class Updater:
+    def __init__(self, *, data_dir, releases, station, events, report, restart):
+        self.data_dir = Path(data_dir)
+        self.releases = releases
+        self.station = station
+        self.events = events  # SecurityEvents
+        self.report = report  # (status, request) -> queued notification
+        self.restart = restart  # async () -> None: leave this process for the switched release
+        self.task: asyncio.Task | None = None
+
+    def start(self, request: UpdateRequest) -> bool:
+        """Run the update; True when it replaced one still under way (AcceptedCanceled)."""
+        canceled = self.task is not None and not self.task.done()
+        if canceled:
+            self.task.cancel()
+        self.task = asyncio.ensure_future(self._run(request))
+        return canceled
+
+    async def _run(self, req: UpdateRequest) -> None:
+        await _until(req.retrieve_at)
+        bundle = await self._download(req)
+        if bundle is None or not self._verified(req, bundle):
+            return
+        if req.install_at is not None and req.install_at > datetime.now(timezone.utc):
+            self.report("InstallScheduled", req)
+            await _until(req.install_at)
+        await self._install(req, bundle)
+
+    async def _download(self, req: UpdateRequest) -> Path | None:
+        self.report("Downloading", req)
+        for attempt in range(req.retries + 1):
+            try:
+                path, digest = await download(req.location, self.data_dir / "firmware", MAX_BYTES)
+                self.report("Downloaded", req)
+                return path
+            except DownloadError as exc:
+                log.warning("firmware download failed (try %s): %s", attempt + 1, exc)
+                if attempt < req.retries:
+                    await asyncio.sleep(req.retry_interval_s)
+        self.report("DownloadFailed", req)
+        return None
+
+    def _verified(self, req: UpdateRequest, bundle: Path) -> bool:
+        if not req.signed:
+            return True
+        from cryptography.exceptions import InvalidSignature
+
+        from firmware.ota.signature import verify_file
+
+        try:
+            verify_file(bundle, req.signature, req.signer)
+        except InvalidSignature:
+            bundle.unlink(missing_ok=True)
+            self.events.record("InvalidFirmwareSignature", f"signature does not match {bundle.name}")
+            self.report("InvalidSignature", req)
+            return False
+        self.report("SignatureVerified", req)
+        return True
+
+    async def _install(self, req: UpdateRequest, bundle: Path) -> None:
+        await self.station.set_operative(0, False)  # in memory only: a restart makes them available again
+        while self.station.sessions():
+            await asyncio.sleep(1.0)  # sessions end as their drivers decide
+        self.report("Installing", req)
+        try:
+            release = await asyncio.to_thread(self.releases.install, bundle)
+        except InstallError as exc:
+            log.error("firmware install failed: %s", exc)
+            self.report("InstallationFailed", req)
+            await self.station.set_operative(0, True)
+            return
+        previous = self.releases.current
+        health.save(self.data_dir, {
+            "status": "trial", "version": release.name, "release": str(release),
+            "previous": str(previous), "current_link": str(self.releases.base / "current"),
+            "request_id": req.request_id, "signed": req.signed, "starts": 0,
+        })
+        self.releases.switch(release)
+        if req.signed:
+            self.report("InstallRebooting", req)
+        log.warning("switching to release %s", release.name)
+        await self.restart()
+
+
+async def _until(moment: datetime) -> None:
+    delay = (moment - datetime.now(timezone.utc)).total_seconds()
+    if delay > 0:
+        await asyncio.sleep(delay)

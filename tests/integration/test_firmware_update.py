@@ -1,0 +1,175 @@
+"""Signed firmware updates end to end: download, verify, install a release, restart, health gate, rollback."""
+
+import asyncio
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from ocpp.exceptions import NotSupportedError
+from ocpp.v16 import call
+
+from bundles import bundle, dependency_wheels, sign
+from controller import ROOT, ControllerProcess, free_port
+from pki import CA, pem
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bundles")
+    deps = dependency_wheels(work / "deps")
+    return {v: bundle(work, deps, v, broken=(v == "0.1.2")) for v in ("0.1.0", "0.1.1", "0.1.2")}
+
+
+@pytest.fixture
+async def web_server(tmp_path):
+    files = tmp_path / "www"
+    files.mkdir()
+    app = web.Application()
+    app.add_routes([web.static("/fw", files)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield files, f"http://127.0.0.1:{port}/fw"
+    await runner.cleanup()
+
+
+def install(root, bundle_path):
+    subprocess.run([sys.executable, "-m", "firmware", "install", "--root", str(root), "--bundle", str(bundle_path),
+                    "--no-user"], check=True, capture_output=True, cwd=ROOT)
+
+
+def statuses(csms, request_id):
+    return [p["status"] for p in csms.actions("SignedFirmwareStatusNotification") if p["requestId"] == request_id]
+
+
+def boots(csms):
+    return [b["firmwareVersion"] for b in csms.actions("BootNotification")]
+
+
+class Manufacturer:
+    def __init__(self):
+        self.ca = CA("Manufacturer Root")
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Firmware Signing")])
+        self.cert = self.ca.issue(subject, self.key.public_key())
+
+
+async def installed_controller(csms, tmp_path, releases):
+    root = tmp_path / "root"
+    install(root, releases["0.1.0"])
+    ctl = ControllerProcess(csms.url, root / "var/lib/evse", command=[str(root / "opt/evse/current/bin/evse")],
+                            env={"EVSE_ROOT": str(root)})
+    await ctl.start()
+    await csms.wait_for(lambda c: boots(c) == ["0.1.0"], 20)
+    return root, ctl
+
+
+def request(url, maker, signature, request_id):
+    return call.SignedUpdateFirmware(request_id=request_id, firmware={
+        "location": url, "retrieve_date_time": datetime.now(timezone.utc).isoformat(),
+        "signing_certificate": pem(maker.cert), "signature": signature})
+
+
+async def test_signed_update_installs_restarts_and_reports(csms, tmp_path, releases, web_server):  # TC_080, TC_081
+    files, base = web_server
+    maker = Manufacturer()
+    root, ctl = await installed_controller(csms, tmp_path, releases)
+    try:
+        cp = csms.charge_points["CP001"]
+        with pytest.raises(NotSupportedError):  # the plain request, once signed updates are supported
+            await cp.call(call.UpdateFirmware(location=f"{base}/x", retrieve_date="2026-01-01T00:00:00Z"),
+                          suppress=False)
+        stranger = Manufacturer()
+        assert (await cp.call(request(f"{base}/x", stranger, "AA==", 1))).status == "InvalidCertificate"
+        assert (await cp.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                                      certificate=pem(maker.ca.cert)))).status == "Accepted"
+        tampered = files / "tampered.tar"
+        tampered.write_bytes(releases["0.1.1"].read_bytes() + b"\0")
+        answer = await cp.call(request(f"{base}/tampered.tar", maker, sign(releases["0.1.1"], maker.key), 2))
+        assert answer.status == "Accepted"
+        await csms.wait_for(lambda c: statuses(c, 2)[-1:] == ["InvalidSignature"], 20)
+        assert (root / "opt/evse/current").resolve().name == "0.1.0"  # nothing changed
+
+        good = files / "evse-0.1.1.tar"
+        good.write_bytes(releases["0.1.1"].read_bytes())
+        assert (await cp.call(request(f"{base}/evse-0.1.1.tar", maker, sign(good, maker.key), 3))).status == "Accepted"
+        await csms.wait_for(lambda c: boots(c) == ["0.1.0", "0.1.1"], 90)
+        await csms.wait_for(lambda c: statuses(c, 3)[-1:] == ["Installed"], 30)
+        assert statuses(csms, 3) == ["Downloading", "Downloaded", "SignatureVerified", "Installing",
+                                     "InstallRebooting", "Installed"]
+        assert (root / "opt/evse/current").resolve().name == "0.1.1"
+        assert (root / "opt/evse/previous").resolve().name == "0.1.0"
+        await csms.wait_for(lambda c: [e for e in c.actions("SecurityEventNotification")
+                                        if e["type"] == "FirmwareUpdated"], 15)
+        events = [e["type"] for e in csms.actions("SecurityEventNotification")]
+        assert "InvalidFirmwareSigningCertificate" in events and "InvalidFirmwareSignature" in events
+        await ctl.wait_api()
+        assert (await ctl.status())["firmware_version"] == "0.1.1"
+    finally:
+        await ctl.close()
+
+
+async def test_a_release_that_crashes_is_rolled_back(csms, tmp_path, releases, web_server):
+    files, base = web_server
+    maker = Manufacturer()
+    root, ctl = await installed_controller(csms, tmp_path, releases)
+    data = root / "var/lib/evse"
+    try:
+        cp = csms.charge_points["CP001"]
+        await cp.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                              certificate=pem(maker.ca.cert)))
+        broken = files / "evse-0.1.2.tar"
+        broken.write_bytes(releases["0.1.2"].read_bytes())
+        await cp.call(request(f"{base}/evse-0.1.2.tar", maker, sign(broken, maker.key), 9))
+        await csms.wait_for(lambda c: "InstallRebooting" in statuses(c, 9), 60)
+        for start in range(6):  # the test plays systemd: ExecStartPre, then ExecStart, Restart=on-failure
+            code = await asyncio.wait_for(ctl.proc.wait(), 30) if ctl.proc.returncode is None else ctl.proc.returncode
+            assert code != 0
+            subprocess.run([str(root / "opt/evse/bin/evse-health"), str(data)], check=True)
+            await ctl.start(wait=False)
+            await asyncio.sleep(1.5)
+            if ctl.proc.returncode is None:
+                break
+        assert (root / "opt/evse/current").resolve().name == "0.1.0"
+        await csms.wait_for(lambda c: statuses(c, 9)[-1:] == ["InstallationFailed"], 30)
+        assert boots(csms) == ["0.1.0", "0.1.0"]
+        rolled = await csms.wait_for(lambda c: [e for e in c.actions("SecurityEventNotification")
+                                                if e["type"] == "FirmwareUpdated"], 15)
+        assert "rolled back" in rolled[-1]["techInfo"]
+    finally:
+        await ctl.close()
+
+
+async def test_plain_update_waits_for_the_session_to_end(csms, tmp_path, releases, web_server):  # TC_044_1
+    files, base = web_server
+    root, ctl = await installed_controller(csms, tmp_path, releases)
+    try:
+        cp = csms.charge_points["CP001"]
+        await cp.call(call.ChangeConfiguration(key="UnsignedFirmwareUpdates", value="true"))
+        await ctl.post("/ev", {"connector": 1, "state": "C"})
+        await ctl.post("/rfid", {"connector": 1, "id_tag": "TAG"})
+        await ctl.until(lambda c: c["contactor_closed"])
+        (files / "evse-0.1.1.tar").write_bytes(releases["0.1.1"].read_bytes())
+        await cp.call(call.UpdateFirmware(location=f"{base}/evse-0.1.1.tar",
+                                          retrieve_date=datetime.now(timezone.utc).isoformat()))
+
+        def plain(c):
+            return [p["status"] for p in c.actions("FirmwareStatusNotification")]
+        await csms.wait_for(lambda c: plain(c)[-1:] == ["Downloaded"], 30)
+        await ctl.until(lambda c: c["status"] == "Unavailable", cid=2)  # no new session meanwhile
+        await asyncio.sleep(1.0)
+        assert (await ctl.connector(1))["contactor_closed"]  # the running session is not cut short
+        assert "Installing" not in plain(csms)
+        await ctl.post("/rfid", {"connector": 1, "id_tag": "TAG"})
+        await csms.wait_for(lambda c: boots(c) == ["0.1.0", "0.1.1"], 90)
+        await csms.wait_for(lambda c: plain(c)[-1:] == ["Installed"], 30)
+        assert plain(csms) == ["Downloading", "Downloaded", "Installing", "Installed"]
+        assert csms.actions("StopTransaction")[0]["reason"] == "Local"
+    finally:
+        await ctl.close()
