@@ -23,7 +23,6 @@ from firmware.ocpp.v16.security import Security16
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
 from firmware.ocpp.v16.logs import LogUploads
-from firmware.ota.releases import Releases
 from firmware.ota.service import FirmwareService
 from firmware.security.certstore import CertificateStore
 from firmware.security.events import utc_formatter
@@ -41,6 +40,21 @@ log = logging.getLogger(__name__)
 SOFT_RESET_FLUSH_S = 10.0
 HARD_RESET_FLUSH_S = 2.0
 SHUTDOWN_FLUSH_S = 5.0
+
+
+class ReleasesOnDemand:
+    """The release layout, loaded when an update needs it (tarfile and friends stay out of RAM)."""
+
+    def __init__(self, root: str):
+        self._root = root
+        self._releases = None
+
+    def __getattr__(self, name):
+        if self._releases is None:
+            from firmware.ota.releases import Releases
+
+            self._releases = Releases(self._root)
+        return getattr(self._releases, name)
 
 
 def diagnostics_log(data_dir) -> logging.Handler:
@@ -88,7 +102,7 @@ class Controller:
                                    board=board, runtime=settings)
         self.adapter.security = self.security
         self.adapter.firmware = FirmwareService(
-            data_dir=data_dir, releases=Releases(os.environ.get("EVSE_ROOT", "/")), station=self.station,
+            data_dir=data_dir, releases=ReleasesOnDemand(os.environ.get("EVSE_ROOT", "/")), station=self.station,
             events=self.security_events, certs=self.certs, report=self.adapter.report_firmware,
             restart=self.switch_release, gate_s=lambda: self.keys.get_int("FirmwareHealthGateSeconds"))
         self.link = OcppLink(self.security.link_settings, self.uplink,

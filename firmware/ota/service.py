@@ -13,7 +13,6 @@ from pathlib import Path
 
 from firmware import __version__
 from firmware.ota import health
-from firmware.ota.updater import Updater, UpdateRequest
 from firmware.security.certstore import CertificateError
 
 log = logging.getLogger(__name__)
@@ -33,15 +32,28 @@ class FirmwareService:
         self.certs = certs
         self.report = report  # (status, request_id | None, signed) -> None
         self.gate_s = gate_s  # callable -> seconds a new release has to come online
-        self.updater = Updater(data_dir=data_dir, releases=releases, station=station, events=events,
-                               report=lambda s, r: report(s, r.request_id, r.signed), restart=restart)
+        self._parts = dict(data_dir=data_dir, releases=releases, station=station, events=events,
+                           report=lambda s, r: report(s, r.request_id, r.signed), restart=restart)
+        self._updater = None
         self._restart = restart
 
+    @property
+    def updater(self):
+        """Built on the first update request: a charger that is never updated never loads it."""
+        if self._updater is None:
+            from firmware.ota.updater import Updater
+
+            self._updater = Updater(**self._parts)
+        return self._updater
+
     def plain(self, location: str, retrieve: str | None, retries: int | None, interval: int | None) -> None:
+        from firmware.ota.updater import UpdateRequest
+
         self.updater.start(UpdateRequest(location, when(retrieve), retries or 0, interval or 60))
 
     def signed(self, request_id: int, fw: dict, retries: int | None, interval: int | None) -> str:
         from firmware.ota.signature import check_signing_certificate
+        from firmware.ota.updater import UpdateRequest
 
         try:
             signer = check_signing_certificate(fw["signing_certificate"], self.certs.roots("ManufacturerRootCertificate"))

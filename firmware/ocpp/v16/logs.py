@@ -10,7 +10,6 @@ request cancels one still running (AcceptedCanceled).
 from __future__ import annotations
 
 import asyncio
-import ftplib
 import io
 import logging
 from datetime import datetime, timezone
@@ -111,6 +110,8 @@ class LogUploads:
 
 
 def _ftp_store(url: str, name: str, content: bytes) -> None:
+    import ftplib  # only for ftp:// locations
+
     parts = urlparse(url)
     with ftplib.FTP() as ftp:
         ftp.connect(parts.hostname, parts.port or 21, timeout=30)
