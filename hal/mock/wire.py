@@ -117,6 +117,7 @@ class BenchWire:
     cards: list = field(default_factory=list)
 
     state_file: Path | None = None
+    _persisted: dict | None = None
 
     def set_fault(self, connector_id: int, kind: str, active: bool) -> None:
         if kind == "estop":
@@ -136,6 +137,9 @@ class BenchWire:
             return
         state = {"estop": self.estop, "overtemp": self.overtemp,
                  "connectors": {str(cid): w.physical_state() for cid, w in self.connectors.items()}}
+        if state == self._persisted:
+            return  # an idle bench writes nothing
+        self._persisted = state
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))
         os.replace(tmp, self.state_file)
