@@ -102,7 +102,7 @@ class Controller:
                                    board=board, runtime=settings)
         self.adapter.security = self.security
         self.adapter.firmware = FirmwareService(
-            data_dir=data_dir, releases=ReleasesOnDemand(os.environ.get("EVSE_ROOT", "/")), station=self.station,
+            data_dir=data_dir, releases=self._installer(board), station=self.station,
             events=self.security_events, certs=self.certs, report=self.adapter.report_firmware,
             restart=self.switch_release, gate_s=lambda: self.keys.get_int("FirmwareHealthGateSeconds"))
         self.link = OcppLink(self.security.link_settings, self.uplink,
@@ -166,9 +166,22 @@ class Controller:
         self._reexec = True
         self._exit.set()
 
+    @staticmethod
+    def _installer(board):
+        if board.ota.installer == "releases":
+            return ReleasesOnDemand(os.environ.get("EVSE_ROOT", "/"))
+        from firmware.ota.external import ExternalInstaller
+
+        return ExternalInstaller(board.ota.installer)
+
     async def switch_release(self) -> None:
-        """Leave this process for whatever `current` now points at (a new release, or a rollback)."""
+        """Leave this process for whatever `current` now points at (a new release, a rollback, a new slot)."""
         await self.adapter.outbox.wait_empty(2.0)
+        installer = self.adapter.firmware.installer
+        if getattr(installer, "external", False):
+            await self._stop_sessions(StopReason.REBOOT, 2.0)
+            await asyncio.to_thread(installer.reboot)  # the OS takes it from here
+            return
         self._reexec = True
         self._exit.set()
 

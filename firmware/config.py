@@ -78,6 +78,12 @@ class MeteringConfig:
 
 
 @dataclass(frozen=True)
+class OtaConfig:
+    installer: str = _f("releases", choices=("releases", "rauc", "swupdate"),
+                        doc="Python releases side by side, or hand the bundle to an OS updater")
+
+
+@dataclass(frozen=True)
 class MockConfig:
     cable_rating_a: int = _f(32, choices=(13, 20, 32, 63))
     ev_max_current_a: float = _f(32.0, lo=0.0, hi=80.0)
@@ -107,6 +113,7 @@ class BoardConfig:
     buses: tuple[BusConfig, ...] = _f(())
     meters: tuple[MeterConfig, ...] = _f(())
     metering: MeteringConfig = _f(MeteringConfig())
+    ota: OtaConfig = _f(OtaConfig())
     mock: MockConfig | None = _f(None)
     rpi: RpiConfig | None = _f(None)
 
@@ -114,7 +121,7 @@ class BoardConfig:
         return next(c for c in self.connectors if c.id == cid)
 
 
-TOP_SECTIONS = ("connectors", "buses", "meters", "metering", "mock", "rpi")
+TOP_SECTIONS = ("connectors", "buses", "meters", "metering", "ota", "mock", "rpi")
 
 
 def load_board(path: str | Path) -> BoardConfig:

@@ -38,6 +38,10 @@ class FirmwareService:
         self._restart = restart
 
     @property
+    def installer(self):
+        return self._parts["releases"]
+
+    @property
     def updater(self):
         """Built on the first update request: a charger that is never updated never loads it."""
         if self._updater is None:
@@ -65,11 +69,19 @@ class FirmwareService:
                                 fw["signature"], signer, request_id)
         return "AcceptedCanceled" if self.updater.start(request) else "Accepted"
 
+    def _confirm_slot(self) -> None:
+        from firmware.ota.releases import InstallError
+
+        try:
+            self.installer.confirm()
+        except InstallError as exc:
+            log.error("could not confirm the new slot: %s", exc)
+
     # ---- after a restart ------------------------------------------------
     async def watch_trial(self) -> None:
         """A release on trial that is not accepted by the CSMS in time gives up its place."""
         trial = health.load(self.data_dir)
-        if not trial or trial.get("status") != "trial" or trial.get("version") != __version__:
+        if not trial or trial.get("status") != "trial" or trial.get("external") or trial.get("version") != __version__:
             return
         await asyncio.sleep(self.gate_s())
         trial = health.load(self.data_dir)
@@ -83,9 +95,14 @@ class FirmwareService:
         trial = health.load(self.data_dir)
         if not trial:
             return
-        if trial.get("status") == "trial" and trial.get("version") == __version__:
+        if trial.get("status") == "trial" and __version__ != trial.get("from_version"):
+            if trial.get("external"):
+                self._confirm_slot()
             self.report("Installed", trial.get("request_id"), trial.get("signed", False))
             self.events.record("FirmwareUpdated", f"now running {__version__}")
+        elif trial.get("status") == "trial" and trial.get("external"):  # the bootloader fell back
+            self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
+            self.events.record("FirmwareUpdated", f"the new slot did not boot: still {__version__}")
         elif trial.get("status") == "rolled_back":
             self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
             self.events.record("FirmwareUpdated", f"rolled back to {__version__}: {trial.get('why', '')}"[:255])

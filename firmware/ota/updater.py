@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from firmware import __version__
 from firmware.ota import health
 from firmware.ota.download import DownloadError, download
 from firmware.ota.releases import InstallError
@@ -111,16 +112,17 @@ class Updater:
             self.report("InstallationFailed", req)
             await self.station.set_operative(0, True)
             return
-        previous = self.releases.current
-        health.save(self.data_dir, {
-            "status": "trial", "version": release.name, "release": str(release),
-            "previous": str(previous), "current_link": str(self.releases.base / "current"),
-            "request_id": req.request_id, "signed": req.signed, "starts": 0,
-        })
+        external = getattr(self.releases, "external", False)
+        trial = {"status": "trial", "from_version": __version__, "request_id": req.request_id,
+                 "signed": req.signed, "starts": 0, "external": external}
+        if not external:
+            trial.update(version=release.name, release=str(release), previous=str(self.releases.current),
+                         current_link=str(self.releases.base / "current"))
+        health.save(self.data_dir, trial)
         self.releases.switch(release)
         if req.signed:
             self.report("InstallRebooting", req)
-        log.warning("switching to release %s", release.name)
+        log.warning("switching to %s", "the new slot (reboot)" if external else f"release {release.name}")
         await self.restart()
 
 

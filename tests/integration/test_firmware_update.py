@@ -173,3 +173,45 @@ async def test_plain_update_waits_for_the_session_to_end(csms, tmp_path, release
         assert csms.actions("StopTransaction")[0]["reason"] == "Local"
     finally:
         await ctl.close()
+
+
+async def test_hand_off_to_rauc(csms, tmp_path, releases, web_server):
+    files, base = web_server
+    root = tmp_path / "root"
+    install(root, releases["0.1.0"])
+    install(root, releases["0.1.1"])  # stands for the slot RAUC writes
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("rauc", "systemctl"):
+        script = fakebin / tool
+        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n')
+        script.chmod(0o755)
+    board = tmp_path / "rauc.toml"
+    board.write_text((ROOT / "board-configs/bench.toml").read_text() + '\n[ota]\ninstaller = "rauc"\n')
+    env = {"EVSE_ROOT": str(root), "PATH": f"{fakebin}:/usr/bin:/bin"}
+    old_slot = ControllerProcess(csms.url, root / "var/lib/evse", board=str(board), env=env,
+                                 command=[str(root / "opt/evse/releases/0.1.0/bin/evse")])
+    new_slot = ControllerProcess(csms.url, root / "var/lib/evse", board=str(board), env=env,
+                                 command=[str(root / "opt/evse/releases/0.1.1/bin/evse")])
+    maker = Manufacturer()
+    try:
+        await old_slot.start()
+        cp = await csms.wait_connected("CP001")
+        await cp.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                              certificate=pem(maker.ca.cert)))
+        bundle_file = files / "system.raucb"
+        bundle_file.write_bytes(b"a RAUC bundle")
+        await cp.call(request(f"{base}/system.raucb", maker, sign(bundle_file, maker.key), 4))
+        await csms.wait_for(lambda c: "InstallRebooting" in statuses(c, 4), 30)
+        await asyncio.sleep(0.5)
+        log = calls.read_text()
+        assert "rauc install" in log and "system.raucb" in log and "systemctl reboot" in log
+        await old_slot.close()  # the machine reboots ... into the new slot
+        await new_slot.start()
+        await csms.wait_for(lambda c: statuses(c, 4)[-1:] == ["Installed"], 30)
+        assert "rauc status mark-good" in calls.read_text()
+        assert boots(csms)[-1] == "0.1.1"
+    finally:
+        await old_slot.close()
+        await new_slot.close()
