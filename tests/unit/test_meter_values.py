@@ -66,3 +66,27 @@ def test_the_clock_follows_the_csms_only_when_it_is_off():
     assert clock.adopt_csms_time((now + timedelta(hours=3)).isoformat())
     assert abs((clock.now() - now).total_seconds() - 3 * 3600) < 5
     assert not clock.adopt_csms_time("not a time")
+
+
+def test_no_periodic_sample_after_the_session_ended():
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from firmware.ocpp.v16.meter_reports import MeterReports
+    from firmware.session import Session
+
+    pushed = []
+    reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
+    keys = SimpleNamespace(get_csl=lambda name: ["Energy.Active.Import.Register"])
+    metering = SimpleNamespace(fresh=lambda cid: reading)
+    outbox = SimpleNamespace(push=lambda *args: pushed.append(args))
+    reports = MeterReports(keys, metering, outbox, SimpleNamespace(now=lambda: datetime.now(timezone.utc)))
+    session = Session(1, "TAG", datetime.now(timezone.utc), meter_start_wh=1000.0)
+    reports.begin(session, reading)
+    reports._last_sample[session.local_id] = 0.0
+    reports._sample_due(1)
+    assert len(pushed) == 1
+    session.ended_at = datetime.now(timezone.utc)  # the control thread ended it; the recorder is still reading
+    reports._last_sample[session.local_id] = 0.0
+    reports._sample_due(1)
+    assert len(pushed) == 1

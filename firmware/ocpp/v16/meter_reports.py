@@ -68,6 +68,8 @@ class MeterReports:
 
     def _sample_due(self, interval: int) -> None:
         for cid, session in list(self.active.items()):
+            if session.ended_at is not None:
+                continue  # ended on the control thread; its stop values are being read
             if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
                 continue
             reading = self.metering.fresh(cid)
@@ -99,6 +101,8 @@ class MeterReports:
             location = "Inlet" if cid == 0 else "Outlet"
             values = sampled_values(reading, self.keys.get_csl("MeterValuesAlignedData"), "Sample.Clock", location)
             session = self.active.get(cid)
+            if session is not None and session.ended_at is not None:
+                session = None  # past its end: a plain clock-aligned value, not the transaction's
             self._push(cid, session, boundary, values)
             if session is not None:
                 self._record(session, reading, "Sample.Clock", boundary, key="StopTxnAlignedData")
