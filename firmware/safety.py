@@ -21,7 +21,6 @@ PP_INVALID = "pp_invalid"
 WELD = "weld"
 STUCK_OPEN = "contactor_stuck_open"
 
-LATCHED = frozenset({WELD, STUCK_OPEN})  # cleared only by a restart (issue 7: reset rules)
 
 # A pilot error must persist this long to become a fault (a level sampled on a
 # PWM edge is not a fault). The contactor does not wait for it: it opens as
@@ -38,7 +37,7 @@ class SafetySupervisor:
         self._max_temp_c = max_temp_c
         self._weld_s = weld_s
         self._close_s = close_s
-        self._latched: set[str] = set()
+        self._latched: set[str] = set()  # WELD, STUCK_OPEN: cleared only by a restart (issue 7: reset rules)
         self._commanded_closed = False
         self._commanded_at = 0.0
         self._pilot_error_since: float | None = None
@@ -49,7 +48,7 @@ class SafetySupervisor:
             self._commanded_at = now
 
     def check(self, cp: CPState, diode_ok: bool, pp_invalid: bool, now: float) -> frozenset[str]:
-        trips = set(self._latched)
+        trips = set()
         if self._rcd.active():
             trips.add(RCD)
         if self._estop.active():
@@ -61,8 +60,8 @@ class SafetySupervisor:
         if pp_invalid and cp in PLUGGED:
             trips.add(PP_INVALID)
         trips |= self._pilot_trip(cp, now)
-        trips |= self._contactor_trip(now)
-        return frozenset(trips)
+        self._check_contactor(now)
+        return frozenset(trips | self._latched)
 
     def _pilot_trip(self, cp: CPState, now: float) -> set[str]:
         if cp not in PILOT_ERROR:
@@ -74,11 +73,10 @@ class SafetySupervisor:
             return set()
         return {PILOT_SHORT if cp == CPState.E else PILOT_INVALID}
 
-    def _contactor_trip(self, now: float) -> set[str]:
+    def _check_contactor(self, now: float) -> None:
         closed = self._contactor.feedback_closed()
         waited = now - self._commanded_at
         if not self._commanded_closed and closed and waited >= self._weld_s:
             self._latched.add(WELD)
         elif self._commanded_closed and not closed and waited >= self._close_s:
             self._latched.add(STUCK_OPEN)
-        return set(self._latched) & {WELD, STUCK_OPEN}

@@ -28,10 +28,6 @@ class ServiceNotifier:
         usec = os.environ.get("WATCHDOG_USEC")
         self.interval_s = int(usec) / 2e6 if usec and usec.isdigit() else None
 
-    @property
-    def enabled(self) -> bool:
-        return self._notifier.socket is not None
-
     def ticking(self) -> bool:
         return time.monotonic() - self._loop.last_tick < STALL_S
 

@@ -129,9 +129,5 @@ class Station:
     def session_by_id(self, local_id: str) -> Session | None:
         return next((s for s in self.sessions() if s.local_id == local_id), None)
 
-    async def set_csms_limit(self, cid: int, amps: float | None) -> None:
-        connector = self.connector(cid)
-        await self.call(lambda now: setattr(connector, "csms_limit_a", amps))
-
     def sessions_ended(self) -> int:
         return sum(c.sessions_ended for c in self.connectors.values())

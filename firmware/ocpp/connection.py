@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import websockets
 from websockets.asyncio.client import connect
 
+from firmware.security import events as ev
+
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST_S = 1.0
@@ -96,7 +98,7 @@ def failure_kind(exc: BaseException, tls: bool = False) -> str | None:
     ending before the HTTP answer. On a TLS link that is what it means.
     """
     if tls and isinstance(exc, websockets.exceptions.InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return "FailedToAuthenticateAtCentralSystem"
+        return ev.FAILED_TO_AUTHENTICATE
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -109,19 +111,19 @@ def failure_kind(exc: BaseException, tls: bool = False) -> str | None:
 
 def _one_failure_kind(exc: BaseException) -> str | None:
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "InvalidCentralSystemCertificate"  # unknown CA, expired, hostname mismatch
+        return ev.INVALID_CS_CERTIFICATE  # unknown CA, expired, hostname mismatch
     if isinstance(exc, ssl.SSLError):
         reason = f"{getattr(exc, 'reason', None) or ''} {exc}".upper()
         if "VERSION" in reason or "PROTOCOL" in reason:
-            return "InvalidTLSVersion"
+            return ev.INVALID_TLS_VERSION
         if "CIPHER" in reason:
-            return "InvalidTLSCipherSuite"
+            return ev.INVALID_TLS_CIPHER
         if "CERTIFICATE" in reason:  # the CSMS refused our client certificate
-            return "FailedToAuthenticateAtCentralSystem"
+            return ev.FAILED_TO_AUTHENTICATE
         return None
     status = getattr(getattr(exc, "response", None), "status_code", None)
     if status in (401, 403):
-        return "FailedToAuthenticateAtCentralSystem"
+        return ev.FAILED_TO_AUTHENTICATE
     return None
 
 

@@ -2,7 +2,7 @@
 
     <root>/opt/evse/releases/<version>/   a virtual environment with that version installed
     <root>/opt/evse/current  -> releases/<version>    what the service runs
-    <root>/opt/evse/previous -> releases/<version>    what a rollback returns to
+    <root>/opt/evse/previous -> releases/<version>    what a rollback returns to (health.roll_back)
 
 A bundle is a wheelhouse (a directory or .tar of wheels: ours and every
 dependency), so a release installs with no network: `pip install --no-index`.
@@ -65,15 +65,6 @@ class Releases:
             _link(self.base / "previous", old)
         _link(self.base / "current", release)
 
-    def rollback(self) -> Path:
-        previous = self.previous
-        if previous is None:
-            raise InstallError("no previous release to roll back to")
-        failed = self.current
-        _link(self.base / "current", previous)
-        if failed is not None:
-            _link(self.base / "failed", failed)
-        return previous
 
 
 def bundle_version(house: Path) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from firmware import __version__
 from firmware.ota import health
+from firmware.security import events as ev
 from firmware.security.certstore import CertificateError
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class FirmwareService:
         try:
             signer = check_signing_certificate(fw["signing_certificate"], self.certs.roots("ManufacturerRootCertificate"))
         except CertificateError as exc:
-            self.events.record("InvalidFirmwareSigningCertificate", str(exc))
+            self.events.record(ev.INVALID_FIRMWARE_SIGNING_CERTIFICATE, str(exc))
             return "InvalidCertificate"
         request = UpdateRequest(fw["location"], when(fw.get("retrieve_date_time")), retries or 0, interval or 60,
                                 when(fw["install_date_time"]) if fw.get("install_date_time") else None,
@@ -99,13 +100,13 @@ class FirmwareService:
             if trial.get("external"):
                 self._confirm_slot()
             self.report("Installed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record("FirmwareUpdated", f"now running {__version__}")
+            self.events.record(ev.FIRMWARE_UPDATED, f"now running {__version__}")
         elif trial.get("status") == "trial" and trial.get("external"):  # the bootloader fell back
             self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record("FirmwareUpdated", f"the new slot did not boot: still {__version__}")
+            self.events.record(ev.FIRMWARE_UPDATED, f"the new slot did not boot: still {__version__}")
         elif trial.get("status") == "rolled_back":
             self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record("FirmwareUpdated", f"rolled back to {__version__}: {trial.get('why', '')}"[:255])
+            self.events.record(ev.FIRMWARE_UPDATED, f"rolled back to {__version__}: {trial.get('why', '')}"[:255])
         else:
             return
         health.save(self.data_dir, None)

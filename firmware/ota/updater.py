@@ -19,6 +19,7 @@ from firmware import __version__
 from firmware.ota import health
 from firmware.ota.download import DownloadError, download
 from firmware.ota.releases import InstallError
+from firmware.security import events as ev
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Updater:
             verify_file(bundle, req.signature, req.signer)
         except InvalidSignature:
             bundle.unlink(missing_ok=True)
-            self.events.record("InvalidFirmwareSignature", f"signature does not match {bundle.name}")
+            self.events.record(ev.INVALID_FIRMWARE_SIGNATURE, f"signature does not match {bundle.name}")
             self.report("InvalidSignature", req)
             return False
         self.report("SignatureVerified", req)

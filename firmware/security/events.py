@@ -16,7 +16,6 @@ from firmware.clock import iso
 STARTUP = "StartupOfTheDevice"
 RESET = "ResetOrReboot"
 FAILED_TO_AUTHENTICATE = "FailedToAuthenticateAtCentralSystem"
-CENTRAL_SYSTEM_FAILED_TO_AUTHENTICATE = "CentralSystemFailedToAuthenticate"
 SETTING_SYSTEM_TIME = "SettingSystemTime"
 RECONFIGURATION = "ReconfigurationOfSecurityParameters"
 INVALID_MESSAGES = "InvalidMessages"
@@ -24,7 +23,9 @@ INVALID_CS_CERTIFICATE = "InvalidCentralSystemCertificate"
 INVALID_CP_CERTIFICATE = "InvalidChargePointCertificate"
 INVALID_TLS_VERSION = "InvalidTLSVersion"
 INVALID_TLS_CIPHER = "InvalidTLSCipherSuite"
-LOG_CLEARED = "SecurityLogWasCleared"
+INVALID_FIRMWARE_SIGNATURE = "InvalidFirmwareSignature"
+INVALID_FIRMWARE_SIGNING_CERTIFICATE = "InvalidFirmwareSigningCertificate"
+FIRMWARE_UPDATED = "FirmwareUpdated"
 
 TECH_INFO_MAX = 255
 THROTTLED = (INVALID_MESSAGES,)  # at most one a minute

@@ -113,7 +113,6 @@ class BenchWire:
     wake: Callable[[], None]
     estop: bool = False
     overtemp: bool = False
-    network_connected: bool = True
     cards: list = field(default_factory=list)
 
     state_file: Path | None = None
@@ -155,11 +154,3 @@ class BenchWire:
             self.estop, self.overtemp = state["estop"], state["overtemp"]
         except (ValueError, KeyError, TypeError) as exc:  # a bench file from another version: start fresh
             log.warning("bench state %s ignored: %s", self.state_file, exc)
-
-    def faults_of(self, connector_id: int) -> list[str]:
-        faults = set(self.connectors[connector_id].faults)
-        if self.estop:
-            faults.add("estop")
-        if self.overtemp:
-            faults.add("overtemp")
-        return sorted(faults)

@@ -12,7 +12,7 @@ from hal.errors import MeterError
 from hal.meters.bus import ModbusMeter
 from hal.meters.maps import MODELS
 from hal.meters.models import MODEL_NAMES
-from hal.meters.registers import decode, encode
+from hal.meters.registers import QUANTITIES, decode, encode
 
 # (model, quantity, raw registers, expected value in our unit)
 FIXTURES = [
@@ -65,6 +65,7 @@ def test_every_model_is_listed_and_covers_the_core_quantities():
     assert set(MODELS) == set(MODEL_NAMES)
     for regmap in MODELS.values():
         have = {f.quantity for f in regmap.fields}
+        assert have <= set(QUANTITIES), regmap.model  # only names to_reading() knows
         lines = ("l1", "l2", "l3")[: regmap.phases]
         assert {"energy_import_wh", "power_w", "frequency_hz", "power_factor"} <= have, regmap.model
         assert {f"current_{p}_a" for p in lines} <= have and {f"voltage_{p}_v" for p in lines} <= have

@@ -24,6 +24,7 @@ from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.ocpp.v16.status import status_of
+from firmware.security import events as ev
 from firmware.session import StopReason
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Ocpp16Adapter:
 
     def _adopt_time(self, csms_time: str) -> None:
         if self.wall.adopt_csms_time(csms_time) and self.security is not None:
-            self.security.events.record("SettingSystemTime", f"clock set from the CSMS: {csms_time}")
+            self.security.events.record(ev.SETTING_SYSTEM_TIME, f"clock set from the CSMS: {csms_time}")
 
     def _boot_request(self) -> call.BootNotification:
         return call.BootNotification(

@@ -15,6 +15,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 from firmware.ocpp.v16.rpc import RpcChargePoint
+from firmware.security import events as ev
 from firmware.session import StopReason
 from firmware.station import UnknownConnector
 
@@ -32,7 +33,7 @@ class ChargePoint16(RpcChargePoint):
 
     def on_invalid_message(self, excerpt: str) -> None:
         if self.adapter.security is not None:
-            self.adapter.security.events.record("InvalidMessages", f"malformed frame: {excerpt}")
+            self.adapter.security.events.record(ev.INVALID_MESSAGES, f"malformed frame: {excerpt}")
 
     @on(Action.remote_start_transaction)
     async def on_remote_start(self, id_tag, connector_id=None, charging_profile=None, **_):
