@@ -1,10 +1,22 @@
-"""Reaction time: an input change to the contactor-open call, under OCPP load.
+"""Reaction time: a fault appearing to the contactor-open call, under OCPP load.
 
 The controller runs in this process on the mock bench; a separate CSMS
 process floods its OCPP side (GetConfiguration stream plus 10,000-entry
-SendLocalList frames). A driver thread makes a session charge, then flips one
-input (EV C->B, pilot short to E, EV diode lost, RCD trip, e-stop) and times
-from the flip to MockContactor.open() being called. Prints JSON lines in the
+SendLocalList frames). A driver thread makes a session charge, then makes one
+trip source appear and times until MockContactor.open() is called. Every trip
+source of the fault matrix that can open a closed contactor is measured:
+
+- inputs, timed from the flip: EV C->B, pilot short (E), diode lost, PP
+  invalid, pilot ADC failing, RCD, e-stop, power-fail, over-temperature,
+  temperature sensor lost;
+- the contactor not closing: timed from the moment it is due (close_detect_s
+  after the close command);
+- from the meter (over- and under-voltage, over-current after its 5 s grace):
+  timed from the meter reading that makes the fault due, since the meter poll
+  (metering.poll_s) and the norm's grace are waits by design, not reaction.
+
+Retry waits are set to zero and latched faults cleared between events (as a
+restart would), so the loop measures trips, not waits. Prints JSON lines in the
 DESIGN.md format.
 """
 
@@ -12,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import statistics
 import subprocess
@@ -29,7 +42,26 @@ from firmware.config import load_board  # noqa: E402
 from firmware.settings import RuntimeSettings  # noqa: E402
 from tests.controller import free_port  # noqa: E402
 
-SOURCES = ("C->B", "C->E", "diode", "rcd", "estop")
+# source -> (bench switch, station-wide?, recovery: "release" | "unplug" | "clear")
+INPUTS = {
+    "C->B": (None, False, "release"),
+    "C->E": ("pilot_short", False, "release"),
+    "diode": ("diode", False, "unplug"),
+    "pp_invalid": ("pp_invalid", False, "unplug"),
+    "adc": ("adc", False, "release"),
+    "rcd": ("rcd", False, "release"),
+    "estop": ("estop", True, "release"),
+    "power_fail": ("power_fail", True, "release"),
+    "overtemp": ("overtemp", True, "release"),
+    "temp_sensor": ("temp_sensor", True, "release"),
+}
+DUE = {"stuck_open": ("stuck_open", False, "clear")}
+METER = {
+    "over_voltage": ("over_voltage", False, "release"),
+    "under_voltage": ("under_voltage", False, "release"),
+    "overcurrent": ("overcurrent", False, "release"),
+}
+SLOW_EVENTS = {"stuck_open": 20, "over_voltage": 10, "under_voltage": 10, "overcurrent": 4}
 GOAL_P99_MS, GOAL_MAX_MS = 5.0, 20.0
 
 
@@ -42,15 +74,30 @@ class Driver:
         self.conn = controller.station.connectors[cid]
         self.contactor = controller.hal.connectors[cid].contactor
         self.opened = threading.Event()
-        original_open = self.contactor.open
+        self.closed_at = 0.0
+        self.readings: list[float] = []  # when each reading of this connector reached the metering
+        original_open, original_close = self.contactor.open, self.contactor.close
 
         def open_and_signal():
             original_open()
             self.opened.set()
 
-        self.contactor.open = open_and_signal
+        def close_and_stamp():
+            self.closed_at = time.perf_counter()
+            original_close()
 
-    def wait(self, predicate, timeout=10.0) -> None:
+        self.contactor.open, self.contactor.close = open_and_signal, close_and_stamp
+        accept = controller.metering._accept
+
+        def accept_and_stamp(mcid, reading):
+            if mcid == cid:  # stamped before the control loop is woken with it
+                self.readings.append(time.perf_counter())
+                del self.readings[:-50]
+            accept(mcid, reading)
+
+        controller.metering._accept = accept_and_stamp
+
+    def wait(self, predicate, timeout=15.0) -> None:
         end = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > end:
@@ -69,29 +116,36 @@ class Driver:
         time.sleep(0.002)
 
     def flip(self, source: str, on: bool) -> None:
-        if source == "C->B":
+        switch, station_wide, _ = {**INPUTS, **DUE, **METER}[source]
+        if switch is None:
             self.wire.set_ev(state="B" if on else "C")
-        elif source == "C->E":
-            self.wire.set_fault("pilot_short", on)
-        elif source == "diode":
-            self.wire.set_fault("diode", on)
-        elif source == "rcd":
-            self.wire.set_fault("rcd", on)
-        elif source == "estop":
-            self.bench.set_fault(self.cid, "estop", on)
+        else:
+            self.bench.set_fault(0 if station_wide else self.cid, switch, on)
 
     def one(self, source: str) -> float:
         self.charge()
         self.opened.clear()
         start = time.perf_counter()
         self.flip(source, True)
-        if not self.opened.wait(2.0):
+        if not self.opened.wait(15.0):
             raise TimeoutError(f"{source}: contactor never opened")
+        if source in DUE:
+            start = max(start, self.closed_at + self.c.board.close_detect_s)
+        elif source in METER:  # the last reading before the trip (the session's stop read comes after)
+            start = max(t for t in self.readings if t <= self.contactor.last_open_call)
         latency_ms = (self.contactor.last_open_call - start) * 1000.0
+        self.recover(source)
+        return latency_ms
+
+    def recover(self, source: str) -> None:
         self.flip(source, False)
+        recovery = {**INPUTS, **DUE, **METER}[source][2]
+        if recovery == "unplug":
+            self.wire.set_ev(state="A")
+        elif recovery == "clear":
+            self.c.station.loop.call(lambda now: self.conn.safety.latch.active.clear()).result(5)
         if source != "C->B":
             self.wait(lambda: self.conn.state != "faulted")
-        return latency_ms
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -121,7 +175,8 @@ async def run(events: int) -> list[dict]:
                             stdout=subprocess.PIPE, text=True)
     try:
         load.stdout.readline()  # "ready"
-        board = load_board(ROOT / "board-configs/bench.toml")
+        board = dataclasses.replace(load_board(ROOT / "board-configs/bench.toml"),
+                                    rcd_retry_s=0.0, overcurrent_retry_s=0.0, retry_limit=10**9)
         with tempfile.TemporaryDirectory() as data:
             settings = RuntimeSettings(f"ws://127.0.0.1:{port}/ocpp", "BENCH", "1.6", 0, None, None, None, None)
             controller = Controller(board, settings, data, None)
@@ -129,13 +184,16 @@ async def run(events: int) -> list[dict]:
             while not controller.adapter.accepted:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(1.0)  # let the flood start
-            per_source = {s: [] for s in SOURCES}
+            per_source = {s: [] for s in (*INPUTS, *DUE, *METER)}
             driver = Driver(controller)
 
             def drive():
                 for i in range(events):
-                    source = SOURCES[i % len(SOURCES)]
+                    source = list(INPUTS)[i % len(INPUTS)]
                     per_source[source].append(driver.one(source))
+                for source, count in SLOW_EVENTS.items():
+                    for _ in range(max(1, count * events // 1000)):
+                        per_source[source].append(driver.one(source))
 
             started = time.monotonic()
             await asyncio.to_thread(drive)

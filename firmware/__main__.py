@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     inst.add_argument("--no-user", action="store_true", help="do not create the evse system user")
     inst.add_argument("--log-level", default="WARNING")
 
+    for name, text in (("selftest", "commissioning checks with nothing plugged: a pass/fail table"),
+                       ("calibrate", "measure the pilot detectors' gain and offset and store them")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--board", required=True, help="board config TOML")
+        cmd.add_argument("--data-dir", required=True, help="the controller's data directory")
+        cmd.add_argument("--log-level", default="WARNING")
+
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
     demo.add_argument("--charge-seconds", type=float, default=8.0)
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.ota.install import main as install_main
 
         return install_main(args)
+    if args.command in ("selftest", "calibrate"):
+        return commission(args)
     if args.command == "meter-sim":
         from hal.mock.meter_sim import run as run_sim
 
@@ -91,11 +100,38 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(demo(args))
 
 
+def commission(args) -> int:
+    """0: all passed; 1: a check failed; 2: bad config; 3: the hardware cannot be opened."""
+    import hal as hal_pkg
+    from firmware.config import ConfigError, load_board
+    from firmware.selftest import SelfTest, format_table
+    from hal.commissioning import calibrate
+    from hal.errors import HalError
+
+    try:
+        board = load_board(args.board)
+    except ConfigError as exc:
+        print(f"evse: {exc}", file=sys.stderr)
+        return 2
+    try:
+        hal = hal_pkg.create(board, wake=lambda: None, state_dir=args.data_dir)
+    except HalError as exc:
+        print(f"evse: the hardware cannot be opened (is the evse service still running?): {exc}", file=sys.stderr)
+        return 3
+    try:
+        rows = SelfTest(board, hal).run() if args.command == "selftest" else calibrate(board, hal, args.data_dir)
+    finally:
+        hal.close()
+    print(format_table(rows))
+    return 1 if any(r.result == "FAIL" for r in rows) else 0
+
+
 def run(args) -> int:
     from firmware.app import Controller
     from firmware.config import ConfigError, load_board
     from firmware.settings import SettingsError, resolve
     from firmware.store import Store
+    from hal.errors import HalError
 
     try:
         board = load_board(args.board)
@@ -110,7 +146,12 @@ def run(args) -> int:
         return 2
 
     async def go() -> int:
-        return await Controller(board, settings, args.data_dir, args.bench_port or None).run()
+        try:
+            controller = Controller(board, settings, args.data_dir, args.bench_port or None)
+        except HalError as exc:
+            print(f"evse: the hardware cannot be opened: {exc}", file=sys.stderr)
+            return 3
+        return await controller.run()
 
     return asyncio.run(go())
 

@@ -22,6 +22,7 @@ from firmware.ocpp.connection import OcppLink, Uplink
 from firmware.ocpp.v16.security import Security16
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
+from firmware.security.tamper import watch_tamper
 from firmware.ocpp.v16.logs import LogUploads
 from firmware.ota.service import FirmwareService
 from firmware.security.certstore import CertificateStore
@@ -83,7 +84,11 @@ class Controller:
         meters = {cid: c.meter for cid, c in self.hal.connectors.items()}
         if self.hal.site_meter is not None:
             meters[0] = self.hal.site_meter
-        self.metering = Metering(meters, self.bus, board.metering, on_health=self._meter_health)
+        self.metering = Metering(meters, self.bus, board.metering, on_health=self._meter_health,
+                                 on_reading=self.station.loop.wake)
+        for cid, connector in self.station.connectors.items():
+            if cid in meters:  # over-current and supply voltage are judged from the latest fresh reading
+                connector.reading = lambda cid=cid: self.metering.fresh(cid)
         self.authorizer = Authorizer(self.store, self.keys, self.keys.get_int("LocalAuthListMaxLength"))
         self.uplink = Uplink()
         self.adapter = Ocpp16Adapter(
@@ -143,7 +148,7 @@ class Controller:
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
             self.security.renew_before_expiry(self.adapter), self.service.run(),
-            self.adapter.firmware.watch_trial(),
+            self.adapter.firmware.watch_trial(), watch_tamper(self.hal.tamper, self.security_events),
         )]
         if self.bench is not None:
             tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))

@@ -27,13 +27,30 @@ def _f(default=dataclasses.MISSING, *, lo=None, hi=None, choices=None, doc=""):
     return field(default=default, metadata=meta)
 
 
+BCM = {"lo": 0, "hi": 27}
+ADC_CHANNEL = {"lo": 0, "hi": 7}
+
+
 @dataclass(frozen=True)
 class RpiPins:
-    """BCM pin numbers of one connector's wiring on a Raspberry Pi board."""
+    """One connector's wiring on a Raspberry Pi board: BCM pin numbers and ADC channels."""
 
-    contactor: int = _f(lo=0, hi=27)
-    contactor_feedback: int = _f(lo=0, hi=27)
-    rcd: int = _f(lo=0, hi=27)
+    contactor: int = _f(**BCM, doc="relay driving the contactor coil")
+    contactor_feedback: int = _f(**BCM, doc="the contactor's auxiliary (mirror) contact")
+    rcd: int = _f(**BCM, doc="RCD/RCM trip output")
+    pwm_pin: int = _f(**BCM, doc="the pin the CP oscillator leaves on")
+    cp_high_channel: int = _f(**ADC_CHANNEL, doc="ADC channel of the CP positive-peak detector")
+    cp_low_channel: int = _f(**ADC_CHANNEL, doc="ADC channel of the CP negative-peak detector")
+    contactor_active_high: bool = _f(True)
+    rcd_test: int | None = _f(None, **BCM, doc="RCM test input, pulsed by `evse selftest`")
+    pwm: str = _f("sysfs", choices=("sysfs", "gpiozero"), doc="kernel hardware PWM, or gpiozero's pin factory")
+    pwm_chip: int = _f(0, lo=0, hi=9, doc="sysfs: /sys/class/pwm/pwmchipN")
+    pwm_channel: int = _f(0, lo=0, hi=3, doc="sysfs: channel of that chip")
+    pwm_inverted: bool = _f(False, doc="the CP driver stage inverts")
+    pp_channel: int | None = _f(None, **ADC_CHANNEL, doc="ADC channel of the PP divider (sockets)")
+    lock: int | None = _f(None, **BCM, doc="lock motor: drive to lock")
+    unlock: int | None = _f(None, **BCM, doc="lock motor: drive to unlock")
+    lock_feedback: int | None = _f(None, **BCM, doc="lock position switch, closed when locked")
 
 
 @dataclass(frozen=True)
@@ -91,8 +108,34 @@ class MockConfig:
 
 @dataclass(frozen=True)
 class RpiConfig:
-    estop_pin: int = _f(lo=0, hi=27)
+    """The controller board around the Pi: ADC, sensors, charger-wide inputs, reader."""
+
+    model: str = _f(choices=("pi4", "pi5"))
+    estop_pin: int = _f(**BCM)
     pin_factory: str | None = _f(None, choices=("lgpio", "rpigpio", "pigpio", "native", "mock"))
+    inputs_normally_closed: bool = _f(True, doc="safety inputs are closed when healthy: a cut wire trips")
+    power_fail_pin: int | None = _f(None, **BCM, doc="supply monitor: open when the mains is gone")
+    tamper_pin: int | None = _f(None, **BCM, doc="enclosure switch: open when the door is open")
+    adc: str = _f("mcp3008", choices=("mcp3008", "ads1115"))
+    adc_spi_device: int = _f(0, choices=(0, 1), doc="MCP3008: chip select CE0 or CE1")
+    adc_i2c_bus: int = _f(1, lo=0, hi=9, doc="ADS1115: /dev/i2c-N")
+    adc_i2c_address: int = _f(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), doc="ADS1115: ADDR strap")
+    adc_vref_v: float = _f(3.3, lo=1.0, hi=5.5, doc="ADC full scale")
+    cp_gain: float = _f(0.1, lo=0.01, hi=1.0, doc="front end: ADC volts per CP volt")
+    cp_offset_v: float = _f(1.65, lo=0.0, hi=5.0, doc="front end: ADC volts at CP 0 V")
+    pp_pullup_ohms: float = _f(1000.0, lo=100.0, hi=100000.0, doc="PP divider: pull-up to pp_vref_v")
+    pp_vref_v: float = _f(3.3, lo=1.0, hi=5.5)
+    temperature: str = _f("ntc", choices=("ntc", "ds18b20"))
+    ntc_channel: int | None = _f(None, **ADC_CHANNEL)
+    ntc_beta: float = _f(3950.0, lo=1000.0, hi=10000.0)
+    ntc_r25_ohms: float = _f(10000.0, lo=100.0, hi=1000000.0)
+    ntc_series_ohms: float = _f(10000.0, lo=100.0, hi=1000000.0, doc="from ADC vref to the NTC")
+    ds18b20_id: str | None = _f(None, doc="1-wire id, e.g. 28-0316a2795aff; the first one found if unset")
+    reader: str = _f("none", choices=("none", "serial"))
+    reader_port: str | None = _f(None, doc="serial: e.g. /dev/ttyUSB0 or /dev/serial0")
+    reader_baud: int = _f(9600, choices=(9600, 19200, 38400, 57600, 115200))
+    reader_format: str = _f("line", choices=("line", "rdm6300"), doc="a hex UID per line, or RDM6300 frames")
+    lock_pulse_s: float = _f(0.3, lo=0.05, hi=2.0, doc="how long the lock motor is driven")
 
 
 @dataclass(frozen=True)
@@ -109,6 +152,14 @@ class BoardConfig:
     max_temperature_c: float = _f(80.0, lo=40.0, hi=120.0)
     weld_detect_s: float = _f(0.2, lo=0.02, hi=2.0, doc="aux contact still closed after open")
     close_detect_s: float = _f(0.5, lo=0.02, hi=5.0, doc="aux contact still open after close")
+    temp_hysteresis_c: float = _f(5.0, lo=1.0, hi=20.0, doc="an over-temperature trip clears this far below the limit")
+    derate_from_c: float = _f(70.0, lo=30.0, hi=110.0, doc="current falls linearly from here to 6 A at the limit")
+    rcd_retry_s: float = _f(30.0, lo=1.0, hi=3600.0, doc="wait after an RCD trip clears before charging again")
+    overcurrent_retry_s: float = _f(60.0, lo=1.0, hi=3600.0, doc="wait after an over-current trip")
+    retry_limit: int = _f(3, lo=0, hi=10, doc="retries within an hour before a fault latches until reset")
+    lock_detect_s: float = _f(1.0, lo=0.1, hi=10.0, doc="lock feedback must show locked this soon")
+    over_voltage_pct: float = _f(10.0, lo=2.0, hi=30.0, doc="trip above nominal voltage by this much")
+    under_voltage_pct: float = _f(15.0, lo=2.0, hi=50.0, doc="trip below nominal voltage by this much")
     connectors: tuple[ConnectorConfig, ...] = _f(())
     buses: tuple[BusConfig, ...] = _f(())
     meters: tuple[MeterConfig, ...] = _f(())
@@ -155,11 +206,18 @@ def _check_board(board: BoardConfig, path: Path) -> None:
             raise ConfigError(f"{path}: connector {c.id}: a tethered cable needs cable_rating_a")
         if board.hal == "rpi" and c.pins is None:
             raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
+    if board.derate_from_c >= board.max_temperature_c:
+        raise ConfigError(f"{path}: board.derate_from_c = {board.derate_from_c} must be below "
+                          f"board.max_temperature_c = {board.max_temperature_c}")
     _check_meters(board, path)
     if board.hal == "mock" and board.mock is None:
         raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
     if board.hal == "rpi" and board.rpi is None:
         raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
+    if board.hal == "rpi":
+        from firmware.config_rpi import check_rpi
+
+        check_rpi(board, path)
 
 
 def _check_meters(board: BoardConfig, path: Path) -> None:

@@ -16,26 +16,37 @@ from firmware import charger
 from firmware.events import SessionEnded, SessionStarted, StatusChanged
 from firmware.charger import CHARGING, FAULTED, FINISHING, PREPARING, SESSION_STATES, SessionModel
 from firmware.iec61851.cp_events import PLUGGED, REQUESTING, triggers_for
-from firmware.iec61851.pilot import DUTY_NO_PWM, CPState, PPInvalid, cable_rating_a, classify, diode_ok, duty_for_current
-from firmware.limits import offered_current
-from firmware.safety import ESTOP, SafetySupervisor
+from firmware.faults import drives_state_f
+from firmware.iec61851.pilot import (
+    DUTY_NO_PWM, DUTY_STATE_F, CPState, PPInvalid, cable_rating_a, classify, current_for_duty, diode_ok,
+    duty_for_current,
+)
+from firmware.limits import offered_current, temperature_limit
+from firmware.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
 from firmware.session import Session, StopReason
+from hal.errors import HalError
 
 log = logging.getLogger(__name__)
 
 
 class Connector(SessionModel):
-    def __init__(self, cfg, board, hal_conn, estop, temperature, publish, wall_clock):
+    def __init__(self, cfg, board, hal_conn, station_hal, publish, wall_clock):
         super().__init__()
         self.id = cfg.id
         self.cfg = cfg
+        self.board = board
         self.hal = hal_conn
         self.publish = publish
         self.wall = wall_clock
         self.safety = SafetySupervisor(
-            hal_conn.contactor, hal_conn.rcd, estop, temperature,
-            max_temp_c=board.max_temperature_c, weld_s=board.weld_detect_s, close_s=board.close_detect_s,
+            cfg.id, hal_conn.contactor, hal_conn.rcd, station_hal.estop, station_hal.temperature, board,
+            power_fail=station_hal.power_fail,
         )
+        # The latest fresh meter reading of this connector, or None: an in-memory
+        # read (Metering.fresh), never a Modbus request. Set by the composition root.
+        self.reading = lambda: None
+        self._lock_wanted: bool | None = None
+        self._lock_commanded_at = 0.0
         self.cp = CPState.A
         self.trips: frozenset[str] = frozenset()
         self.cable_a: int | None = cfg.cable_rating_a
@@ -59,20 +70,43 @@ class Connector(SessionModel):
 
     # ---- the tick -------------------------------------------------------
     def tick(self, now: float) -> None:
-        sample = self.hal.pilot.read_pilot()
-        self.cp = classify(sample.high_v)
+        sample, adc_failed = self._read_pilot()
+        own_state_f = self.duty == DUTY_STATE_F  # the pilot shows our own -12 V, not the EV
+        if sample is not None and not own_state_f:
+            self.cp = classify(sample.high_v)
+            self.plugged = self.cp in PLUGGED
+        elif own_state_f:
+            self.cp = CPState.F
         pp_invalid = self._read_cable()
-        self.trips = self.safety.check(self.cp, diode_ok(sample.low_v), pp_invalid, now)
+        self.trips = self.safety.check(
+            self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
+            own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
+            reading=self.reading(), offered_a=current_for_duty(self.duty), lock_failed=self._lock_failed(now),
+        )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
-        self.plugged = self.cp in PLUGGED
         self.offered_a = offered_current(
-            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, 0.0 if self.holds else None
+            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, 0.0 if self.holds else None,
+            temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a),
         )
         self.offer_ok = self.offered_a > 0
         self._step(now)
         self._drive(now)
         self._report()
+
+    def _read_pilot(self):
+        try:
+            return self.hal.pilot.read_pilot(), False
+        except HalError as exc:
+            if PILOT_ADC not in self.trips:  # once, not every tick
+                log.error("connector %s: pilot ADC failed: %s", self.id, exc)
+            return None, True
+
+    def _lock_failed(self, now: float) -> bool:
+        lock = self.hal.lock
+        if lock is None or not self._lock_wanted:
+            return False
+        return not lock.is_locked() and now - self._lock_commanded_at >= self.board.lock_detect_s
 
     def _read_cable(self) -> bool:
         if self.cfg.cable == "tethered":
@@ -87,7 +121,8 @@ class Connector(SessionModel):
 
     def _step(self, now: float) -> None:
         if self.trips:
-            self.stop_reason = StopReason.EMERGENCY_STOP if ESTOP in self.trips else StopReason.OTHER
+            self.stop_reason = (StopReason.EMERGENCY_STOP if ESTOP in self.trips
+                                else StopReason.POWER_LOSS if POWER_FAIL in self.trips else StopReason.OTHER)
             self.fire("fault")
             return
         if self.state == FAULTED:
@@ -110,9 +145,12 @@ class Connector(SessionModel):
     def _drive(self, now: float) -> None:
         in_session = self.state in SESSION_STATES
         duty = duty_for_current(self.offered_a) if in_session and self.offer_ok else DUTY_NO_PWM
+        if drives_state_f(self.trips):
+            duty = DUTY_STATE_F  # IEC 61851-1 Table A.3 state F: the EVSE is not available
         if duty != self.duty:
             self.duty = duty
             self.hal.pilot.set_pwm(duty)
+        lock = self.hal.lock
         want_closed = (
             self.state == CHARGING
             and self.cp in REQUESTING
@@ -120,14 +158,14 @@ class Connector(SessionModel):
             and not self.trips
             and self.session is not None
             and self.session.meter_start_wh is not None
+            and (lock is None or lock.is_locked())
         )
         if want_closed != self.contactor_closed:
             self._set_contactor(want_closed, now)
-        lock = self.hal.lock
-        if lock is not None:
-            want_locked = in_session
-            if want_locked != lock.is_locked():
-                lock.lock() if want_locked else lock.unlock()
+        if lock is not None and in_session != self._lock_wanted:
+            # Commanded on change only: a real lock motor takes one pulse, not one per tick.
+            self._lock_wanted, self._lock_commanded_at = in_session, now
+            lock.lock() if in_session else lock.unlock()
 
     def _set_contactor(self, closed: bool, now: float) -> None:
         if closed:

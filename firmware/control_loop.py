@@ -59,13 +59,19 @@ class ControlLoop:
 
     def _run(self) -> None:
         while self._running:
-            self._wake.wait(self._period())
+            self._wake.wait(self._period(time.monotonic()))
             self._wake.clear()
             self.tick_once(time.monotonic())
 
-    def _period(self) -> float:
+    def _period(self, now: float) -> float:
+        """Until the next tick; sooner when a time-based check falls due before it."""
         busy = any(c.contactor_closed or c.session is not None for c in self.connectors)
-        return self.tick_s if busy else self.idle_tick_s
+        period = self.tick_s if busy else self.idle_tick_s
+        for connector in self.connectors:
+            due = connector.safety.next_due()
+            if due is not None and now < due < now + period:
+                period = due - now + 0.0005  # just past it: the check uses >=
+        return period
 
     def tick_once(self, now: float) -> None:
         for connector in self.connectors:

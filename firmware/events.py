@@ -31,6 +31,13 @@ class SessionEnded:
 
 
 @dataclass(frozen=True)
+class StationFaultsChanged:
+    """A fault of the whole charger that no connector's tick sees (e.g. the card reader)."""
+
+    faults: frozenset[str]
+
+
+@dataclass(frozen=True)
 class MeterOnlineChanged:
     connector_id: int
     online: bool

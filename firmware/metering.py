@@ -30,11 +30,13 @@ BACKWARDS_TOLERANCE_WH = 1.0  # float32 kWh registers round; less than this is n
 
 
 class Metering:
-    def __init__(self, meters: dict, bus, cfg, on_health: Callable[[int, bool], None] | None = None):
+    def __init__(self, meters: dict, bus, cfg, on_health: Callable[[int, bool], None] | None = None,
+                 on_reading: Callable[[], None] | None = None):
         self._meters = meters  # {connector id, 0 = site: Meter}
         self._bus = bus
         self.cfg = cfg
         self._on_health = on_health or (lambda cid, ok: None)
+        self._on_reading = on_reading or (lambda: None)  # the safety loop judges a new reading at once
         self.latest: dict[int, MeterReading | None] = {cid: None for cid in meters}
         self.faults: dict[int, set[str]] = {cid: set() for cid in meters}
         self._retry_at: dict[int, float] = {cid: 0.0 for cid in meters}
@@ -102,6 +104,7 @@ class Metering:
                 log.error("connector %s: meter serial changed %s -> %s", cid, previous.serial, reading.serial)
                 self._set_fault(cid, REPLACED, True)
         self.latest[cid] = reading
+        self._on_reading()
         if OFFLINE in self.faults[cid]:
             log.warning("connector %s: meter back online", cid)
             self._set_fault(cid, OFFLINE, False)

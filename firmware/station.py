@@ -12,6 +12,7 @@ import asyncio
 from firmware.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.connector import Connector
 from firmware.control_loop import ControlLoop
+from firmware.events import StationFaultsChanged
 from firmware.session import Session, StopReason
 
 
@@ -25,9 +26,10 @@ class Station:
         self.hal = hal
         self.bus = bus
         self.connectors: dict[int, Connector] = {
-            c.id: Connector(c, board, hal.connectors[c.id], hal.estop, hal.temperature, bus.publish_threadsafe, wall)
+            c.id: Connector(c, board, hal.connectors[c.id], hal, bus.publish_threadsafe, wall)
             for c in board.connectors
         }
+        self.faults: set[str] = set()  # charger-wide, outside the tick (e.g. "reader")
         self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0)
 
     def start(self) -> None:
@@ -97,9 +99,15 @@ class Station:
             connector.end_session(StopReason.UNLOCK_COMMAND)
             connector.tick(now)  # session ends and the lock is released in this tick
             connector.hal.lock.unlock()
-            return "UnlockFailed" if connector.hal.lock.is_locked() else "Unlocked"
 
-        return await self.call(do_unlock)
+        await self.call(do_unlock)
+        # A motor lock takes its pulse to move: its switch has lock_detect_s to say so.
+        deadline = asyncio.get_running_loop().time() + self.board.lock_detect_s
+        while connector.hal.lock.is_locked():
+            if asyncio.get_running_loop().time() > deadline:
+                return "UnlockFailed"
+            await asyncio.sleep(0.02)
+        return "Unlocked"
 
     async def set_operative(self, cid: int, operative: bool) -> str:
         """'Accepted' now, or 'Scheduled' when a session must end first."""
@@ -125,6 +133,13 @@ class Station:
         """Hold (or release) the connector's offer at 0 A for `reason`."""
         connector = self.connector(cid)
         await self.call(lambda now: (connector.holds.add if active else connector.holds.discard)(reason))
+
+    def set_fault(self, name: str, active: bool) -> None:
+        """A charger-wide fault seen on the asyncio side; reported, never a trip."""
+        if (name in self.faults) == active:
+            return
+        (self.faults.add if active else self.faults.discard)(name)
+        self.bus.publish(StationFaultsChanged(frozenset(self.faults)))
 
     def session_by_id(self, local_id: str) -> Session | None:
         return next((s for s in self.sessions() if s.local_id == local_id), None)

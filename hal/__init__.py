@@ -28,5 +28,5 @@ def create(board, wake: Callable[[], None], state_dir=None) -> Hal:
     if board.hal == "rpi":
         from hal.rpi import create_rpi_hal
 
-        return create_rpi_hal(board, wake)
+        return create_rpi_hal(board, wake, state_dir)
     raise ValueError(f"unknown hal {board.hal!r}")

@@ -88,6 +88,8 @@ class Hal:
     temperature: TemperatureSensor
     reader: RfidReader
     site_meter: Meter | None = None  # the supply's meter, when the board has one
+    power_fail: BinaryInput | None = None  # supply lost: the board runs on its hold-up for seconds
+    tamper: BinaryInput | None = None  # enclosure opened
     bench: object | None = field(default=None)  # the mock bench, when there is one
 
     def close(self) -> None:

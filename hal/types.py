@@ -43,3 +43,13 @@ class CardPresented:
 
     id_tag: str
     connector: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One row of a commissioning report (`evse selftest`, `evse calibrate`)."""
+
+    where: str  # "station" or "connector 1"
+    check: str
+    result: str  # PASS, FAIL or SKIP
+    detail: str = ""

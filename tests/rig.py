@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Rig:
-    def __init__(self, board: str = "bench.toml"):
-        self.board = load_board(ROOT / "board-configs" / board)
+    def __init__(self, board: str = "bench.toml", **overrides):
+        self.board = dataclasses.replace(load_board(ROOT / "board-configs" / board), **overrides)
         self.events: list = []
         self.hal = create_mock_hal(self.board, wake=lambda: None)
         bus = SimpleNamespace(publish_threadsafe=self.events.append)

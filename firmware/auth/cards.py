@@ -6,10 +6,12 @@ import asyncio
 import logging
 
 from firmware.session import StopReason
+from hal.errors import HalError
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2  # a reader answers within 200 ms; faster polling costs idle CPU
+READER_RETRY_S = 1.0
 
 
 class CardHandler:
@@ -20,7 +22,17 @@ class CardHandler:
 
     async def run(self) -> None:
         while True:
-            card = self._reader.poll()
+            try:
+                card = self._reader.poll()
+            except HalError as exc:  # a dead reader: report it, keep trying, remote starts still work
+                if "reader" not in self._station.faults:
+                    log.error("card reader failed: %s", exc)
+                self._station.set_fault("reader", True)
+                await asyncio.sleep(READER_RETRY_S)
+                continue
+            if "reader" in self._station.faults:
+                log.warning("card reader answers again")
+                self._station.set_fault("reader", False)
             if card is None:
                 await asyncio.sleep(POLL_S)
                 continue

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from firmware import __version__
 from firmware.iec61851.pilot import current_for_duty
-from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING
+from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class BenchApi:
             web.post("/cable", self.cable),
             web.post("/rfid", self.rfid),
             web.post("/fault", self.fault),
+            web.post("/temperature", self.temperature),
             web.post("/network", self.network),
         ])
         self._runner: web.AppRunner | None = None
@@ -107,14 +108,19 @@ class BenchApi:
                 "security_profile": self.security_profile(),
             },
             "connectors": [self._connector_status(cid) for cid in sorted(self.station.connectors)],
+            "station": {"faults": sorted(self.station.faults), "temperature_c": self._temperature()},
         })
+
+    def _temperature(self) -> float | None:
+        temps = [c.safety.temperature_c for c in self.station.connectors.values()]
+        return temps[0] if temps else None
 
     def _connector_status(self, cid: int) -> dict:
         c = self.station.connector(cid)
         reading = self.metering.latest.get(cid)
         session = c.session
         energy = reading.energy_wh if reading else 0.0
-        faults = set(c.trips) | self.metering.faults[cid]
+        faults = set(c.trips) | self.metering.faults[cid] | self.station.faults
         return {
             "id": cid,
             "cp_state": c.cp.value,
@@ -187,8 +193,17 @@ class BenchApi:
         active = body.get("active")
         if not isinstance(active, bool):
             raise BadRequest("'active' must be true or false")
-        cid = self._connector(body, required=kind not in ("estop", "overtemp"))
+        cid = self._connector(body, required=kind not in STATION_FAULTS)
         self.wire.set_fault(cid or 0, kind, active)
+        return web.json_response({"ok": True})
+
+    async def temperature(self, request):
+        """Bench extension: what the charger's temperature sensor reads (derating, then the trip)."""
+        body = await self._body(request)
+        celsius = body.get("celsius")
+        if not isinstance(celsius, (int, float)) or isinstance(celsius, bool) or not -40 <= celsius <= 150:
+            raise BadRequest("'celsius' must be a number from -40 to 150")
+        self.wire.set_temperature(float(celsius))
         return web.json_response({"ok": True})
 
     async def network(self, request):

@@ -26,6 +26,7 @@ INVALID_TLS_CIPHER = "InvalidTLSCipherSuite"
 INVALID_FIRMWARE_SIGNATURE = "InvalidFirmwareSignature"
 INVALID_FIRMWARE_SIGNING_CERTIFICATE = "InvalidFirmwareSigningCertificate"
 FIRMWARE_UPDATED = "FirmwareUpdated"
+TAMPER = "TamperDetectionActivated"
 
 TECH_INFO_MAX = 255
 THROTTLED = (INVALID_MESSAGES,)  # at most one a minute

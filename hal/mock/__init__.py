@@ -8,11 +8,11 @@ from typing import Callable
 from hal.interfaces import ConnectorHal, Hal
 from hal.mock.board import (
     MockContactor,
-    MockEstop,
     MockLock,
     MockPilot,
     MockRcd,
     MockReader,
+    MockStationInput,
     MockTemperature,
 )
 from hal.mock.ev import SimulatedEV
@@ -51,9 +51,11 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
     }
     return Hal(
         connectors=connectors,
-        estop=MockEstop(bench),
+        estop=MockStationInput(bench, "estop"),
         temperature=MockTemperature(bench),
         reader=MockReader(bench),
         site_meter=modbus.get(0),
+        power_fail=MockStationInput(bench, "power_fail"),
+        tamper=MockStationInput(bench, "tamper"),
         bench=bench,
     )

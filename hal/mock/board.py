@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from hal.mock.wire import PP_OHMS_BY_RATING, BenchWire, ConnectorWire
+from hal.errors import HalError
+from hal.mock.wire import OVERTEMP_C, PP_OHMS_BY_RATING, BenchWire, ConnectorWire
 from hal.types import CardPresented, PilotSample
 
 EVSE_DRIVE_V = 12.0
@@ -22,6 +23,8 @@ class MockPilot:
         wire = self._wire
         while "adc_hang" in wire.faults:
             time.sleep(0.05)
+        if "adc" in wire.faults:
+            raise HalError(f"connector {wire.connector_id}: pilot ADC does not answer")
         duty = wire.duty_pct
         running = 0.0 < duty < 100.0
         if "pilot_short" in wire.faults:
@@ -37,6 +40,8 @@ class MockPilot:
         return PilotSample(high, -EVSE_DRIVE_V if diode_ok else -high)
 
     def read_pp_ohms(self) -> float | None:
+        if "pp_invalid" in self._wire.faults:
+            return 20.0  # a PP shorted to PE: no cable has that
         rating = self._wire.cable_rating_a
         return None if rating is None else PP_OHMS_BY_RATING[rating]
 
@@ -62,11 +67,20 @@ class MockContactor:
 
 
 class MockRcd:
+    """The bench RCM; its test input trips it like the real module's does."""
+
+    testable = True
+
     def __init__(self, wire: ConnectorWire):
         self._wire = wire
+        self._testing = False
 
     def active(self) -> bool:
-        return "rcd" in self._wire.faults
+        return self._testing or "rcd" in self._wire.faults
+
+    def press_test(self, on: bool) -> None:
+        self._testing = on
+        self._wire.wake()
 
 
 class MockLock:
@@ -74,31 +88,38 @@ class MockLock:
         self._wire = wire
 
     def lock(self) -> None:
-        self._wire.locked = True
+        if "lock" not in self._wire.faults:  # a jammed lock does not move
+            self._wire.locked = True
 
     def unlock(self) -> None:
-        self._wire.locked = False
+        if "lock" not in self._wire.faults:
+            self._wire.locked = False
 
     def is_locked(self) -> bool:
         return self._wire.locked
 
 
-class MockEstop:
-    def __init__(self, bench: BenchWire):
+class MockStationInput:
+    """A charger-wide input (e-stop, power-fail, tamper): on while its bench switch is."""
+
+    def __init__(self, bench: BenchWire, kind: str):
         self._bench = bench
+        self._kind = kind
 
     def active(self) -> bool:
-        return self._bench.estop
+        return self._kind in self._bench.faults
 
 
 class MockTemperature:
-    """25 degC, or 95 degC while the bench's overtemp switch is on."""
+    """The bench's temperature, 95 degC while the overtemp switch is on."""
 
     def __init__(self, bench: BenchWire):
         self._bench = bench
 
     def read_c(self) -> float:
-        return 95.0 if self._bench.overtemp else 25.0
+        if "temp_sensor" in self._bench.faults:
+            raise HalError("temperature sensor does not answer")
+        return OVERTEMP_C if "overtemp" in self._bench.faults else self._bench.temperature_c
 
 
 class MockReader:
@@ -110,4 +131,6 @@ class MockReader:
         self._bench.wake()
 
     def poll(self) -> CardPresented | None:
+        if "reader" in self._bench.faults:
+            raise HalError("card reader does not answer")
         return self._bench.cards.pop(0) if self._bench.cards else None

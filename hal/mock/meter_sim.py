@@ -215,7 +215,8 @@ async def run(args) -> int:
     meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3, byte_time_s=byte_time)
               for a, c in zip(addresses, connectors)]
     server = build_server(meters, serial=args.serial, tcp=args.tcp, baud=args.baud, parity=args.parity)
-    tasks = [asyncio.create_task(server.serve_forever())]
+    await server.serve_forever(background=True)  # listening before "ready" is printed
+    tasks = [server.serving]
     if args.follow:
         tasks.append(asyncio.create_task(follow(meters, args.follow)))
     if args.api_port:

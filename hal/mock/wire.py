@@ -25,8 +25,16 @@ log = logging.getLogger(__name__)
 
 PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
 
-# adc_hang: the pilot ADC driver blocks, as a hung SPI bus would; the safety loop stalls with it.
-FAULT_KINDS = ("weld", "rcd", "estop", "overtemp", "diode", "pilot_short", "meter_offline", "adc_hang")
+# Fault switches of one socket. adc_hang: the pilot ADC driver blocks, as a hung
+# SPI bus would (the safety loop stalls with it: the watchdog's case); adc: it
+# fails with an error instead. overcurrent: the EV takes 8 A more than offered.
+CONNECTOR_FAULTS = ("weld", "stuck_open", "rcd", "diode", "pilot_short", "pp_invalid", "meter_offline",
+                    "over_voltage", "under_voltage", "overcurrent", "lock", "adc", "adc_hang")
+# Switches of the whole charger.
+STATION_FAULTS = ("estop", "overtemp", "temp_sensor", "power_fail", "tamper", "reader")
+FAULT_KINDS = CONNECTOR_FAULTS + STATION_FAULTS
+OVERDRAW_A = 8.0
+OVERTEMP_C = 95.0
 
 
 @dataclass
@@ -47,13 +55,23 @@ class ConnectorWire:
 
     @property
     def contacts_closed(self) -> bool:
-        return self.contactor_cmd or "weld" in self.faults
+        return (self.contactor_cmd and "stuck_open" not in self.faults) or "weld" in self.faults
 
     def draw_a(self) -> float:
         """Current per phase the EV draws right now."""
         if not self.contacts_closed:
             return 0.0
-        return self.ev.draw_a(self.duty_pct)
+        draw = self.ev.draw_a(self.duty_pct)
+        if "overcurrent" in self.faults and self.ev.state in ("C", "D"):
+            draw = max(draw, 6.0) + OVERDRAW_A
+        return draw
+
+    def supply_v(self) -> float:
+        if "over_voltage" in self.faults:
+            return self.voltage_v * 1.15
+        if "under_voltage" in self.faults:
+            return self.voltage_v * 0.8
+        return self.voltage_v
 
     def power_w(self) -> float:
         return self.draw_a() * self.voltage_v * self.phases
@@ -111,22 +129,23 @@ class BenchWire:
 
     connectors: dict[int, ConnectorWire]
     wake: Callable[[], None]
-    estop: bool = False
-    overtemp: bool = False
+    faults: set[str] = field(default_factory=set)  # STATION_FAULTS that are on
+    temperature_c: float = 25.0  # what the charger's sensor reads (POST /temperature)
     cards: list = field(default_factory=list)
 
     state_file: Path | None = None
     _persisted: dict | None = None
 
     def set_fault(self, connector_id: int, kind: str, active: bool) -> None:
-        if kind == "estop":
-            self.estop = active
-            self.wake()
-        elif kind == "overtemp":
-            self.overtemp = active
+        if kind in STATION_FAULTS:
+            (self.faults.add if active else self.faults.discard)(kind)
             self.wake()
         else:
             self.connectors[connector_id].set_fault(kind, active)
+
+    def set_temperature(self, celsius: float) -> None:
+        self.temperature_c = celsius
+        self.wake()
 
     def persist(self) -> None:
         """The bench is hardware: the EV, the cable, the switches and the meter
@@ -134,7 +153,7 @@ class BenchWire:
         the bench API's side only: never from the control thread."""
         if self.state_file is None:
             return
-        state = {"estop": self.estop, "overtemp": self.overtemp,
+        state = {"station_faults": sorted(self.faults), "temperature_c": self.temperature_c,
                  "connectors": {str(cid): w.physical_state() for cid, w in self.connectors.items()}}
         if state == self._persisted:
             return  # an idle bench writes nothing
@@ -151,6 +170,7 @@ class BenchWire:
             for cid, wire in self.connectors.items():
                 if str(cid) in state["connectors"]:
                     wire.restore(state["connectors"][str(cid)])
-            self.estop, self.overtemp = state["estop"], state["overtemp"]
+            self.faults = set(state["station_faults"]) & set(STATION_FAULTS)
+            self.temperature_c = float(state["temperature_c"])
         except (ValueError, KeyError, TypeError) as exc:  # a bench file from another version: start fresh
             log.warning("bench state %s ignored: %s", self.state_file, exc)

@@ -44,17 +44,48 @@ class GpioContactor:
 
 
 class GpioInput:
-    """An RCD/RCM trip, e-stop or similar input; `active()` means tripped."""
+    """An RCD/RCM trip, e-stop or similar input; `active()` means tripped.
+
+    The contact pulls the pin to ground against the pull-up. `normally_closed`
+    (the fail-safe wiring) means the contact is closed while healthy, so a cut
+    wire or a lost connector reads as tripped.
+    """
 
     def __init__(self, pin, *, pin_factory=None, pull_up: bool = True, on_change: Callable | None = None,
-                 bounce_time: float | None = None):
+                 bounce_time: float | None = None, normally_closed: bool = False):
         self._dev = DigitalInputDevice(pin, pull_up=pull_up, bounce_time=bounce_time, pin_factory=pin_factory)
+        self._inverted = normally_closed
         if on_change is not None:
             self._dev.when_activated = lambda: on_change()
             self._dev.when_deactivated = lambda: on_change()
 
     def active(self) -> bool:
-        return bool(self._dev.is_active)
+        return bool(self._dev.is_active) != self._inverted
 
     def release(self) -> None:
         self._dev.close()
+
+
+class GpioRcd(GpioInput):
+    """An RCM module's trip output, and its test input when wired."""
+
+    def __init__(self, pin, test_pin=None, *, pin_factory=None, **kw):
+        super().__init__(pin, pin_factory=pin_factory, **kw)
+        self._test = None
+        if test_pin is not None:
+            self._test = DigitalOutputDevice(test_pin, initial_value=False, pin_factory=pin_factory)
+
+    @property
+    def testable(self) -> bool:
+        return self._test is not None
+
+    def press_test(self, on: bool) -> None:
+        """Drive the module's test input (it injects a residual current and must trip)."""
+        if self._test is None:
+            raise RuntimeError("this RCD has no test input wired")
+        self._test.value = on
+
+    def release(self) -> None:
+        if self._test is not None:
+            self._test.close()
+        super().release()

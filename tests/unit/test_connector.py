@@ -97,11 +97,11 @@ def test_weld_is_detected_and_latched():
 
 def test_faults_clear_back_to_available():
     rig = Rig()
-    rig.wire().set_fault("rcd", True)
+    rig.hal.bench.set_fault(1, "estop", True)
     rig.tick()
     assert rig.conn().state == charger.FAULTED
-    rig.wire().set_fault("rcd", False)
-    rig.tick()
+    rig.hal.bench.set_fault(1, "estop", False)
+    rig.tick(2)
     assert rig.conn().state == charger.AVAILABLE
 
 

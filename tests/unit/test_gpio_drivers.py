@@ -1,5 +1,7 @@
 """gpiozero relay and inputs on gpiozero's MockFactory, as gpiozero tests its own devices."""
 
+from pathlib import Path
+
 import pytest
 from gpiozero.pins.mock import MockFactory
 
@@ -59,9 +61,12 @@ def test_contactor_feedback_edges_wake_the_loop(factory):
     contactor.release()
 
 
-def test_rpi_hal_refuses_to_run_without_its_pilot_driver():
+def test_a_board_that_cannot_open_its_pins_is_a_clear_error(tmp_path):
+    """On a machine without lgpio (this one, or a Pi with the service still holding the pins)."""
+    from firmware.config import load_board
     from hal.errors import HalError
     from hal.rpi import create_rpi_hal
 
-    with pytest.raises(HalError, match="pilot"):
-        create_rpi_hal(None, lambda: None)
+    board = load_board(Path(__file__).resolve().parents[2] / "board-configs/rpi4-1x1ph-32a.toml")
+    with pytest.raises(HalError, match="pin factory 'lgpio'"):
+        create_rpi_hal(board, lambda: None, tmp_path)

@@ -19,11 +19,12 @@ from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MeterOnlineChanged, StatusChanged
+from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged
 from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
-from firmware.ocpp.v16.status import status_of
+from firmware.faults import BY_NAME, TRIP
+from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.session import StopReason
 
@@ -170,8 +171,10 @@ class Ocpp16Adapter:
         if cid == 0:
             states = [s for s, _ in self.model_state.values()]
             whole = "unavailable" if states and all(s == "unavailable" for s in states) else "available"
-            faults = {f for _, fs in self.model_state.values() for f in fs if f in ("estop", "overtemp")}
-            return status_of("faulted" if faults else whole, faults)
+            faults = {f for _, fs in self.model_state.values() for f in fs if f in STATION_WIDE}
+            faults |= self.station.faults
+            tripped = any(BY_NAME[f].action == TRIP for f in faults)
+            return status_of("faulted" if tripped else whole, faults)
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
         faults = tuple(faults) + tuple(sorted(self.metering.faults.get(cid, ())))
         return status_of(state, faults)
@@ -197,7 +200,7 @@ class Ocpp16Adapter:
             if isinstance(event, StatusChanged):
                 self.model_state[event.connector_id] = (event.state, event.faults)
                 self._status_kick.set()
-            elif isinstance(event, MeterOnlineChanged):
+            elif isinstance(event, (MeterOnlineChanged, StationFaultsChanged)):
                 self._status_kick.set()
 
     # ---- the recorder's sink (each call runs inside its SQLite transaction) --

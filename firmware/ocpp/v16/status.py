@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from firmware import charger, safety
+from firmware import charger
+from firmware.faults import FAULTS, ORDER
 
 STATUS = {
     charger.AVAILABLE: "Available",
@@ -15,27 +16,38 @@ STATUS = {
     charger.UNAVAILABLE: "Unavailable",
 }
 
+# OCPP 1.6 section 7.6 ChargePointErrorCode per fault of firmware.faults.
+ERROR_CODE = {
+    "weld": "PowerSwitchFailure",
+    "contactor_stuck_open": "PowerSwitchFailure",
+    "power_fail": "UnderVoltage",
+    "rcd": "GroundFailure",
+    "estop": "OtherError",
+    "overtemp": "HighTemperature",
+    "temp_sensor": "InternalError",
+    "pilot_adc": "InternalError",
+    "overcurrent": "OverCurrentFailure",
+    "over_voltage": "OverVoltage",
+    "under_voltage": "UnderVoltage",
+    "diode": "EVCommunicationError",
+    "pilot_short": "EVCommunicationError",
+    "pilot_invalid": "EVCommunicationError",
+    "pp_invalid": "OtherError",
+    "lock_failure": "ConnectorLockFailure",
+    "meter_offline": "PowerMeterFailure",
+    "meter_backwards": "PowerMeterFailure",
+    "meter_replaced": "PowerMeterFailure",
+    "reader": "ReaderFailure",
+}
+assert set(ERROR_CODE) == {f.name for f in FAULTS}, "every fault of the matrix needs its 1.6 errorCode"
 
-# Most serious first: the first fault present names the errorCode.
-ERROR_CODE = (
-    (safety.WELD, "PowerSwitchFailure"),
-    (safety.STUCK_OPEN, "PowerSwitchFailure"),
-    (safety.RCD, "GroundFailure"),
-    (safety.ESTOP, "OtherError"),
-    (safety.OVERTEMP, "HighTemperature"),
-    (safety.DIODE, "EVCommunicationError"),
-    (safety.PILOT_SHORT, "EVCommunicationError"),
-    (safety.PILOT_INVALID, "EVCommunicationError"),
-    (safety.PP_INVALID, "OtherError"),
-    ("meter_offline", "PowerMeterFailure"),
-    ("meter_backwards", "PowerMeterFailure"),
-    ("meter_replaced", "PowerMeterFailure"),
-)
+# Faults of the whole charger: connector 0 reports them too.
+STATION_WIDE = frozenset({"estop", "overtemp", "temp_sensor", "power_fail", "reader"})
 
 
 def status_of(state: str, faults) -> tuple[str, str, str | None]:
-    """(status, errorCode, info) for a connector."""
-    for fault, code in ERROR_CODE:
-        if fault in faults:
-            return STATUS[state], code, fault
+    """(status, errorCode, info) for a connector: the most serious fault names the code."""
+    known = sorted((f for f in faults if f in ORDER), key=ORDER.__getitem__)
+    if known:
+        return STATUS[state], ERROR_CODE[known[0]], known[0]
     return STATUS[state], "NoError", None
