@@ -33,11 +33,16 @@ from firmware.ocpp.v16.config_keys import ConfigKeys
 from firmware.recorder import SessionRecorder
 from firmware.service import ServiceNotifier
 from firmware.session import StopReason
+from firmware.smart_charging.manager import LoadManager
+from firmware.smart_charging.store import ProfileStore
+from firmware.ocpp.v16.smart16 import SmartCharging16
+from firmware.reservations import Reservations
 from firmware.station import Station
 from firmware.store import Store
 
 log = logging.getLogger(__name__)
 
+RATE_UNITS = {"Current": "A", "Power": "W"}  # OCPP 1.6 ChargingScheduleAllowedChargingRateUnit items
 SOFT_RESET_FLUSH_S = 10.0
 HARD_RESET_FLUSH_S = 2.0
 SHUTDOWN_FLUSH_S = 5.0
@@ -114,6 +119,12 @@ class Controller:
                              on_failure=self.security.on_failure, on_connected=self.security.on_connected)
         self.security.link = self.link
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
+        self.profiles = ProfileStore(self.store, self._profile_limits)
+        self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
+                                transaction_id=self.adapter.transaction_id, online=lambda: self.adapter.connected,
+                                failsafe_a=lambda: self.keys.get_int("FailsafeCurrent"))
+        self.adapter.smart = SmartCharging16(self.profiles, self.load, self.station, board, self.adapter)
+        self.reservations = self.adapter.reservations = Reservations(self.store, self.station, self.wall, self.bus)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
@@ -148,7 +159,8 @@ class Controller:
             self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
             self.cards.run(), self.link.run(self.adapter.on_connection),
             self.security.renew_before_expiry(self.adapter), self.service.run(),
-            self.adapter.firmware.watch_trial(), watch_tamper(self.hal.tamper, self.security_events),
+            self.adapter.firmware.watch_trial(), watch_tamper(self.hal.tamper, self.security_events), self.load.run(),
+            self.reservations.run(),
         )]
         if self.bench is not None:
             tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
@@ -233,6 +245,15 @@ class Controller:
         if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
             asyncio.ensure_future(self.station.set_hold(cid, "meter", not ok))
 
+    def _profile_limits(self) -> dict:
+        return {"max_stack": self.keys.get_int("ChargeProfileMaxStackLevel"),
+                "max_periods": self.keys.get_int("ChargingScheduleMaxPeriods"),
+                "max_installed": self.keys.get_int("MaxChargingProfilesInstalled"),
+                "units": {RATE_UNITS[u] for u in self.keys.get_csl("ChargingScheduleAllowedChargingRateUnit")
+                          if u in RATE_UNITS}}
+
     def _key_changed(self, name: str, value: str) -> None:
         if name == "ConnectionTimeOut":
             asyncio.ensure_future(self.station.set_connection_timeout(int(value)))
+        elif name == "FailsafeCurrent":
+            self.load.kick()

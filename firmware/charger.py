@@ -19,8 +19,9 @@ SUSPENDED_EVSE = "suspended_evse"  # session, EV asks but the EVSE offers < 6 A 
 FINISHING = "finishing"  # session ended, EV still plugged
 FAULTED = "faulted"  # a safety trip is active
 UNAVAILABLE = "unavailable"  # set inoperative by the operator
+RESERVED = "reserved"  # held for one idTag (OCPP 1.6 ReserveNow) until it starts, expires or is cancelled
 
-STATES = [AVAILABLE, PREPARING, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING, FAULTED, UNAVAILABLE]
+STATES = [AVAILABLE, PREPARING, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING, FAULTED, UNAVAILABLE, RESERVED]
 SESSION_STATES = frozenset({CHARGING, SUSPENDED_EV, SUSPENDED_EVSE})
 IN_SESSION = [CHARGING, SUSPENDED_EV, SUSPENDED_EVSE]
 NOT_FAULTED = [s for s in STATES if s != FAULTED]
@@ -37,6 +38,11 @@ TRANSITIONS = [
     {"trigger": "ev_plugged",   "source": PREPARING, "dest": SUSPENDED_EV, "conditions": "is_authorized"},
     {"trigger": "auth_timeout", "source": PREPARING, "dest": AVAILABLE,  "conditions": "is_authorized",
      "unless": "is_plugged"},
+    # -- reservations (OCPP 1.6 section 5.13): only the reserved tag starts here (the connector checks it)
+    {"trigger": "reserve",      "source": AVAILABLE, "dest": RESERVED},
+    {"trigger": "unreserve",    "source": RESERVED,  "dest": AVAILABLE},
+    {"trigger": "authorize",    "source": RESERVED,  "dest": SUSPENDED_EV, "conditions": "is_plugged"},
+    {"trigger": "authorize",    "source": RESERVED,  "dest": PREPARING},
     # -- in session: IEC 61851-1 B2 <-> C2, and C1 while the offer is under 6 A
     {"trigger": "ev_requests",  "source": SUSPENDED_EV, "dest": CHARGING,       "conditions": "can_offer"},
     {"trigger": "ev_requests",  "source": SUSPENDED_EV, "dest": SUSPENDED_EVSE, "unless": "can_offer"},
@@ -52,7 +58,7 @@ TRANSITIONS = [
     {"trigger": "fault_cleared", "source": FAULTED, "dest": AVAILABLE,   "conditions": "is_operative"},
     {"trigger": "fault_cleared", "source": FAULTED, "dest": UNAVAILABLE, "unless": "is_operative"},
     # -- operator availability (OCPP ChangeAvailability; sessions first end: Scheduled)
-    {"trigger": "disable",      "source": [AVAILABLE, PREPARING, FINISHING], "dest": UNAVAILABLE},
+    {"trigger": "disable",      "source": [AVAILABLE, PREPARING, FINISHING, RESERVED], "dest": UNAVAILABLE},
     {"trigger": "enable",       "source": UNAVAILABLE, "dest": AVAILABLE},
 ]
 # fmt: on

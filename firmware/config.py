@@ -59,6 +59,7 @@ class ConnectorConfig:
     max_current_a: float = _f(lo=6.0, hi=80.0, doc="rating of the circuit behind this socket")
     cable: str = _f("socket", choices=("socket", "tethered"))
     cable_rating_a: int | None = _f(None, choices=(13, 20, 32, 63), doc="tethered cables only")
+    priority: int = _f(0, lo=0, hi=9, doc="site load management: a higher priority is served first")
     pins: RpiPins | None = _f(None)
 
 
@@ -92,6 +93,17 @@ class MeteringConfig:
     offline_policy: str = _f("stop", choices=("stop", "continue"), doc="what charging does while a meter is offline")
     offline_retry_s: float = _f(5.0, lo=0.5, hi=300.0, doc="how often an offline meter is tried again")
     stale_after_s: float = _f(5.0, lo=0.5, hi=600.0, doc="a reading older than this is never reported as current")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The supply the connectors share (amps per phase)."""
+
+    max_current_a: float | None = _f(None, lo=6.0, hi=2000.0, doc="fixed limit for all connectors together")
+    grid_limit_a: float | None = _f(None, lo=6.0, hi=4000.0,
+                                    doc="main fuse: a dynamic limit from the site meter (measures = 0)")
+    grid_margin_a: float = _f(2.0, lo=0.0, hi=200.0, doc="kept free under grid_limit_a")
+    fallback_current_a: float = _f(6.0, lo=0.0, hi=2000.0, doc="the budget while the site meter is offline")
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,7 @@ class BoardConfig:
     buses: tuple[BusConfig, ...] = _f(())
     meters: tuple[MeterConfig, ...] = _f(())
     metering: MeteringConfig = _f(MeteringConfig())
+    site: SiteConfig = _f(SiteConfig())
     ota: OtaConfig = _f(OtaConfig())
     mock: MockConfig | None = _f(None)
     rpi: RpiConfig | None = _f(None)
@@ -172,7 +185,7 @@ class BoardConfig:
         return next(c for c in self.connectors if c.id == cid)
 
 
-TOP_SECTIONS = ("connectors", "buses", "meters", "metering", "ota", "mock", "rpi")
+TOP_SECTIONS = ("connectors", "buses", "meters", "metering", "site", "ota", "mock", "rpi")
 
 
 def load_board(path: str | Path) -> BoardConfig:
@@ -210,6 +223,8 @@ def _check_board(board: BoardConfig, path: Path) -> None:
         raise ConfigError(f"{path}: board.derate_from_c = {board.derate_from_c} must be below "
                           f"board.max_temperature_c = {board.max_temperature_c}")
     _check_meters(board, path)
+    if board.site.grid_limit_a is not None and not any(m.measures == 0 for m in board.meters):
+        raise ConfigError(f"{path}: site.grid_limit_a needs a site meter ([[meters]] with measures = 0)")
     if board.hal == "mock" and board.mock is None:
         raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
     if board.hal == "rpi" and board.rpi is None:

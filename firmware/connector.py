@@ -50,7 +50,8 @@ class Connector(SessionModel):
         self.cp = CPState.A
         self.trips: frozenset[str] = frozenset()
         self.cable_a: int | None = cfg.cable_rating_a
-        self.csms_limit_a: float | None = None
+        self.csms_limit_a: float | None = None  # the composite schedule (or the failsafe), from the load manager
+        self.site_share_a: float | None = None  # this connector's share of the site budget
         # Reasons to offer 0 A although a session may go on: "meter" (offline_policy
         # "stop"), "invalid_id" (OCPP StopTransactionOnInvalidId=false).
         self.holds: set[str] = set()
@@ -60,6 +61,8 @@ class Connector(SessionModel):
         self.session: Session | None = None
         self.pending_id_tag: str | None = None
         self.pending_parent: str | None = None
+        # The reservation holding this connector (set by the reservation manager), or None.
+        self.reserved_for = None
         self.authorized_at = 0.0
         self.connection_timeout_s = 60.0
         self.stop_reason = StopReason.OTHER
@@ -86,7 +89,7 @@ class Connector(SessionModel):
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
         self.offered_a = offered_current(
-            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, 0.0 if self.holds else None,
+            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, self.site_share_a, 0.0 if self.holds else None,
             temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a),
         )
         self.offer_ok = self.offered_a > 0
@@ -131,6 +134,10 @@ class Connector(SessionModel):
             self.fire("disable")
         elif self.state == charger.UNAVAILABLE:
             self.fire("enable")
+        if self.reserved_for is not None and self.state == charger.AVAILABLE:
+            self.fire("reserve")
+        elif self.reserved_for is None and self.state == charger.RESERVED:
+            self.fire("unreserve")
         if self.cp == CPState.A:
             self.stop_reason = StopReason.EV_DISCONNECTED
         for trigger in triggers_for(self.cp):
@@ -184,6 +191,9 @@ class Connector(SessionModel):
     # ---- session hooks (called by the machine) --------------------------
     def on_session_begin(self) -> None:
         self.session = Session(self.id, self.pending_id_tag or "", self.wall.now(), parent_id_tag=self.pending_parent)
+        if self.reserved_for is not None and self.holds_for(self.session.id_tag, self.pending_parent):
+            self.session.reservation_id = self.reserved_for.id  # used up: the manager drops it on SessionStarted
+            self.reserved_for = None
         log.info("connector %s: session %s begins for %s", self.id, self.session.local_id, self.session.id_tag)
         self.publish(SessionStarted(self.session))
 
@@ -201,9 +211,14 @@ class Connector(SessionModel):
         self.publish(SessionEnded(session))
 
     # ---- commands (control thread only) ---------------------------------
+    def holds_for(self, id_tag: str, parent: str | None) -> bool:
+        """True when no reservation holds this connector, or it is this tag's (or its group's)."""
+        r = self.reserved_for
+        return r is None or r.id_tag == id_tag or (parent is not None and parent == r.parent_id_tag)
+
     def grant(self, id_tag: str, now: float, parent: str | None = None) -> bool:
         """Authorization given (card, remote start): fire the `authorize` trigger."""
-        if not self.may_authorize():
+        if not self.may_authorize() or not self.holds_for(id_tag, parent):
             return False
         self.pending_id_tag = id_tag
         self.pending_parent = parent
@@ -211,8 +226,11 @@ class Connector(SessionModel):
         self.authorized_at = now
         return self.fire("authorize")
 
-    def can_start(self) -> bool:
-        return self.state in (charger.AVAILABLE, FINISHING) or (self.state == PREPARING and not self.authorized)
+    def can_start(self, id_tag: str | None = None, parent: str | None = None) -> bool:
+        if self.reserved_for is not None and (id_tag is None or not self.holds_for(id_tag, parent)):
+            return False
+        return (self.state in (charger.AVAILABLE, FINISHING, charger.RESERVED)
+                or (self.state == PREPARING and not self.authorized))
 
     def end_session(self, reason: StopReason) -> bool:
         if not self.may_stop():

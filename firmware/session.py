@@ -34,6 +34,7 @@ class Session:
     started_mono: float = field(default_factory=time.monotonic)  # durations never follow wall-clock jumps
     meter_start_wh: float | None = None
     parent_id_tag: str | None = None
+    reservation_id: int | None = None  # the reservation this session used (StartTransaction.reservationId)
     ended_at: datetime | None = None
     meter_stop_wh: float | None = None
     stop_reason: StopReason | None = None

@@ -54,18 +54,22 @@ class Station:
     def session_of_tag(self, id_tag: str) -> Session | None:
         return next((s for s in self.sessions() if s.id_tag == id_tag), None)
 
-    def pick_connector(self, hint: int | None) -> int | None:
-        """Where a start without a connector goes: a plugged EV waiting first."""
+    def pick_connector(self, hint: int | None, id_tag: str | None = None, parent: str | None = None) -> int | None:
+        """Where a start without a connector goes: a plugged EV waiting first; a
+        connector reserved for this tag before any other."""
         if hint is not None:
-            return hint if self.connector(hint).can_start() else None
-        ready = [c for c in self.connectors.values() if c.can_start()]
+            return hint if self.connector(hint).can_start(id_tag, parent) else None
+        ready = [c for c in self.connectors.values() if c.can_start(id_tag, parent)]
+        mine = [c for c in ready if c.reserved_for is not None]
+        if mine:
+            return mine[0].id
         waiting = [c for c in ready if c.state == PREPARING and c.plugged]
         chosen = (waiting or [c for c in ready if c.state == AVAILABLE] or ready or [None])[0]
         return None if chosen is None else chosen.id
 
     async def authorize(self, cid: int, id_tag: str, parent: str | None = None) -> bool:
         connector = self.connector(cid)
-        return await self.call(lambda now: connector.can_start() and connector.grant(id_tag, now, parent))
+        return await self.call(lambda now: connector.can_start(id_tag, parent) and connector.grant(id_tag, now, parent))
 
     async def stop_session(self, local_id: str, reason: StopReason) -> bool:
         for connector in self.connectors.values():
@@ -133,6 +137,23 @@ class Station:
         """Hold (or release) the connector's offer at 0 A for `reason`."""
         connector = self.connector(cid)
         await self.call(lambda now: (connector.holds.add if active else connector.holds.discard)(reason))
+
+    async def set_limits(self, limits: dict) -> None:
+        """{connector: (schedule amps or None, site share amps or None)} from the load manager."""
+        def apply(now):
+            for cid, (schedule_a, share_a) in limits.items():
+                connector = self.connectors[cid]
+                connector.csms_limit_a, connector.site_share_a = schedule_a, share_a
+
+        await self.call(apply)
+
+    async def set_reservations(self, held: dict) -> None:
+        """{connector: Reservation or None} from the reservation manager."""
+        def apply(now):
+            for cid, reservation in held.items():
+                self.connectors[cid].reserved_for = reservation
+
+        await self.call(apply)
 
     def set_fault(self, name: str, active: bool) -> None:
         """A charger-wide fault seen on the asyncio side; reported, never a trip."""

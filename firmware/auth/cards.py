@@ -57,7 +57,7 @@ class CardHandler:
         if not info.accepted:
             log.info("card refused (%s)", info.now_status())
             return "rejected"
-        cid = self._station.pick_connector(connector)
+        cid = self._station.pick_connector(connector, id_tag, info.parent_id_tag)
         if cid is None:
             log.info("card presented but no connector can start (hint %s)", connector)
             return "busy"

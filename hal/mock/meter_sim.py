@@ -40,6 +40,7 @@ class SimMeter:
     energy_wh: float = 0.0
     serial: str = "0"
     silent: bool = False
+    extra_a: float = 0.0  # followed meters: other loads on the same supply, added on every phase
     byte_time_s: float = 0.0  # > 0: answers take the time the bytes need on a real line
     _at: float = field(default_factory=time.monotonic)
 
@@ -163,7 +164,7 @@ async def follow(meters: list[SimMeter], url: str, period_s: float = 0.1) -> Non
                 evs = {c["id"]: c["ev"] for c in status["connectors"]}
                 for m in meters:
                     if m.connector is not None:
-                        m.set_currents(_phase_currents(evs, m.connector))
+                        m.set_currents([a + m.extra_a for a in _phase_currents(evs, m.connector)])
             except (aiohttp.ClientError, KeyError, IndexError, ValueError) as exc:
                 log.debug("follow: %s", exc)  # no bench, no EVSE: nothing flows through the meters
                 for m in meters:
@@ -195,6 +196,8 @@ async def serve_api(meters: list[SimMeter], port: int):
             meter.set_currents([float(a) for a in body["currents_a"]])
         if "serial" in body:
             meter.serial = str(body["serial"])
+        if "extra_a" in body:
+            meter.extra_a = float(body["extra_a"])
         return web.json_response(meter.status())
 
     app = web.Application()

@@ -25,11 +25,10 @@ async def test_unknown_action_is_not_implemented(csms, start_controller):
     await still_answers(csms)
 
 
-async def test_known_action_we_do_not_support_is_not_supported(csms, start_controller):  # e.g. Reservation
+async def test_known_action_we_do_not_support_is_not_supported(csms, start_controller):
+    """Every CSMS-initiated 1.6 action is handled now; a charge point's own request sent to it is not."""
     await start_controller()
-    frame = await raw_call(
-        csms, '[2,"u2","ReserveNow",{"connectorId":1,"expiryDate":"2030-01-01T00:00:00Z","idTag":"A",'
-              '"reservationId":1}]', "u2")
+    frame = await raw_call(csms, '[2,"u2","Heartbeat",{}]', "u2")
     assert frame[0] == 4 and frame[2] == "NotSupported"
 
 

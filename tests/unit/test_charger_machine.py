@@ -12,7 +12,8 @@ from transitions import MachineError
 
 from firmware.charger import STATES, TRIGGERS, SessionModel
 
-S = ["available", "preparing", "charging", "suspended_ev", "suspended_evse", "finishing", "faulted", "unavailable"]
+S = ["available", "preparing", "charging", "suspended_ev", "suspended_evse", "finishing", "faulted", "unavailable",
+     "reserved"]
 FLAGS = ("plugged", "authorized", "operative", "offer_ok")
 
 
@@ -41,6 +42,10 @@ def expected(state, trigger, plugged, authorized, operative, offer_ok):
         ("preparing", "disable"): "unavailable",
         ("finishing", "disable"): "unavailable",
         ("unavailable", "enable"): "available",
+        ("available", "reserve"): "reserved",
+        ("reserved", "unreserve"): "available",
+        ("reserved", "authorize"): "suspended_ev" if plugged else "preparing",
+        ("reserved", "disable"): "unavailable",
     }
     if session and trigger == "stop":
         return "finishing"
@@ -53,7 +58,7 @@ def test_states_and_triggers_are_the_ones_we_test():
     assert sorted(STATES) == sorted(S)
     assert set(TRIGGERS) == {
         "ev_plugged", "ev_unplugged", "ev_requests", "ev_pauses", "authorize", "auth_timeout", "limit_low",
-        "limit_ok", "stop", "fault", "fault_cleared", "disable", "enable",
+        "limit_ok", "stop", "fault", "fault_cleared", "disable", "enable", "reserve", "unreserve",
     }
 
 

@@ -61,6 +61,9 @@ class Ocpp16Adapter:
         self.security = None  # Security16, set by the app
         self.logs = None  # LogUploads, set by the app
         self.firmware = None  # FirmwareService, set by the app
+        self.smart = None  # SmartCharging16, set by the app
+        self.reservations = None  # Reservations, set by the app
+        self.firmware_status: tuple = ("Idle", None, False)  # the latest, for TriggerMessage
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
@@ -114,7 +117,7 @@ class Ocpp16Adapter:
         return self.accepted or await self._boot(cp, reader)
 
     async def _boot(self, cp, reader) -> bool:
-        request = self._boot_request()
+        request = self.boot_request()
         while not reader.done():
             try:
                 conf = await cp.call(request)
@@ -141,7 +144,7 @@ class Ocpp16Adapter:
         if self.wall.adopt_csms_time(csms_time) and self.security is not None:
             self.security.events.record(ev.SETTING_SYSTEM_TIME, f"clock set from the CSMS: {csms_time}")
 
-    def _boot_request(self) -> call.BootNotification:
+    def boot_request(self) -> call.BootNotification:
         return call.BootNotification(
             charge_point_vendor=self.board.vendor,
             charge_point_model=self.board.model,
@@ -210,6 +213,7 @@ class Ocpp16Adapter:
             "idTag": session.id_tag,
             "meterStart": round(session.meter_start_wh),
             "timestamp": iso(session.started_at),
+            **({"reservationId": session.reservation_id} if session.reservation_id is not None else {}),
         }, session.local_id)
         self.meters.begin(session, reading)
 
@@ -309,23 +313,14 @@ class Ocpp16Adapter:
         """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
         return self.authorizer.local_list.version if self.keys.get_bool("LocalAuthListEnabled") else -1
 
-    async def triggered(self, message: str, connector_id: int | None) -> None:
-        """ExtendedTriggerMessage: send what was asked for, now."""
-        cp = self.cp
-        if cp is None:
-            return
-        if message == "SignChargePointCertificate":
-            await self.security.sign_certificate(cp)
-        elif message == "Heartbeat":
-            await cp.call(call.Heartbeat())
-        elif message == "BootNotification":
-            await cp.call(self._boot_request())
-        elif message == "StatusNotification":
-            self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
-            self._status_kick.set()
+    def resend_status(self, connector_id: int | None) -> None:
+        """A triggered StatusNotification: the current one again, though unchanged."""
+        self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
+        self._status_kick.set()
 
     def report_firmware(self, status: str, request_id: int | None, signed: bool) -> None:
         """Firmware statuses, queued like transaction messages so a restart cannot lose them."""
+        self.firmware_status = (status, request_id, signed)
         if signed:
             self.outbox.push("SignedFirmwareStatusNotification", {"status": status, "requestId": request_id}, None)
         elif status in PLAIN_FIRMWARE_STATUSES:

@@ -69,7 +69,9 @@ def core_keys(connectors: int) -> list[Key]:
         Key("StopTxnSampledData", "csl", "", items=MEASURANDS),
         Key("StopTxnSampledDataMaxLength", "int", str(CSL_MAX), readonly=True),
         Key("SendLocalListMaxLength", "int", str(LIST_MAX), readonly=True),
-        Key("SupportedFeatureProfiles", "csl", "Core,FirmwareManagement,LocalAuthListManagement", readonly=True),
+        Key("SupportedFeatureProfiles", "csl",
+            "Core,FirmwareManagement,LocalAuthListManagement,SmartCharging,Reservation,RemoteTrigger",
+            readonly=True),
         Key("TransactionMessageAttempts", "int", "3", lo=1, hi=100),
         Key("TransactionMessageRetryInterval", "int", "60", lo=1, hi=3600),
         Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),
@@ -90,6 +92,16 @@ def core_keys(connectors: int) -> list[Key]:
         Key("CertificateStoreMaxLength", "int", "20", readonly=True),
         Key("CpoName", "str", ""),
         Key("SecurityProfile", "int", "0", hi=3, store_key="setting.security_profile"),
+        # Smart Charging profile (section 9.4).
+        Key("ChargeProfileMaxStackLevel", "int", "10", readonly=True),
+        Key("ChargingScheduleAllowedChargingRateUnit", "csl", "Current,Power", readonly=True),
+        Key("ChargingScheduleMaxPeriods", "int", "48", readonly=True),
+        Key("MaxChargingProfilesInstalled", "int", "20", readonly=True),
+        # Vendor key: amps per connector while the CSMS is unreachable and no
+        # schedule is in force (0: none, the board's rating applies).
+        Key("FailsafeCurrent", "int", "0", hi=80),
+        # Reservation profile (section 9.3).
+        Key("ReserveConnectorZeroSupported", "bool", "true", readonly=True),
         # The websocket's ping interval is fixed when the connection opens.
         Key("WebSocketPingInterval", "int", "30", hi=3600, reboot=True),
     ]

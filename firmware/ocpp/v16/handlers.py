@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timezone
 
 from ocpp.exceptions import NotSupportedError
 from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
+from firmware.ocpp.v16 import triggers
+from firmware.reservations import Reservation
 from firmware.ocpp.v16.rpc import RpcChargePoint
 from firmware.security import events as ev
 from firmware.session import StopReason
@@ -22,7 +25,6 @@ from firmware.station import UnknownConnector
 log = logging.getLogger(__name__)
 
 OUR_VENDOR_ID = "OpenChargeController"
-TRIGGERABLE = ("SignChargePointCertificate", "Heartbeat", "StatusNotification", "BootNotification")
 
 
 class ChargePoint16(RpcChargePoint):
@@ -39,8 +41,11 @@ class ChargePoint16(RpcChargePoint):
     async def on_remote_start(self, id_tag, connector_id=None, charging_profile=None, **_):
         if connector_id is not None and connector_id not in self.station.connectors:
             return call_result.RemoteStartTransaction(status="Rejected")
-        cid = self.station.pick_connector(connector_id)
+        cid = self.station.pick_connector(connector_id, id_tag)
         if cid is None:
+            return call_result.RemoteStartTransaction(status="Rejected")
+        if charging_profile is not None and self.adapter.smart.set_profile(
+                cid, charging_profile, for_remote_start=True) != "Accepted":
             return call_result.RemoteStartTransaction(status="Rejected")
         if self.adapter.keys.get_bool("AuthorizeRemoteTxRequests"):
             asyncio.ensure_future(self.adapter.authorize_then_start(cid, id_tag))
@@ -53,6 +58,33 @@ class ChargePoint16(RpcChargePoint):
         local_id = self.adapter.outbox.local_id_of(transaction_id)
         stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
         return call_result.RemoteStopTransaction(status="Accepted" if stopped else "Rejected")
+
+    @on(Action.reserve_now)
+    def on_reserve_now(self, connector_id, expiry_date, id_tag, reservation_id, parent_id_tag=None, **_):
+        expiry = datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
+        if expiry.tzinfo is None:
+            expiry = expiry.replace(tzinfo=timezone.utc)
+        return call_result.ReserveNow(status=self.adapter.reservations.reserve(
+            Reservation(reservation_id, connector_id, id_tag, expiry, parent_id_tag)))
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id, **_):
+        return call_result.CancelReservation(status=self.adapter.reservations.cancel(reservation_id))
+
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
+        return call_result.SetChargingProfile(status=self.adapter.smart.set_profile(connector_id, cs_charging_profiles))
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None,
+                                  **_):
+        return call_result.ClearChargingProfile(status=self.adapter.smart.clear(
+            id, connector_id, charging_profile_purpose, stack_level))
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **_):
+        return call_result.GetCompositeSchedule(**self.adapter.smart.composite(connector_id, duration,
+                                                                                 charging_rate_unit))
 
     @on(Action.reset)
     def on_reset(self, type, **_):
@@ -130,18 +162,25 @@ class ChargePoint16(RpcChargePoint):
     def on_certificate_signed(self, certificate_chain, **_):
         return call_result.CertificateSigned(status=self.adapter.security.signed(certificate_chain))
 
+    @on(Action.trigger_message)
+    def on_trigger(self, requested_message, connector_id=None, **_):
+        return call_result.TriggerMessage(status=triggers.answer(self.station, requested_message, connector_id,
+                                                                 triggers.CORE))
+
+    @after(Action.trigger_message)
+    async def after_trigger(self, requested_message, connector_id=None, **_):
+        if triggers.answer(self.station, requested_message, connector_id, triggers.CORE) == "Accepted":
+            await triggers.send(self.adapter, requested_message, connector_id, extended=False)
+
     @on(Action.extended_trigger_message)
     def on_extended_trigger(self, requested_message, connector_id=None, **_):
-        if connector_id is not None and connector_id not in self.station.connectors:
-            return call_result.ExtendedTriggerMessage(status="Rejected")
-        if requested_message not in TRIGGERABLE:
-            return call_result.ExtendedTriggerMessage(status="NotImplemented")
-        return call_result.ExtendedTriggerMessage(status="Accepted")
+        return call_result.ExtendedTriggerMessage(status=triggers.answer(self.station, requested_message,
+                                                                         connector_id, triggers.EXTENDED))
 
     @after(Action.extended_trigger_message)
     async def after_extended_trigger(self, requested_message, connector_id=None, **_):
-        if requested_message in TRIGGERABLE and (connector_id is None or connector_id in self.station.connectors):
-            await self.adapter.triggered(requested_message, connector_id)
+        if triggers.answer(self.station, requested_message, connector_id, triggers.EXTENDED) == "Accepted":
+            await triggers.send(self.adapter, requested_message, connector_id, extended=True)
 
     @on(Action.update_firmware)
     def on_update_firmware(self, location, retrieve_date, retries=None, retry_interval=None, **_):

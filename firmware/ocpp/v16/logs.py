@@ -32,6 +32,7 @@ class LogUploads:
         self.cp_id = cp_id
         self.push = push  # the outbox's push: status notifications survive a lost link too
         self._task: asyncio.Task | None = None
+        self.request_id: int | None = None  # of the GetLog being uploaded
 
     def request(self, log_type: str, request_id: int, location: dict, retries: int | None,
                 retry_interval: int | None) -> tuple[str, str | None]:
@@ -39,8 +40,14 @@ class LogUploads:
         def report(status: str) -> None:
             self.push("LogStatusNotification", {"status": status, "requestId": request_id}, None)
 
+        self.request_id = request_id
+
         return self._start(log_type, location.get("remote_location", ""), location.get("oldest_timestamp"),
                            location.get("latest_timestamp"), retries, retry_interval, report)
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def diagnostics(self, location: str, start: str | None, stop: str | None, retries: int | None,
                     retry_interval: int | None) -> str | None:

@@ -107,6 +107,18 @@ class MeterReports:
             if session is not None:
                 self._record(session, reading, "Sample.Clock", boundary, key="StopTxnAlignedData")
 
+    def triggered(self, cid: int) -> bool:
+        """TriggerMessage MeterValues: the latest fresh reading, context Trigger; False when there is none."""
+        reading = self.metering.fresh(cid)
+        if reading is None:
+            return False
+        session = self.active.get(cid)
+        if session is not None and session.ended_at is not None:
+            session = None
+        self._push(cid, session, self.wall.now(),
+                   sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger"))
+        return True
+
     def _push(self, cid, session, at: datetime, values: list[dict]) -> None:
         if values:
             self.outbox.push("MeterValues", {

@@ -14,6 +14,7 @@ STATUS = {
     charger.FINISHING: "Finishing",
     charger.FAULTED: "Faulted",
     charger.UNAVAILABLE: "Unavailable",
+    charger.RESERVED: "Reserved",
 }
 
 # OCPP 1.6 section 7.6 ChargePointErrorCode per fault of firmware.faults.

@@ -1,0 +1,87 @@
+"""OCPP 1.6 Smart Charging profile (section 5.16, 5.5, 5.7, 3.13): the requests, on the model.
+
+SetChargingProfile installs into the ProfileStore (Rejected with the reason
+logged when a rule or a key's limit is broken), ClearChargingProfile removes by
+id or by connector/purpose/stack level, GetCompositeSchedule reports what the
+load manager would apply, in amps or watts. Every change wakes the load
+manager, so the PWM follows at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from firmware.ocpp.v16.charging_profiles import composite_to_ocpp, profile_from_ocpp
+from firmware.smart_charging.composite import ConnectorView, composite
+from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX
+from firmware.smart_charging.store import ProfileRejected
+
+log = logging.getLogger(__name__)
+
+UNIT = {"A": "A", "W": "W"}
+
+
+class SmartCharging16:
+    def __init__(self, profiles, manager, station, board, adapter):
+        self.profiles = profiles
+        self.manager = manager
+        self.station = station
+        self.board = board
+        self.adapter = adapter
+
+    def _has_transaction(self, cid: int, tx_id) -> bool:
+        connector = self.station.connectors.get(cid)
+        session = connector.session if connector is not None else None
+        return session is not None and (tx_id is None or self.adapter.transaction_id(session) == tx_id)
+
+    def set_profile(self, connector_id: int, payload: dict, *, for_remote_start: bool = False) -> str:
+        if connector_id != 0 and connector_id not in self.station.connectors:
+            return "Rejected"
+        try:
+            profile = profile_from_ocpp(connector_id, payload)
+            if for_remote_start and (profile.purpose != TX or profile.transaction_id is not None):
+                raise ProfileRejected("RemoteStartTransaction takes a TxProfile without transactionId")
+            self.profiles.install(profile, (lambda cid, tx: True) if for_remote_start else self._has_transaction)
+        except ProfileRejected as exc:
+            log.warning("SetChargingProfile on connector %s rejected: %s", connector_id, exc)
+            return "Rejected"
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("SetChargingProfile on connector %s: unusable profile: %s", connector_id, exc)
+            return "Rejected"
+        self.manager.kick()
+        return "Accepted"
+
+    def clear(self, profile_id=None, connector_id=None, purpose=None, stack_level=None) -> str:
+        gone = self.profiles.clear(profile_id=profile_id, connector_id=connector_id, purpose=purpose,
+                                   stack_level=stack_level)
+        self.manager.kick()
+        return "Accepted" if gone else "Unknown"
+
+    def composite(self, connector_id: int, duration: int, unit: str | None) -> dict:
+        """The call_result fields of GetCompositeSchedule."""
+        if connector_id != 0 and connector_id not in self.station.connectors:
+            return {"status": "Rejected"}
+        unit = UNIT.get(unit or "A", "A")
+        now = self.adapter.wall.now().replace(microsecond=0)
+        if connector_id == 0:
+            view = ConnectorView(0, phases_in_use=self.board.phases)
+            segments = composite(self.profiles.profiles, view, now, duration, self.board.voltage_v,
+                                 purposes=(CHARGE_POINT_MAX,))
+            ceiling = sum(c.max_current_a for c in self.board.connectors)
+        else:
+            connector = self.station.connector(connector_id)
+            segments = composite(self.profiles.profiles, self.manager.view(connector), now, duration,
+                                 self.board.voltage_v)
+            ceiling = min(connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a)
+        schedule = composite_to_ocpp(segments, now, unit, self.board.voltage_v, ceiling)
+        return {"status": "Accepted", "connector_id": connector_id, "schedule_start": schedule["startSchedule"],
+                "charging_schedule": schedule}
+
+    def in_force(self, when_offset_s: int = 0) -> dict[int, float | None]:
+        """For the bench and tests: each connector's schedule limit now (+ offset)."""
+        now = self.adapter.wall.now() + timedelta(seconds=when_offset_s)
+        from firmware.smart_charging.composite import limit_at
+
+        return {cid: limit_at(self.profiles.profiles, self.manager.view(c), now, self.board.voltage_v)[0]
+                for cid, c in self.station.connectors.items()}

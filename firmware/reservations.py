@@ -1,0 +1,153 @@
+"""Reservations (OCPP 1.6 section 5.13): a connector, or any connector, held for one idTag.
+
+A reservation for a connector holds that one; one for connector 0 holds a
+connector only when the free ones run out, so that the tag always finds one.
+They end when their tag starts a session there (its StartTransaction carries
+the reservationId), at their expiry date, or by CancelReservation; they are
+kept in the store, so a restart does not forget them. Which connector each
+one holds is worked out here and handed to the control thread, whose session
+machine shows Reserved and admits only that tag (or its parentIdTag group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from firmware.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
+from firmware.events import SessionStarted, StatusChanged
+
+log = logging.getLogger(__name__)
+
+KEY = "reservations"
+CHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: int
+    connector_id: int  # 0: any connector of the charge point
+    id_tag: str
+    expiry: datetime
+    parent_id_tag: str | None = None
+
+
+class Reservations:
+    def __init__(self, store, station, wall, bus):
+        self._store = store
+        self._station = station
+        self._wall = wall
+        self._events = bus.subscribe()
+        self.active: dict[int, Reservation] = self._load()
+        self.held: dict[int, Reservation | None] = {}
+        self._kick = asyncio.Event()
+
+    # ---- the requests ---------------------------------------------------
+    def reserve(self, r: Reservation) -> str:
+        """ReserveNow: Accepted, Faulted, Occupied, Rejected or Unavailable."""
+        if r.expiry <= self._wall.now():
+            return "Rejected"
+        if r.connector_id != 0:
+            if r.connector_id not in self._station.connectors:
+                return "Rejected"
+            refusal = self._refusal(r)
+            if refusal:
+                return refusal
+        elif not self._free_for(r):
+            return "Occupied"
+        self.active[r.id] = r  # the same reservationId replaces the earlier one
+        self._save()
+        self._kick.set()
+        log.info("reservation %s: connector %s for %s until %s", r.id, r.connector_id, r.id_tag, r.expiry)
+        return "Accepted"
+
+    def _refusal(self, r: Reservation) -> str | None:
+        connector = self._station.connector(r.connector_id)
+        if connector.state == FAULTED:
+            return "Faulted"
+        if connector.state == UNAVAILABLE:
+            return "Unavailable"
+        other = next((x for x in self.active.values() if x.connector_id == r.connector_id and x.id != r.id), None)
+        if other is not None or connector.state not in (AVAILABLE, RESERVED):
+            return "Occupied"
+        return None
+
+    def _free_for(self, r: Reservation) -> bool:
+        """Connector 0: one more reservation still leaves a connector for each."""
+        free = [c for c in self._station.connectors.values() if c.state in (AVAILABLE, RESERVED)]
+        taken = [x for x in self.active.values() if x.id != r.id]
+        return len(free) > len(taken)
+
+    def cancel(self, reservation_id: int) -> str:
+        if self.active.pop(reservation_id, None) is None:
+            return "Rejected"
+        self._save()
+        self._kick.set()
+        log.info("reservation %s cancelled", reservation_id)
+        return "Accepted"
+
+    # ---- keeping the connectors in step --------------------------------------
+    async def run(self) -> None:
+        await asyncio.gather(self._follow(), self._apply_loop())
+
+    async def _follow(self) -> None:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, SessionStarted) and event.session.reservation_id is not None:
+                self.active.pop(event.session.reservation_id, None)
+                self._save()
+            if isinstance(event, (SessionStarted, StatusChanged)):
+                self._kick.set()
+
+    async def _apply_loop(self) -> None:
+        while True:
+            self._expire()
+            held = self.placement()
+            if held != self.held:
+                await self._station.set_reservations(held)
+                self.held = held
+            self._kick.clear()
+            try:
+                await asyncio.wait_for(self._kick.wait(), CHECK_S)
+            except asyncio.TimeoutError:
+                pass
+
+    def _expire(self) -> None:
+        now = self._wall.now()
+        gone = [r for r in self.active.values() if r.expiry <= now]
+        for r in gone:
+            log.info("reservation %s expired", r.id)
+            del self.active[r.id]
+        if gone:
+            self._save()
+
+    def placement(self) -> dict[int, Reservation | None]:
+        """Which reservation holds which connector now."""
+        held: dict[int, Reservation | None] = {cid: None for cid in self._station.connectors}
+        for r in self.active.values():
+            if r.connector_id in held:
+                held[r.connector_id] = r
+        anywhere = sorted((r for r in self.active.values() if r.connector_id == 0), key=lambda r: r.id)
+        free = [cid for cid, c in sorted(self._station.connectors.items())
+                if held[cid] is None and c.state in (AVAILABLE, RESERVED)]
+        if anywhere and len(free) <= len(anywhere):
+            for cid, r in zip(reversed(free), anywhere):  # the last free ones, so the first stay open longest
+                held[cid] = r
+        return held
+
+    # ---- persistence --------------------------------------------------------------
+    def _save(self) -> None:
+        self._store.put(KEY, json.dumps([{**asdict(r), "expiry": r.expiry.isoformat()}
+                                         for r in self.active.values()]))
+
+    def _load(self) -> dict[int, Reservation]:
+        raw = self._store.get(KEY)
+        try:
+            items = json.loads(raw) if raw else []
+            return {d["id"]: Reservation(**{**d, "expiry": datetime.fromisoformat(d["expiry"])}) for d in items}
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("stored reservations unreadable (%s): none kept", exc)
+            return {}

@@ -1,0 +1,1 @@
+"""Charging profiles from the CSMS, their composite schedule, and the site's budget."""

@@ -1,0 +1,159 @@
+"""The load manager: schedules and the site budget turned into each connector's limits.
+
+Every second, and at once when something changes (a profile, a session, the
+link), it works out per connector the composite schedule of its profiles
+(or the failsafe current while the CSMS is unreachable and no schedule is in
+force), then shares the site budget (the fixed supply limit, the charge
+point's ChargePointMaxProfile, the grid meter's headroom) among the
+connectors, and hands both to the control thread. limits.offered_current
+takes the minimum with the board, the cable and the derating; the PWM follows
+on the next tick, well inside the 5 s the norm allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from typing import Callable
+
+from firmware.charger import AVAILABLE, SESSION_STATES
+from firmware.events import SessionEnded, SessionStarted, StatusChanged
+from firmware.smart_charging.composite import ConnectorView, limit_at
+from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT
+from firmware.smart_charging.sharing import Demand, share
+
+log = logging.getLogger(__name__)
+
+PERIOD_S = 1.0
+SPARE_A = 3.0  # an EV drawing this much under its offer is taking what it needs
+NEED_HEADROOM_A = 2.0  # ...and keeps this much above its draw to grow into
+DRAWING_A = 1.0  # a phase carrying more than this is in use
+SETTLE_S = 5.0  # an EV has this long to follow a new offer (IEC 61851-1 Table A.6) before its draw says anything
+
+
+class LoadManager:
+    def __init__(self, board, station, metering, profiles, wall, bus, *, transaction_id: Callable, online: Callable,
+                 failsafe_a: Callable):
+        self.board = board
+        self.station = station
+        self.metering = metering
+        self.profiles = profiles
+        self.wall = wall
+        self.transaction_id = transaction_id  # session -> the CSMS's transaction id, or None
+        self.online = online
+        self.failsafe_a = failsafe_a
+        self._kick = asyncio.Event()
+        self._events = bus.subscribe()
+        self.applied: dict = {}
+        self._offers: dict[int, tuple[float, float]] = {}  # connector -> (offer, monotonic time it began)
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def run(self) -> None:
+        await asyncio.gather(self._follow_sessions(), self._apply_loop())
+
+    async def _follow_sessions(self) -> None:
+        """A session starting or ending changes the shares at once; its TxProfiles end with it."""
+        while True:
+            event = await self._events.get()
+            if isinstance(event, SessionEnded):
+                self.profiles.transaction_ended(event.session.connector_id)
+            elif isinstance(event, StatusChanged) and event.state == AVAILABLE:
+                # a remote start's TxProfile whose session never began (ConnectionTimeOut)
+                self.profiles.transaction_ended(event.connector_id)
+            if isinstance(event, (SessionStarted, SessionEnded, StatusChanged)):
+                self.kick()
+
+    async def _apply_loop(self) -> None:
+        while True:
+            limits = self.compute()
+            if limits != self.applied:
+                await self.station.set_limits(limits)
+                self.applied = limits
+                log.info("limits now %s", {cid: tuple(None if x is None else round(x, 1) for x in v)
+                                            for cid, v in limits.items()})
+            self._kick.clear()
+            try:
+                await asyncio.wait_for(self._kick.wait(), PERIOD_S)
+            except asyncio.TimeoutError:
+                pass
+
+    # ---- the computation ----------------------------------------------------
+    def compute(self) -> dict[int, tuple[float | None, float | None]]:
+        now = self.wall.now()
+        schedules = {cid: self._schedule(c, now) for cid, c in self.station.connectors.items()}
+        demands = [self._demand(c, schedules[cid]) for cid, c in self.station.connectors.items()]
+        shares = share(self.budget(now), demands)
+        return {cid: (schedules[cid], shares[cid]) for cid in self.station.connectors}
+
+    def view(self, connector) -> ConnectorView:
+        session = connector.session
+        if session is None:
+            return ConnectorView(connector.id, phases_in_use=self._phases(connector))
+        return ConnectorView(connector.id, self.transaction_id(session), session.started_at, self._phases(connector))
+
+    def _phases(self, connector) -> int:
+        reading = self.metering.fresh(connector.id) if connector.id in self.metering.latest else None
+        if reading is not None:
+            drawing = sum(1 for a in reading.currents_a if a > DRAWING_A)
+            if drawing:
+                return drawing
+        return self.board.phases
+
+    def _schedule(self, connector, now) -> float | None:
+        limit, _ = limit_at(self.profiles.profiles, self.view(connector), now, self.board.voltage_v,
+                            purposes=(TX, TX_DEFAULT, CHARGE_POINT_MAX))
+        if limit is None and not self.online() and self.failsafe_a() > 0:
+            return float(self.failsafe_a())  # the schedule ran out while the CSMS is away
+        return limit
+
+    def _demand(self, connector, schedule_a: float | None) -> Demand:
+        cap = min(x for x in (connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a,
+                              schedule_a if schedule_a is not None else math.inf))
+        active = connector.state in SESSION_STATES
+        return Demand(connector.id, cap, active, self._need(connector, active), connector.cfg.priority)
+
+    def _need(self, connector, active: bool) -> float | None:
+        """What the EV takes, once it has had time to settle at its offer and draws well under it."""
+        offer = connector.offered_a if connector.contactor_closed else 0.0
+        previous = self._offers.get(connector.id)
+        if previous is None or previous[0] != offer:
+            self._offers[connector.id] = (offer, time.monotonic())
+            return None
+        reading = self.metering.fresh(connector.id) if connector.id in self.metering.latest else None
+        if not active or offer <= 0 or reading is None or not reading.currents_a:
+            return None
+        if reading.taken_at - previous[1] < SETTLE_S:
+            return None
+        draw = max(reading.currents_a)
+        return max(6.0, draw + NEED_HEADROOM_A) if offer - draw > SPARE_A else None
+
+    def budget(self, now) -> float | None:
+        """Amps per phase all connectors together may take, or None for no limit."""
+        site = self.board.site
+        limits = [site.max_current_a]
+        # The charge point has no transaction of its own: a relative ChargePointMaxProfile runs from now.
+        cp_max, _ = limit_at(self.profiles.profiles, ConnectorView(0, tx_start=now, phases_in_use=self.board.phases),
+                             now, self.board.voltage_v, purposes=(CHARGE_POINT_MAX,))
+        limits.append(cp_max)
+        if site.grid_limit_a is not None:
+            limits.append(self._grid_headroom(site))
+        applicable = [x for x in limits if x is not None]
+        return min(applicable) if applicable else None
+
+    def _grid_headroom(self, site) -> float:
+        """The main fuse less the margin less what the rest of the site draws now."""
+        grid = self.metering.fresh(0)
+        if grid is None:
+            return site.fallback_current_a
+        ours = [0.0] * len(grid.currents_a)
+        for cid in self.station.connectors:
+            reading = self.metering.fresh(cid) if cid in self.metering.latest else None
+            if reading is not None:
+                for i, amps in enumerate(reading.currents_a[: len(ours)]):
+                    ours[i] += amps
+        others = max((g - o for g, o in zip(grid.currents_a, ours)), default=0.0)
+        return max(0.0, site.grid_limit_a - site.grid_margin_a - max(0.0, others))
