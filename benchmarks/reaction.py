@@ -75,6 +75,7 @@ class Driver:
         self.contactor = controller.hal.connectors[cid].contactor
         self.opened = threading.Event()
         self.closed_at = 0.0
+        self.last = None
         self.readings: list[float] = []  # when each reading of this connector reached the metering
         original_open, original_close = self.contactor.open, self.contactor.close
 
@@ -101,7 +102,8 @@ class Driver:
         end = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > end:
-                raise TimeoutError(f"bench stuck: state {self.conn.state}, trips {self.conn.trips}")
+                raise TimeoutError(f"bench stuck after {self.last}: state {self.conn.state}, cp {self.conn.cp}, "
+                                   f"trips {self.conn.trips}, ev {self.wire.ev}")
             time.sleep(0.001)
 
     def charge(self) -> None:
@@ -124,6 +126,7 @@ class Driver:
 
     def one(self, source: str) -> float:
         self.charge()
+        self.last = source
         self.opened.clear()
         start = time.perf_counter()
         self.flip(source, True)
@@ -138,6 +141,8 @@ class Driver:
         return latency_ms
 
     def recover(self, source: str) -> None:
+        if source != "C->B":  # the tick that opened the contactor may still be finishing: the trip ends the session
+            self.wait(lambda: self.conn.session is None)
         self.flip(source, False)
         recovery = {**INPUTS, **DUE, **METER}[source][2]
         if recovery == "unplug":

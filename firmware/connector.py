@@ -46,6 +46,8 @@ class Connector(SessionModel):
         # read (Metering.fresh), never a Modbus request. Set by the composition root.
         self.reading = lambda: None
         self._lock_wanted: bool | None = None
+        self._adc_error: str | None = None
+        self._logged_trips: frozenset[str] = frozenset()
         self._lock_commanded_at = 0.0
         self.cp = CPState.A
         self.trips: frozenset[str] = frozenset()
@@ -88,6 +90,7 @@ class Connector(SessionModel):
         )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
+        self._log_faults()
         self.offered_a = offered_current(
             self.cfg.max_current_a, self.cable_a, self.csms_limit_a, self.site_share_a, 0.0 if self.holds else None,
             temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a),
@@ -101,9 +104,17 @@ class Connector(SessionModel):
         try:
             return self.hal.pilot.read_pilot(), False
         except HalError as exc:
-            if PILOT_ADC not in self.trips:  # once, not every tick
-                log.error("connector %s: pilot ADC failed: %s", self.id, exc)
+            self._adc_error = str(exc)  # logged once the contactor is open
             return None, True
+
+    def _log_faults(self) -> None:
+        """After the contactor: a log handler may block (a full journal), a trip may not wait."""
+        if self._adc_error is not None:
+            if PILOT_ADC not in self._logged_trips:
+                log.error("connector %s: pilot ADC failed: %s", self.id, self._adc_error)
+            self._adc_error = None
+        self.safety.latch.log_changes()
+        self._logged_trips = self.trips
 
     def _lock_failed(self, now: float) -> bool:
         lock = self.hal.lock

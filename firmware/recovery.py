@@ -34,15 +34,22 @@ class FaultLatch:
     retry_limit: int = 3
     active: dict[str, _Active] = field(default_factory=dict)
     _trips: dict[str, deque] = field(default_factory=dict)
+    # What changed in the last update, for the log: written by `log_changes` only
+    # after the contactor has been opened, since a log handler may block.
+    _news: list[str] = field(default_factory=list)
 
     def update(self, conditions, now: float, unplugged: bool) -> frozenset[str]:
         for name in conditions:
             self._seen(name, now)
         for name, fault in list(self.active.items()):
             if name not in conditions and self._ends(name, fault, now, unplugged):
-                log.warning("connector %s: fault %s cleared", self.connector_id, name)
+                self._news.append(f"fault {name} cleared")
                 del self.active[name]
         return frozenset(self.active)
+
+    def log_changes(self) -> None:
+        while self._news:
+            log.error("connector %s: %s", self.connector_id, self._news.pop(0))
 
     def retry_at(self, name: str) -> float | None:
         """When an RCD-style fault will let go, for the operator's display."""
@@ -57,7 +64,7 @@ class FaultLatch:
             fault.gone_since = None
             return
         fault = self.active[name] = _Active(since=now)
-        log.error("connector %s: fault %s", self.connector_id, name)
+        self._news.append(f"fault {name}")
         if BY_NAME[name].recovery == RETRY:
             trips = self._trips.setdefault(name, deque())
             trips.append(now)
@@ -65,8 +72,7 @@ class FaultLatch:
                 trips.popleft()
             if len(trips) > self.retry_limit:
                 fault.latched = True
-                log.error("connector %s: %s tripped %d times within an hour: latched until reset",
-                          self.connector_id, name, len(trips))
+                self._news.append(f"{name} tripped {len(trips)} times within an hour: latched until reset")
 
     def _ends(self, name: str, fault: _Active, now: float, unplugged: bool) -> bool:
         rule = BY_NAME[name].recovery
