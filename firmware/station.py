@@ -67,6 +67,11 @@ class Station:
         chosen = (waiting or [c for c in ready if c.state == AVAILABLE] or ready or [None])[0]
         return None if chosen is None else chosen.id
 
+    def reserved_for_a_group(self, cid: int | None) -> bool:
+        """The connector is held by a reservation that a tag of its parentIdTag group may use."""
+        reservation = None if cid is None else self.connector(cid).reserved_for
+        return reservation is not None and reservation.parent_id_tag is not None
+
     async def authorize(self, cid: int, id_tag: str, parent: str | None = None) -> bool:
         connector = self.connector(cid)
         return await self.call(lambda now: connector.can_start(id_tag, parent) and connector.grant(id_tag, now, parent))

@@ -3,6 +3,7 @@
 import asyncio
 import signal
 
+import pytest
 from ocpp.v16 import call
 
 from controller import ControllerProcess
@@ -211,3 +212,41 @@ async def test_resume_after_a_crash_when_configured(csms, start_controller):
     stop = (await csms.wait_for(lambda s: s.actions("StopTransaction"), 20))[0]
     assert stop["reason"] == "EVDisconnected" and stop["transactionId"] == 1
     assert len(csms.actions("StartTransaction")) == 1
+
+
+@pytest.mark.parametrize("source", ["list", "cache"])
+async def test_remote_start_authorized_locally(csms, start_controller, source):  # TC_008_2, TC_007_2
+    """AuthorizeRemoteTxRequests with LocalPreAuthorize: a tag the list or the cache
+    knows starts at once, without an Authorize.req."""
+    ctl = await start_controller()
+    cp = csms.charge_points["CP001"]
+    for key in ("AuthorizeRemoteTxRequests", "LocalPreAuthorize"):
+        assert (await cp.call(call.ChangeConfiguration(key=key, value="true"))).status == "Accepted"
+    tag = "TAG00001"
+    if source == "list":
+        await cp.call(call.SendLocalList(list_version=1, update_type="Full", local_authorization_list=local_list(3)))
+    else:  # the cache learns the tag from a session the CSMS authorized
+        await charging(ctl, 2, tag)
+        await ctl.post("/rfid", {"connector": 2, "id_tag": tag})
+        await csms.wait_for(lambda s: s.actions("StopTransaction"))
+    asked = len(csms.actions("Authorize"))
+    await ctl.post("/ev", {"connector": 1, "state": "C"})
+    assert (await cp.call(call.RemoteStartTransaction(id_tag=tag, connector_id=1))).status == "Accepted"
+    await ctl.until(lambda c: c["contactor_closed"])
+    assert len(csms.actions("Authorize")) == asked, "known locally: the CSMS is not asked again"
+
+
+async def test_an_unavailable_connector_stays_so_after_a_power_failure(csms, start_controller):  # TC_034
+    ctl = await start_controller()
+    cp = csms.charge_points["CP001"]
+    assert (await cp.call(call.ChangeAvailability(connector_id=2, type="Inoperative"))).status == "Accepted"
+    await ctl.until(lambda c: c["status"] == "Unavailable", cid=2)
+    ctl.proc.send_signal(signal.SIGKILL)  # the power goes
+    await ctl.proc.wait()
+    boots = len(csms.actions("BootNotification"))
+    await ctl.start()
+    await csms.wait_for(lambda s: len(s.actions("BootNotification")) > boots, 20)
+    after = await csms.wait_for(lambda s: [p for p in s.actions("StatusNotification")
+                                           if p["connectorId"] == 2][2:], 15)  # past the two before the cut
+    assert after[0]["status"] == "Unavailable"
+    assert (await ctl.connector(1))["status"] == "Available"

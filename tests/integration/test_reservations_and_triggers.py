@@ -168,3 +168,19 @@ async def test_the_reserved_tag_starts_remotely(csms, start_controller):  # TC_0
     await ctl.until(lambda c: c["status"] == "Charging", cid=2)
     start = (await csms.wait_for(lambda s: s.actions("StartTransaction")))[0]
     assert start["reservationId"] == 21
+
+
+async def test_a_group_tag_starts_a_reserved_connector_remotely(csms, start_controller):  # TC_053_2
+    ctl = await start_controller()
+    csms.tags["MEMBER"] = {"status": "Accepted", "parentIdTag": "FLEET"}
+    cp = csms.charge_points["CP001"]
+    await cp.call(call.ReserveNow(connector_id=1, expiry_date=later(600), id_tag="OWNER", reservation_id=5,
+                                  parent_id_tag="FLEET"))
+    await ctl.until(lambda c: c["status"] == "Reserved")
+    await ctl.post("/ev", {"connector": 1, "state": "C"})
+    answer = await cp.call(call.RemoteStartTransaction(id_tag="MEMBER", connector_id=1))
+    assert answer.status == "Accepted"
+    await ctl.until(lambda c: c["status"] == "Charging")
+    start = (await csms.wait_for(lambda s: s.actions("StartTransaction")))[0]
+    assert start["idTag"] == "MEMBER" and start["reservationId"] == 5
+    assert csms.actions("Authorize"), "the group was learnt from the CSMS"

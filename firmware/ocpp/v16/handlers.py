@@ -42,12 +42,15 @@ class ChargePoint16(RpcChargePoint):
         if connector_id is not None and connector_id not in self.station.connectors:
             return call_result.RemoteStartTransaction(status="Rejected")
         cid = self.station.pick_connector(connector_id, id_tag)
-        if cid is None:
+        # A connector reserved for a group (parentIdTag): the tag's group is known only once it is authorized.
+        group_check = cid is None and self.station.reserved_for_a_group(connector_id)
+        if cid is None and not group_check:
             return call_result.RemoteStartTransaction(status="Rejected")
+        cid = connector_id if cid is None else cid
         if charging_profile is not None and self.adapter.smart.set_profile(
                 cid, charging_profile, for_remote_start=True) != "Accepted":
             return call_result.RemoteStartTransaction(status="Rejected")
-        if self.adapter.keys.get_bool("AuthorizeRemoteTxRequests"):
+        if group_check or self.adapter.keys.get_bool("AuthorizeRemoteTxRequests"):
             asyncio.ensure_future(self.adapter.authorize_then_start(cid, id_tag))
             return call_result.RemoteStartTransaction(status="Accepted")
         started = await self.station.authorize(cid, id_tag)
