@@ -122,7 +122,7 @@ class Controller:
         self.profiles = ProfileStore(self.store, self._profile_limits)
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
                                 transaction_id=self.adapter.transaction_id, online=lambda: self.adapter.connected,
-                                failsafe_a=lambda: self.keys.get_int("FailsafeCurrent"))
+                                failsafe_a=lambda: self.keys.get_int("FailsafeCurrent"), phase_map=self._phase_map)
         self.adapter.smart = SmartCharging16(self.profiles, self.load, self.station, board, self.adapter)
         self.reservations = self.adapter.reservations = Reservations(self.store, self.station, self.wall, self.bus)
         self.bench = None
@@ -244,6 +244,14 @@ class Controller:
         """offline_policy "stop": no energy flows through a connector whose meter cannot bill it."""
         if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
             asyncio.ensure_future(self.station.set_hold(cid, "meter", not ok))
+
+    def _phase_map(self, cid: int) -> tuple[int, ...]:
+        """ConnectorPhaseRotation (OCPP 1.6 9.1.7): "STR" puts the connector's L1 on grid L2 (S), and so on."""
+        for item in self.keys.get_csl("ConnectorPhaseRotation"):
+            number, _, rotation = item.partition(".")
+            if number == str(cid) and len(rotation) == 3 and set(rotation) == set("RST"):
+                return tuple("RST".index(p) for p in rotation)
+        return (0, 1, 2)
 
     def _profile_limits(self) -> dict:
         return {"max_stack": self.keys.get_int("ChargeProfileMaxStackLevel"),

@@ -30,12 +30,13 @@ PERIOD_S = 1.0
 SPARE_A = 3.0  # an EV drawing this much under its offer is taking what it needs
 NEED_HEADROOM_A = 2.0  # ...and keeps this much above its draw to grow into
 DRAWING_A = 1.0  # a phase carrying more than this is in use
+PAUSE_TURN_S = 900.0  # a connector paused for lack of supply this long gets its turn before the others
 SETTLE_S = 5.0  # an EV has this long to follow a new offer (IEC 61851-1 Table A.6) before its draw says anything
 
 
 class LoadManager:
     def __init__(self, board, station, metering, profiles, wall, bus, *, transaction_id: Callable, online: Callable,
-                 failsafe_a: Callable):
+                 failsafe_a: Callable, phase_map: Callable = lambda cid: (0, 1, 2)):
         self.board = board
         self.station = station
         self.metering = metering
@@ -44,10 +45,13 @@ class LoadManager:
         self.transaction_id = transaction_id  # session -> the CSMS's transaction id, or None
         self.online = online
         self.failsafe_a = failsafe_a
+        self.phase_map = phase_map  # connector -> the grid phase of its L1, L2, L3 (ConnectorPhaseRotation)
         self._kick = asyncio.Event()
         self._events = bus.subscribe()
         self.applied: dict = {}
         self._offers: dict[int, tuple[float, float]] = {}  # connector -> (offer, monotonic time it began)
+        self._turns: list[int] = sorted(station.connectors)  # the last pauses first among equal priorities
+        self._paused_since: dict[int, float] = {}
 
     def kick(self) -> None:
         self._kick.set()
@@ -87,7 +91,22 @@ class LoadManager:
         schedules = {cid: self._schedule(c, now) for cid, c in self.station.connectors.items()}
         demands = [self._demand(c, schedules[cid]) for cid, c in self.station.connectors.items()]
         shares = share(self.budget(now), demands)
+        self._rotate(demands, shares)
         return {cid: (schedules[cid], shares[cid]) for cid in self.station.connectors}
+
+    def _rotate(self, demands, shares) -> None:
+        """A session kept waiting for PAUSE_TURN_S moves to the front; the one behind it waits next."""
+        now = time.monotonic()
+        for d in demands:
+            if d.active and shares[d.connector_id] == 0.0:
+                since = self._paused_since.setdefault(d.connector_id, now)
+                if now - since >= PAUSE_TURN_S:
+                    self._turns.remove(d.connector_id)
+                    self._turns.insert(0, d.connector_id)
+                    del self._paused_since[d.connector_id]
+                    self.kick()
+            else:
+                self._paused_since.pop(d.connector_id, None)
 
     def view(self, connector) -> ConnectorView:
         session = connector.session
@@ -114,7 +133,8 @@ class LoadManager:
         cap = min(x for x in (connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a,
                               schedule_a if schedule_a is not None else math.inf))
         active = connector.state in SESSION_STATES
-        return Demand(connector.id, cap, active, self._need(connector, active), connector.cfg.priority)
+        return Demand(connector.id, cap, active, self._need(connector, active), connector.cfg.priority,
+                      self._turns.index(connector.id))
 
     def _need(self, connector, active: bool) -> float | None:
         """What the EV takes, once it has had time to settle at its offer and draws well under it."""
@@ -153,7 +173,9 @@ class LoadManager:
         for cid in self.station.connectors:
             reading = self.metering.fresh(cid) if cid in self.metering.latest else None
             if reading is not None:
-                for i, amps in enumerate(reading.currents_a[: len(ours)]):
-                    ours[i] += amps
+                grid_phase = self.phase_map(cid)
+                for i, amps in enumerate(reading.currents_a[: len(grid_phase)]):
+                    if grid_phase[i] < len(ours):
+                        ours[grid_phase[i]] += amps
         others = max((g - o for g, o in zip(grid.currents_a, ours)), default=0.0)
         return max(0.0, site.grid_limit_a - site.grid_margin_a - max(0.0, others))

@@ -4,8 +4,9 @@ Water-filling within each priority level: every connector that wants current
 gets an equal share, except that none gets more than it can take (its own
 limits) or seems to need (its EV draws less than offered); what they leave
 goes to the others. A share under 6 A cannot charge (IEC 61851-1 Table A.8),
-so the lowest-priority, highest-numbered such connector is paused and the rest
-shared again. A connector without a session is given what it would get if it
+so the lowest-priority such connector is paused and the rest shared again;
+among equals, the one whose turn it is (`pause_turn`, rotated by the load
+manager so that no car waits forever). A connector without a session is given what it would get if it
 started now, so a new session begins at a sensible offer before the next
 round rebalances the others.
 """
@@ -24,6 +25,7 @@ class Demand:
     active: bool  # a session is running and wants current
     need_a: float | None = None  # what its EV seems to take; None: as much as it may
     priority: int = 0
+    pause_turn: int = 0  # among equal priorities, the highest pauses first
 
 
 def share(budget_a: float | None, demands: list[Demand]) -> dict[int, float | None]:
@@ -34,8 +36,8 @@ def share(budget_a: float | None, demands: list[Demand]) -> dict[int, float | No
     result = _fill(max(0.0, budget_a), active)
     for d in demands:
         if not d.active:
-            result[d.connector_id] = _fill(max(0.0, budget_a), active + [Demand(d.connector_id, d.cap_a, True,
-                                                                               None, d.priority)])[d.connector_id]
+            joining = Demand(d.connector_id, d.cap_a, True, None, d.priority, d.pause_turn)
+            result[d.connector_id] = _fill(max(0.0, budget_a), active + [joining])[d.connector_id]
     return result
 
 
@@ -46,7 +48,7 @@ def _fill(budget: float, demands: list[Demand]) -> dict[int, float]:
         starved = [d for d in playing if result[d.connector_id] < MIN_CURRENT_A]
         if not starved:
             break
-        drop = min(starved, key=lambda d: (d.priority, -d.connector_id))
+        drop = min(starved, key=lambda d: (d.priority, -d.pause_turn, -d.connector_id))
         playing.remove(drop)
     out = {d.connector_id: 0.0 for d in demands}
     out.update(result)

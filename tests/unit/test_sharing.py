@@ -41,3 +41,8 @@ def test_caps_are_respected_and_the_rest_redistributed():
     got = share(48.0, [Demand(1, 13.0, True), Demand(2, 32.0, True), Demand(3, 32.0, True)])
     assert got == {1: 13.0, 2: 17.5, 3: 17.5}
     assert sum(got.values()) == pytest.approx(48.0)
+
+
+def test_the_turn_decides_who_waits_among_equals():
+    demands = [Demand(1, 32.0, True, pause_turn=1), Demand(2, 32.0, True, pause_turn=0), Demand(3, 32.0, True)]
+    assert share(14.0, demands) == {1: 0.0, 2: 7.0, 3: 7.0}
