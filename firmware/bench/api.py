@@ -140,6 +140,10 @@ class BenchApi:
             },
             "faults": sorted(faults),
             "ev": self._ev(cid),
+            "limits": {"schedule_a": c.csms_limit_a, "site_share_a": c.site_share_a},
+            "reservation": None if c.reserved_for is None else {
+                "id": c.reserved_for.id, "id_tag": c.reserved_for.id_tag,
+                "expiry": c.reserved_for.expiry.isoformat()},
         }
 
     def _ev(self, cid: int) -> dict:

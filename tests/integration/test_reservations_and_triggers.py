@@ -20,7 +20,8 @@ async def test_a_reservation_admits_only_its_tag_and_is_used(csms, start_control
     cp = csms.charge_points["CP001"]
     answer = await cp.call(call.ReserveNow(connector_id=1, expiry_date=later(600), id_tag="RESERVED", reservation_id=7))
     assert answer.status == "Accepted"
-    await ctl.until(lambda c: c["status"] == "Reserved")
+    c = await ctl.until(lambda c: c["status"] == "Reserved")
+    assert c["reservation"]["id"] == 7 and c["reservation"]["id_tag"] == "RESERVED"
     await csms.wait_for(lambda s: "Reserved" in statuses(s, 1))
     await ctl.post("/ev", {"connector": 1, "state": "C"})
     await ctl.post("/rfid", {"connector": 1, "id_tag": "STRANGER"})

@@ -206,3 +206,15 @@ async def test_tx_profile_for_the_running_transaction_and_a_wrong_one(csms, star
     right = {**relative(12, 10.0, "TxProfile"), "transactionId": tx}
     assert (await cp.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=right))).status == "Accepted"
     await ctl.until(lambda c: c["offered_current_a"] == 10.0, timeout=5)
+
+
+async def test_the_bench_shows_the_limits_in_force(csms, start_controller):
+    ctl = await start_controller(board="bench-shared.toml")
+    cp = csms.charge_points["CP001"]
+    await charging(ctl, csms, 1)
+    await charging(ctl, csms, 2)
+    await cp.call(call.SetChargingProfile(**tx_default(1, 20.0)))
+    c = await ctl.until(lambda c: c["limits"]["schedule_a"] == 20.0, timeout=5)
+    assert c["limits"]["site_share_a"] == 16.0 and c["offered_current_a"] == 16.0  # the smaller of the two
+    c2 = await ctl.connector(2)
+    assert c2["limits"] == {"schedule_a": None, "site_share_a": 16.0} and c2["reservation"] is None
