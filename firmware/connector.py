@@ -83,6 +83,7 @@ class Connector(SessionModel):
         elif own_state_f:
             self.cp = CPState.F
         pp_invalid = self._read_cable()
+        adc_failed = adc_failed or self._adc_error is not None
         self.trips = self.safety.check(
             self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
             own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
@@ -130,6 +131,10 @@ class Connector(SessionModel):
         except PPInvalid:
             self.cable_a = 0
             return True
+        except HalError as exc:  # the PP shares the pilot's ADC: the same fault, nothing offered
+            self._adc_error = str(exc)
+            self.cable_a = 0
+            return False
         self.cable_a = 0 if rating is None else rating  # a socket without a cable offers nothing
         return False
 

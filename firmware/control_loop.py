@@ -30,6 +30,7 @@ class ControlLoop:
         self.last_tick = 0.0  # no tick yet: the service is not ready
         self._wake = threading.Event()
         self._commands: deque = deque()
+        self._failing: set[int] = set()  # connectors whose tick raised, logged once
         self._running = False
         self._thread: threading.Thread | None = None
 
@@ -77,9 +78,12 @@ class ControlLoop:
         for connector in self.connectors:
             try:
                 connector.tick(now)
+                self._failing.discard(connector.id)
             except Exception:
-                log.exception("connector %s: tick failed; contactor opened", connector.id)
                 connector.hal.contactor.open()
+                if connector.id not in self._failing:  # once, not every 20 ms
+                    self._failing.add(connector.id)
+                    log.exception("connector %s: tick failed; contactor opened", connector.id)
         if self._commands:
             self._run_commands(now)
             self.wake()  # outputs follow the command on the very next tick

@@ -154,6 +154,19 @@ def test_faults_through_the_real_drivers(rig_for, fault):
     assert rig.pins.fronts[1].duty() == duty
 
 
+def test_a_dead_i2c_adc_is_a_fault_not_a_crash(rig_for):
+    rig = rig_for("rpi5-1x1ph-32a.toml")  # the ADS1115 board: a dead bus raises instead of reading 0 V
+    rig.charge()
+    rig.pins.analog.broken = True
+    rig.tick()
+    assert not rig.pins.coil(1) and "pilot_adc" in rig.conn().trips
+    rig.tick(2)
+    assert rig.pins.fronts[1].duty() == 0.0, "state F"
+    rig.pins.analog.broken = False
+    rig.tick(3)
+    assert rig.conn().state != charger.FAULTED
+
+
 def test_stuck_open_contactor(rig_for):
     rig = rig_for("rpi4-1x1ph-32a.toml")
     rig.pins.stuck_open.add(1)
