@@ -222,6 +222,7 @@ class Controller:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self.bench is not None:
             await self.bench.stop()
+        self.hal.close()  # every contactor is open (station.stop); a restart finds the pins free
         self.store.close()
         logging.getLogger().removeHandler(self._diagnostics)
         self._diagnostics.close()
