@@ -73,6 +73,8 @@ async def test_cancel_and_the_refusals(csms, start_controller):
     assert off.status == "Unavailable"
     nowhere = await cp.call(call.ReserveNow(connector_id=9, expiry_date=later(600), id_tag="B", reservation_id=5))
     assert nowhere.status == "Rejected"
+    past = await cp.call(call.ReserveNow(connector_id=1, expiry_date=later(-60), id_tag="B", reservation_id=6))
+    assert past.status == "Rejected"
 
 
 async def test_reserving_connector_0_holds_the_last_free_one(csms, start_controller):

@@ -218,3 +218,23 @@ async def test_the_bench_shows_the_limits_in_force(csms, start_controller):
     assert c["limits"]["site_share_a"] == 16.0 and c["offered_current_a"] == 16.0  # the smaller of the two
     c2 = await ctl.connector(2)
     assert c2["limits"] == {"schedule_a": None, "site_share_a": 16.0} and c2["reservation"] is None
+
+
+@pytest.mark.parametrize("schedule, kind, extra", [
+    ({"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 60, "limit": 10}]}, "Absolute", {}),
+    ({"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10},
+                                                          {"startPeriod": 0, "limit": 12}]}, "Absolute", {}),
+    ({"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}]}, "Recurring", {}),
+    ({"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}] * 49}, "Absolute", {}),
+    ({"chargingRateUnit": "A", "startSchedule": "not a date",
+      "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}]}, "Absolute", {}),
+], ids=["first-period-not-0", "duplicate-start", "recurring-without-kind", "too-many-periods", "bad-date"])
+async def test_unusable_profiles_are_rejected_and_nothing_changes(csms, start_controller, schedule, kind, extra):
+    ctl = await start_controller()
+    cp = csms.charge_points["CP001"]
+    profile = {"chargingProfileId": 9, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+               "chargingProfileKind": kind, "chargingSchedule": schedule, **extra}
+    answer = await cp.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile))
+    assert answer.status == "Rejected"
+    c = await charging(ctl, csms)
+    assert c["offered_current_a"] == 32.0 and c["limits"]["schedule_a"] is None
