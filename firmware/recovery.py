@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
-from firmware.faults import AUTO, BY_NAME, RESET, RETRY, UNPLUG
+from firmware.faults import AUTO, BY_NAME, RETRY, UNPLUG
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,6 @@ class FaultLatch:
     def log_changes(self) -> None:
         while self._news:
             log.error("connector %s: %s", self.connector_id, self._news.pop(0))
-
-    def retry_at(self, name: str) -> float | None:
-        """When an RCD-style fault will let go, for the operator's display."""
-        fault = self.active.get(name)
-        if fault is None or fault.latched or fault.gone_since is None:
-            return None
-        return fault.gone_since + self.retry_s.get(name, 0.0)
 
     def _seen(self, name: str, now: float) -> None:
         fault = self.active.get(name)

@@ -10,7 +10,6 @@ active trip in the same tick, before anything else happens. No flag disables it.
 
 from __future__ import annotations
 
-from firmware.faults import BY_NAME, TRIP
 from firmware.iec61851.cp_events import PILOT_ERROR, PLUGGED
 from firmware.iec61851.pilot import CPState
 from firmware.recovery import FaultLatch

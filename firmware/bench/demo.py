@@ -145,6 +145,6 @@ def summary(csms: BenchCsms, final: dict, stop: dict) -> bool:
     print(f"  transaction      {stop['transactionId']}  (id tag {start['idTag']}, reason {stop['reason']})")
     print(f"  meter start/stop {start['meterStart']} Wh -> {stop['meterStop']} Wh")
     print(f"  energy billed    {billed} Wh; the meter counted {metered - start['meterStart']} Wh")
-    print(f"  CSMS received    " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+    print("  CSMS received    " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
     print(f"  result           {'OK: billed energy matches the meter' if ok else 'MISMATCH'}")
     return ok

@@ -36,7 +36,7 @@ async def test_sampled_values_carry_every_measurand_per_phase(csms, start_contro
 
 
 async def test_clock_aligned_values_land_on_the_boundary(csms, start_controller):  # TC_071
-    ctl = await start_controller()
+    await start_controller()
     cp = csms.charge_points["CP001"]
     await configure(cp, ClockAlignedDataInterval="2", MeterValuesAlignedData="Energy.Active.Import.Register,Voltage")
     aligned = await csms.wait_for(lambda c: [mv for mv in c.actions("MeterValues")

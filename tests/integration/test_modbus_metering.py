@@ -23,7 +23,7 @@ async def line_and_controller(csms, tmp_path):
 
 async def test_a_session_bills_exactly_the_simulators_register(csms, line_and_controller):
     line, ctl = line_and_controller
-    c = await ctl.until(lambda c: c["meter"]["energy_wh"] >= 1_000_000.0 and c["meter"]["online"], timeout=15)
+    await ctl.until(lambda c: c["meter"]["energy_wh"] >= 1_000_000.0 and c["meter"]["online"], timeout=15)
     await ctl.post("/ev", {"connector": 1, "state": "C"})
     await ctl.post("/rfid", {"connector": 1, "id_tag": "TAG"})
     await ctl.until(lambda c: c["contactor_closed"])

@@ -1,7 +1,6 @@
 """OCPP-J framing and configuration: unknown actions, malformed frames, keys, DataTransfer."""
 
 import asyncio
-import json
 
 import pytest
 from ocpp.v16 import call

@@ -10,8 +10,6 @@ manager, so the PWM follows at once.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
 from firmware.ocpp.v16.charging_profiles import composite_to_ocpp, profile_from_ocpp
 from firmware.smart_charging.composite import ConnectorView, composite
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX
@@ -77,11 +75,3 @@ class SmartCharging16:
         schedule = composite_to_ocpp(segments, now, unit, self.board.voltage_v, ceiling)
         return {"status": "Accepted", "connector_id": connector_id, "schedule_start": schedule["startSchedule"],
                 "charging_schedule": schedule}
-
-    def in_force(self, when_offset_s: int = 0) -> dict[int, float | None]:
-        """For the bench and tests: each connector's schedule limit now (+ offset)."""
-        now = self.adapter.wall.now() + timedelta(seconds=when_offset_s)
-        from firmware.smart_charging.composite import limit_at
-
-        return {cid: limit_at(self.profiles.profiles, self.manager.view(c), now, self.board.voltage_v)[0]
-                for cid, c in self.station.connectors.items()}
