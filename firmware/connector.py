@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class Connector(SessionModel):
-    def __init__(self, cfg, board, hal_conn, station_hal, publish, wall_clock):
+    def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock):
         super().__init__()
         self.id = cfg.id
         self.cfg = cfg
@@ -39,7 +39,7 @@ class Connector(SessionModel):
         self.publish = publish
         self.wall = wall_clock
         self.safety = SafetySupervisor(
-            cfg.id, hal_conn.contactor, hal_conn.rcd, station_hal.estop, station_hal.temperature, board,
+            cfg.id, hal_conn.contactor, hal_conn.rcd, station_hal.estop, temperature, board,
             power_fail=station_hal.power_fail,
         )
         # The latest fresh meter reading of this connector, or None: an in-memory
@@ -75,7 +75,7 @@ class Connector(SessionModel):
 
     # ---- the tick -------------------------------------------------------
     def tick(self, now: float) -> None:
-        sample, adc_failed = self._read_pilot()
+        sample = self._read_pilot()
         own_state_f = self.duty == DUTY_STATE_F  # the pilot shows our own -12 V, not the EV
         if sample is not None and not own_state_f:
             self.cp = classify(sample.high_v)
@@ -83,7 +83,7 @@ class Connector(SessionModel):
         elif own_state_f:
             self.cp = CPState.F
         pp_invalid = self._read_cable()
-        adc_failed = adc_failed or self._adc_error is not None
+        adc_failed = self._adc_error is not None  # the pilot or the PP, on the same ADC
         self.trips = self.safety.check(
             self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
             own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
@@ -103,10 +103,10 @@ class Connector(SessionModel):
 
     def _read_pilot(self):
         try:
-            return self.hal.pilot.read_pilot(), False
+            return self.hal.pilot.read_pilot()
         except HalError as exc:
             self._adc_error = str(exc)  # logged once the contactor is open
-            return None, True
+            return None
 
     def _log_faults(self) -> None:
         """After the contactor: a log handler may block (a full journal), a trip may not wait."""

@@ -43,6 +43,16 @@ class MeterOnlineChanged:
     online: bool
 
 
+async def kicked_within(kick: asyncio.Event, seconds: float) -> bool:
+    """Wait for `kick` or `seconds`, whichever comes first; True when kicked.
+    The caller clears the event before the work the kick should redo."""
+    try:
+        await asyncio.wait_for(kick.wait(), seconds)
+        return True
+    except asyncio.TimeoutError:
+        return False
+
+
 class EventBus:
     def __init__(self) -> None:
         self._queues: list[asyncio.Queue] = []

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from firmware.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
-from firmware.events import SessionStarted, StatusChanged
+from firmware.events import SessionStarted, StatusChanged, kicked_within
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +104,13 @@ class Reservations:
 
     async def _apply_loop(self) -> None:
         while True:
+            self._kick.clear()  # a change during the work below is not lost
             self._expire()
             held = self.placement()
             if held != self.held:
                 await self._station.set_reservations(held)
                 self.held = held
-            self._kick.clear()
-            try:
-                await asyncio.wait_for(self._kick.wait(), CHECK_S)
-            except asyncio.TimeoutError:
-                pass
+            await kicked_within(self._kick, CHECK_S)
 
     def _expire(self) -> None:
         now = self._wall.now()

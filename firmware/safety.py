@@ -50,8 +50,30 @@ def overcurrent_allowance(offered_a: float) -> float:
     return offered_a * (1.0 + OVERCURRENT_TOLERANCE_HIGH)
 
 
+class OncePerTick:
+    """The charger's one temperature sensor, read once per tick however many
+    connectors ask (an NTC costs an ADC transfer); its failure is theirs alike."""
+
+    def __init__(self, sensor):
+        self._sensor = sensor
+        self._now: float | None = None
+        self._value: float | None = None
+        self._error: HalError | None = None
+
+    def read_c(self, now: float) -> float:
+        if now != self._now:
+            self._now = now
+            try:
+                self._value, self._error = self._sensor.read_c(), None
+            except HalError as exc:
+                self._value, self._error = None, exc
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class SafetySupervisor:
-    def __init__(self, connector_id, contactor, rcd, estop, temperature, board, power_fail=None):
+    def __init__(self, connector_id, contactor, rcd, estop, temperature: OncePerTick, board, power_fail=None):
         self._contactor = contactor
         self._rcd = rcd
         self._estop = estop
@@ -113,13 +135,13 @@ class SafetySupervisor:
             seen.add(ESTOP)
         if self._power_fail is not None and self._power_fail.active():
             seen.add(POWER_FAIL)
-        seen |= self._temperature_check()
+        seen |= self._temperature_check(now)
         seen |= self._contactor_check(now)
         return seen
 
-    def _temperature_check(self) -> set[str]:
+    def _temperature_check(self, now: float) -> set[str]:
         try:
-            self.temperature_c = self._temperature.read_c()
+            self.temperature_c = self._temperature.read_c(now)
         except HalError:
             self.temperature_c = None
             return {TEMP_SENSOR}

@@ -13,6 +13,7 @@ from firmware.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.connector import Connector
 from firmware.control_loop import ControlLoop
 from firmware.events import StationFaultsChanged
+from firmware.safety import OncePerTick
 from firmware.session import Session, StopReason
 
 
@@ -25,8 +26,9 @@ class Station:
         self.board = board
         self.hal = hal
         self.bus = bus
+        temperature = OncePerTick(hal.temperature)  # one sensor for every connector's supervisor
         self.connectors: dict[int, Connector] = {
-            c.id: Connector(c, board, hal.connectors[c.id], hal, bus.publish_threadsafe, wall)
+            c.id: Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall)
             for c in board.connectors
         }
         self.faults: set[str] = set()  # charger-wide, outside the tick (e.g. "reader")

@@ -19,7 +19,7 @@ import time
 from typing import Callable
 
 from firmware.charger import AVAILABLE, SESSION_STATES
-from firmware.events import SessionEnded, SessionStarted, StatusChanged
+from firmware.events import SessionEnded, SessionStarted, StatusChanged, kicked_within
 from firmware.smart_charging.composite import ConnectorView, limit_at
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT
 from firmware.smart_charging.sharing import Demand, share
@@ -73,17 +73,14 @@ class LoadManager:
 
     async def _apply_loop(self) -> None:
         while True:
+            self._kick.clear()  # a change during the work below is not lost
             limits = self.compute()
             if limits != self.applied:
                 await self.station.set_limits(limits)
                 self.applied = limits
                 log.info("limits now %s", {cid: tuple(None if x is None else round(x, 1) for x in v)
                                             for cid, v in limits.items()})
-            self._kick.clear()
-            try:
-                await asyncio.wait_for(self._kick.wait(), PERIOD_S)
-            except asyncio.TimeoutError:
-                pass
+            await kicked_within(self._kick, PERIOD_S)
 
     # ---- the computation ----------------------------------------------------
     def compute(self) -> dict[int, tuple[float | None, float | None]]:

@@ -202,3 +202,13 @@ def test_every_fault_has_a_code_an_action_and_a_rule():
         assert ERROR_CODE[fault.name] != "NoError"
         if fault.action == TRIP:
             assert fault.pilot is not None
+
+
+def test_the_temperature_sensor_is_read_once_per_tick_for_all_connectors():
+    rig = Rig()  # two connectors
+    sensor = rig.hal.temperature
+    reads = []
+    original = sensor.read_c
+    sensor.read_c = lambda: reads.append(1) or original()
+    rig.tick(5)
+    assert len(reads) == 5

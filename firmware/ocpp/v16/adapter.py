@@ -19,7 +19,7 @@ from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged
+from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
 from firmware.ocpp.outbox import Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
@@ -156,11 +156,8 @@ class Ocpp16Adapter:
         while True:
             interval = self.keys.get_int("HeartbeatInterval")
             self._heartbeat_kick.clear()
-            try:  # a new HeartbeatInterval restarts the wait at once
-                await asyncio.wait_for(self._heartbeat_kick.wait(), interval if interval > 0 else 3600)
-                continue
-            except asyncio.TimeoutError:
-                pass
+            if await kicked_within(self._heartbeat_kick, interval if interval > 0 else 3600):
+                continue  # a new HeartbeatInterval restarts the wait at once
             conf = await cp.call(call.Heartbeat())
             if conf is not None:
                 self._adopt_time(conf.current_time)
