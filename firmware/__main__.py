@@ -126,18 +126,36 @@ def commission(args) -> int:
     return 1 if any(r.result == "FAIL" for r in rows) else 0
 
 
+def open_data_dir(path: str):
+    """The data directory's store, or a SettingsError naming the path and what is wrong."""
+    import sqlite3
+
+    from firmware.settings import SettingsError
+    from firmware.store import Store
+
+    try:
+        store = Store(path)
+        store.db.execute("CREATE TABLE IF NOT EXISTS write_check (x)")  # read-only media fail here, not later
+        store.db.execute("DROP TABLE write_check")
+        return store
+    except (OSError, sqlite3.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsError(f"--data-dir {path}: {why} (it must be a directory the controller can write)") from None
+
+
 def run(args) -> int:
-    from firmware.app import Controller
+    from firmware.app import Controller, StartupError
     from firmware.config import ConfigError, load_board
     from firmware.settings import SettingsError, resolve
-    from firmware.store import Store
     from hal.errors import HalError
 
     try:
         board = load_board(args.board)
-        store = Store(args.data_dir)
-        settings = resolve(args, store)
-        store.close()
+        store = open_data_dir(args.data_dir)
+        try:
+            settings = resolve(args, store)
+        finally:
+            store.close()
     except (ConfigError, SettingsError) as exc:
         print(f"evse: {exc}", file=sys.stderr)
         return 2
@@ -151,7 +169,11 @@ def run(args) -> int:
         except HalError as exc:
             print(f"evse: the hardware cannot be opened: {exc}", file=sys.stderr)
             return 3
-        return await controller.run()
+        try:
+            return await controller.run()
+        except StartupError as exc:
+            print(f"evse: {exc}", file=sys.stderr)
+            return 2
 
     return asyncio.run(go())
 

@@ -16,6 +16,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.clock import WallClock
 from firmware.events import EventBus
+from firmware.journal import SessionJournal
 from firmware.metering import Metering
 from firmware import __version__
 from firmware.ocpp.connection import OcppLink, Uplink
@@ -38,6 +39,7 @@ from firmware.smart_charging.store import ProfileStore
 from firmware.ocpp.v16.smart16 import SmartCharging16
 from firmware.reservations import Reservations
 from firmware.station import Station
+from firmware.tasks import Tasks, cancel_and_wait, owned, supervised
 from firmware.store import Store
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,10 @@ def diagnostics_log(data_dir) -> logging.Handler:
     return handler
 
 
+class StartupError(Exception):
+    """Something outside the controller prevents its start (a port in use); the message names it."""
+
+
 class Controller:
     """Everything running for one board; `run()` returns the process exit code."""
 
@@ -96,12 +102,14 @@ class Controller:
                 connector.reading = lambda cid=cid: self.metering.fresh(cid)
         self.authorizer = Authorizer(self.store, self.keys, self.keys.get_int("LocalAuthListMaxLength"))
         self.uplink = Uplink()
+        self.journal = SessionJournal(self.store)
         self.adapter = Ocpp16Adapter(
             cp_id=settings.charge_point_id, board=board, station=self.station, metering=self.metering,
             authorizer=self.authorizer, store=self.store, keys=self.keys, bus=self.bus, wall=self.wall, app=self,
+            journal=self.journal,
         )
         self.recorder = SessionRecorder(
-            self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall,
+            self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
             resume=lambda: self.keys.get_bool("ResumeSessionsAfterPowerLoss"),
         )
         self.certs = CertificateStore(data_dir, self.keys.get_int("CertificateStoreMaxLength"))
@@ -133,6 +141,7 @@ class Controller:
                                   self.uplink, self.security.profile)
         self.bench_port = bench_port
         self.service = ServiceNotifier(self.station.loop)
+        self.tasks = Tasks()
         self._exit = asyncio.Event()
         self._reexec = False
         self.keys.listeners.append(self._key_changed)
@@ -145,25 +154,33 @@ class Controller:
     async def run(self) -> int:
         self.bus.bind(asyncio.get_running_loop())
         self._restore_availability()
-        self.station.start()
         if self.bench is not None:
-            await self.bench.start(self.bench_port)
+            try:
+                await self.bench.start(self.bench_port)
+            except OSError as exc:
+                self.hal.close()
+                self.store.close()
+                raise StartupError(f"--bench-port {self.bench_port}: {exc.strerror or exc}") from None
+        self.station.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_exit)
         await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
         self.security_events.record(ev.STARTUP, f"firmware {__version__}")
-        tasks = [asyncio.create_task(coro) for coro in (
-            self.metering.run(), self.recorder.run(), self.recorder.keep_alive(), self.recorder.recover(),
-            self.adapter.run_events(),
-            self.adapter.meters.sample_loop(), self.adapter.meters.aligned_loop(),
-            self.cards.run(), self.link.run(self.adapter.on_connection),
-            self.security.renew_before_expiry(self.adapter), self.service.run(),
-            self.adapter.firmware.watch_trial(), watch_tamper(self.hal.tamper, self.security_events), self.load.run(),
-            self.reservations.run(),
-        )]
+        services = {
+            "metering": self.metering.run, "recorder": self.recorder.run, "journal": self.recorder.keep_alive,
+            "OCPP events": self.adapter.run_events, "sampled meter values": self.adapter.meters.sample_loop,
+            "aligned meter values": self.adapter.meters.aligned_loop, "card reader": self.cards.run,
+            "CSMS link": lambda: self.link.run(self.adapter.on_connection),
+            "certificate renewal": lambda: self.security.renew_before_expiry(self.adapter),
+            "systemd notifier": self.service.run, "firmware trial": self.adapter.firmware.watch_trial,
+            "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
+            "load manager": self.load.run, "reservations": self.reservations.run,
+        }
         if self.bench is not None:
-            tasks.append(asyncio.create_task(self.bench.keep_meter_registers()))
+            services["bench meter registers"] = self.bench.keep_meter_registers
+        tasks = [owned(supervised(name, start), name) for name, start in services.items()]
+        tasks.append(owned(self.recorder.recover(), "recovery of interrupted sessions"))
         await self._exit.wait()
         await self._shutdown(tasks)
         if self._reexec:
@@ -217,9 +234,8 @@ class Controller:
         if not self._reexec:
             await self._stop_sessions(StopReason.REBOOT, SHUTDOWN_FLUSH_S)
         self.station.stop()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
+        await self.tasks.cancel_all()
         if self.bench is not None:
             await self.bench.stop()
         self.hal.close()  # every contactor is open (station.stop); a restart finds the pins free
@@ -244,7 +260,7 @@ class Controller:
     def _meter_health(self, cid: int, ok: bool) -> None:
         """offline_policy "stop": no energy flows through a connector whose meter cannot bill it."""
         if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
-            asyncio.ensure_future(self.station.set_hold(cid, "meter", not ok))
+            self.tasks.spawn(self.station.set_hold(cid, "meter", not ok), f"meter hold on connector {cid}")
 
     def _phase_map(self, cid: int) -> tuple[int, ...]:
         """ConnectorPhaseRotation (OCPP 1.6 9.1.7): "STR" puts the connector's L1 on grid L2 (S), and so on."""
@@ -263,6 +279,6 @@ class Controller:
 
     def _key_changed(self, name: str, value: str) -> None:
         if name == "ConnectionTimeOut":
-            asyncio.ensure_future(self.station.set_connection_timeout(int(value)))
+            self.tasks.spawn(self.station.set_connection_timeout(int(value)), "connection timeout")
         elif name == "FailsafeCurrent":
             self.load.kick()

@@ -26,12 +26,9 @@ class WallClock:
         """Follow the CSMS's clock unless NTP already keeps ours right; True when ours moved."""
         if os.path.exists(NTP_SYNC_FLAG):
             return False
-        try:
-            theirs = datetime.fromisoformat(csms_time.replace("Z", "+00:00"))
-        except ValueError:
+        theirs = parse_utc(csms_time)
+        if theirs is None:
             return False
-        if theirs.tzinfo is None:
-            theirs = theirs.replace(tzinfo=timezone.utc)
         drift = theirs - datetime.now(timezone.utc)
         if abs((drift - self.offset).total_seconds()) > TRUST_CSMS_BEYOND_S:
             self.offset = drift
@@ -42,3 +39,17 @@ class WallClock:
 def iso(ts: datetime) -> str:
     """OCPP timestamp: UTC, millisecond precision, 'Z' suffix."""
     return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+def parse_utc(text) -> datetime | None:
+    """An OCPP dateTime as an aware UTC datetime; None when it is no date (a CSMS may send anything).
+
+    A time without a zone is taken as UTC, so it never meets an aware one in a comparison.
+    """
+    if not isinstance(text, str) or not 10 <= len(text) <= 40:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)

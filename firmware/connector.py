@@ -26,6 +26,10 @@ from firmware.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
 from firmware.session import Session, StopReason
 from hal.errors import HalError
 
+# Holds that belong to one session and end with it: MaxEnergyOnInvalidId reached, a StartTransaction the
+# CSMS refused for good (no energy it cannot bill).
+SESSION_HOLDS = frozenset({"invalid_id", "unbilled"})
+
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +78,7 @@ class Connector(SessionModel):
         self.hal.contactor.open()
 
     # ---- the tick -------------------------------------------------------
-    def tick(self, now: float) -> None:
+    def tick(self, now: float, stalled: bool = False) -> None:
         sample = self._read_pilot()
         own_state_f = self.duty == DUTY_STATE_F  # the pilot shows our own -12 V, not the EV
         if sample is not None and not own_state_f:
@@ -88,6 +92,7 @@ class Connector(SessionModel):
             self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
             own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
             reading=self.reading(), offered_a=current_for_duty(self.duty), lock_failed=self._lock_failed(now),
+            tick_stalled=stalled,
         )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
@@ -199,6 +204,8 @@ class Connector(SessionModel):
         self.safety.commanded(closed, now)
 
     def _report(self) -> None:
+        if self.state == charger.AVAILABLE and not self.contactor_closed and self.hal.contactor.feedback_closed():
+            return  # until the aux contact shows the contactor open (or the weld trips): never Available
         key = (self.state, tuple(sorted(self.trips)))
         if key != self._reported:
             self._reported = key
@@ -215,7 +222,7 @@ class Connector(SessionModel):
 
     def on_session_end(self, new_state: str) -> None:
         session, self.session = self.session, None
-        self.holds.discard("invalid_id")  # it held that session only
+        self.holds -= SESSION_HOLDS  # they held that session only
         if session is None:
             return
         self.sessions_ended += 1

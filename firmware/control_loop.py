@@ -18,6 +18,8 @@ import time
 from collections import deque
 from typing import Callable
 
+from firmware.tick_guard import TickGuard
+
 log = logging.getLogger(__name__)
 
 
@@ -33,15 +35,18 @@ class ControlLoop:
         self._failing: set[int] = set()  # connectors whose tick raised, logged once
         self._running = False
         self._thread: threading.Thread | None = None
+        self.guard = TickGuard(self)
 
     def start(self) -> None:
         self._running = True
         self._thread = threading.Thread(target=self._run, name="control-loop", daemon=True)
         self._thread.start()
+        self.guard.start()
 
     def stop(self) -> None:
         """Stop ticking; every contactor is left open."""
         self._running = False
+        self.guard.stop()
         self.wake()
         if self._thread is not None:
             self._thread.join(timeout=2)
@@ -75,9 +80,10 @@ class ControlLoop:
         return period
 
     def tick_once(self, now: float) -> None:
+        stalled = self.guard.stalled(now)
         for connector in self.connectors:
             try:
-                connector.tick(now)
+                connector.tick(now, stalled)
                 self._failing.discard(connector.id)
             except Exception:
                 connector.hal.contactor.open()

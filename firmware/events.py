@@ -47,9 +47,10 @@ async def kicked_within(kick: asyncio.Event, seconds: float) -> bool:
     """Wait for `kick` or `seconds`, whichever comes first; True when kicked.
     The caller clears the event before the work the kick should redo."""
     try:
-        await asyncio.wait_for(kick.wait(), seconds)
+        async with asyncio.timeout(seconds):  # not wait_for: on 3.11 it can swallow a cancellation
+            await kick.wait()
         return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
 
 

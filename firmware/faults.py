@@ -50,6 +50,7 @@ FAULTS: tuple[Fault, ...] = (
                                                                                                 TRIP,   PILOT_F,  AUTO),
     Fault("temp_sensor",          "temperature sensor unreadable or stale",                    TRIP,   PILOT_F,  AUTO),
     Fault("pilot_adc",            "pilot ADC does not answer",                                 TRIP,   PILOT_F,  AUTO),
+    Fault("tick_stall",           "safety tick 3 periods late, seen by the tick guard thread",  TRIP,   PILOT_F,  AUTO),
     Fault("overcurrent",          "phase current > offer + 2 A (<= 20 A) or + 10 % for 5 s",   TRIP,   PILOT_X1, RETRY),
     Fault("over_voltage",         "a phase above voltage_v + over_voltage_pct",                TRIP,   PILOT_X1, AUTO),
     Fault("under_voltage",        "a phase below voltage_v - under_voltage_pct",               TRIP,   PILOT_X1, AUTO),

@@ -11,7 +11,7 @@ board boots without a correct clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -48,14 +48,17 @@ class SessionJournal:
             self._db.execute(
                 "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session.local_id, session.connector_id, session.id_tag, session.started_at.isoformat(),
-                 session.meter_start_wh, session.started_at.isoformat(), session.meter_start_wh),
+                 session.meter_start_wh, session.started_at.astimezone(timezone.utc).isoformat(),
+                 session.meter_start_wh),
             )
 
     def touch(self, local_id: str, alive: datetime, energy_wh: float) -> None:
+        """Later and more, never earlier or less: a power-loss stop comes after all that was sent."""
         with self._store.transaction(durable=False):
             self._db.execute(
-                "UPDATE sessions SET last_alive = ?, last_energy_wh = ? WHERE local_id = ?",
-                (alive.isoformat(), energy_wh, local_id),
+                "UPDATE sessions SET last_alive = MAX(last_alive, ?), last_energy_wh = MAX(last_energy_wh, ?) "
+                "WHERE local_id = ?",
+                (alive.astimezone(timezone.utc).isoformat(), energy_wh, local_id),
             )
 
     def close(self, local_id: str) -> None:

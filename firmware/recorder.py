@@ -26,18 +26,18 @@ log = logging.getLogger(__name__)
 
 SETTLE_S = 2.0  # longest wait for a meter to show the contactor opened
 NO_FLOW_W = 20.0
-TOUCH_S = 10.0  # how often running sessions refresh their journal entry
+TOUCH_S = 1.0  # how often running sessions refresh their journal entry (also at every meter value sent)
 
 
 class SessionRecorder:
-    def __init__(self, station, metering, bus, store, sink, wall, resume=lambda: False):
+    def __init__(self, station, metering, bus, store, sink, wall, journal: SessionJournal, resume=lambda: False):
         self._station = station
         self._metering = metering
         self._store = store
         self._sink = sink  # the OCPP adapter: begin_transaction / end_transaction / resumed
         self._wall = wall
         self._resume = resume
-        self.journal = SessionJournal(store)
+        self.journal = journal
         self._events = bus.subscribe()
         self._running: dict[str, Session] = {}
 
@@ -116,10 +116,9 @@ class SessionRecorder:
                     self._sink.resumed(session)
                     continue
             reading = await self._metering.read_now(row.connector_id)
-            session.meter_stop_wh = row.last_energy_wh
-            if reading is not None and reading.energy_wh >= row.last_energy_wh - 1.0:
-                session.meter_stop_wh = reading.energy_wh
-            elif reading is not None:
+            # Never below an energy value already sent for this transaction.
+            session.meter_stop_wh = max(row.last_energy_wh, reading.energy_wh if reading is not None else 0.0)
+            if reading is not None and reading.energy_wh < row.last_energy_wh - 1.0:
                 log.error("connector %s: meter reads %.1f Wh, below the %.1f Wh it showed during the session; "
                           "billing the latter", row.connector_id, reading.energy_wh, row.last_energy_wh)
             session.ended_at = max(row.last_alive, row.started_at)

@@ -31,6 +31,7 @@ OVERCURRENT = "overcurrent"
 OVER_VOLTAGE = "over_voltage"
 UNDER_VOLTAGE = "under_voltage"
 LOCK_FAILURE = "lock_failure"
+TICK_STALL = "tick_stall"
 
 # A pilot error must persist this long to become a fault (a level sampled on a
 # PWM edge is not a fault). The contactor does not wait for it: it opens as
@@ -101,7 +102,8 @@ class SafetySupervisor:
 
     def check(self, cp: CPState, diode_ok: bool, pp_invalid: bool, now: float, *,
               own_state_f: bool = False, adc_failed: bool = False, unplugged: bool = False,
-              reading=None, offered_a: float = 0.0, lock_failed: bool = False) -> frozenset[str]:
+              reading=None, offered_a: float = 0.0, lock_failed: bool = False,
+              tick_stalled: bool = False) -> frozenset[str]:
         """Active faults. `own_state_f`: the pilot shows our own -12 V, so it says nothing about the EV."""
         seen = self._inputs(now)
         if adc_failed:
@@ -111,6 +113,8 @@ class SafetySupervisor:
         seen |= self._supply(reading, offered_a, now)
         if lock_failed:
             seen.add(LOCK_FAILURE)
+        if tick_stalled:
+            seen.add(TICK_STALL)
         self.faults = self.latch.update(seen, now, unplugged)
         return self.faults
 

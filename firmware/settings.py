@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 FIELDS = (
     "csms_url", "charge_point_id", "ocpp_version", "security_profile", "basic_auth_password",
@@ -34,23 +35,53 @@ class SettingsError(ValueError):
 
 
 def resolve(args, store) -> RuntimeSettings:
+    """The settings in force; flags are stored only once they are known to be good."""
     reexec = os.environ.get("EVSE_REEXEC") == "1"
-    values = {}
+    values, given = {}, {}
     for name in FIELDS:
         flag = getattr(args, name, None)
         stored = store.get(f"setting.{name}")
         if flag is not None and (not reexec or stored is None):
-            store.put(f"setting.{name}", flag)
-            values[name] = flag
+            values[name] = given[name] = flag
         else:
             values[name] = stored
+    settings = _checked(values, store)
+    for name, flag in given.items():
+        store.put(f"setting.{name}", flag)
+    return settings
+
+
+def check_csms_url(url: str) -> None:
+    """ws[s]://host[:port][/path]: anything else would leave the charger offline for ever, silently."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is no number or out of range
+    except ValueError as exc:
+        raise SettingsError(f"--csms-url {url!r}: {exc} (allowed: ws://host[:port]/path or wss://...)") from None
+    if parts.scheme not in ("ws", "wss"):
+        raise SettingsError(f"--csms-url must start with ws:// or wss://, got {url!r}")
+    if not parts.hostname:
+        raise SettingsError(f"--csms-url {url!r} names no host (allowed: ws://host[:port]/path or wss://...)")
+    if port == 0:
+        raise SettingsError(f"--csms-url {url!r}: port 0 cannot be connected to (allowed: 1-65535)")
+    if parts.query or parts.fragment:
+        raise SettingsError(f"--csms-url {url!r}: no query or fragment (the charge point id is appended as a path)")
+
+
+def check_charge_point_id(cp_id: str) -> None:
+    """The last path segment of the URL (OCPP-J 3.1): printable, no slash, at most 48 characters."""
+    if not 1 <= len(cp_id) <= 48 or "/" in cp_id or not cp_id.isprintable() or cp_id != cp_id.strip():
+        raise SettingsError(f"--charge-point-id {cp_id!r}: 1 to 48 printable characters, no '/' or outer spaces")
+
+
+def _checked(values: dict, store) -> RuntimeSettings:
     values["ocpp_version"] = values["ocpp_version"] or "1.6"
     values["security_profile"] = int(values["security_profile"] or 0)
     for needed in ("csms_url", "charge_point_id"):
         if not values[needed]:
             raise SettingsError(f"--{needed.replace('_', '-')} is required (none stored in the data directory)")
-    if not values["csms_url"].startswith(("ws://", "wss://")):
-        raise SettingsError(f"--csms-url must start with ws:// or wss://, got {values['csms_url']!r}")
+    check_csms_url(values["csms_url"])
+    check_charge_point_id(values["charge_point_id"])
     if values["security_profile"] in (1, 2) and not values["basic_auth_password"]:
         raise SettingsError("security profiles 1 and 2 need --basic-auth-password")
     stored_cert = (store.dir / "certs" / "cp.pem").exists()

@@ -8,6 +8,7 @@ on any error, none of it.
 from __future__ import annotations
 
 from firmware.auth.id_tag_info import IdTagInfo
+from firmware.clock import parse_utc
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS local_list (
@@ -15,6 +16,7 @@ CREATE TABLE IF NOT EXISTS local_list (
 );
 """
 VERSION_KEY = "local_list.version"
+MAX_VERSION = 2**31 - 1  # OCPP integers are 32-bit
 
 
 class LocalList:
@@ -39,6 +41,10 @@ class LocalList:
 
     def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> str:
         """'Accepted', 'VersionMismatch' or 'Failed' (the SendLocalList statuses we can reach)."""
+        if not 0 <= version <= MAX_VERSION:
+            return "Failed"  # schema-valid integers, but no list version
+        if any(i is not None and i.expiry is not None and parse_utc(i.expiry) is None for _, i in entries):
+            return "Failed"  # an expiry date that is no date: nothing of the update applies
         if not full and version <= self.version:
             return "VersionMismatch"
         if full and any(info is None for _, info in entries):

@@ -1,19 +1,21 @@
 """The bench HTTP API of ../shared/BENCH_API.md: JSON in, JSON out, loopback only.
 
-Every bad request answers 400 (404 for an unknown connector) with
-{"error": ...}; nothing a client sends can stop the controller.
+Every bad request answers 400 (404 for an unknown connector or path, 405 for
+a wrong method, 413 for a body over 1 MiB) with {"error": ...}; bodies are
+read as strict JSON (no NaN, bounded nesting); a request that changes
+nothing is a bad one. Nothing a client sends can stop the controller.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from aiohttp import web
 
 from firmware import __version__
 from firmware.iec61851.pilot import current_for_duty
+from firmware.ocpp import frames
 from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
 
 log = logging.getLogger(__name__)
@@ -77,13 +79,18 @@ class BenchApi:
             return web.json_response({"error": str(exc)}, status=400)
         except NotFound as exc:
             return web.json_response({"error": str(exc)}, status=404)
+        except web.HTTPException as exc:  # aiohttp's own: unknown path, wrong method, body too large
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        except Exception:
+            log.exception("bench API: %s %s failed", request.method, request.path)
+            return web.json_response({"error": "internal error; see the controller's log"}, status=500)
 
     # ---- helpers --------------------------------------------------------
     async def _body(self, request) -> dict:
         try:
-            body = json.loads(await request.text())
-        except ValueError:
-            raise BadRequest("body must be a JSON object") from None
+            body = frames.loads(await request.text())
+        except (ValueError, RecursionError):
+            raise BadRequest(f"body must be a JSON object nested at most {frames.MAX_DEPTH} deep") from None
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
         return body
@@ -106,6 +113,8 @@ class BenchApi:
                 "connected": self.adapter.connected,
                 "version": self.adapter.version,
                 "security_profile": self.security_profile(),
+                "set_aside": [{k: m[k] for k in ("action", "local_id", "attempts", "reason", "set_aside_at")}
+                              for m in self.adapter.outbox.set_aside()],
             },
             "connectors": [self._connector_status(cid) for cid in sorted(self.station.connectors)],
             "station": {"faults": sorted(self.station.faults), "temperature_c": self._temperature()},
@@ -155,6 +164,8 @@ class BenchApi:
     async def ev(self, request):
         body = await self._body(request)
         cid = self._connector(body)
+        if not {"state", "max_current_a", "diode_ok"} & body.keys():
+            raise BadRequest("nothing to change: give 'state', 'max_current_a' or 'diode_ok'")
         state = body.get("state", self.wire.connectors[cid].ev.state)
         if state not in EV_STATES:
             raise BadRequest(f"'state' must be one of {list(EV_STATES)}")
@@ -165,7 +176,9 @@ class BenchApi:
                 raise BadRequest("'max_current_a' must be a number from 0 to 80")
             changes["max_current_a"] = float(amps)
         if "diode_ok" in body:
-            changes["diode_ok"] = bool(body["diode_ok"])
+            if not isinstance(body["diode_ok"], bool):
+                raise BadRequest("'diode_ok' must be true or false")
+            changes["diode_ok"] = body["diode_ok"]
         self.wire.connectors[cid].set_ev(**changes)
         return web.json_response({"ok": True})
 

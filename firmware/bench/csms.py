@@ -55,7 +55,20 @@ class CsmsSide(ChargePoint):
             elif isinstance(frame, list):
                 self.csms.responses.append(frame)
             self.csms.changed.set()
+            if isinstance(frame, list) and frame and frame[0] == 2 and await self._misbehave(frame):
+                continue
             await self.route_message(raw)
+
+    async def _misbehave(self, frame) -> bool:
+        """Answer as a broken CSMS would, when a test asked for it: a CALLERROR or a payload against the schema."""
+        action, unique_id = frame[2], frame[1]
+        if action in self.csms.refuse:  # not remembered as an answer: a retry is a new attempt
+            await self._connection.send(json.dumps([4, unique_id, self.csms.refuse[action], "refused by the test", {}]))
+            return True
+        if action in self.csms.bad_results:
+            await self._connection.send(json.dumps([3, unique_id, {"transactionId": "not a number"}]))
+            return True
+        return False
 
     async def _send(self, message):
         frame = json.loads(message)
@@ -143,6 +156,8 @@ class BenchCsms:
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}
         self.boot_answer = ("Accepted", 300)
+        self.refuse: dict[str, str] = {}  # action -> the CALLERROR code answered to it, every time
+        self.bad_results: set[str] = set()  # actions answered with a payload that breaks the schema
         self.rejected_tags: set[str] = set()
         self.tx_ids = itertools.count(1)
         self._server = None

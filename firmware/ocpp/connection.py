@@ -19,6 +19,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from firmware.security import events as ev
+from firmware.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,9 @@ class OcppLink:
     """`settings` is called before every attempt, so a new security profile,
     password or certificate applies from the next connection on."""
 
-    def __init__(self, settings, uplink: Uplink, on_failure=None, on_connected=None):
+    def __init__(self, settings, uplink: Uplink, on_failure=None, on_connected=None, backoff=backoff_s):
         self.settings = settings if callable(settings) else (lambda: settings)
+        self.backoff = backoff
         self.uplink = uplink
         self.on_failure = on_failure or (lambda s, exc: None)
         self.on_connected = on_connected or (lambda s: None)
@@ -153,14 +155,18 @@ class OcppLink:
         attempt = 0
         while True:
             await self.uplink.wait_up()
-            settings = self.settings()
+            url = "the CSMS"
             try:
+                settings = self.settings()
+                url = settings.url
                 await self._one_connection(settings, on_connection)
                 attempt = 0
             except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
-                log.warning("CSMS %s unreachable: %s", settings.url, exc)
+                log.warning("CSMS %s unreachable: %s", url, exc)
                 self.on_failure(settings, exc)
-            delay = backoff_s(attempt)
+            except Exception:  # whatever broke, the charger must go on trying to reach its CSMS
+                log.exception("link to %s failed unexpectedly", url)
+            delay = self.backoff(attempt)
             attempt += 1
             log.info("reconnecting to the CSMS in %.1fs", delay)
             await asyncio.sleep(delay)
@@ -197,8 +203,5 @@ class OcppLink:
                 await asyncio.shield(ws.close())  # shutting down: a clean close, 1000
                 raise
             finally:
-                modem.cancel()
-                restart.cancel()
-                session.cancel()
-                await asyncio.gather(session, modem, restart, return_exceptions=True)
+                await cancel_and_wait([session, modem, restart])
             log.warning("CSMS connection closed")

@@ -1,14 +1,23 @@
-"""The transaction-message outbox: persistent, ordered, removed only on confirmation.
+"""The outbox: persistent, ordered, removed only on confirmation, in two lanes.
 
-Start, stop and meter-value messages of transactions are written to SQLite
-before anything is sent, each with the OCPP-J message id it will always be
-sent with: a resend after a crash or a lost link reuses it, so a CSMS can tell
-a retransmission from a new message. The sender takes the oldest, sends it,
-and deletes it only when the CSMS answered with a CALLRESULT. A CALLERROR
-counts as an attempt (TransactionMessageAttempts, TransactionMessageRetryInterval);
-after the last attempt the message is dropped with an error in the log, since
-the CSMS has refused it for good. A timeout or lost link is no attempt: the
-message waits for the next connection.
+Every message that must not be lost is written to SQLite before anything is
+sent, each with the OCPP-J message id it will always be sent with: a resend
+after a crash or a lost link reuses it, so a CSMS can tell a retransmission
+from a new message. Each lane's sender takes its oldest message, sends it, and
+deletes it only when the CSMS answered with a CALLRESULT. A timeout or lost
+link is no attempt: the message waits for the next connection.
+
+Two lanes, so nothing holds billing back (OCPP 1.6 section 4.7):
+- the transaction lane: StartTransaction, StopTransaction and the MeterValues
+  of a transaction, strictly in order. A CALLERROR of any kind, or an answer
+  that breaks the schema, is a failed attempt; after TransactionMessageAttempts
+  tries (TransactionMessageRetryInterval times the attempt number apart) the
+  message is set aside: moved to `outbox_set_aside` with the reason, kept for
+  the operator and the export, never deleted, and the lane moves on.
+- the notification lane: security events, firmware, diagnostics and log
+  statuses, meter values outside transactions. A CALLERROR drops the message
+  after its attempts (at once for NotImplemented/NotSupported: asking again
+  changes nothing), and its waits never delay the transaction lane.
 """
 
 from __future__ import annotations
@@ -17,11 +26,14 @@ import asyncio
 import json
 import logging
 import uuid
+from datetime import datetime, timezone
 
 from ocpp.exceptions import OCPPError
 
 log = logging.getLogger(__name__)
 
+TRANSACTIONS, NOTIFICATIONS = 0, 1
+TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction")
 FINAL_ERRORS = ("NotImplemented", "NotSupported")
 
 SCHEMA = """
@@ -35,37 +47,73 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE TABLE IF NOT EXISTS transaction_ids (local_id TEXT PRIMARY KEY, transaction_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS transaction_ids_by_id ON transaction_ids (transaction_id);
+CREATE TABLE IF NOT EXISTS outbox_set_aside (
+    seq INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    local_id TEXT,
+    msg_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    set_aside_at TEXT NOT NULL
+);
+"""
+LANE_COLUMN = f"""
+ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT {TRANSACTIONS};
+UPDATE outbox SET lane = {NOTIFICATIONS} WHERE local_id IS NULL AND action NOT IN {TRANSACTION_ACTIONS!r};
 """
 
 
+def lane_of(action: str, local_id: str | None) -> int:
+    return TRANSACTIONS if local_id is not None or action in TRANSACTION_ACTIONS else NOTIFICATIONS
+
+
 class Outbox:
-    def __init__(self, store, attempts, retry_interval_s):
+    def __init__(self, store, attempts, retry_interval_s, on_set_aside=None, link_errors=(ConnectionError,)):
         self._store = store
         self._db = store.db
         store.ensure(SCHEMA)
+        if "lane" not in {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}:
+            with store.transaction():  # an outbox written by a release without lanes
+                for statement in LANE_COLUMN.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+        store.ensure("CREATE INDEX IF NOT EXISTS outbox_by_lane ON outbox (lane, seq)")
         self._attempts = attempts  # callables, so a CSMS change applies at once
         self._retry_interval_s = retry_interval_s
-        self._kick = asyncio.Event()
+        self._on_set_aside = on_set_aside or (lambda action, payload, local_id, reason: None)
+        self._link_errors = link_errors  # the link is gone: no attempt, the message waits
+        self._kick = {TRANSACTIONS: asyncio.Event(), NOTIFICATIONS: asyncio.Event()}
         self.idle = asyncio.Event()
 
     def push(self, action: str, payload: dict, local_id: str | None) -> None:
         """Queue durably (joins the caller's transaction when there is one)."""
+        lane = lane_of(action, local_id)
         with self._store.transaction():
             self._db.execute(
-                "INSERT INTO outbox (action, payload, local_id, msg_id) VALUES (?, ?, ?, ?)",
-                (action, json.dumps(payload), local_id, str(uuid.uuid4())),
+                "INSERT INTO outbox (action, payload, local_id, msg_id, lane) VALUES (?, ?, ?, ?, ?)",
+                (action, json.dumps(payload), local_id, str(uuid.uuid4()), lane),
             )
         self.idle.clear()
-        self._kick.set()
+        self._kick[lane].set()
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
-    def head(self):
+    def head(self, lane: int = TRANSACTIONS):
         row = self._db.execute(
-            "SELECT seq, action, payload, local_id, msg_id, attempts FROM outbox ORDER BY seq LIMIT 1"
+            "SELECT seq, action, payload, local_id, msg_id, attempts FROM outbox WHERE lane = ? ORDER BY seq LIMIT 1",
+            (lane,),
         ).fetchone()
         return None if row is None else (row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
+
+    def set_aside(self) -> list[dict]:
+        """Messages the CSMS refused for good, oldest first, with why."""
+        rows = self._db.execute(
+            "SELECT action, payload, local_id, msg_id, attempts, reason, set_aside_at FROM outbox_set_aside ORDER BY seq"
+        ).fetchall()
+        keys = ("action", "payload", "local_id", "msg_id", "attempts", "reason", "set_aside_at")
+        return [dict(zip(keys, (*r[:1], json.loads(r[1]), *r[2:]))) for r in rows]
 
     # ---- transaction ids ------------------------------------------------
     def transaction_id(self, local_id: str) -> int | None:
@@ -80,30 +128,38 @@ class Outbox:
         return None if row is None else row[0]
 
     # ---- sending --------------------------------------------------------
-    async def drain(self, send, prepare, confirmed) -> None:
-        """Send until empty, then wait for more.
+    async def drain(self, send, prepare, confirmed, lane: int = TRANSACTIONS) -> None:
+        """Send one lane until empty, then wait for more.
 
         `prepare(action, payload, local_id)` fills in what is known only at send
         time (the CSMS's transaction id); `send(action, payload, msg_id)` returns
         the answer; `confirmed(action, payload, answer, local_id)` returns the CSMS's
         transaction id to remember (StartTransaction) and runs before the row goes.
         """
+        kick = self._kick[lane]
         while True:
-            head = self.head()
+            head = self.head(lane)
             if head is None:
-                self.idle.set()
-                self._kick.clear()
-                await self._kick.wait()
+                if len(self) == 0:
+                    self.idle.set()
+                kick.clear()
+                await kick.wait()
                 continue
             seq, action, payload, local_id, msg_id, attempts = head
             payload = prepare(action, payload, local_id)
             try:
                 answer = await send(action, payload, msg_id)
             except OCPPError as error:
-                await self._rejected(seq, action, attempts, error)
+                await self._refused(seq, lane, action, attempts, f"{error.code}: {error.description}"[:200], error.code)
                 continue
             except asyncio.TimeoutError:
                 log.warning("outbox: %s #%s timed out; resending", action, seq)
+                continue
+            except self._link_errors:
+                raise
+            except Exception as exc:  # our side could not send or read it: an attempt, never a stuck lane
+                log.exception("outbox: sending %s #%s failed", action, seq)
+                await self._refused(seq, lane, action, attempts, f"{type(exc).__name__}: {exc}"[:200], "InternalError")
                 continue
             transaction_id = confirmed(action, payload, answer, local_id)
             with self._store.transaction(durable=False):  # a lost delete only means a resend
@@ -111,19 +167,33 @@ class Outbox:
                     self._db.execute("INSERT OR REPLACE INTO transaction_ids VALUES (?, ?)", (local_id, transaction_id))
                 self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
 
-    async def _rejected(self, seq, action, attempts, error) -> None:
+    async def _refused(self, seq, lane, action, attempts, reason: str, code: str) -> None:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", (seq,))
-        if error.code in FINAL_ERRORS:  # e.g. a CSMS without the security extension: asking again changes nothing
-            log.warning("outbox: %s #%s not supported by the CSMS (%s); dropped", action, seq, error.code)
+        if lane == NOTIFICATIONS and code in FINAL_ERRORS:
+            log.warning("outbox: %s #%s not supported by the CSMS (%s); dropped", action, seq, code)
             self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
             return
         if attempts + 1 >= self._attempts():
-            log.error("outbox: %s #%s refused %s times (%s); dropped", action, seq, attempts + 1, error.code)
-            self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            self._give_up(seq, lane, action, attempts + 1, reason)
             return
         delay = self._retry_interval_s() * (attempts + 1)
-        log.warning("outbox: %s #%s refused (%s); retry in %ss", action, seq, error.code, delay)
+        log.warning("outbox: %s #%s refused (%s); retry in %ss", action, seq, reason, delay)
         await asyncio.sleep(delay)
+
+    def _give_up(self, seq, lane, action, attempts, reason: str) -> None:
+        if lane == NOTIFICATIONS:
+            log.error("outbox: %s #%s refused %s times (%s); dropped", action, seq, attempts, reason)
+            self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            return
+        row = self._db.execute("SELECT payload, local_id, msg_id FROM outbox WHERE seq = ?", (seq,)).fetchone()
+        with self._store.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO outbox_set_aside VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, action, row[0], row[1], row[2], attempts, reason, datetime.now(timezone.utc).isoformat()))
+            self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+        log.error("outbox: %s #%s of transaction %s refused %s times (%s); set aside in the data directory "
+                  "for the operator", action, seq, row[1], attempts, reason)
+        self._on_set_aside(action, json.loads(row[0]), row[1], reason)
 
     async def wait_empty(self, timeout: float) -> bool:
         if len(self) == 0:

@@ -20,6 +20,7 @@ from firmware.ota import health
 from firmware.ota.download import DownloadError, download
 from firmware.ota.releases import InstallError
 from firmware.security import events as ev
+from firmware.tasks import owned
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class Updater:
         canceled = self.task is not None and not self.task.done()
         if canceled:
             self.task.cancel()
-        self.task = asyncio.ensure_future(self._run(request))
+        self.task = owned(self._run(request), "firmware update")
         return canceled
 
     async def _run(self, req: UpdateRequest) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import asdict
 from datetime import datetime
 
@@ -45,6 +46,7 @@ class ProfileStore:
                  profile.connector_id, profile.stack_level)
 
     def _check(self, profile: Profile, has_transaction) -> None:
+        _check_sense(profile)
         limits = self._limits()
         if profile.stack_level > limits["max_stack"]:
             raise ProfileRejected(f"stackLevel {profile.stack_level} > ChargeProfileMaxStackLevel")
@@ -116,3 +118,24 @@ def _decode(d: dict) -> Profile:
     return Profile(id=d["id"], connector_id=d["connector_id"], stack_level=d["stack_level"], purpose=d["purpose"],
                    kind=d["kind"], schedule=schedule, recurrency=d["recurrency"], valid_from=when(d["valid_from"]),
                    valid_to=when(d["valid_to"]), transaction_id=d["transaction_id"])
+
+
+def _check_sense(profile: Profile) -> None:
+    """What the schema allows but no charger can apply: refused with the reason, nothing changes."""
+    schedule = profile.schedule
+    if profile.id < 0 or profile.stack_level < 0:
+        raise ProfileRejected("chargingProfileId and stackLevel cannot be negative")
+    for period in schedule.periods:
+        if not math.isfinite(period.limit) or period.limit < 0:
+            raise ProfileRejected(f"limit {period.limit} is not a rate")
+        if period.phases is not None and period.phases not in (1, 2, 3):
+            raise ProfileRejected(f"numberPhases {period.phases} is not 1, 2 or 3")
+    if schedule.duration_s is not None and schedule.duration_s < 0:
+        raise ProfileRejected("a negative duration")
+    if schedule.min_rate is not None and (schedule.min_rate < 0 or (
+            schedule.periods and schedule.min_rate > max(p.limit for p in schedule.periods))):
+        raise ProfileRejected(f"minChargingRate {schedule.min_rate} is above every limit of the schedule")
+    if profile.valid_from is not None and profile.valid_to is not None and profile.valid_from >= profile.valid_to:
+        raise ProfileRejected("validFrom is not before validTo")
+    if profile.transaction_id is not None and profile.transaction_id < 0:
+        raise ProfileRejected("a negative transactionId")

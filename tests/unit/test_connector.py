@@ -95,6 +95,31 @@ def test_weld_is_detected_and_latched():
     assert rig.conn().state == charger.FAULTED, "a weld stays latched until restart"
 
 
+def test_a_welded_connector_is_never_reported_available():
+    """Unplugging with welded contacts: the next status is Faulted, with no Available before it."""
+    from firmware.events import StatusChanged
+
+    rig = Rig()
+    rig.charge()
+    rig.wire().set_fault("weld", True)
+    rig.ev("A")
+    rig.tick(15)
+    states = [e.state for e in rig.events if isinstance(e, StatusChanged) and e.connector_id == 1]
+    after = states[states.index(charger.CHARGING) + 1:]
+    assert after and after[-1] == charger.FAULTED
+    assert charger.AVAILABLE not in after, after
+
+
+def test_a_contactor_that_opens_normally_reports_available_at_once():
+    from firmware.events import StatusChanged
+
+    rig = Rig()
+    rig.charge()
+    rig.ev("A")
+    states = [e.state for e in rig.events if isinstance(e, StatusChanged) and e.connector_id == 1]
+    assert states[-1] == charger.AVAILABLE
+
+
 def test_faults_clear_back_to_available():
     rig = Rig()
     rig.hal.bench.set_fault(1, "estop", True)

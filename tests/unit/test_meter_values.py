@@ -68,25 +68,66 @@ def test_the_clock_follows_the_csms_only_when_it_is_off():
     assert not clock.adopt_csms_time("not a time")
 
 
-def test_no_periodic_sample_after_the_session_ended():
+def reports_on_a_store(tmp_path, reading, wall):
+    from types import SimpleNamespace
+
+    from firmware.journal import SessionJournal
+    from firmware.ocpp.outbox import Outbox
+    from firmware.ocpp.v16.meter_reports import MeterReports
+    from firmware.store import Store
+
+    store = Store(tmp_path)
+    outbox = Outbox(store, attempts=lambda: 3, retry_interval_s=lambda: 1)
+    journal = SessionJournal(store)
+    keys = SimpleNamespace(get_csl=lambda name: ["Energy.Active.Import.Register"])
+    metering = SimpleNamespace(fresh=lambda cid: reading)
+    return MeterReports(keys, metering, outbox, wall, journal, store), outbox, journal, store
+
+
+def test_no_periodic_sample_after_the_session_ended(tmp_path):
     from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from firmware.ocpp.v16.meter_reports import MeterReports
     from firmware.session import Session
 
-    pushed = []
     reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
-    keys = SimpleNamespace(get_csl=lambda name: ["Energy.Active.Import.Register"])
-    metering = SimpleNamespace(fresh=lambda cid: reading)
-    outbox = SimpleNamespace(push=lambda *args: pushed.append(args))
-    reports = MeterReports(keys, metering, outbox, SimpleNamespace(now=lambda: datetime.now(timezone.utc)))
+    reports, outbox, _, store = reports_on_a_store(tmp_path, reading,
+                                                   SimpleNamespace(now=lambda: datetime.now(timezone.utc)))
     session = Session(1, "TAG", datetime.now(timezone.utc), meter_start_wh=1000.0)
     reports.begin(session, reading)
     reports._last_sample[session.local_id] = 0.0
     reports._sample_due(1)
-    assert len(pushed) == 1
+    assert len(outbox) == 1
     session.ended_at = datetime.now(timezone.utc)  # the control thread ended it; the recorder is still reading
     reports._last_sample[session.local_id] = 0.0
     reports._sample_due(1)
-    assert len(pushed) == 1
+    assert len(outbox) == 1
+    store.close()
+
+
+def test_every_value_sent_moves_the_sessions_last_known_alive(tmp_path):
+    """A power-loss stop is stamped no earlier, and with no less energy, than any value already sent."""
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from firmware.session import Session
+
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    clock = SimpleNamespace(t=start)
+    reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
+    reports, outbox, journal, store = reports_on_a_store(tmp_path, reading, SimpleNamespace(now=lambda: clock.t))
+    session = Session(1, "TAG", start, meter_start_wh=1000.0)
+    journal.open(session)
+    reports.begin(session, reading)
+    for second in (1, 2, 3):
+        clock.t = start + timedelta(seconds=second)
+        reading = reading.__class__(1000.0 + 10 * second, 0.0, (0.0,), (230.0,), 0.0)
+        reports.metering.fresh = lambda cid, r=reading: r
+        reports._last_sample[session.local_id] = 0.0
+        reports._sample_due(1)
+    row = journal.interrupted()[0]
+    assert row.last_alive == start + timedelta(seconds=3) and row.last_energy_wh == 1030.0
+    journal.touch(session.local_id, start + timedelta(seconds=2), 1020.0)  # an older touch moves nothing back
+    row = journal.interrupted()[0]
+    assert row.last_alive == start + timedelta(seconds=3) and row.last_energy_wh == 1030.0
+    store.close()

@@ -20,12 +20,13 @@ from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
 from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
-from firmware.ocpp.outbox import Outbox
+from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS, Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.faults import BY_NAME, TRIP
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
+from firmware.tasks import Tasks, cancel_and_wait
 from firmware.session import StopReason
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ PLAIN_FIRMWARE_STATUSES = ("Downloading", "Downloaded", "DownloadFailed", "Insta
 class Ocpp16Adapter:
     version = "1.6"
 
-    def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, bus, wall, app):
+    def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, bus, wall, app, journal):
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -54,10 +55,11 @@ class Ocpp16Adapter:
             store,
             attempts=lambda: keys.get_int("TransactionMessageAttempts"),
             retry_interval_s=lambda: keys.get_int("TransactionMessageRetryInterval"),
+            on_set_aside=self._set_aside, link_errors=(ConnectionError, ConnectionClosed),
         )
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.meters = MeterReports(keys, metering, self.outbox, wall)
+        self.meters = MeterReports(keys, metering, self.outbox, wall, journal, store)
         self.security = None  # Security16, set by the app
         self.logs = None  # LogUploads, set by the app
         self.firmware = None  # FirmwareService, set by the app
@@ -65,6 +67,7 @@ class Ocpp16Adapter:
         self.reservations = None  # Reservations, set by the app
         self.firmware_status: tuple = ("Idle", None, False)  # the latest, for TriggerMessage
         self.sessions_ended = 0  # TransactionEnded events queued so far
+        self.tasks = Tasks()
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
         keys.listeners.append(self._key_changed)
@@ -99,7 +102,10 @@ class Ocpp16Adapter:
                 workers += [
                     asyncio.create_task(self._heartbeats(cp)),
                     asyncio.create_task(self._send_statuses(cp)),
-                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed)),
+                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
+                                                          TRANSACTIONS)),
+                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
+                                                          NOTIFICATIONS)),
                 ]
             running = [t for t in workers if not t.done()]
             done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
@@ -109,9 +115,7 @@ class Ocpp16Adapter:
                     log.error("OCPP worker failed; reconnecting", exc_info=exc)
         finally:
             self.cp = None
-            for task in workers + [reader]:
-                task.cancel()
-            await asyncio.gather(*workers, reader, return_exceptions=True)
+            await cancel_and_wait([*workers, reader])
 
     async def _boot_once(self, cp, reader) -> bool:
         return self.accepted or await self._boot(cp, reader)
@@ -257,8 +261,22 @@ class Ocpp16Adapter:
         status = answer.id_tag_info["status"]
         log.info("transaction %s confirmed as %s (%s)", local_id, answer.transaction_id, status)
         if status != "Accepted":
-            asyncio.ensure_future(self._invalid_id(local_id, status))
+            self.tasks.spawn(self._invalid_id(local_id, status), f"invalid id of transaction {local_id}")
         return answer.transaction_id
+
+    def _set_aside(self, action: str, payload: dict, local_id: str | None, reason: str) -> None:
+        """A StartTransaction refused for good: no energy the CSMS cannot bill, unless the operator chose so."""
+        session = self.station.session_by_id(local_id) if action == "StartTransaction" else None
+        if session is None:
+            return
+        if self.keys.get_bool("AllowChargingWithoutTransaction"):
+            log.warning("connector %s: the CSMS refused to start transaction %s (%s); charging on for free "
+                        "(AllowChargingWithoutTransaction)", session.connector_id, local_id, reason)
+            return
+        log.error("connector %s: the CSMS refused to start transaction %s (%s); charging suspended, the session "
+                  "ends when the EV unplugs", session.connector_id, local_id, reason)
+        self.tasks.spawn(self.station.set_hold(session.connector_id, "unbilled", True),
+                         f"suspend unbilled session on connector {session.connector_id}")
 
     async def _invalid_id(self, local_id: str, status: str) -> None:
         """OCPP 1.6 StopTransactionOnInvalidId / MaxEnergyOnInvalidId (section 9.1)."""

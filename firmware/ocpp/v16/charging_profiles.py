@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from firmware.clock import iso
+from firmware.clock import iso, parse_utc
 from firmware.smart_charging.composite import Segment
 from firmware.smart_charging.profiles import Period, Profile, Schedule
 
 
 def _when(text: str | None) -> datetime | None:
-    if not text:
+    if text is None:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    when = parse_utc(text)
+    if when is None:
+        raise ValueError(f"{text[:40]!r} is no date and time")
+    return when
 
 
 def profile_from_ocpp(connector_id: int, p: dict) -> Profile:
@@ -39,6 +42,8 @@ def composite_to_ocpp(segments: list[Segment], start: datetime, unit: str, volta
         amps = ceiling_a if seg.limit_a is None else min(seg.limit_a, ceiling_a)
         limit = round(amps * voltage_v * seg.phases, 1) if unit == "W" else round(amps, 1)
         offset = int((seg.start - start).total_seconds())
+        if periods and periods[-1]["startPeriod"] == offset:
+            periods.pop()  # it lasted less than a second: the later limit holds from this second on
         if periods and periods[-1]["limit"] == limit and periods[-1].get("numberPhases") == seg.phases:
             continue
         periods.append({"startPeriod": offset, "limit": limit, "numberPhases": seg.phases})

@@ -7,6 +7,7 @@ directory's SQLite store, so a CSMS's change survives restarts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Measurands our meters deliver (OCPP 1.6 section 7.31).
@@ -16,6 +17,7 @@ MEASURANDS = (
 )
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 CSL_MAX = 8
+INTEGER = re.compile(r"-?[0-9]{1,12}")
 LIST_MAX = 10_000  # local authorization list entries, and entries in one SendLocalList
 
 
@@ -100,6 +102,10 @@ def core_keys(connectors: int) -> list[Key]:
         # Vendor key: amps per connector while the CSMS is unreachable and no
         # schedule is in force (0: none, the board's rating applies).
         Key("FailsafeCurrent", "int", "0", hi=80),
+        # Vendor key: a session whose StartTransaction the CSMS refused for good
+        # (set aside after TransactionMessageAttempts) may go on charging for
+        # free. Off: no energy flows that the CSMS cannot bill.
+        Key("AllowChargingWithoutTransaction", "bool", "false"),
         # Reservation profile (section 9.3).
         Key("ReserveConnectorZeroSupported", "bool", "true", readonly=True),
         # The websocket's ping interval is fixed when the connection opens.
@@ -154,13 +160,14 @@ class ConfigKeys:
         self._store.put(key.store_key or f"ocpp16.{name}", value)
 
     def _check(self, key: Key, value: str) -> str | None:
+        if key.kind == "int":  # an integer is digits, nothing around them (OCPP 1.6 9.1: "integer")
+            ok = INTEGER.fullmatch(value) is not None and key.lo <= int(value) <= key.hi
+            value = str(int(value)) if ok else value
+            return value if ok and (not key.only or value in key.only) else None
         value = value.strip()
         if key.kind == "bool":
             value = value.lower()
             ok = value in ("true", "false")
-        elif key.kind == "int":
-            ok = value.lstrip("-").isdigit() and key.lo <= int(value) <= key.hi
-            value = str(int(value)) if ok else value
         elif key.kind == "str":
             ok = len(value) <= 500
         else:

@@ -6,15 +6,14 @@ a connection (outbox, keys, statuses) is on the adapter it delegates to.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime, timezone
 
 from ocpp.exceptions import NotSupportedError
 from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
+from firmware.clock import parse_utc
 from firmware.ocpp.v16 import triggers
 from firmware.reservations import Reservation
 from firmware.ocpp.v16.rpc import RpcChargePoint
@@ -51,7 +50,7 @@ class ChargePoint16(RpcChargePoint):
                 cid, charging_profile, for_remote_start=True) != "Accepted":
             return call_result.RemoteStartTransaction(status="Rejected")
         if group_check or self.adapter.keys.get_bool("AuthorizeRemoteTxRequests"):
-            asyncio.ensure_future(self.adapter.authorize_then_start(cid, id_tag))
+            self.tasks.spawn(self.adapter.authorize_then_start(cid, id_tag), f"remote start on connector {cid}")
             return call_result.RemoteStartTransaction(status="Accepted")
         started = await self.station.authorize(cid, id_tag)
         return call_result.RemoteStartTransaction(status="Accepted" if started else "Rejected")
@@ -64,9 +63,10 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.reserve_now)
     def on_reserve_now(self, connector_id, expiry_date, id_tag, reservation_id, parent_id_tag=None, **_):
-        expiry = datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
-        if expiry.tzinfo is None:
-            expiry = expiry.replace(tzinfo=timezone.utc)
+        expiry = parse_utc(expiry_date)
+        if expiry is None:
+            log.warning("ReserveNow %s refused: expiryDate %r is no date", reservation_id, expiry_date[:40])
+            return call_result.ReserveNow(status="Rejected")
         return call_result.ReserveNow(status=self.adapter.reservations.reserve(
             Reservation(reservation_id, connector_id, id_tag, expiry, parent_id_tag)))
 

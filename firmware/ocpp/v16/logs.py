@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
+from firmware.tasks import owned
+
 log = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https", "ftp")
@@ -68,8 +70,8 @@ class LogUploads:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = f"{self.cp_id}-{log_type}-{stamp}.log"
         content = self._collect(log_type, oldest, latest)
-        self._task = asyncio.ensure_future(
-            self._upload(url, name, content, report, retries or 0, retry_interval or 30))
+        self._task = owned(self._upload(url, name, content, report, retries or 0, retry_interval or 30),
+                           f"{log_type} upload")
         return ("AcceptedCanceled" if canceled else "Accepted"), name
 
     def _collect(self, log_type: str, oldest: str | None, latest: str | None) -> bytes:

@@ -26,11 +26,13 @@ TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest 
 
 
 class MeterReports:
-    def __init__(self, keys, metering, outbox, wall):
+    def __init__(self, keys, metering, outbox, wall, journal, store):
         self.keys = keys
         self.metering = metering
         self.outbox = outbox
         self.wall = wall
+        self.journal = journal  # each value sent moves its session's "last known alive" along
+        self.store = store
         self.active: dict[int, object] = {}  # connector -> session being reported
         self._last_sample: dict[str, float] = {}
         self._tx_data: dict[str, list[dict]] = {}
@@ -78,7 +80,7 @@ class MeterReports:
             self._last_sample[session.local_id] = time.monotonic()
             now = self.wall.now()
             values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
-            self._push(cid, session, now, values)
+            self._push(cid, session, now, values, reading)
             self._record(session, reading, "Sample.Periodic", now)
 
     # ---- clock-aligned samples ------------------------------------------
@@ -103,7 +105,7 @@ class MeterReports:
             session = self.active.get(cid)
             if session is not None and session.ended_at is not None:
                 session = None  # past its end: a plain clock-aligned value, not the transaction's
-            self._push(cid, session, boundary, values)
+            self._push(cid, session, boundary, values, reading)
             if session is not None:
                 self._record(session, reading, "Sample.Clock", boundary, key="StopTxnAlignedData")
 
@@ -116,15 +118,19 @@ class MeterReports:
         if session is not None and session.ended_at is not None:
             session = None
         self._push(cid, session, self.wall.now(),
-                   sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger"))
+                   sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger"), reading)
         return True
 
-    def _push(self, cid, session, at: datetime, values: list[dict]) -> None:
-        if values:
+    def _push(self, cid, session, at: datetime, values: list[dict], reading) -> None:
+        if not values:
+            return
+        with self.store.transaction():
             self.outbox.push("MeterValues", {
                 "connectorId": cid,
                 "meterValue": [{"timestamp": iso(at), "sampledValue": values}],
             }, None if session is None else session.local_id)
+            if session is not None:
+                self.journal.touch(session.local_id, at, reading.energy_wh)
 
 
 def next_boundary(now: datetime, interval_s: int) -> datetime:

@@ -18,6 +18,7 @@ from firmware.smart_charging.store import ProfileRejected
 log = logging.getLogger(__name__)
 
 UNIT = {"A": "A", "W": "W"}
+MAX_COMPOSITE_S = 31 * 86400  # a month ahead: weekly recurrences four times over
 
 
 class SmartCharging16:
@@ -59,6 +60,9 @@ class SmartCharging16:
     def composite(self, connector_id: int, duration: int, unit: str | None) -> dict:
         """The call_result fields of GetCompositeSchedule."""
         if connector_id != 0 and connector_id not in self.station.connectors:
+            return {"status": "Rejected"}
+        if not 0 < duration <= MAX_COMPOSITE_S:
+            log.warning("GetCompositeSchedule for %s s refused: 1 s to %s s are reported", duration, MAX_COMPOSITE_S)
             return {"status": "Rejected"}
         unit = UNIT.get(unit or "A", "A")
         now = self.adapter.wall.now().replace(microsecond=0)

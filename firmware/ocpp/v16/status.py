@@ -27,6 +27,7 @@ ERROR_CODE = {
     "overtemp": "HighTemperature",
     "temp_sensor": "InternalError",
     "pilot_adc": "InternalError",
+    "tick_stall": "InternalError",
     "overcurrent": "OverCurrentFailure",
     "over_voltage": "OverVoltage",
     "under_voltage": "UnderVoltage",
