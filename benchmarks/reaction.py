@@ -13,7 +13,10 @@ source of the fault matrix that can open a closed contactor is measured:
   after the close command);
 - from the meter (over- and under-voltage, over-current after its 5 s grace):
   timed from the meter reading that makes the fault due, since the meter poll
-  (metering.poll_s) and the norm's grace are waits by design, not reaction.
+  (metering.poll_s) and the norm's grace are waits by design, not reaction;
+- a stalled tick (the pilot ADC driver hangs, `adc_hang`): timed from the last
+  completed tick to the tick guard's open call, reported apart as `stall_ms`
+  (goal 100 ms: the guard waits STALL_TICKS periods by design).
 
 Retry waits are set to zero and latched faults cleared between events (as a
 restart would), so the loop measures trips, not waits. Prints JSON lines in the
@@ -61,8 +64,11 @@ METER = {
     "under_voltage": ("under_voltage", False, "release"),
     "overcurrent": ("overcurrent", False, "release"),
 }
-SLOW_EVENTS = {"stuck_open": 20, "over_voltage": 10, "under_voltage": 10, "overcurrent": 4}
+STALL = {"stall": ("adc_hang", False, "release")}
+SLOW_EVENTS = {"stuck_open": 20, "over_voltage": 10, "under_voltage": 10, "overcurrent": 4, "stall": 20}
 GOAL_P99_MS, GOAL_MAX_MS = 5.0, 20.0
+GOAL_STALL_MS = 100.0
+SOURCES = {**INPUTS, **DUE, **METER, **STALL}
 
 
 class Driver:
@@ -75,11 +81,15 @@ class Driver:
         self.contactor = controller.hal.connectors[cid].contactor
         self.opened = threading.Event()
         self.closed_at = 0.0
+        self.tick_at_open = 0.0  # the control loop's last completed tick when open() was called
         self.last = None
         self.readings: list[float] = []  # when each reading of this connector reached the metering
         original_open, original_close = self.contactor.open, self.contactor.close
 
+        loop = controller.station.loop
+
         def open_and_signal():
+            self.tick_at_open = loop.last_tick
             original_open()
             self.opened.set()
 
@@ -118,7 +128,7 @@ class Driver:
         time.sleep(0.002)
 
     def flip(self, source: str, on: bool) -> None:
-        switch, station_wide, _ = {**INPUTS, **DUE, **METER}[source]
+        switch, station_wide, _ = SOURCES[source]
         if switch is None:
             self.wire.set_ev(state="B" if on else "C")
         else:
@@ -136,15 +146,19 @@ class Driver:
             start = max(start, self.closed_at + self.c.board.close_detect_s)
         elif source in METER:  # the last reading before the trip (the session's stop read comes after)
             start = max(t for t in self.readings if t <= self.contactor.last_open_call)
+        elif source in STALL:  # monotonic and perf_counter are one clock (CLOCK_MONOTONIC) on Linux
+            start = self.tick_at_open
         latency_ms = (self.contactor.last_open_call - start) * 1000.0
         self.recover(source)
         return latency_ms
 
     def recover(self, source: str) -> None:
+        if source in STALL:  # the tick hangs until the driver answers again; then tick_stall ends the session
+            self.flip(source, False)
         if source != "C->B":  # the tick that opened the contactor may still be finishing: the trip ends the session
             self.wait(lambda: self.conn.session is None)
         self.flip(source, False)
-        recovery = {**INPUTS, **DUE, **METER}[source][2]
+        recovery = SOURCES[source][2]
         if recovery == "unplug":
             self.wire.set_ev(state="A")
         elif recovery == "clear":
@@ -189,7 +203,7 @@ async def run(events: int) -> list[dict]:
             while not controller.adapter.accepted:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(1.0)  # let the flood start
-            per_source = {s: [] for s in (*INPUTS, *DUE, *METER)}
+            per_source = {s: [] for s in SOURCES}
             driver = Driver(controller)
 
             def drive():
@@ -210,8 +224,12 @@ async def run(events: int) -> list[dict]:
         out, _ = load.communicate(timeout=10)
     calls = [line for line in out.splitlines() if line.startswith("calls")]
     load_calls = int(calls[-1].split()[1]) if calls else 0
+    stalls = per_source.pop("stall")
     everything = [v for vs in per_source.values() for v in vs]
     lines = figures("all", everything)
+    lines.append({"benchmark": "reaction", "metric": "stall_ms", "value": round(max(stalls), 3),
+                  "goal": GOAL_STALL_MS, "better": "lower", "events": len(stalls),
+                  "p50_ms": round(statistics.median(stalls), 3)})
     lines.append({"benchmark": "reaction", "metric": "events", "value": len(everything), "better": "higher"})
     lines.append({"benchmark": "reaction", "metric": "csms_calls_during_run", "value": load_calls,
                   "seconds": round(elapsed, 1), "better": "higher"})

@@ -101,10 +101,10 @@ class Station:
 
     # ---- operator commands ----------------------------------------------
     async def unlock(self, cid: int) -> str:
-        """'Unlocked', 'UnlockFailed', or 'NotSupported' when there is no lock."""
+        """'Unlocked', 'UnlockFailed', or 'NotSupported' for a tethered cable or a socket without a lock."""
         connector = self.connector(cid)
-        if connector.hal.lock is None:
-            return "NotSupported"
+        if connector.cfg.cable == "tethered" or connector.hal.lock is None:
+            return "NotSupported"  # nothing to release: unlocking must not end a session for nothing
 
         def do_unlock(now):
             connector.end_session(StopReason.UNLOCK_COMMAND)

@@ -155,6 +155,7 @@ class BenchCsms:
         self.responses: list[list] = []  # CALLRESULT / CALLERROR frames, raw
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}
+        self.connections: dict[str, int] = {}  # websocket connections opened per charge point
         self.boot_answer = ("Accepted", 300)
         self.refuse: dict[str, str] = {}  # action -> the CALLERROR code answered to it, every time
         self.bad_results: set[str] = set()  # actions answered with a payload that breaks the schema
@@ -206,6 +207,7 @@ class BenchCsms:
         self.tls_versions[cp_id] = ssl_object.version() if ssl_object else None
         side = CsmsSide(cp_id, ws, self)
         self.charge_points[cp_id] = side
+        self.connections[cp_id] = self.connections.get(cp_id, 0) + 1
         try:
             await side.start()
         except websockets.exceptions.ConnectionClosed:

@@ -75,6 +75,13 @@ def call_id_of(raw: str) -> str:
     return match.group(1) if match else "-1"
 
 
+def _readable_call_id(frame) -> str:
+    if isinstance(frame, list) and frame[:1] == [CALL] and len(frame) > 1 and isinstance(frame[1], str) \
+            and 0 < len(frame[1]) <= MAX_ID_LEN:
+        return frame[1]
+    return "-1"
+
+
 def loads(raw) -> object:
     """Strict JSON: no NaN or Infinity, no overflowing numbers, bounded nesting."""
     if isinstance(raw, bytes):
@@ -96,7 +103,8 @@ def parse(raw) -> Call | CallResult | CallError:
         raise FrameError(f"not valid JSON: {why}", call_id_of(text), answer) from None
     if not isinstance(frame, list) or len(frame) < 3:
         is_response = isinstance(frame, list) and frame[:1] in ([CALLRESULT], [CALLERROR])
-        raise FrameError("a frame is a JSON array of at least 3 elements", answer=not is_response)
+        raise FrameError("a frame is a JSON array of at least 3 elements", _readable_call_id(frame),
+                         answer=not is_response)
     kind, unique_id = frame[0], frame[1]
     is_response = kind in (CALLRESULT, CALLERROR) and not isinstance(kind, bool)
     if not isinstance(unique_id, str) or not 0 < len(unique_id) <= MAX_ID_LEN:

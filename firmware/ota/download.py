@@ -1,18 +1,22 @@
-"""Firmware download over HTTP(S): resumable, size-limited, hashed, logged.
+"""Firmware download over HTTP(S) and FTP(S): resumable, size-limited, hashed, logged.
 
-The file grows in `<name>.part`; an interrupted transfer continues from its
-size with a Range request (a server that ignores Range starts it over). The
+OCPP 1.6 allows FTP locations and some CSMSs use nothing else; ftps:// is
+explicit FTP over TLS (AUTH TLS, protected data channel), checked against the
+system's CAs. The file grows in `<name>.part`; an interrupted transfer
+continues from its size with a Range request or FTP's REST (a server that
+ignores either starts it over). The
 SHA-256 of the finished file is returned, and checked when the location ends
 with `#sha256=<hex>`. Progress is logged every 10 %.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urldefrag
+from urllib.parse import unquote, urldefrag, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,9 @@ async def download(url: str, folder: Path, max_bytes: int, session=None) -> tupl
     folder.mkdir(parents=True, exist_ok=True)
     part, final = folder / f"{name}.part", folder / name
     have = part.stat().st_size if part.exists() else 0
+    if location.startswith(("ftp://", "ftps://")):
+        await asyncio.to_thread(ftp_fetch, location, part, have, max_bytes, name)
+        return _finish(part, final, name, expected)
     own = session is None
     session = session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=60))
     try:
@@ -52,6 +59,10 @@ async def download(url: str, folder: Path, max_bytes: int, session=None) -> tupl
     finally:
         if own:
             await session.close()
+    return _finish(part, final, name, expected)
+
+
+def _finish(part: Path, final: Path, name: str, expected: str | None) -> tuple[Path, str]:
     digest = _sha256(part)
     if expected and digest != expected:
         part.unlink()
@@ -86,3 +97,64 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def ftp_fetch(location: str, part: Path, have: int, max_bytes: int, name: str) -> None:
+    """RETR into `part`, from byte `have` on (REST); blocking, so run in a thread."""
+    import ftplib
+    import ssl
+
+    parts = urlsplit(location)
+    ftp = ftplib.FTP_TLS(context=ssl.create_default_context()) if parts.scheme == "ftps" else ftplib.FTP()
+    try:
+        ftp.connect(parts.hostname, parts.port or 21, timeout=60)
+        ftp.login(unquote(parts.username or "anonymous"), unquote(parts.password or ""))
+        if parts.scheme == "ftps":
+            ftp.prot_p()
+        ftp.voidcmd("TYPE I")
+        path = unquote(parts.path)
+        size = _ftp_size(ftp, path)
+        if size is not None and size > max_bytes:
+            raise DownloadError(f"{name}: {size} bytes exceeds the {max_bytes}-byte limit")
+        if size is not None and have >= size:
+            return  # already complete
+        _retr(ftp, path, part, have, max_bytes, name)
+    except ftplib.all_errors as exc:
+        raise DownloadError(f"{parts.scheme}://{parts.hostname}{parts.path}: {exc}") from None
+    finally:
+        ftp.close()
+
+
+def _ftp_size(ftp, path: str) -> int | None:
+    import ftplib
+
+    try:
+        return ftp.size(path)
+    except ftplib.error_perm:
+        return None  # SIZE is an extension; the limit is then checked while receiving
+
+
+def _retr(ftp, path: str, part: Path, have: int, max_bytes: int, name: str) -> None:
+    import ftplib
+
+    done = have
+    with open(part, "ab" if have else "wb") as f:
+        def keep(chunk: bytes) -> None:
+            nonlocal done
+            done += len(chunk)
+            if done > max_bytes:
+                raise DownloadError(f"{name}: more than the {max_bytes}-byte limit")
+            f.write(chunk)
+
+        try:
+            ftp.retrbinary(f"RETR {path}", keep, blocksize=CHUNK, rest=have or None)
+        except ftplib.error_reply:
+            if not have:
+                raise
+            log.info("FTP server refused to resume: downloading %s again", name)
+            f.seek(0)
+            f.truncate()
+            done = 0
+            ftp.retrbinary(f"RETR {path}", keep, blocksize=CHUNK)
+        f.flush()
+        os.fsync(f.fileno())

@@ -3,8 +3,9 @@
 Under --root (default /, a temporary directory in tests): the release in
 /opt/evse/releases/<version> and /opt/evse/current; the health check at
 /opt/evse/bin/evse-health (outside every release, so it works whatever a
-release does); /var/lib/evse (0700) and /etc/evse; the systemd units; and,
-run as root, the `evse` system user in the gpio/spi/i2c/dialout groups.
+release does); /var/lib/evse (0700) and /etc/evse; the systemd units; on a
+Raspberry Pi, systemd's use of the board's hardware watchdog; and, run as
+root, the `evse` system user in the gpio/spi/i2c/dialout groups.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from firmware.ota import health
 from firmware.ota.releases import InstallError, Releases
 
 GROUPS = ("gpio", "spi", "i2c", "dialout")
+# systemd feeds the SoC watchdog (bcm2835-wdt: at most about 15 s); a wedged kernel or
+# service manager then resets the board. The service's own WatchdogSec covers a wedged process.
+WATCHDOG_DROP_IN = """# Written by `evse install`: reset the board when the kernel or systemd hangs.
+[Manager]
+RuntimeWatchdogSec=15s
+RebootWatchdogSec=2min
+"""
 
 
 def units_dir() -> Path | None:
@@ -47,9 +55,25 @@ def install(root: Path, bundle: Path, make_user: bool) -> str:
         target.mkdir(parents=True, exist_ok=True)
         for unit in units.glob("*.service"):
             shutil.copy(unit, target / unit.name)
+    enable_hardware_watchdog(root)
     if make_user and os.geteuid() == 0:
         _system_user(data)
     return release.name
+
+
+def enable_hardware_watchdog(root: Path) -> Path | None:
+    """On a Raspberry Pi, a systemd drop-in that arms the hardware watchdog; the file, or None elsewhere."""
+    model = root / "proc" / "device-tree" / "model"
+    try:
+        is_pi = "Raspberry Pi" in model.read_text(errors="replace")
+    except OSError:
+        is_pi = False
+    if not is_pi:
+        return None
+    drop_in = root / "etc" / "systemd" / "system.conf.d" / "evse-watchdog.conf"
+    drop_in.parent.mkdir(parents=True, exist_ok=True)
+    drop_in.write_text(WATCHDOG_DROP_IN)
+    return drop_in
 
 
 def _system_user(data: Path) -> None:

@@ -1,6 +1,7 @@
 """Issue 12 with a real process: billing stays exact when the CSMS refuses, the link survives bad frames."""
 
 import asyncio
+import os
 import signal
 
 import pytest
@@ -234,3 +235,77 @@ def test_a_bench_port_in_use_is_a_one_line_error(tmp_path):
         done = evse_run(tmp_path, "--csms-url", "ws://127.0.0.1:9/ocpp", "--bench-port", str(port))
     assert done.returncode == 2 and f"--bench-port {port}" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_the_group_the_start_confirmation_names_may_end_the_session(csms, start_controller):
+    ctl = await start_controller()
+    csms.tags["CARD-A"] = {"status": "Accepted", "parentIdTag": "FAMILY"}
+    csms.tags["CARD-B"] = {"status": "Accepted", "parentIdTag": "FAMILY"}
+    await ctl.post("/ev", {"connector": 1, "state": "C"})
+    cp = csms.charge_points["CP001"]
+    assert (await cp.call(call.RemoteStartTransaction(id_tag="CARD-A", connector_id=1))).status == "Accepted"
+    await ctl.until(lambda c: c["contactor_closed"])
+    assert not csms.actions("Authorize")  # the group is known from StartTransaction.conf only
+    await csms.wait_for(lambda s: s.actions("StartTransaction"))
+    await ctl.until(lambda c: c["session"]["transaction_id"] is not None)
+    await ctl.post("/rfid", {"connector": 1, "id_tag": "CARD-B"})
+    await ctl.until(lambda c: c["status"] == "Finishing")
+    assert (await csms.wait_for(lambda s: s.actions("StopTransaction")))[0]["reason"] == "Local"
+
+
+async def test_while_pending_nothing_starts_and_a_triggered_status_goes_at_once(csms, start_controller):
+    csms.boot_answer = ("Pending", 60)
+    await start_controller(boot=False)
+    cp = await csms.wait_connected("CP001")
+    await csms.wait_for(lambda s: s.actions("BootNotification"))
+    answer = await cp.call(call.RemoteStartTransaction(id_tag="TAG", connector_id=1))
+    assert answer.status == "Rejected"
+    assert (await cp.call(call.TriggerMessage(requested_message="StatusNotification", connector_id=1))).status == \
+        "Accepted"
+    status = (await csms.wait_for(lambda s: s.actions("StatusNotification"), 5))[0]
+    assert status["connectorId"] == 1 and status["status"] == "Available"
+    assert not csms.actions("StartTransaction")
+
+
+async def test_a_tethered_cable_cannot_be_unlocked(csms, start_controller):
+    ctl = await start_controller(board="bench-tethered.toml")
+    await charging(ctl, 1, "TAG")
+    cp = csms.charge_points["CP001"]
+    assert (await cp.call(call.UnlockConnector(connector_id=1))).status == "NotSupported"
+    assert (await ctl.connector(1))["contactor_closed"]  # the session goes on
+
+
+async def test_current_and_power_offered_are_supported_measurands(csms, start_controller):
+    ctl = await start_controller()
+    await configure(csms, MeterValuesSampledData="Energy.Active.Import.Register,Current.Offered,Power.Offered",
+                    MeterValueSampleInterval="1")
+    await charging(ctl, 1, "TAG")
+    mv = (await csms.wait_for(lambda s: s.actions("MeterValues"), 10))[0]
+    by = {sv["measurand"]: sv for sv in mv["meterValue"][0]["sampledValue"]}
+    assert float(by["Current.Offered"]["value"]) == 32.0
+    assert float(by["Power.Offered"]["value"]) == 32.0 * 230.0 * 3
+
+
+async def test_the_link_always_comes_back_after_an_uplink_cut_during_a_session(csms, start_controller):
+    import random
+
+    seed = int(os.environ.get("EVSE_CUT_SEED") or random.randrange(1 << 30))
+    print(f"uplink cut seed {seed}")
+    rng = random.Random(seed)
+    ctl = await start_controller()
+    await configure(csms, MeterValueSampleInterval="1", HeartbeatInterval="1")
+    await charging(ctl, 1, "TAG")
+    for cut in range(8):
+        await asyncio.sleep(rng.uniform(0.0, 1.2))  # any moment: mid-call, mid-answer, idle
+        await ctl.post("/network", {"connected": False})
+        await ctl.wait_disconnected()
+        await asyncio.sleep(rng.uniform(0.0, 0.3))
+        await ctl.post("/network", {"connected": True})
+        await csms.wait_for(lambda s: s.connections["CP001"] == cut + 2, 15)
+        for _ in range(100):
+            if (await ctl.status())["ocpp"]["connected"]:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"cut {cut}: connected at the CSMS but not at the charger (seed {seed})")
+    assert (await ctl.connector(1))["contactor_closed"]

@@ -112,3 +112,62 @@ def test_a_signer_no_manufacturer_root_vouches_for_is_refused():
         check_signing_certificate(cert_pem, [])
     with pytest.raises(CertificateError):
         check_signing_certificate("garbage", [manufacturer.cert])
+
+
+@pytest.fixture
+def ftp_server(tmp_path):
+    """An FTP server (pyftpdlib) with BLOB; `tls=True` makes it explicit FTPS with a test CA."""
+    import threading
+
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
+    from pyftpdlib.servers import FTPServer
+
+    from pki import key_pem, write
+
+    servers = []
+
+    def start(tls=False):
+        root = tmp_path / "ftproot"
+        root.mkdir(exist_ok=True)
+        (root / "fw.bin").write_bytes(BLOB)
+        authorizer = DummyAuthorizer()
+        authorizer.add_user("evse", "s3cret", str(root), perm="elr")
+        attrs = {"authorizer": authorizer}
+        if tls:
+            ca = CA("FTP test CA")
+            cert, key = ca.server()
+            attrs.update(certfile=str(write(tmp_path, "ftp.pem", pem(cert))),
+                         keyfile=str(write(tmp_path, "ftp.key", key_pem(key))), tls_data_required=True)
+            os.environ["SSL_CERT_FILE"] = str(write(tmp_path, "ca.pem", pem(ca.cert)))
+        handler = type("Handler", (TLS_FTPHandler if tls else FTPHandler,), attrs)
+        port = free_port()
+        server = FTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1}, daemon=True).start()
+        servers.append(server)
+        return f"{'ftps' if tls else 'ftp'}://evse:s3cret@127.0.0.1:{port}"
+
+    yield start
+    os.environ.pop("SSL_CERT_FILE", None)
+    for server in servers:
+        server.close_all()
+
+
+async def test_download_over_ftp_with_checksum_and_resume(ftp_server, tmp_path):
+    base = ftp_server()
+    digest = hashlib.sha256(BLOB).hexdigest()
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (folder / "fw.bin.part").write_bytes(BLOB[:120_000])  # an earlier transfer died here
+    path, got = await download(f"{base}/fw.bin#sha256={digest}", folder, 1_000_000)
+    assert got == digest and path.read_bytes() == BLOB
+    with pytest.raises(DownloadError, match="limit"):
+        await download(f"{base}/fw.bin", tmp_path / "small", 1000)
+    with pytest.raises(DownloadError):
+        await download(f"{base}/missing.bin", tmp_path / "none", 1_000_000)
+
+
+async def test_download_over_ftps(ftp_server, tmp_path):
+    base = ftp_server(tls=True)
+    path, got = await download(f"{base}/fw.bin", tmp_path / "dl", 1_000_000)
+    assert path.read_bytes() == BLOB and got == hashlib.sha256(BLOB).hexdigest()

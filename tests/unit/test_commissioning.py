@@ -120,3 +120,16 @@ def test_calibration_refuses_and_stores_nothing(tmp_path, factory, setup, messag
     assert rows[0].result == FAIL and message in rows[0].detail, format_table(rows)
     assert not (tmp_path / "calibration.json").exists()
     pins.hal.close()
+
+
+def test_install_arms_the_hardware_watchdog_on_a_raspberry_pi_only(tmp_path):
+    from firmware.ota.install import enable_hardware_watchdog
+
+    pi, laptop = tmp_path / "pi", tmp_path / "laptop"
+    (pi / "proc" / "device-tree").mkdir(parents=True)
+    (pi / "proc" / "device-tree" / "model").write_text("Raspberry Pi 5 Model B Rev 1.0\x00")
+    drop_in = enable_hardware_watchdog(pi)
+    assert drop_in == pi / "etc/systemd/system.conf.d/evse-watchdog.conf"
+    lines = drop_in.read_text().splitlines()
+    assert "[Manager]" in lines and "RuntimeWatchdogSec=15s" in lines
+    assert enable_hardware_watchdog(laptop) is None and not (laptop / "etc").exists()

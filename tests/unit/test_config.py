@@ -27,7 +27,7 @@ def write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize("name", ["bench.toml", "bench-1ph.toml"])
+@pytest.mark.parametrize("name", ["bench.toml", "bench-1ph.toml", "bench-tethered.toml"])
 def test_shipped_bench_configs_load(name):
     board = load_board(ROOT / "board-configs" / name)
     assert board.hal == "mock"

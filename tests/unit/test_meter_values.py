@@ -32,6 +32,16 @@ def test_every_measurand_per_phase_with_units_and_location():
     assert len(values) == 1 + 4 + 3 + 3 + 1 + 1
 
 
+def test_offered_current_and_power_are_what_the_charger_offers():
+    values = sampled_values(THREE_PHASE, ["Current.Offered", "Power.Offered", "Current.Import"], "Sample.Periodic",
+                            offered=(16.0, 11040.0))
+    by = {(v["measurand"], v.get("phase")): v for v in values}
+    assert by[("Current.Offered", None)]["value"] == "16.0" and by[("Current.Offered", None)]["unit"] == "A"
+    assert by[("Power.Offered", None)]["value"] == "11040.0" and by[("Power.Offered", None)]["unit"] == "W"
+    site = sampled_values(THREE_PHASE, ["Current.Offered"], "Sample.Clock", "Inlet", offered=None)
+    assert site == []  # a site meter offers nothing
+
+
 def test_only_what_is_configured_and_what_the_meter_has():
     one_phase = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
     values = sampled_values(one_phase, ["Current.Import", "Frequency", "Power.Factor"], "Sample.Clock", "Inlet")

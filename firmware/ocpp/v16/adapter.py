@@ -24,6 +24,7 @@ from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS, Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.faults import BY_NAME, TRIP
+from firmware.iec61851.pilot import current_for_duty
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.tasks import Tasks, cancel_and_wait
@@ -59,7 +60,7 @@ class Ocpp16Adapter:
         )
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.meters = MeterReports(keys, metering, self.outbox, wall, journal, store)
+        self.meters = MeterReports(keys, metering, self.outbox, wall, journal, store, offered=self._offered)
         self.security = None  # Security16, set by the app
         self.logs = None  # LogUploads, set by the app
         self.firmware = None  # FirmwareService, set by the app
@@ -73,6 +74,14 @@ class Ocpp16Adapter:
         keys.listeners.append(self._key_changed)
         self._events = bus.subscribe()
         authorizer.remote = self.remote_authorize
+
+    def _offered(self, cid: int) -> tuple[float, float] | None:
+        """What connector cid's PWM offers now, in A per phase and W (None for the site meter)."""
+        connector = self.station.connectors.get(cid)
+        if connector is None:
+            return None
+        amps = current_for_duty(connector.duty)
+        return amps, amps * self.board.voltage_v * self.board.phases
 
     # ---- what the bench shows -------------------------------------------
     @property
@@ -188,14 +197,16 @@ class Ocpp16Adapter:
             await self._status_kick.wait()
             self._status_kick.clear()
             for cid in [0, *self.station.connectors]:
-                current = self._status(cid)
-                if self.sent_status.get(cid) == current:
-                    continue
-                status, code, info = current
-                await cp.call(call.StatusNotification(
-                    connector_id=cid, error_code=code, status=status, info=info, timestamp=iso(self.wall.now()),
-                ))
-                self.sent_status[cid] = current
+                if self.sent_status.get(cid) != self._status(cid):
+                    await self.send_status(cp, cid)
+
+    async def send_status(self, cp, cid: int) -> None:
+        current = self._status(cid)
+        status, code, info = current
+        await cp.call(call.StatusNotification(
+            connector_id=cid, error_code=code, status=status, info=info, timestamp=iso(self.wall.now()),
+        ))
+        self.sent_status[cid] = current
 
     # ---- events from the charger model ----------------------------------
     async def run_events(self) -> None:
@@ -260,6 +271,10 @@ class Ocpp16Adapter:
             return None
         status = answer.id_tag_info["status"]
         log.info("transaction %s confirmed as %s (%s)", local_id, answer.transaction_id, status)
+        parent = answer.id_tag_info.get("parent_id_tag")
+        session = self.station.session_by_id(local_id)
+        if parent and session is not None:  # OCPP 1.6 3.5.1: a tag of this group may now end it
+            session.parent_id_tag = parent
         if status != "Accepted":
             self.tasks.spawn(self._invalid_id(local_id, status), f"invalid id of transaction {local_id}")
         return answer.transaction_id
@@ -328,8 +343,13 @@ class Ocpp16Adapter:
         """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
         return self.authorizer.local_list.version if self.keys.get_bool("LocalAuthListEnabled") else -1
 
-    def resend_status(self, connector_id: int | None) -> None:
-        """A triggered StatusNotification: the current one again, though unchanged."""
+    async def resend_status(self, cp, connector_id: int | None) -> None:
+        """A triggered StatusNotification: the current one again, though unchanged; while the
+        registration is Pending (no status worker yet) sent right here, as the CSMS asked for it."""
+        if not self.accepted:
+            for cid in [0, *self.station.connectors] if connector_id is None else [connector_id]:
+                await self.send_status(cp, cid)
+            return
         self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
         self._status_kick.set()
 

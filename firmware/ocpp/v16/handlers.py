@@ -38,6 +38,8 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.remote_start_transaction)
     async def on_remote_start(self, id_tag, connector_id=None, charging_profile=None, **_):
+        if not self.adapter.accepted:  # OCPP 1.6 4.2.1: nothing starts before the registration is Accepted
+            return call_result.RemoteStartTransaction(status="Rejected")
         if connector_id is not None and connector_id not in self.station.connectors:
             return call_result.RemoteStartTransaction(status="Rejected")
         cid = self.station.pick_connector(connector_id, id_tag)

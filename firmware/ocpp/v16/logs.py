@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
+from firmware.clock import parse_utc
 from firmware.tasks import owned
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class LogUploads:
     def _start(self, log_type, url, oldest, latest, retries, retry_interval, report) -> tuple[str, str | None]:
         if urlparse(url).scheme not in SCHEMES or not urlparse(url).netloc:
             return "Rejected", None
+        if any(t is not None and parse_utc(t) is None for t in (oldest, latest)):
+            return "Rejected", None  # a time window that is no time
         canceled = self._task is not None and not self._task.done()
         if canceled:
             self._task.cancel()
@@ -134,10 +137,8 @@ def _ftp_store(url: str, name: str, content: bytes) -> None:
 
 
 def _when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return at.astimezone(timezone.utc).replace(tzinfo=None)
+    at = parse_utc(text) if text else None
+    return None if at is None else at.replace(tzinfo=None)
 
 
 def _line_time(line: str) -> datetime | None:

@@ -26,13 +26,14 @@ TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest 
 
 
 class MeterReports:
-    def __init__(self, keys, metering, outbox, wall, journal, store):
+    def __init__(self, keys, metering, outbox, wall, journal, store, offered=lambda cid: None):
         self.keys = keys
         self.metering = metering
         self.outbox = outbox
         self.wall = wall
         self.journal = journal  # each value sent moves its session's "last known alive" along
         self.store = store
+        self.offered = offered  # connector -> (amps, watts) offered now, or None (the site meter)
         self.active: dict[int, object] = {}  # connector -> session being reported
         self._last_sample: dict[str, float] = {}
         self._tx_data: dict[str, list[dict]] = {}
@@ -54,7 +55,7 @@ class MeterReports:
         data = self._tx_data.get(session.local_id)
         if data is None or reading is None:
             return
-        values = sampled_values(reading, self.keys.get_csl(key), context)
+        values = sampled_values(reading, self.keys.get_csl(key), context, offered=self.offered(session.connector_id))
         if values:
             data.append({"timestamp": iso(at), "sampledValue": values})
             if len(data) > TX_DATA_MAX:
@@ -79,7 +80,8 @@ class MeterReports:
                 continue  # never a stale value as a current sample
             self._last_sample[session.local_id] = time.monotonic()
             now = self.wall.now()
-            values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic")
+            values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic",
+                                    offered=self.offered(cid))
             self._push(cid, session, now, values, reading)
             self._record(session, reading, "Sample.Periodic", now)
 
@@ -101,7 +103,8 @@ class MeterReports:
             if reading is None:
                 continue
             location = "Inlet" if cid == 0 else "Outlet"
-            values = sampled_values(reading, self.keys.get_csl("MeterValuesAlignedData"), "Sample.Clock", location)
+            values = sampled_values(reading, self.keys.get_csl("MeterValuesAlignedData"), "Sample.Clock", location,
+                                    self.offered(cid))
             session = self.active.get(cid)
             if session is not None and session.ended_at is not None:
                 session = None  # past its end: a plain clock-aligned value, not the transaction's
@@ -118,7 +121,8 @@ class MeterReports:
         if session is not None and session.ended_at is not None:
             session = None
         self._push(cid, session, self.wall.now(),
-                   sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger"), reading)
+                   sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger",
+                                  offered=self.offered(cid)), reading)
         return True
 
     def _push(self, cid, session, at: datetime, values: list[dict], reading) -> None:

@@ -5,12 +5,21 @@ from __future__ import annotations
 from hal.types import MeterReading
 
 PHASES = ("L1", "L2", "L3")
+OFFERED = {"Current.Offered": 0, "Power.Offered": 1}
 
 
-def sampled_values(reading: MeterReading, measurands: list[str], context: str, location: str = "Outlet") -> list[dict]:
-    """SampledValues of every configured measurand the meter has, per phase where it has phases."""
+def sampled_values(reading: MeterReading, measurands: list[str], context: str, location: str = "Outlet",
+                   offered: tuple[float, float] | None = None) -> list[dict]:
+    """SampledValues of every configured measurand the meter has, per phase where it has phases.
+
+    `offered` is (amps, watts) the connector offers the EV now: Current.Offered and Power.Offered
+    are what we know ourselves, not what the meter measures.
+    """
     values: list[dict] = []
     for measurand in measurands:
+        if measurand in OFFERED and offered is not None:
+            values.append(_sv(offered[OFFERED[measurand]], measurand, ("A", "W")[OFFERED[measurand]], context))
+            continue
         values.extend(_one(reading, measurand, context))
     for sv in values:
         sv["location"] = location

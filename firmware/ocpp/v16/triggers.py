@@ -34,7 +34,7 @@ async def send(adapter, requested: str, connector_id: int | None, extended: bool
     elif requested == "BootNotification":
         await cp.call(adapter.boot_request())
     elif requested == "StatusNotification":
-        adapter.resend_status(connector_id)
+        await adapter.resend_status(cp, connector_id)
     elif requested == "MeterValues":
         targets = [connector_id] if connector_id else list(adapter.station.connectors)
         for cid in targets:
