@@ -58,15 +58,25 @@ def _finite(text: str) -> float:
 
 def _depth(value) -> int:
     """Nesting depth of a parsed JSON value, without recursion."""
-    deepest, stack = 0, [(value, 1)]
+    if not isinstance(value, (list, dict)):
+        return 0
+    deepest, stack = 1, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, level)
+        if level > deepest:
+            deepest = level
             if level > MAX_DEPTH:
                 return level
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+        for child in (item.values() if type(item) is dict else item):
+            if type(child) is dict or type(child) is list:
+                stack.append((child, level + 1))
     return deepest
+
+
+def _object(pairs: list) -> dict:
+    """Each JSON object through Python code: the interpreter may hand the GIL to the safety
+    thread between objects, where the C parser alone holds it for a whole 1 MB frame."""
+    return dict(pairs)
 
 
 def call_id_of(raw: str) -> str:
@@ -86,7 +96,7 @@ def loads(raw) -> object:
     """Strict JSON: no NaN or Infinity, no overflowing numbers, bounded nesting."""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
-    value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
+    value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite, object_pairs_hook=_object)
     if _depth(value) > MAX_DEPTH:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
     return value

@@ -102,26 +102,26 @@ class Ocpp16Adapter:
         try:
             self.cp = cp
             # Boot races the reader: a link that dies mid-boot ends this connection at once.
-            boot = asyncio.create_task(self._boot_once(cp, reader))
+            boot = asyncio.create_task(self._boot_once(cp, reader), name="boot")
             workers = [boot]
             await asyncio.wait([reader, boot], return_when=asyncio.FIRST_COMPLETED)
             if boot.done() and not boot.cancelled() and boot.exception() is None and boot.result():
                 self.sent_status.clear()
                 self._status_kick.set()
                 workers += [
-                    asyncio.create_task(self._heartbeats(cp)),
-                    asyncio.create_task(self._send_statuses(cp)),
+                    asyncio.create_task(self._heartbeats(cp), name="heartbeats"),
+                    asyncio.create_task(self._send_statuses(cp), name="status notifications"),
                     asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          TRANSACTIONS)),
+                                                          TRANSACTIONS), name="transaction lane"),
                     asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          NOTIFICATIONS)),
+                                                          NOTIFICATIONS), name="notification lane"),
                 ]
             running = [t for t in workers if not t.done()]
             done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                exc = None if task is reader or task.cancelled() else task.exception()
+                exc = None if task.cancelled() else task.exception()
                 if exc is not None and not isinstance(exc, (ConnectionClosed, ConnectionError)):
-                    log.error("OCPP worker failed; reconnecting", exc_info=exc)
+                    log.error("OCPP %s failed; reconnecting on purpose", task.get_name(), exc_info=exc)
         finally:
             self.cp = None
             await cancel_and_wait([*workers, reader])
