@@ -28,7 +28,7 @@ from ocpp.v16 import call  # noqa: E402
 from firmware.app import Controller  # noqa: E402
 from firmware.bench.csms import BenchCsms  # noqa: E402
 from firmware.config import load_board  # noqa: E402
-from firmware.iec61851.pilot import duty_for_current  # noqa: E402
+from firmware.core.iec61851.pilot import duty_for_current  # noqa: E402
 from firmware.settings import RuntimeSettings  # noqa: E402
 
 GOAL_MS = 5000.0

@@ -33,7 +33,7 @@ from firmware.ocpp.v16.adapter import Ocpp16Adapter
 from firmware.ocpp.v16.config_keys import ConfigKeys
 from firmware.recorder import SessionRecorder
 from firmware.service import ServiceNotifier
-from firmware.session import StopReason
+from firmware.core.session import StopReason
 from firmware.smart_charging.manager import LoadManager
 from firmware.smart_charging.store import ProfileStore
 from firmware.ocpp.v16.smart16 import SmartCharging16

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from firmware.session import Session
+from firmware.core.session import Session
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import logging
 
 from firmware.events import SessionEnded, SessionStarted
 from firmware.journal import SessionJournal
-from firmware.session import Session, StopReason
+from firmware.core.session import Session, StopReason
 from hal.types import MeterReading
 
 log = logging.getLogger(__name__)

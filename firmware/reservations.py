@@ -17,7 +17,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from firmware.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
+from firmware.core.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
 from firmware.events import SessionStarted, StatusChanged, kicked_within
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from firmware.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F, CPState, classify
+from firmware.core.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F, CPState, classify
 from hal.errors import HalError
 from hal.types import CheckResult
 

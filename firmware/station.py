@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 
-from firmware.charger import AVAILABLE, PREPARING, SESSION_STATES
-from firmware.connector import Connector
-from firmware.control_loop import ControlLoop
+from firmware.core.charger import AVAILABLE, PREPARING, SESSION_STATES
+from firmware.core.connector import Connector
+from firmware.core.control_loop import ControlLoop
 from firmware.events import StationFaultsChanged
-from firmware.safety import OncePerTick
-from firmware.session import Session, StopReason
+from firmware.core.safety import OncePerTick
+from firmware.core.session import Session, StopReason
 
 
 class UnknownConnector(KeyError):

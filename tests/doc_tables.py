@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from firmware.config import load_board  # noqa: E402
-from firmware.faults import FAULTS, RETRY  # noqa: E402
+from firmware.core.faults import FAULTS, RETRY  # noqa: E402
 from firmware.ocpp.v16.status import ERROR_CODE  # noqa: E402
 
 RPI_BOARDS = ("rpi4-1x1ph-32a", "rpi4-2x3ph-32a", "rpi5-1x1ph-32a", "rpi5-2x3ph-16a")

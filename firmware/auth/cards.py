@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from firmware.session import StopReason
+from firmware.core.session import StopReason
 from hal.errors import HalError
 
 log = logging.getLogger(__name__)

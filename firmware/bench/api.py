@@ -14,7 +14,7 @@ import logging
 from aiohttp import web
 
 from firmware import __version__
-from firmware.iec61851.pilot import current_for_duty
+from firmware.core.iec61851.pilot import current_for_duty
 from firmware.ocpp import frames
 from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
 

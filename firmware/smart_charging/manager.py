@@ -18,7 +18,7 @@ import math
 import time
 from typing import Callable
 
-from firmware.charger import AVAILABLE, SESSION_STATES
+from firmware.core.charger import AVAILABLE, SESSION_STATES
 from firmware.events import SessionEnded, SessionStarted, StatusChanged, kicked_within
 from firmware.smart_charging.composite import ConnectorView, limit_at
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firmware.iec61851.pilot import MIN_CURRENT_A
+from firmware.core.iec61851.pilot import MIN_CURRENT_A
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The session table: every allowed move, and every other (state, trigger) refused.
 
 EXPECTED is written out by hand from OCPP 1.6 section 4.9 and IEC 61851-1
-Annex A, independently of firmware.charger.TRANSITIONS, so a wrong row there
+Annex A, independently of firmware.core.charger.TRANSITIONS, so a wrong row there
 fails here.
 """
 
@@ -10,7 +10,7 @@ import itertools
 import pytest
 from transitions import MachineError
 
-from firmware.charger import STATES, TRIGGERS, SessionModel
+from firmware.core.charger import STATES, TRIGGERS, SessionModel
 
 S = ["available", "preparing", "charging", "suspended_ev", "suspended_evse", "finishing", "faulted", "unavailable",
      "reserved"]

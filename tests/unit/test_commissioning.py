@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.iec61851.pilot import CPState, classify
+from firmware.core.iec61851.pilot import CPState, classify
 from firmware.selftest import FAIL, PASS, SKIP, SelfTest, format_table
 from hal.commissioning import calibrate
 from pinbench import PinBoard, mock_pins

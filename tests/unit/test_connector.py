@@ -2,8 +2,8 @@
 
 import pytest
 
-from firmware import charger
-from firmware.session import StopReason
+from firmware.core import charger
+from firmware.core.session import StopReason
 from rig import Rig
 
 

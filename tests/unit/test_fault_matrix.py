@@ -1,4 +1,4 @@
-"""Every row of the fault matrix (firmware/faults.py) on the bench, ticked by hand.
+"""Every row of the fault matrix (firmware/core/faults.py) on the bench, ticked by hand.
 
 Each fault must open the contactor in the tick that sees it, put the pilot in
 the state its row names, report the right OCPP 1.6 errorCode, and end only
@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from firmware import charger
-from firmware.faults import BY_NAME, FAULTS, PILOT_F, TRIP
+from firmware.core import charger
+from firmware.core.faults import BY_NAME, FAULTS, PILOT_F, TRIP
 from firmware.ocpp.v16.status import ERROR_CODE, status_of
-from firmware.session import StopReason
+from firmware.core.session import StopReason
 from rig import Rig
 
 TICK_S = 0.02

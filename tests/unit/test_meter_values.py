@@ -98,7 +98,7 @@ def test_no_periodic_sample_after_the_session_ended(tmp_path):
     from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from firmware.session import Session
+    from firmware.core.session import Session
 
     reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
     reports, outbox, _, store = reports_on_a_store(tmp_path, reading,
@@ -120,7 +120,7 @@ def test_every_value_sent_moves_the_sessions_last_known_alive(tmp_path):
     from datetime import datetime, timedelta, timezone
     from types import SimpleNamespace
 
-    from firmware.session import Session
+    from firmware.core.session import Session
 
     start = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
     clock = SimpleNamespace(t=start)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from firmware.iec61851.pilot import (
+from firmware.core.iec61851.pilot import (
     CPState,
     PPInvalid,
     cable_rating_a,

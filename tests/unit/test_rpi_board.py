@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from firmware import charger
+from firmware.core import charger
 from firmware.clock import WallClock
 from firmware.station import Station
 from hal.errors import HalError

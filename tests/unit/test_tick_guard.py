@@ -3,10 +3,10 @@
 import threading
 import time
 
-from firmware import charger
-from firmware.iec61851.pilot import DUTY_STATE_F
-from firmware.session import StopReason
-from firmware.tick_guard import CLEAR_S, STALL_TICKS
+from firmware.core import charger
+from firmware.core.iec61851.pilot import DUTY_STATE_F
+from firmware.core.session import StopReason
+from firmware.core.tick_guard import CLEAR_S, STALL_TICKS
 from rig import Rig
 
 
@@ -46,6 +46,7 @@ def test_nothing_to_guard_while_every_contactor_is_open():
 def test_the_guard_thread_acts_while_the_tick_hangs_in_a_driver():
     """The real threads: the pilot ADC blocks (the bench's adc_hang); the contactor opens within 100 ms."""
     rig = Rig()
+    rig.now = time.monotonic()  # the threads tick on the real clock from here
     rig.charge()
     loop = rig.station.loop
     loop.start()

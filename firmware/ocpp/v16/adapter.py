@@ -23,12 +23,12 @@ from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChan
 from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS, Outbox
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
-from firmware.faults import BY_NAME, TRIP
-from firmware.iec61851.pilot import current_for_duty
+from firmware.core.faults import BY_NAME, TRIP
+from firmware.core.iec61851.pilot import current_for_duty
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.tasks import Tasks, cancel_and_wait
-from firmware.session import StopReason
+from firmware.core.session import StopReason
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from firmware.ocpp.v16 import triggers
 from firmware.reservations import Reservation
 from firmware.ocpp.v16.rpc import RpcChargePoint
 from firmware.security import events as ev
-from firmware.session import StopReason
+from firmware.core.session import StopReason
 from firmware.station import UnknownConnector
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from firmware import charger
-from firmware.faults import FAULTS, ORDER
+from firmware.core import charger
+from firmware.core.faults import FAULTS, ORDER
 
 STATUS = {
     charger.AVAILABLE: "Available",
@@ -17,7 +17,7 @@ STATUS = {
     charger.RESERVED: "Reserved",
 }
 
-# OCPP 1.6 section 7.6 ChargePointErrorCode per fault of firmware.faults.
+# OCPP 1.6 section 7.6 ChargePointErrorCode per fault of firmware.core.faults.
 ERROR_CODE = {
     "weld": "PowerSwitchFailure",
     "contactor_stuck_open": "PowerSwitchFailure",

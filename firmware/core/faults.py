@@ -8,7 +8,7 @@ offered), used when the EV side is at fault so that unplugging stays visible.
 Every row opens the contactor in the tick that sees it, except those whose
 `action` says "report": they only tell the operator.
 
-Recovery, applied by `firmware.recovery.FaultLatch`:
+Recovery, applied by `firmware.core.recovery.FaultLatch`:
   auto    ends as soon as the condition is gone (the condition carries its own
           hysteresis, e.g. over-temperature)
   unplug  stays until the EV is unplugged (CP state A): the fault belongs to

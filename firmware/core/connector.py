@@ -12,18 +12,18 @@ import logging
 import time
 from datetime import timedelta
 
-from firmware import charger
+from firmware.core import charger
 from firmware.events import SessionEnded, SessionStarted, StatusChanged
-from firmware.charger import CHARGING, FAULTED, FINISHING, PREPARING, SESSION_STATES, SessionModel
-from firmware.iec61851.cp_events import PLUGGED, REQUESTING, triggers_for
-from firmware.faults import drives_state_f
-from firmware.iec61851.pilot import (
+from firmware.core.charger import CHARGING, FAULTED, FINISHING, PREPARING, SESSION_STATES, SessionModel
+from firmware.core.iec61851.cp_events import PLUGGED, REQUESTING, triggers_for
+from firmware.core.faults import drives_state_f
+from firmware.core.iec61851.pilot import (
     DUTY_NO_PWM, DUTY_STATE_F, CPState, PPInvalid, cable_rating_a, classify, current_for_duty, diode_ok,
     duty_for_current,
 )
-from firmware.limits import offered_current, temperature_limit
-from firmware.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
-from firmware.session import Session, StopReason
+from firmware.core.limits import offered_current, temperature_limit
+from firmware.core.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
+from firmware.core.session import Session, StopReason
 from hal.errors import HalError
 
 # Holds that belong to one session and end with it: MaxEnergyOnInvalidId reached, a StartTransaction the

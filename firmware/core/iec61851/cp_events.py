@@ -7,7 +7,7 @@ A missed edge can therefore never leave the session out of step with the cable.
 
 from __future__ import annotations
 
-from firmware.iec61851.pilot import CPState
+from firmware.core.iec61851.pilot import CPState
 
 PLUGGED = frozenset({CPState.B, CPState.C, CPState.D})
 REQUESTING = frozenset({CPState.C, CPState.D})

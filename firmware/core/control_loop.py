@@ -18,7 +18,7 @@ import time
 from collections import deque
 from typing import Callable
 
-from firmware.tick_guard import TickGuard
+from firmware.core.tick_guard import TickGuard
 
 log = logging.getLogger(__name__)
 

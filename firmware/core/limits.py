@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from firmware.iec61851.pilot import MIN_CURRENT_A
+from firmware.core.iec61851.pilot import MIN_CURRENT_A
 
 
 def offered_current(*limits_a: float | None) -> float:

@@ -4,15 +4,15 @@ It only reads inputs that are cheap and local (pilot levels already sampled,
 RCD, e-stop, power-fail, temperature, the contactor's auxiliary contact, the
 latest meter reading already in memory): no network, no disk, no Modbus, no
 lock shared with those. The conditions it sees go through the recovery rules
-of firmware.faults (FaultLatch); the connector opens the contactor on any
+of firmware.core.faults (FaultLatch); the connector opens the contactor on any
 active trip in the same tick, before anything else happens. No flag disables it.
 """
 
 from __future__ import annotations
 
-from firmware.iec61851.cp_events import PILOT_ERROR, PLUGGED
-from firmware.iec61851.pilot import CPState
-from firmware.recovery import FaultLatch
+from firmware.core.iec61851.cp_events import PILOT_ERROR, PLUGGED
+from firmware.core.iec61851.pilot import CPState
+from firmware.core.recovery import FaultLatch
 from hal.errors import HalError
 
 RCD = "rcd"

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 
-from firmware.iec61851.pilot import DUTY_STATE_F
+from firmware.core.iec61851.pilot import DUTY_STATE_F
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Turns the conditions seen in one tick into the faults that are active.
 
 A condition is what the inputs show right now; a fault is what the charger
-acts on. They differ by the recovery rule of firmware.faults: a weld stays a
+acts on. They differ by the recovery rule of firmware.core.faults: a weld stays a
 fault after its contact opens, a diode fault stays until the EV leaves, an RCD
 trip waits before it lets go and gives up after too many. Runs on the control
 thread only, like the supervisor that feeds it.
@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
-from firmware.faults import AUTO, BY_NAME, RETRY, UNPLUG
+from firmware.core.faults import AUTO, BY_NAME, RETRY, UNPLUG
 
 log = logging.getLogger(__name__)
 

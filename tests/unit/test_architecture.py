@@ -1,0 +1,78 @@
+"""The arrows of DESIGN.md, checked on every import statement of the tree (AST, no import runs).
+
+1. The safety core (firmware/core) imports nothing of OCPP, the web page, the
+   witness, the bench or the stores, and nothing that does network or disk I/O.
+2. Only hal/ imports hardware libraries.
+3. Services speak the model: they import no protocol adapter (firmware.ocpp).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HARDWARE = ("gpiozero", "pymodbus", "serial", "spidev", "smbus", "smbus2", "can", "lgpio", "pigpio", "RPi")
+CORE_MAY_NOT = ("firmware.ocpp", "firmware.web", "firmware.witness", "firmware.bench", "firmware.store",
+                "firmware.metering", "firmware.recorder", "firmware.journal", "firmware.app", "ocpp",
+                "asyncio", "sqlite3", "socket", "aiohttp", "websockets", "urllib", "http", "ssl")
+SERVICES = ("firmware/metering.py", "firmware/auth", "firmware/smart_charging", "firmware/reservations.py",
+            "firmware/ota", "firmware/recorder.py", "firmware/journal.py", "firmware/store.py", "firmware/station.py")
+
+
+def imports(path: Path, text: str | None = None) -> list[str]:
+    """Every module a file imports, absolute (relative imports resolved against its package)."""
+    tree = ast.parse(path.read_text() if text is None else text, str(path))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            names += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return names
+
+
+def under(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def files(*folders) -> list[Path]:
+    out = []
+    for folder in folders:
+        path = ROOT / folder
+        out += [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+    return out
+
+
+def offences(paths, forbidden) -> list[str]:
+    return [f"{p.relative_to(ROOT)} imports {m}" for p in paths for m in imports(p) if under(m, forbidden)]
+
+
+def test_the_safety_core_imports_no_protocol_and_no_io():
+    assert files("firmware/core"), "the safety core has moved"
+    assert offences(files("firmware/core"), CORE_MAY_NOT) == []
+
+
+def test_only_hal_imports_hardware_libraries():
+    assert offences(files("firmware", "benchmarks"), HARDWARE) == []
+
+
+def test_services_import_no_protocol_adapter():
+    assert offences(files(*SERVICES), ("firmware.ocpp",)) == []
+
+
+@pytest.mark.parametrize("source, forbidden", [
+    ("import asyncio\n", CORE_MAY_NOT),
+    ("from firmware.ocpp.v16 import adapter\n", CORE_MAY_NOT),
+    ("from ..ocpp import frames\n", CORE_MAY_NOT),
+    ("import gpiozero.pins\n", HARDWARE),
+])
+def test_the_check_catches_an_offence(source, forbidden):
+    """A check that cannot fail proves nothing: each rule is shown one breach."""
+    probe = ROOT / "firmware" / "core" / "probe.py"
+    assert [m for m in imports(probe, source) if under(m, forbidden)]
