@@ -130,6 +130,7 @@ def open_data_dir(path: str):
     """The data directory's store, or a SettingsError naming the path and what is wrong."""
     import sqlite3
 
+    from firmware.migrations import MigrationError
     from firmware.settings import SettingsError
     from firmware.store import Store
 
@@ -138,7 +139,7 @@ def open_data_dir(path: str):
         store.db.execute("CREATE TABLE IF NOT EXISTS write_check (x)")  # read-only media fail here, not later
         store.db.execute("DROP TABLE write_check")
         return store
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, MigrationError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise SettingsError(f"--data-dir {path}: {why} (it must be a directory the controller can write)") from None
 

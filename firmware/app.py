@@ -129,7 +129,8 @@ class Controller:
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
         self.profiles = ProfileStore(self.store, self._profile_limits)
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
-                                transaction_id=self.adapter.transaction_id, online=lambda: self.adapter.connected,
+                                transaction_id=lambda s: self.adapter.outbox.transaction_id(s.local_id),
+                                online=lambda: self.adapter.connected,
                                 failsafe_a=lambda: self.keys.get_int("FailsafeCurrent"), phase_map=self._phase_map)
         self.adapter.smart = SmartCharging16(self.profiles, self.load, self.station, board, self.adapter)
         self.reservations = self.adapter.reservations = Reservations(self.store, self.station, self.wall, self.bus)

@@ -15,14 +15,19 @@ import json
 import sqlite3
 from pathlib import Path
 
+from firmware import migrations
+
 
 class Store:
     def __init__(self, data_dir: str | Path):
         self.dir = Path(data_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.dir / "evse.sqlite3", isolation_level=None)
+        path = self.dir / "evse.sqlite3"
+        migrations.prepare(path)
+        self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
+        migrations.migrate(self.db, path)
         self.ensure("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._depth = 0
 

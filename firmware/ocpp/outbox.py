@@ -43,9 +43,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload TEXT NOT NULL,
     local_id TEXT,
     msg_id TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lane INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS transaction_ids (local_id TEXT PRIMARY KEY, transaction_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_by_lane ON outbox (lane, seq);
+CREATE TABLE IF NOT EXISTS transaction_ids (local_id TEXT PRIMARY KEY, transaction_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS transaction_ids_by_id ON transaction_ids (transaction_id);
 CREATE TABLE IF NOT EXISTS outbox_set_aside (
     seq INTEGER PRIMARY KEY,
@@ -58,10 +60,6 @@ CREATE TABLE IF NOT EXISTS outbox_set_aside (
     set_aside_at TEXT NOT NULL
 );
 """
-LANE_COLUMN = f"""
-ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT {TRANSACTIONS};
-UPDATE outbox SET lane = {NOTIFICATIONS} WHERE local_id IS NULL AND action NOT IN {TRANSACTION_ACTIONS!r};
-"""
 
 
 def lane_of(action: str, local_id: str | None) -> int:
@@ -72,13 +70,7 @@ class Outbox:
     def __init__(self, store, attempts, retry_interval_s, on_set_aside=None, link_errors=(ConnectionError,)):
         self._store = store
         self._db = store.db
-        store.ensure(SCHEMA)
-        if "lane" not in {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}:
-            with store.transaction():  # an outbox written by a release without lanes
-                for statement in LANE_COLUMN.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-        store.ensure("CREATE INDEX IF NOT EXISTS outbox_by_lane ON outbox (lane, seq)")
+        store.ensure(SCHEMA)  # an older outbox got its lanes from firmware.migrations
         self._attempts = attempts  # callables, so a CSMS change applies at once
         self._retry_interval_s = retry_interval_s
         self._on_set_aside = on_set_aside or (lambda action, payload, local_id, reason: None)
@@ -116,11 +108,11 @@ class Outbox:
         return [dict(zip(keys, (*r[:1], json.loads(r[1]), *r[2:]))) for r in rows]
 
     # ---- transaction ids ------------------------------------------------
-    def transaction_id(self, local_id: str) -> int | None:
+    def transaction_id(self, local_id: str) -> str | None:
         row = self._db.execute("SELECT transaction_id FROM transaction_ids WHERE local_id = ?", (local_id,)).fetchone()
         return None if row is None else row[0]
 
-    def local_id_of(self, transaction_id: int) -> str | None:
+    def local_id_of(self, transaction_id: str) -> str | None:
         row = self._db.execute(
             "SELECT local_id FROM transaction_ids WHERE transaction_id = ? ORDER BY rowid DESC LIMIT 1",
             (transaction_id,),
@@ -164,7 +156,8 @@ class Outbox:
             transaction_id = confirmed(action, payload, answer, local_id)
             with self._store.transaction(durable=False):  # a lost delete only means a resend
                 if transaction_id is not None:
-                    self._db.execute("INSERT OR REPLACE INTO transaction_ids VALUES (?, ?)", (local_id, transaction_id))
+                    self._db.execute("INSERT OR REPLACE INTO transaction_ids VALUES (?, ?)",
+                                     (local_id, str(transaction_id)))
                 self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
 
     async def _refused(self, seq, lane, action, attempts, reason: str, code: str) -> None:

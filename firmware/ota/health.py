@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 MAX_STARTS = 3
 TRIAL_FILE = "ota-trial.json"
+DATABASE = "evse.sqlite3"
 
 
 def load(data_dir: Path) -> dict | None:
@@ -47,8 +49,34 @@ def roll_back(data_dir: Path, trial: dict, why: str) -> None:
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(trial["previous"])
     os.replace(tmp, current)
+    # The previous release reads the schema it had: the copy made before the new one migrated.
+    # (A release from before schema versions recorded none: 0.)
+    take_back_schema(Path(data_dir) / DATABASE, trial.get("schema_version", 0))
     trial.update(status="rolled_back", why=why)
     save(data_dir, trial)
+
+
+def take_back_schema(db_path: Path, version: int) -> str | None:
+    """A database migrated past `version` is set aside and the copy made of `version` takes its place.
+
+    Returns the name the newer file is kept under, or None when there was nothing to do or no copy.
+    """
+    if not db_path.exists():
+        return None
+    db = sqlite3.connect(db_path)
+    try:
+        found = db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+    copy = db_path.with_name(f"{db_path.name}.v{version}")
+    if found <= version or not copy.exists():
+        return None
+    kept = db_path.with_name(f"{db_path.name}.v{found}.rolled-back")
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    os.replace(db_path, kept)
+    os.replace(copy, db_path)
+    return kept.name
 
 
 def pre_start(data_dir: Path) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from firmware import __version__
+from firmware import migrations
 from firmware.ota import health
 from firmware.ota.download import DownloadError, download
 from firmware.ota.releases import InstallError
@@ -116,7 +117,8 @@ class Updater:
             return
         external = getattr(self.releases, "external", False)
         trial = {"status": "trial", "from_version": __version__, "request_id": req.request_id,
-                 "signed": req.signed, "starts": 0, "external": external}
+                 "signed": req.signed, "starts": 0, "external": external,
+                 "schema_version": migrations.VERSION}  # what a rollback must find in the data directory
         if not external:
             trial.update(version=release.name, release=str(release), previous=str(self.releases.current),
                          current_link=str(self.releases.base / "current"))

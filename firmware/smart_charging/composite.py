@@ -47,7 +47,7 @@ class ConnectorView:
     """What the composite needs to know of one connector at the time asked."""
 
     connector_id: int
-    transaction_id: int | None = None
+    transaction_id: str | None = None
     tx_start: datetime | None = None
     phases_in_use: int = DEFAULT_PHASES
 

@@ -48,7 +48,7 @@ class Profile:
     recurrency: str | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
-    transaction_id: int | None = None
+    transaction_id: str | None = None  # the CSMS's, as the model keeps every transaction id
 
     def valid_at(self, t: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= t) and (self.valid_to is None or t < self.valid_to)

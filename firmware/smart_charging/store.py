@@ -117,7 +117,8 @@ def _decode(d: dict) -> Profile:
                         duration_s=s["duration_s"], min_rate=s["min_rate"])
     return Profile(id=d["id"], connector_id=d["connector_id"], stack_level=d["stack_level"], purpose=d["purpose"],
                    kind=d["kind"], schedule=schedule, recurrency=d["recurrency"], valid_from=when(d["valid_from"]),
-                   valid_to=when(d["valid_to"]), transaction_id=d["transaction_id"])
+                   valid_to=when(d["valid_to"]),
+                   transaction_id=None if d["transaction_id"] is None else str(d["transaction_id"]))
 
 
 def _check_sense(profile: Profile) -> None:
@@ -137,5 +138,3 @@ def _check_sense(profile: Profile) -> None:
         raise ProfileRejected(f"minChargingRate {schedule.min_rate} is above every limit of the schedule")
     if profile.valid_from is not None and profile.valid_to is not None and profile.valid_from >= profile.valid_to:
         raise ProfileRejected("validFrom is not before validTo")
-    if profile.transaction_id is not None and profile.transaction_id < 0:
-        raise ProfileRejected("a negative transactionId")

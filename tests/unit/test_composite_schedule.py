@@ -32,10 +32,10 @@ def test_a_higher_stack_level_wins_until_its_duration_ends():
 
 def test_a_tx_profile_replaces_the_default_only_during_its_transaction():
     default = profile(1, periods=((0, 32.0),))
-    tx = profile(2, purpose="TxProfile", kind="Relative", start=None, periods=((0, 20.0), (600, 12.0)), tx=77)
-    with_tx = ConnectorView(1, transaction_id=77, tx_start=T0 - timedelta(seconds=300))
+    tx = profile(2, purpose="TxProfile", kind="Relative", start=None, periods=((0, 20.0), (600, 12.0)), tx="77")
+    with_tx = ConnectorView(1, transaction_id="77", tx_start=T0 - timedelta(seconds=300))
     assert table([default, tx], H, with_tx) == [(0, 5, 20.0), (5, 60, 12.0)]
-    other_tx = ConnectorView(1, transaction_id=78, tx_start=T0)
+    other_tx = ConnectorView(1, transaction_id="78", tx_start=T0)
     assert table([default, tx], H, other_tx) == [(0, 60, 32.0)]
 
 
@@ -71,7 +71,7 @@ def test_weekly_recurring_with_a_duration_leaves_the_other_days_free():
 
 def test_relative_default_counts_from_the_transaction_start():
     rel = profile(1, kind="Relative", start=None, periods=((0, 6.0), (600, 32.0)))
-    view = ConnectorView(1, transaction_id=5, tx_start=T0 - timedelta(seconds=300))
+    view = ConnectorView(1, transaction_id="5", tx_start=T0 - timedelta(seconds=300))
     assert table([rel], H, view) == [(0, 5, 6.0), (5, 60, 32.0)]
     assert table([rel], H) == [(0, 10, 6.0), (10, 60, 32.0)], "asked before a transaction: from now"
 

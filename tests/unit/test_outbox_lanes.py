@@ -1,7 +1,6 @@
 """The outbox's two lanes and its set-aside table, in process with a real SQLite store."""
 
 import asyncio
-import json
 
 import pytest
 from ocpp.exceptions import FormatViolationError, GenericError, NotImplementedError as OcppNotImplemented
@@ -121,19 +120,3 @@ async def test_a_lost_link_is_no_attempt(store):
     with pytest.raises(ConnectionError):
         await start(outbox, csms, TRANSACTIONS)
     assert len(outbox) == 1 and outbox.set_aside() == []
-
-
-def test_an_outbox_without_lanes_is_migrated(tmp_path):
-    store = Store(tmp_path)
-    store.ensure("""CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NULL,
-                    payload TEXT NOT NULL, local_id TEXT, msg_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)""")
-    for action, local_id in (("SecurityEventNotification", None), ("StartTransaction", "s1"),
-                             ("StopTransaction", None), ("MeterValues", "s1"), ("MeterValues", None)):
-        store.db.execute("INSERT INTO outbox (action, payload, local_id, msg_id) VALUES (?, ?, ?, ?)",
-                         (action, json.dumps({}), local_id, "m"))
-    outbox = Outbox(store, attempts=lambda: 3, retry_interval_s=lambda: 1)
-    lanes = dict(store.db.execute("SELECT seq, lane FROM outbox").fetchall())
-    assert lanes == {1: NOTIFICATIONS, 2: TRANSACTIONS, 3: TRANSACTIONS, 4: TRANSACTIONS, 5: NOTIFICATIONS}
-    assert outbox.head(NOTIFICATIONS)[1] == "SecurityEventNotification"
-    assert outbox.head(TRANSACTIONS)[1] == "StartTransaction"
-    store.close()

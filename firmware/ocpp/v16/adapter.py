@@ -92,7 +92,9 @@ class Ocpp16Adapter:
         return self._status(cid)[0]
 
     def transaction_id(self, session) -> int | None:
-        return self.outbox.transaction_id(session.local_id)
+        """The CSMS's id of a session's transaction in 1.6's words (an integer), once known."""
+        tx = self.outbox.transaction_id(session.local_id)
+        return None if tx is None else int(tx)
 
     # ---- one connection -------------------------------------------------
     async def on_connection(self, ws) -> None:
@@ -253,7 +255,7 @@ class Ocpp16Adapter:
             tx = self.outbox.transaction_id(local_id)
             # A transaction the CSMS never confirmed: -1 tells it so, as
             # chargers conventionally do, rather than inventing an id.
-            payload["transactionId"] = tx if tx is not None else -1
+            payload["transactionId"] = int(tx) if tx is not None else -1
         return payload
 
     async def _send_queued(self, action, payload, msg_id):
@@ -263,7 +265,7 @@ class Ocpp16Adapter:
         request = getattr(call, action)(**camel_to_snake_case(payload))
         return await cp.call(request, suppress=False, unique_id=msg_id)
 
-    def _confirmed(self, action, payload, answer, local_id) -> int | None:
+    def _confirmed(self, action, payload, answer, local_id) -> str | None:
         info = getattr(answer, "id_tag_info", None)
         if info and payload.get("idTag"):  # Start and Stop answers refresh the cache too
             self.authorizer.remember(payload["idTag"], IdTagInfo.from_ocpp(info))
@@ -277,7 +279,7 @@ class Ocpp16Adapter:
             session.parent_id_tag = parent
         if status != "Accepted":
             self.tasks.spawn(self._invalid_id(local_id, status), f"invalid id of transaction {local_id}")
-        return answer.transaction_id
+        return str(answer.transaction_id)
 
     def _set_aside(self, action: str, payload: dict, local_id: str | None, reason: str) -> None:
         """A StartTransaction refused for good: no energy the CSMS cannot bill, unless the operator chose so."""

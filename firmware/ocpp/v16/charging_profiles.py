@@ -29,8 +29,15 @@ def profile_from_ocpp(connector_id: int, p: dict) -> Profile:
         id=int(p["charging_profile_id"]), connector_id=connector_id, stack_level=int(p["stack_level"]),
         purpose=p["charging_profile_purpose"], kind=p["charging_profile_kind"], schedule=schedule,
         recurrency=p.get("recurrency_kind"), valid_from=_when(p.get("valid_from")), valid_to=_when(p.get("valid_to")),
-        transaction_id=p.get("transaction_id"),
+        transaction_id=_transaction(p.get("transaction_id")),
     )
+
+
+def _transaction(tx: int | None) -> str | None:
+    """1.6's integer transaction id as the model's string; a negative one is no transaction."""
+    if tx is not None and tx < 0:
+        raise ValueError(f"transactionId {tx} is negative")
+    return None if tx is None else str(tx)
 
 
 def composite_to_ocpp(segments: list[Segment], start: datetime, unit: str, voltage_v: float,

@@ -59,7 +59,7 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.remote_stop_transaction)
     async def on_remote_stop(self, transaction_id, **_):
-        local_id = self.adapter.outbox.local_id_of(transaction_id)
+        local_id = self.adapter.outbox.local_id_of(str(transaction_id))
         stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
         return call_result.RemoteStopTransaction(status="Accepted" if stopped else "Rejected")
 

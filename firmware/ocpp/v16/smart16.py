@@ -32,7 +32,7 @@ class SmartCharging16:
     def _has_transaction(self, cid: int, tx_id) -> bool:
         connector = self.station.connectors.get(cid)
         session = connector.session if connector is not None else None
-        return session is not None and (tx_id is None or self.adapter.transaction_id(session) == tx_id)
+        return session is not None and (tx_id is None or self.adapter.outbox.transaction_id(session.local_id) == tx_id)
 
     def set_profile(self, connector_id: int, payload: dict, *, for_remote_start: bool = False) -> str:
         if connector_id != 0 and connector_id not in self.station.connectors:
