@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from firmware.core.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
+from firmware.core.vocabulary import CancelResult, ReservationResult
 from firmware.events import SessionStarted, StatusChanged, kicked_within
 
 log = logging.getLogger(__name__)
@@ -46,33 +47,33 @@ class Reservations:
         self._kick = asyncio.Event()
 
     # ---- the requests ---------------------------------------------------
-    def reserve(self, r: Reservation) -> str:
-        """ReserveNow: Accepted, Faulted, Occupied, Rejected or Unavailable."""
+    def reserve(self, r: Reservation) -> ReservationResult:
+        """ReserveNow: accepted, faulted, occupied, rejected or unavailable."""
         if r.expiry <= self._wall.now():
-            return "Rejected"
+            return ReservationResult.REJECTED
         if r.connector_id != 0:
             if r.connector_id not in self._station.connectors:
-                return "Rejected"
+                return ReservationResult.REJECTED
             refusal = self._refusal(r)
             if refusal:
                 return refusal
         elif not self._free_for(r):
-            return "Occupied"
+            return ReservationResult.OCCUPIED
         self.active[r.id] = r  # the same reservationId replaces the earlier one
         self._save()
         self._kick.set()
         log.info("reservation %s: connector %s for %s until %s", r.id, r.connector_id, r.id_tag, r.expiry)
-        return "Accepted"
+        return ReservationResult.ACCEPTED
 
-    def _refusal(self, r: Reservation) -> str | None:
+    def _refusal(self, r: Reservation) -> ReservationResult | None:
         connector = self._station.connector(r.connector_id)
         if connector.state == FAULTED:
-            return "Faulted"
+            return ReservationResult.FAULTED
         if connector.state == UNAVAILABLE:
-            return "Unavailable"
+            return ReservationResult.UNAVAILABLE
         other = next((x for x in self.active.values() if x.connector_id == r.connector_id and x.id != r.id), None)
         if other is not None or connector.state not in (AVAILABLE, RESERVED):
-            return "Occupied"
+            return ReservationResult.OCCUPIED
         return None
 
     def _free_for(self, r: Reservation) -> bool:
@@ -81,13 +82,13 @@ class Reservations:
         taken = [x for x in self.active.values() if x.id != r.id]
         return len(free) > len(taken)
 
-    def cancel(self, reservation_id: int) -> str:
+    def cancel(self, reservation_id: int) -> CancelResult:
         if self.active.pop(reservation_id, None) is None:
-            return "Rejected"
+            return CancelResult.REJECTED
         self._save()
         self._kick.set()
         log.info("reservation %s cancelled", reservation_id)
-        return "Accepted"
+        return CancelResult.ACCEPTED
 
     # ---- keeping the connectors in step --------------------------------------
     async def run(self) -> None:

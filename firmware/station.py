@@ -15,6 +15,7 @@ from firmware.core.control_loop import ControlLoop
 from firmware.events import StationFaultsChanged
 from firmware.core.safety import OncePerTick
 from firmware.core.session import Session, StopReason
+from firmware.core.vocabulary import AvailabilityResult, UnlockResult
 
 
 class UnknownConnector(KeyError):
@@ -100,11 +101,11 @@ class Station:
         await self.call(lambda now: connector.set_meter_start(session.local_id, energy_wh))
 
     # ---- operator commands ----------------------------------------------
-    async def unlock(self, cid: int) -> str:
-        """'Unlocked', 'UnlockFailed', or 'NotSupported' for a tethered cable or a socket without a lock."""
+    async def unlock(self, cid: int) -> UnlockResult:
+        """Unlocked, failed, or not supported for a tethered cable or a socket without a lock."""
         connector = self.connector(cid)
         if connector.cfg.cable == "tethered" or connector.hal.lock is None:
-            return "NotSupported"  # nothing to release: unlocking must not end a session for nothing
+            return UnlockResult.NOT_SUPPORTED  # nothing to release: unlocking must not end a session for nothing
 
         def do_unlock(now):
             connector.end_session(StopReason.UNLOCK_COMMAND)
@@ -116,12 +117,12 @@ class Station:
         deadline = asyncio.get_running_loop().time() + self.board.lock_detect_s
         while connector.hal.lock.is_locked():
             if asyncio.get_running_loop().time() > deadline:
-                return "UnlockFailed"
+                return UnlockResult.FAILED
             await asyncio.sleep(0.02)
-        return "Unlocked"
+        return UnlockResult.UNLOCKED
 
-    async def set_operative(self, cid: int, operative: bool) -> str:
-        """'Accepted' now, or 'Scheduled' when a session must end first."""
+    async def set_operative(self, cid: int, operative: bool) -> AvailabilityResult:
+        """Accepted now, or scheduled when a session must end first."""
         targets = list(self.connectors.values()) if cid == 0 else [self.connector(cid)]
 
         def apply(now):
@@ -129,7 +130,7 @@ class Station:
             for c in targets:
                 c.operative = operative
                 busy |= not operative and c.state in SESSION_STATES
-            return "Scheduled" if busy else "Accepted"
+            return AvailabilityResult.SCHEDULED if busy else AvailabilityResult.ACCEPTED
 
         return await self.call(apply)
 

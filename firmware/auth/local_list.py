@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import parse_utc
+from firmware.core.vocabulary import LocalListResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS local_list (
@@ -39,16 +40,16 @@ class LocalList:
         ).fetchone()
         return None if row is None else IdTagInfo(*row)
 
-    def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> str:
-        """'Accepted', 'VersionMismatch' or 'Failed' (the SendLocalList statuses we can reach)."""
+    def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> LocalListResult:
+        """Accepted, version mismatch or failed: an update applies whole or not at all."""
         if not 0 <= version <= MAX_VERSION:
-            return "Failed"  # schema-valid integers, but no list version
+            return LocalListResult.FAILED  # schema-valid integers, but no list version
         if any(i is not None and i.expiry is not None and parse_utc(i.expiry) is None for _, i in entries):
-            return "Failed"  # an expiry date that is no date: nothing of the update applies
+            return LocalListResult.FAILED  # an expiry date that is no date: nothing of the update applies
         if not full and version <= self.version:
-            return "VersionMismatch"
+            return LocalListResult.VERSION_MISMATCH
         if full and any(info is None for _, info in entries):
-            return "Failed"  # a full list gives every entry its IdTagInfo
+            return LocalListResult.FAILED  # a full list gives every entry its IdTagInfo
         with self._store.transaction():
             if full:
                 self._db.execute("DELETE FROM local_list")
@@ -58,7 +59,7 @@ class LocalList:
             if len(self) > self.max_length:
                 raise ListTooLong
             self._store.put(VERSION_KEY, version)
-        return "Accepted"
+        return LocalListResult.ACCEPTED
 
 
 class ListTooLong(Exception):

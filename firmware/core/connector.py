@@ -22,6 +22,7 @@ from firmware.core.iec61851.pilot import (
     duty_for_current,
 )
 from firmware.core.limits import offered_current, temperature_limit
+from firmware.core.milestones import Authorized, Milestones
 from firmware.core.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
 from firmware.core.session import Session, StopReason
 from hal.errors import HalError
@@ -73,6 +74,7 @@ class Connector(SessionModel):
         self.connection_timeout_s = 60.0
         self.stop_reason = StopReason.OTHER
         self._reported: tuple | None = None
+        self.milestones = Milestones(self.id)
         self.sessions_ended = 0
         self.hal.pilot.set_pwm(DUTY_NO_PWM)
         self.hal.contactor.open()
@@ -88,10 +90,11 @@ class Connector(SessionModel):
             self.cp = CPState.F
         pp_invalid = self._read_cable()
         adc_failed = self._adc_error is not None  # the pilot or the PP, on the same ADC
+        reading = self.reading()  # the latest meter reading in memory: never a Modbus wait
         self.trips = self.safety.check(
             self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
             own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
-            reading=self.reading(), offered_a=current_for_duty(self.duty), lock_failed=self._lock_failed(now),
+            reading=reading, offered_a=current_for_duty(self.duty), lock_failed=self._lock_failed(now),
             tick_stalled=stalled,
         )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
@@ -105,6 +108,8 @@ class Connector(SessionModel):
         self._step(now)
         self._drive(now)
         self._report()
+        for event in self.milestones.update(self.plugged, self.contactor_closed, reading):
+            self.publish(event)
 
     def _read_pilot(self):
         try:
@@ -247,7 +252,10 @@ class Connector(SessionModel):
         self.pending_parent = parent
         self.authorized = True
         self.authorized_at = now
-        return self.fire("authorize")
+        fired = self.fire("authorize")
+        if fired:
+            self.publish(Authorized(self.id, id_tag, parent))
+        return fired
 
     def can_start(self, id_tag: str | None = None, parent: str | None = None) -> bool:
         if self.reserved_for is not None and (id_tag is None or not self.holds_for(id_tag, parent)):

@@ -6,23 +6,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 
+from firmware.core.vocabulary import StopReason
 
-class StopReason(str, Enum):
-    """Why a session ended (the vocabulary both OCPP versions map from)."""
-
-    LOCAL = "Local"
-    REMOTE = "Remote"
-    EV_DISCONNECTED = "EVDisconnected"
-    EMERGENCY_STOP = "EmergencyStop"
-    HARD_RESET = "HardReset"
-    SOFT_RESET = "SoftReset"
-    POWER_LOSS = "PowerLoss"
-    REBOOT = "Reboot"
-    UNLOCK_COMMAND = "UnlockCommand"
-    DEAUTHORIZED = "DeAuthorized"
-    OTHER = "Other"
+__all__ = ["Session", "StopReason"]
 
 
 @dataclass

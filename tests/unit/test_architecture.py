@@ -76,3 +76,10 @@ def test_the_check_catches_an_offence(source, forbidden):
     """A check that cannot fail proves nothing: each rule is shown one breach."""
     probe = ROOT / "firmware" / "core" / "probe.py"
     assert [m for m in imports(probe, source) if under(m, forbidden)]
+
+
+def test_every_neutral_word_has_its_1_6_word():
+    from firmware.ocpp.v16.mappings import TABLES
+
+    for enum, table in TABLES.items():
+        assert set(table) == set(enum), enum.__name__

@@ -6,6 +6,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cache import AuthCache
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong, LocalList
+from firmware.core.vocabulary import LocalListResult
 from firmware.store import Store
 
 OK = IdTagInfo("Accepted")
@@ -23,20 +24,20 @@ def store(tmp_path):
 def test_full_then_differential_updates(store):
     lst = LocalList(store, 100)
     assert lst.version == 0 and lst.get("A") is None
-    assert lst.update(3, True, [("A", OK), ("B", IdTagInfo("Blocked"))]) == "Accepted"
+    assert lst.update(3, True, [("A", OK), ("B", IdTagInfo("Blocked"))]) == LocalListResult.ACCEPTED
     assert lst.version == 3 and lst.get("B").status == "Blocked"
-    assert lst.update(4, False, [("C", OK), ("A", None)]) == "Accepted"  # upsert C, remove A
+    assert lst.update(4, False, [("C", OK), ("A", None)]) == LocalListResult.ACCEPTED  # upsert C, remove A
     assert lst.get("A") is None and lst.get("C") == OK and len(lst) == 2
-    assert lst.update(1, True, [("Z", OK)]) == "Accepted"  # a full list replaces everything
+    assert lst.update(1, True, [("Z", OK)]) == LocalListResult.ACCEPTED  # a full list replaces everything
     assert len(lst) == 1 and lst.version == 1
 
 
 def test_version_mismatch_and_failures_change_nothing(store):
     lst = LocalList(store, 3)
     lst.update(5, True, [("A", OK)])
-    assert lst.update(5, False, [("B", OK)]) == "VersionMismatch"
-    assert lst.update(4, False, [("B", OK)]) == "VersionMismatch"
-    assert lst.update(6, True, [("B", None)]) == "Failed"  # a full list entry without IdTagInfo
+    assert lst.update(5, False, [("B", OK)]) == LocalListResult.VERSION_MISMATCH
+    assert lst.update(4, False, [("B", OK)]) == LocalListResult.VERSION_MISMATCH
+    assert lst.update(6, True, [("B", None)]) == LocalListResult.FAILED  # a full list entry without IdTagInfo
     with pytest.raises(ListTooLong):
         lst.update(7, False, [("B", OK), ("C", OK), ("D", OK)])
     assert lst.version == 5 and len(lst) == 1 and lst.get("B") is None
@@ -45,7 +46,7 @@ def test_version_mismatch_and_failures_change_nothing(store):
 def test_ten_thousand_entries(store):
     lst = LocalList(store, 10_000)
     entries = [(f"TAG{i:06d}", IdTagInfo("Accepted", FUTURE, "FLEET")) for i in range(10_000)]
-    assert lst.update(1, True, entries) == "Accepted"
+    assert lst.update(1, True, entries) == LocalListResult.ACCEPTED
     assert len(lst) == 10_000
     assert lst.get("TAG009999").parent_id_tag == "FLEET"
     assert lst.get("tag000042") is not None  # id tags compare case-insensitively (OCPP CiString)

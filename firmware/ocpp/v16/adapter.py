@@ -21,6 +21,7 @@ from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
 from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
 from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS, Outbox
+from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.core.faults import BY_NAME, TRIP
@@ -29,6 +30,7 @@ from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.tasks import Tasks, cancel_and_wait
 from firmware.core.session import StopReason
+from firmware.core.vocabulary import LocalListResult
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +242,7 @@ class Ocpp16Adapter:
         payload = {
             "meterStop": round(session.meter_stop_wh),
             "timestamp": iso(session.ended_at),
-            "reason": session.stop_reason.value,
+            "reason": words.STOP_REASON[session.stop_reason],
         }
         if session.id_tag:
             payload["idTag"] = session.id_tag
@@ -328,17 +330,17 @@ class Ocpp16Adapter:
         if result.accepted:
             await self.station.authorize(cid, id_tag, result.parent_id_tag)
 
-    def apply_local_list(self, version: int, full: bool, entries: list[dict]) -> str:
+    def apply_local_list(self, version: int, full: bool, entries: list[dict]) -> LocalListResult:
         if not self.keys.get_bool("LocalAuthListEnabled"):
-            return "NotSupported"
+            return LocalListResult.NOT_SUPPORTED
         parsed = [(e["id_tag"], IdTagInfo.from_ocpp(e["id_tag_info"]) if e.get("id_tag_info") else None)
                   for e in entries]
         try:
             status = self.authorizer.local_list.update(version, full, parsed)
         except ListTooLong:
-            status = "Failed"
+            status = LocalListResult.FAILED
         log.info("SendLocalList v%s (%s, %s entries): %s", version, "full" if full else "differential",
-                 len(entries), status)
+                 len(entries), status.value)
         return status
 
     def local_list_version(self) -> int:

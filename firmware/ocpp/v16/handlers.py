@@ -14,6 +14,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 from firmware.clock import parse_utc
+from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16 import triggers
 from firmware.reservations import Reservation
 from firmware.ocpp.v16.rpc import RpcChargePoint
@@ -69,12 +70,13 @@ class ChargePoint16(RpcChargePoint):
         if expiry is None:
             log.warning("ReserveNow %s refused: expiryDate %r is no date", reservation_id, expiry_date[:40])
             return call_result.ReserveNow(status="Rejected")
-        return call_result.ReserveNow(status=self.adapter.reservations.reserve(
-            Reservation(reservation_id, connector_id, id_tag, expiry, parent_id_tag)))
+        result = self.adapter.reservations.reserve(Reservation(reservation_id, connector_id, id_tag, expiry,
+                                                               parent_id_tag))
+        return call_result.ReserveNow(status=words.RESERVATION[result])
 
     @on(Action.cancel_reservation)
     def on_cancel_reservation(self, reservation_id, **_):
-        return call_result.CancelReservation(status=self.adapter.reservations.cancel(reservation_id))
+        return call_result.CancelReservation(status=words.CANCEL[self.adapter.reservations.cancel(reservation_id)])
 
     @on(Action.set_charging_profile)
     def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
@@ -102,7 +104,7 @@ class ChargePoint16(RpcChargePoint):
     @on(Action.unlock_connector)
     async def on_unlock(self, connector_id, **_):
         try:
-            status = await self.station.unlock(connector_id)
+            status = words.UNLOCK[await self.station.unlock(connector_id)]
         except UnknownConnector:
             status = "NotSupported"
         return call_result.UnlockConnector(status=status)
@@ -114,7 +116,7 @@ class ChargePoint16(RpcChargePoint):
         operative = type == "Operative"
         self.adapter.remember_availability(connector_id, operative)
         status = await self.station.set_operative(connector_id, operative)
-        return call_result.ChangeAvailability(status=status)
+        return call_result.ChangeAvailability(status=words.AVAILABILITY[status])
 
     @on(Action.get_configuration)
     def on_get_configuration(self, key=None, **_):
@@ -142,7 +144,7 @@ class ChargePoint16(RpcChargePoint):
         if len(entries) > self.adapter.keys.get_int("SendLocalListMaxLength"):
             return call_result.SendLocalList(status="Failed")
         status = self.adapter.apply_local_list(list_version, update_type == "Full", entries)
-        return call_result.SendLocalList(status=status)
+        return call_result.SendLocalList(status=words.LOCAL_LIST[status])
 
     @on(Action.get_local_list_version)
     def on_get_local_list_version(self, **_):
