@@ -29,6 +29,7 @@ from firmware.auth.authorizer import Authorizer  # noqa: E402
 from firmware.auth.id_tag_info import IdTagInfo  # noqa: E402
 from firmware.bench.csms import BenchCsms  # noqa: E402
 from firmware.ocpp.outbox import Outbox  # noqa: E402
+from firmware.ocpp.v16.policy import Policy16  # noqa: E402
 from firmware.store import Store  # noqa: E402
 from tests.controller import ControllerProcess  # noqa: E402
 
@@ -76,7 +77,7 @@ def auth_times(entries: int, lookups: int) -> list[float]:
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(tmp)
-        auth = Authorizer(store, Keys(), entries)
+        auth = Authorizer(store, Policy16(Keys()), entries)
         auth.local_list.update(1, True, [(f"TAG{i:06d}", IdTagInfo("Accepted")) for i in range(entries)])
         rng = random.Random(1)
         tags = [f"TAG{rng.randrange(entries * 2):06d}" for _ in range(lookups)]  # half listed, half unknown

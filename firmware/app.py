@@ -31,6 +31,7 @@ from firmware.security.events import utc_formatter
 from firmware.security.redact import RedactSecrets
 from firmware.ocpp.v16.adapter import Ocpp16Adapter
 from firmware.ocpp.v16.config_keys import ConfigKeys
+from firmware.ocpp.v16.policy import Policy16
 from firmware.recorder import SessionRecorder
 from firmware.service import ServiceNotifier
 from firmware.core.session import StopReason
@@ -92,6 +93,7 @@ class Controller:
         self.hal = hal_pkg.create(board, wake=self._wake_control, state_dir=data_dir)
         self.station = Station(board, self.hal, self.bus, self.wall)
         self.keys = ConfigKeys(self.store, len(board.connectors))
+        self.policy = Policy16(self.keys)
         meters = {cid: c.meter for cid, c in self.hal.connectors.items()}
         if self.hal.site_meter is not None:
             meters[0] = self.hal.site_meter
@@ -100,7 +102,7 @@ class Controller:
         for cid, connector in self.station.connectors.items():
             if cid in meters:  # over-current and supply voltage are judged from the latest fresh reading
                 connector.reading = lambda cid=cid: self.metering.fresh(cid)
-        self.authorizer = Authorizer(self.store, self.keys, self.keys.get_int("LocalAuthListMaxLength"))
+        self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length())
         self.uplink = Uplink()
         self.journal = SessionJournal(self.store)
         self.adapter = Ocpp16Adapter(
@@ -110,9 +112,9 @@ class Controller:
         )
         self.recorder = SessionRecorder(
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
-            resume=lambda: self.keys.get_bool("ResumeSessionsAfterPowerLoss"),
+            resume=self.policy.resume_sessions_after_power_loss,
         )
-        self.certs = CertificateStore(data_dir, self.keys.get_int("CertificateStoreMaxLength"))
+        self.certs = CertificateStore(data_dir, self.policy.certificate_store_max_length())
         self.security_events = SecurityEvents(data_dir, self.wall, push=self.adapter.outbox.push)
         self._diagnostics = diagnostics_log(data_dir)
         self.adapter.logs = LogUploads(data_dir, settings.charge_point_id, self.adapter.outbox.push)
@@ -122,7 +124,7 @@ class Controller:
         self.adapter.firmware = FirmwareService(
             data_dir=data_dir, releases=self._installer(board), station=self.station,
             events=self.security_events, certs=self.certs, report=self.adapter.report_firmware,
-            restart=self.switch_release, gate_s=lambda: self.keys.get_int("FirmwareHealthGateSeconds"))
+            restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s)
         self.link = OcppLink(self.security.link_settings, self.uplink,
                              on_failure=self.security.on_failure, on_connected=self.security.on_connected)
         self.security.link = self.link
@@ -131,7 +133,7 @@ class Controller:
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
                                 transaction_id=lambda s: self.adapter.outbox.transaction_id(s.local_id),
                                 online=lambda: self.adapter.connected,
-                                failsafe_a=lambda: self.keys.get_int("FailsafeCurrent"), phase_map=self._phase_map)
+                                failsafe_a=self.policy.failsafe_current_a, phase_map=self._phase_map)
         self.adapter.smart = SmartCharging16(self.profiles, self.load, self.station, board, self.adapter)
         self.reservations = self.adapter.reservations = Reservations(self.store, self.station, self.wall, self.bus)
         self.bench = None
@@ -166,7 +168,7 @@ class Controller:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_exit)
-        await self.station.set_connection_timeout(self.keys.get_int("ConnectionTimeOut"))
+        await self.station.set_connection_timeout(self.policy.connection_timeout_s())
         self.security_events.record(ev.STARTUP, f"firmware {__version__}")
         services = {
             "metering": self.metering.run, "recorder": self.recorder.run, "journal": self.recorder.keep_alive,

@@ -24,25 +24,25 @@ OFFLINE_UNKNOWN = IdTagInfo("Accepted")
 
 
 class Authorizer:
-    def __init__(self, store, settings, list_max_length: int = 10_000):
-        self._settings = settings  # get_bool() of the policy keys
+    def __init__(self, store, policy, list_max_length: int = 10_000):
+        self._policy = policy  # firmware.policy.Policy: whatever OCPP version stores it
         self.local_list = LocalList(store, list_max_length)
         self.cache = AuthCache(store)
         self.remote = None  # set by the OCPP adapter: async (id_tag) -> IdTagInfo | None
 
     def local(self, id_tag: str) -> IdTagInfo | None:
         """What the local list, else the cache, says: no network involved."""
-        if self._settings.get_bool("LocalAuthListEnabled"):
+        if self._policy.local_list_enabled():
             listed = self.local_list.get(id_tag)
             if listed is not None:
                 return listed
-        if self._settings.get_bool("AuthorizationCacheEnabled"):
+        if self._policy.cache_enabled():
             return self.cache.get(id_tag)
         return None
 
     async def authorize(self, id_tag: str) -> IdTagInfo:
         known = self.local(id_tag)
-        if known is not None and known.accepted and self._settings.get_bool("LocalPreAuthorize"):
+        if known is not None and known.accepted and self._policy.local_pre_authorize():
             return known
         answer = await self.remote(id_tag) if self.remote else None
         if answer is not None:
@@ -52,19 +52,19 @@ class Authorizer:
 
     def _offline(self, id_tag: str, known: IdTagInfo | None) -> IdTagInfo:
         if known is not None:
-            if not self._settings.get_bool("LocalAuthorizeOffline"):
+            if not self._policy.local_authorize_offline():
                 return INVALID
             return IdTagInfo(known.now_status(), known.expiry, known.parent_id_tag)
-        if self._settings.get_bool("AllowOfflineTxForUnknownId"):
-            log.warning("offline: unknown tag %s allowed (AllowOfflineTxForUnknownId)", id_tag)
+        if self._policy.offline_tx_for_unknown_id():
+            log.warning("offline: unknown tag %s allowed (offline transactions for unknown ids)", id_tag)
             return OFFLINE_UNKNOWN
         return INVALID
 
     def remember(self, id_tag: str, info: IdTagInfo) -> None:
         """Cache what the CSMS said (Authorize, StartTransaction, StopTransaction answers)."""
-        if not self._settings.get_bool("AuthorizationCacheEnabled"):
+        if not self._policy.cache_enabled():
             return
-        if self._settings.get_bool("LocalAuthListEnabled") and self.local_list.get(id_tag) is not None:
+        if self._policy.local_list_enabled() and self.local_list.get(id_tag) is not None:
             return  # the local list is the authority for its tags
         self.cache.put(id_tag, info)
 

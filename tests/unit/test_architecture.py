@@ -83,3 +83,21 @@ def test_every_neutral_word_has_its_1_6_word():
 
     for enum, table in TABLES.items():
         assert set(table) == set(enum), enum.__name__
+
+
+def test_the_1_6_policy_answers_every_question_of_the_neutral_one():
+    from firmware.ocpp.v16.config_keys import ConfigKeys
+    from firmware.ocpp.v16.policy import Policy16
+    from firmware.policy import Policy
+    from firmware.store import Store
+
+    asked = [name for name in vars(Policy) if not name.startswith("_")]
+    assert asked and all(callable(getattr(Policy16, name, None)) for name in asked)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(tmp)
+        policy = Policy16(ConfigKeys(store, 2))
+        answers = {name: getattr(policy, name)() for name in asked}  # every key it reads exists
+        store.close()
+    assert answers["failsafe_current_a"] == 0 and answers["local_list_enabled"] is True

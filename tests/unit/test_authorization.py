@@ -7,6 +7,7 @@ from firmware.auth.cache import AuthCache
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong, LocalList
 from firmware.core.vocabulary import LocalListResult
+from firmware.ocpp.v16.policy import Policy16
 from firmware.store import Store
 
 OK = IdTagInfo("Accepted")
@@ -84,7 +85,7 @@ def authorizer(store, csms=None, **keys):
         calls.append(tag)
         return None if csms is None else csms.get(tag, IdTagInfo("Invalid"))
 
-    a = Authorizer(store, Keys(**keys))
+    a = Authorizer(store, Policy16(Keys(**keys)))  # the 1.6 keys, read through the neutral policy
     a.remote = remote
     return a, calls
 

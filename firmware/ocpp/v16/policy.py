@@ -1,0 +1,76 @@
+"""The neutral Policy (firmware/policy.py) over OCPP 1.6 configuration keys (section 9.1)."""
+
+from __future__ import annotations
+
+from firmware.ocpp.v16.config_keys import ConfigKeys
+
+
+class Policy16:
+    def __init__(self, keys: ConfigKeys):
+        self._keys = keys
+
+    def local_list_enabled(self) -> bool:
+        return self._keys.get_bool("LocalAuthListEnabled")
+
+    def cache_enabled(self) -> bool:
+        return self._keys.get_bool("AuthorizationCacheEnabled")
+
+    def local_pre_authorize(self) -> bool:
+        return self._keys.get_bool("LocalPreAuthorize")
+
+    def local_authorize_offline(self) -> bool:
+        return self._keys.get_bool("LocalAuthorizeOffline")
+
+    def offline_tx_for_unknown_id(self) -> bool:
+        return self._keys.get_bool("AllowOfflineTxForUnknownId")
+
+    def authorize_remote_start(self) -> bool:
+        return self._keys.get_bool("AuthorizeRemoteTxRequests")
+
+    def local_list_max_length(self) -> int:
+        return self._keys.get_int("LocalAuthListMaxLength")
+
+    def stop_on_invalid_id(self) -> bool:
+        return self._keys.get_bool("StopTransactionOnInvalidId")
+
+    def max_energy_on_invalid_id_wh(self) -> int:
+        return self._keys.get_int("MaxEnergyOnInvalidId")
+
+    def stop_on_ev_side_disconnect(self) -> bool:
+        return self._keys.get_bool("StopTransactionOnEVSideDisconnect")
+
+    def connection_timeout_s(self) -> int:
+        return self._keys.get_int("ConnectionTimeOut")
+
+    def resume_sessions_after_power_loss(self) -> bool:
+        return self._keys.get_bool("ResumeSessionsAfterPowerLoss")
+
+    def charge_without_transaction(self) -> bool:
+        return self._keys.get_bool("AllowChargingWithoutTransaction")
+
+    def message_attempts(self) -> int:
+        return self._keys.get_int("TransactionMessageAttempts")
+
+    def message_retry_interval_s(self) -> int:
+        return self._keys.get_int("TransactionMessageRetryInterval")
+
+    def sample_interval_s(self) -> int:
+        return self._keys.get_int("MeterValueSampleInterval")
+
+    def sampled_measurands(self) -> list[str]:
+        return self._keys.get_csl("MeterValuesSampledData")
+
+    def aligned_interval_s(self) -> int:
+        return self._keys.get_int("ClockAlignedDataInterval")
+
+    def aligned_measurands(self) -> list[str]:
+        return self._keys.get_csl("MeterValuesAlignedData")
+
+    def failsafe_current_a(self) -> int:
+        return self._keys.get_int("FailsafeCurrent")
+
+    def firmware_health_gate_s(self) -> int:
+        return self._keys.get_int("FirmwareHealthGateSeconds")
+
+    def certificate_store_max_length(self) -> int:
+        return self._keys.get_int("CertificateStoreMaxLength")
