@@ -8,6 +8,7 @@ import logging.handlers
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,11 +16,13 @@ import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.clock import WallClock
-from firmware.events import EventBus
+from firmware.events import EventBus, MessageSetAside
 from firmware.journal import SessionJournal
 from firmware.metering import Metering
 from firmware import __version__
-from firmware.ocpp.connection import OcppLink, Uplink
+from firmware.ocpp.connection import LINK_ERRORS, OcppLink, Uplink
+from firmware.ocpp.outbox import Outbox
+from firmware.ocpp.v16.firmware_reports import FirmwareReports
 from firmware.ocpp.v16.security import Security16
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
@@ -85,57 +88,57 @@ class Controller:
     """Everything running for one board; `run()` returns the process exit code."""
 
     def __init__(self, board, settings, data_dir, bench_port: int | None):
+        """Everything built in dependency order, each part given what it needs; nothing is set afterwards."""
         self.board = board
         self.settings = settings
         self.store = Store(data_dir)
         self.bus = EventBus()
         self.wall = WallClock()
-        self.hal = hal_pkg.create(board, wake=self._wake_control, state_dir=data_dir)
-        self.station = Station(board, self.hal, self.bus, self.wall)
+        wake = threading.Event()  # the control loop's: input drivers and new meter readings set it
+        self.hal = hal_pkg.create(board, wake=wake.set, state_dir=data_dir)
         self.keys = ConfigKeys(self.store, len(board.connectors))
         self.policy = Policy16(self.keys)
-        meters = {cid: c.meter for cid, c in self.hal.connectors.items()}
-        if self.hal.site_meter is not None:
-            meters[0] = self.hal.site_meter
-        self.metering = Metering(meters, self.bus, board.metering, on_health=self._meter_health,
-                                 on_reading=self.station.loop.wake)
-        for cid, connector in self.station.connectors.items():
-            if cid in meters:  # over-current and supply voltage are judged from the latest fresh reading
-                connector.reading = lambda cid=cid: self.metering.fresh(cid)
+        self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
+                                 on_reading=wake.set)
+        self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
         self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length())
         self.uplink = Uplink()
         self.journal = SessionJournal(self.store)
+        self.outbox = Outbox(self.store, attempts=self.policy.message_attempts,
+                             retry_interval_s=self.policy.message_retry_interval_s,
+                             on_set_aside=lambda *why: self.bus.publish(MessageSetAside(*why)), link_errors=LINK_ERRORS)
+        self.certs = CertificateStore(data_dir, self.policy.certificate_store_max_length())
+        self.security_events = SecurityEvents(data_dir, self.wall, push=self.outbox.push)
+        self._diagnostics = diagnostics_log(data_dir)
+        self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
+                                   board=board, runtime=settings, uplink=self.uplink)
+        self.link = OcppLink(self.security.link_settings, self.uplink,
+                             on_failure=self.security.on_failure, on_connected=self.security.on_connected)
+        firmware_reports = FirmwareReports(self.outbox)
+        self.firmware = FirmwareService(
+            data_dir=data_dir, releases=self._installer(board), station=self.station,
+            events=self.security_events, certs=self.certs, report=firmware_reports.report,
+            restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s)
+        self.profiles = ProfileStore(self.store, self._profile_limits)
+        self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
+                                transaction_id=lambda s: self.outbox.transaction_id(s.local_id),
+                                online=lambda: self.uplink.online,
+                                failsafe_a=self.policy.failsafe_current_a, phase_map=self._phase_map)
+        self.reservations = Reservations(self.store, self.station, self.wall, self.bus)
         self.adapter = Ocpp16Adapter(
             cp_id=settings.charge_point_id, board=board, station=self.station, metering=self.metering,
-            authorizer=self.authorizer, store=self.store, keys=self.keys, bus=self.bus, wall=self.wall, app=self,
-            journal=self.journal,
+            authorizer=self.authorizer, store=self.store, keys=self.keys, policy=self.policy, bus=self.bus,
+            wall=self.wall, journal=self.journal, outbox=self.outbox, reset=self.reset, security=self.security,
+            logs=LogUploads(data_dir, settings.charge_point_id, self.outbox.push), firmware=self.firmware,
+            firmware_reports=firmware_reports,
+            smart=SmartCharging16(self.profiles, self.load, self.station, board, self.outbox, self.wall),
+            reservations=self.reservations,
         )
         self.recorder = SessionRecorder(
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
             resume=self.policy.resume_sessions_after_power_loss,
         )
-        self.certs = CertificateStore(data_dir, self.policy.certificate_store_max_length())
-        self.security_events = SecurityEvents(data_dir, self.wall, push=self.adapter.outbox.push)
-        self._diagnostics = diagnostics_log(data_dir)
-        self.adapter.logs = LogUploads(data_dir, settings.charge_point_id, self.adapter.outbox.push)
-        self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
-                                   board=board, runtime=settings)
-        self.adapter.security = self.security
-        self.adapter.firmware = FirmwareService(
-            data_dir=data_dir, releases=self._installer(board), station=self.station,
-            events=self.security_events, certs=self.certs, report=self.adapter.report_firmware,
-            restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s)
-        self.link = OcppLink(self.security.link_settings, self.uplink,
-                             on_failure=self.security.on_failure, on_connected=self.security.on_connected)
-        self.security.link = self.link
-        self.cards = CardHandler(self.hal.reader, self.station, self.authorizer)
-        self.profiles = ProfileStore(self.store, self._profile_limits)
-        self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
-                                transaction_id=lambda s: self.adapter.outbox.transaction_id(s.local_id),
-                                online=lambda: self.adapter.connected,
-                                failsafe_a=self.policy.failsafe_current_a, phase_map=self._phase_map)
-        self.adapter.smart = SmartCharging16(self.profiles, self.load, self.station, board, self.adapter)
-        self.reservations = self.adapter.reservations = Reservations(self.store, self.station, self.wall, self.bus)
+        self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
@@ -149,10 +152,12 @@ class Controller:
         self._reexec = False
         self.keys.listeners.append(self._key_changed)
 
-    def _wake_control(self) -> None:
-        station = getattr(self, "station", None)
-        if station is not None:
-            station.loop.wake()
+    def _meters(self) -> dict:
+        """Connector id (0: the site supply) -> its meter."""
+        meters = {cid: c.meter for cid, c in self.hal.connectors.items() if c.meter is not None}
+        if self.hal.site_meter is not None:
+            meters[0] = self.hal.site_meter
+        return meters
 
     async def run(self) -> int:
         self.bus.bind(asyncio.get_running_loop())
@@ -176,7 +181,7 @@ class Controller:
             "aligned meter values": self.adapter.meters.aligned_loop, "card reader": self.cards.run,
             "CSMS link": lambda: self.link.run(self.adapter.on_connection),
             "certificate renewal": lambda: self.security.renew_before_expiry(self.adapter),
-            "systemd notifier": self.service.run, "firmware trial": self.adapter.firmware.watch_trial,
+            "systemd notifier": self.service.run, "firmware trial": self.firmware.watch_trial,
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
             "load manager": self.load.run, "reservations": self.reservations.run,
         }
@@ -213,8 +218,8 @@ class Controller:
 
     async def switch_release(self) -> None:
         """Leave this process for whatever `current` now points at (a new release, a rollback, a new slot)."""
-        await self.adapter.outbox.wait_empty(2.0)
-        installer = self.adapter.firmware.installer
+        await self.outbox.wait_empty(2.0)
+        installer = self.firmware.installer
         if getattr(installer, "external", False):
             await self._stop_sessions(StopReason.REBOOT, 2.0)
             await asyncio.to_thread(installer.reboot)  # the OS takes it from here
@@ -230,7 +235,7 @@ class Controller:
         deadline = time.monotonic() + 2.0
         while self.adapter.sessions_ended < self.station.sessions_ended() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        await self.adapter.outbox.wait_empty(flush_s)
+        await self.outbox.wait_empty(flush_s)
 
     async def _shutdown(self, tasks) -> None:
         self.service.stopping()

@@ -38,6 +38,16 @@ class StationFaultsChanged:
 
 
 @dataclass(frozen=True)
+class MessageSetAside:
+    """The CSMS refused a queued message for good (firmware.ocpp.outbox): kept, and acted on."""
+
+    action: str
+    payload: dict
+    local_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class MeterOnlineChanged:
     connector_id: int
     online: bool

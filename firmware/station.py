@@ -23,17 +23,22 @@ class UnknownConnector(KeyError):
 
 
 class Station:
-    def __init__(self, board, hal, bus, wall):
+    def __init__(self, board, hal, bus, wall, wake=None, readings=None):
+        """`wake`: the threading.Event the drivers and the metering set; `readings(cid)`: the latest
+        fresh meter reading in memory (over-current and supply voltage are judged from it)."""
         self.board = board
         self.hal = hal
         self.bus = bus
         temperature = OncePerTick(hal.temperature)  # one sensor for every connector's supervisor
+        readings = readings or (lambda cid: None)
         self.connectors: dict[int, Connector] = {
-            c.id: Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall)
+            c.id: Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
+                            reading=lambda cid=c.id: readings(cid))
             for c in board.connectors
         }
         self.faults: set[str] = set()  # charger-wide, outside the tick (e.g. "reader")
-        self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0)
+        self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0,
+                                wake=wake)
 
     def start(self) -> None:
         self.loop.start()

@@ -5,8 +5,9 @@ starts at once; otherwise the CSMS decides (Authorize), and its answer is
 cached. Offline (or the CSMS does not answer): with LocalAuthorizeOffline the
 list, then the cache decide; a tag neither knows starts only with
 AllowOfflineTxForUnknownId. The local list always wins over the cache.
-The CSMS is reached through `remote(id_tag)`, an adapter coroutine that returns
-an IdTagInfo, or None when the CSMS cannot be reached.
+The CSMS is asked through `remote(id_tag)`, given with each question by whoever
+asks (the card handler, the adapter): a coroutine that returns an IdTagInfo, or
+None when the CSMS cannot be reached.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class Authorizer:
         self._policy = policy  # firmware.policy.Policy: whatever OCPP version stores it
         self.local_list = LocalList(store, list_max_length)
         self.cache = AuthCache(store)
-        self.remote = None  # set by the OCPP adapter: async (id_tag) -> IdTagInfo | None
 
     def local(self, id_tag: str) -> IdTagInfo | None:
         """What the local list, else the cache, says: no network involved."""
@@ -40,11 +40,11 @@ class Authorizer:
             return self.cache.get(id_tag)
         return None
 
-    async def authorize(self, id_tag: str) -> IdTagInfo:
+    async def authorize(self, id_tag: str, remote=None) -> IdTagInfo:
         known = self.local(id_tag)
         if known is not None and known.accepted and self._policy.local_pre_authorize():
             return known
-        answer = await self.remote(id_tag) if self.remote else None
+        answer = await remote(id_tag) if remote else None
         if answer is not None:
             self.remember(id_tag, answer)
             return IdTagInfo(answer.now_status(), answer.expiry, answer.parent_id_tag)

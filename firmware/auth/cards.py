@@ -15,10 +15,11 @@ READER_RETRY_S = 1.0
 
 
 class CardHandler:
-    def __init__(self, reader, station, authorizer):
+    def __init__(self, reader, station, authorizer, remote):
         self._reader = reader
         self._station = station
         self._authorizer = authorizer
+        self._remote = remote  # async (id_tag) -> IdTagInfo | None: the CSMS, when it answers
 
     async def run(self) -> None:
         while True:
@@ -47,7 +48,7 @@ class CardHandler:
         if own is not None:  # the tag that started a session ends it, no question asked
             return await self._stop(own, "its own tag")
         busy = self._station.connector(connector).session if connector is not None else None
-        info = await self._authorizer.authorize(id_tag)
+        info = await self._authorizer.authorize(id_tag, self._remote)
         if busy is not None:
             # OCPP 1.6 3.5.1: another tag of the same group (parentIdTag) may end the session.
             if info.accepted and info.parent_id_tag and info.parent_id_tag == busy.parent_id_tag:

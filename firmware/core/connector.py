@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class Connector(SessionModel):
-    def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock):
+    def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=lambda: None):
         super().__init__()
         self.id = cfg.id
         self.cfg = cfg
@@ -49,7 +49,7 @@ class Connector(SessionModel):
         )
         # The latest fresh meter reading of this connector, or None: an in-memory
         # read (Metering.fresh), never a Modbus request. Set by the composition root.
-        self.reading = lambda: None
+        self.reading = reading  # () -> the latest fresh meter reading in memory, or None
         self._lock_wanted: bool | None = None
         self._adc_error: str | None = None
         self._logged_trips: frozenset[str] = frozenset()

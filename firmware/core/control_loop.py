@@ -24,13 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class ControlLoop:
-    def __init__(self, connectors: list, tick_s: float, idle_tick_s: float | None = None):
+    def __init__(self, connectors: list, tick_s: float, idle_tick_s: float | None = None,
+                 wake: threading.Event | None = None):
         self.connectors = connectors
         self.tick_s = tick_s
         self.idle_tick_s = idle_tick_s or tick_s
         self.ticks = 0
         self.last_tick = 0.0  # no tick yet: the service is not ready
-        self._wake = threading.Event()
+        # Set by whoever has news for the tick: input drivers, the metering, commands.
+        self._wake = wake or threading.Event()
         self._commands: deque = deque()
         self._failing: set[int] = set()  # connectors whose tick raised, logged once
         self._running = False

@@ -23,6 +23,9 @@ from firmware.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
+# What a lost connection raises in a sender: no attempt spent, the message waits for the next one.
+LINK_ERRORS = (ConnectionError, websockets.exceptions.ConnectionClosed)
+
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 60.0
 # Security Whitepaper: TLS 1.2 or newer; for TLS 1.2 only these suites (TLS 1.3's are all acceptable).
@@ -51,12 +54,29 @@ class LinkSettings:
 
 
 class Uplink:
-    """The network as the bench sees it: a switch that drops the link like a dead modem."""
+    """The network as the charger's services see it: a switch that drops the link like a dead
+    modem (the bench's), a request for a new connection (new security settings), and whether
+    a connection is up now (the load manager's failsafe)."""
 
     def __init__(self) -> None:
         self._up = asyncio.Event()
         self._up.set()
         self._down = asyncio.Event()
+        self._restart = asyncio.Event()
+        self.online = False
+
+    def reconnect(self) -> None:
+        """Drop the current connection; the next one uses the settings as they are then."""
+        self._restart.set()
+
+    def connected(self, up: bool) -> None:
+        """The link's word: a connection began (older reconnect requests are answered by it) or ended."""
+        if up:
+            self._restart.clear()
+        self.online = up
+
+    async def wait_reconnect(self) -> None:
+        await self._restart.wait()
 
     @property
     def up(self) -> bool:
@@ -145,11 +165,6 @@ class OcppLink:
         self.uplink = uplink
         self.on_failure = on_failure or (lambda s, exc: None)
         self.on_connected = on_connected or (lambda s: None)
-        self._restart = asyncio.Event()
-
-    def reconnect(self) -> None:
-        """Drop the current connection; the next one uses the settings as they are then."""
-        self._restart.set()
 
     async def run(self, on_connection) -> None:
         attempt = 0
@@ -187,10 +202,10 @@ class OcppLink:
                 log.warning("CSMS did not confirm subprotocol %s (got %s)", s.subprotocol, ws.subprotocol)
             log.info("connected to %s (security profile %s)", s.url, s.security_profile)
             self.on_connected(s)
-            self._restart.clear()
+            self.uplink.connected(True)
             session = asyncio.create_task(on_connection(ws))
             modem = asyncio.create_task(self.uplink.wait_down())
-            restart = asyncio.create_task(self._restart.wait())
+            restart = asyncio.create_task(self.uplink.wait_reconnect())
             try:
                 done, _ = await asyncio.wait({session, modem, restart}, return_when=asyncio.FIRST_COMPLETED)
                 if modem in done:
@@ -203,5 +218,6 @@ class OcppLink:
                 await asyncio.shield(ws.close())  # shutting down: a clean close, 1000
                 raise
             finally:
+                self.uplink.connected(False)
                 await cancel_and_wait([session, modem, restart])
             log.warning("CSMS connection closed")

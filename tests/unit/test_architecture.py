@@ -101,3 +101,12 @@ def test_the_1_6_policy_answers_every_question_of_the_neutral_one():
         answers = {name: getattr(policy, name)() for name in asked}  # every key it reads exists
         store.close()
     assert answers["failsafe_current_a"] == 0 and answers["local_list_enabled"] is True
+
+
+def test_the_composition_root_wires_through_constructors_only():
+    """No `self.service.dependency = ...` after construction: each part gets what it needs when built."""
+    tree = ast.parse((ROOT / "firmware" / "app.py").read_text())
+    late = [ast.unparse(t) for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Attribute)]
+    assert late == []

@@ -85,9 +85,19 @@ def authorizer(store, csms=None, **keys):
         calls.append(tag)
         return None if csms is None else csms.get(tag, IdTagInfo("Invalid"))
 
-    a = Authorizer(store, Policy16(Keys(**keys)))  # the 1.6 keys, read through the neutral policy
-    a.remote = remote
+    a = Asking(store, Policy16(Keys(**keys)), remote)  # the 1.6 keys, read through the neutral policy
     return a, calls
+
+
+class Asking(Authorizer):
+    """As the card handler uses it: every question goes with the CSMS to ask."""
+
+    def __init__(self, store, policy, remote):
+        super().__init__(store, policy)
+        self._remote = remote
+
+    async def authorize(self, id_tag, remote=None):
+        return await super().authorize(id_tag, remote or self._remote)
 
 
 async def test_online_the_csms_decides_and_is_cached(store):

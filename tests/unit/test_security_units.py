@@ -7,7 +7,7 @@ import stat
 import pytest
 import websockets
 
-from firmware.ocpp.connection import failure_kind
+from firmware.ocpp.connection import Uplink, failure_kind
 from firmware.ocpp.v16.security import AUTH_KEY
 from firmware.security.redact import RedactSecrets, redact
 
@@ -122,7 +122,7 @@ async def test_a_certificate_near_expiry_is_renewed(tmp_path):
             return SimpleNamespace(status="Accepted")
 
     security = Security16(store=store, keys=ConfigKeys(store, 1), certs=certs, events=SimpleNamespace(record=print),
-                          board=SimpleNamespace(serial="SER1", vendor="V"), runtime=None)
+                          board=SimpleNamespace(serial="SER1", vendor="V"), runtime=None, uplink=Uplink())
     task = asyncio.create_task(security.renew_before_expiry(SimpleNamespace(cp=CP())))
     await asyncio.sleep(0.3)
     task.cancel()

@@ -19,8 +19,8 @@ from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
-from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS, Outbox
+from firmware.events import MessageSetAside, MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
+from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS
 from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
@@ -35,14 +35,16 @@ from firmware.core.vocabulary import LocalListResult
 log = logging.getLogger(__name__)
 
 BOOT_RETRY_S = 30
-PLAIN_FIRMWARE_STATUSES = ("Downloading", "Downloaded", "DownloadFailed", "Installing", "Installed",
-                           "InstallationFailed")
 
 
 class Ocpp16Adapter:
     version = "1.6"
 
-    def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, bus, wall, app, journal):
+    def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, policy, bus, wall, journal,
+                 outbox, reset, security, logs, firmware, firmware_reports, smart, reservations):
+        """Everything it speaks for, given: the model (station, metering, authorizer, reservations), the
+        stores (outbox, journal), the services (security, logs, firmware, smart charging) and `reset(hard)`,
+        the one way out of the process a CSMS may ask for."""
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -50,32 +52,27 @@ class Ocpp16Adapter:
         self.authorizer = authorizer
         self.store = store
         self.keys = keys
+        self.policy = policy
         self.wall = wall
-        self.app = app
+        self.outbox = outbox
+        self.reset = reset
+        self.security = security
+        self.logs = logs
+        self.firmware = firmware
+        self.firmware_reports = firmware_reports
+        self.smart = smart
+        self.reservations = reservations
         self.cp: ChargePoint16 | None = None
         self.accepted = False  # BootNotification accepted, once per process (OCPP 1.6 4.2)
-        self.outbox = Outbox(
-            store,
-            attempts=lambda: keys.get_int("TransactionMessageAttempts"),
-            retry_interval_s=lambda: keys.get_int("TransactionMessageRetryInterval"),
-            on_set_aside=self._set_aside, link_errors=(ConnectionError, ConnectionClosed),
-        )
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.meters = MeterReports(keys, metering, self.outbox, wall, journal, store, offered=self._offered)
-        self.security = None  # Security16, set by the app
-        self.logs = None  # LogUploads, set by the app
-        self.firmware = None  # FirmwareService, set by the app
-        self.smart = None  # SmartCharging16, set by the app
-        self.reservations = None  # Reservations, set by the app
-        self.firmware_status: tuple = ("Idle", None, False)  # the latest, for TriggerMessage
+        self.meters = MeterReports(keys, metering, outbox, wall, journal, store, offered=self._offered)
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self.tasks = Tasks()
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
         keys.listeners.append(self._key_changed)
         self._events = bus.subscribe()
-        authorizer.remote = self.remote_authorize
 
     def _offered(self, cid: int) -> tuple[float, float] | None:
         """What connector cid's PWM offers now, in A per phase and W (None for the site meter)."""
@@ -149,8 +146,7 @@ class Ocpp16Adapter:
                     self.keys.set_internal("HeartbeatInterval", str(conf.interval))
                 self.accepted = True
                 log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
-                if self.firmware is not None:
-                    self.firmware.booted()
+                self.firmware.booted()
                 return True
             wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
             log.info("BootNotification %s; next try in %ss", conf.status, wait)
@@ -158,7 +154,7 @@ class Ocpp16Adapter:
         return False
 
     def _adopt_time(self, csms_time: str) -> None:
-        if self.wall.adopt_csms_time(csms_time) and self.security is not None:
+        if self.wall.adopt_csms_time(csms_time):
             self.security.events.record(ev.SETTING_SYSTEM_TIME, f"clock set from the CSMS: {csms_time}")
 
     def boot_request(self) -> call.BootNotification:
@@ -219,6 +215,8 @@ class Ocpp16Adapter:
             if isinstance(event, StatusChanged):
                 self.model_state[event.connector_id] = (event.state, event.faults)
                 self._status_kick.set()
+            elif isinstance(event, MessageSetAside):
+                self._set_aside(event.action, event.payload, event.local_id, event.reason)
             elif isinstance(event, (MeterOnlineChanged, StationFaultsChanged)):
                 self._status_kick.set()
 
@@ -288,7 +286,7 @@ class Ocpp16Adapter:
         session = self.station.session_by_id(local_id) if action == "StartTransaction" else None
         if session is None:
             return
-        if self.keys.get_bool("AllowChargingWithoutTransaction"):
+        if self.policy.charge_without_transaction():
             log.warning("connector %s: the CSMS refused to start transaction %s (%s); charging on for free "
                         "(AllowChargingWithoutTransaction)", session.connector_id, local_id, reason)
             return
@@ -303,10 +301,10 @@ class Ocpp16Adapter:
         if session is None:
             return
         log.warning("connector %s: CSMS refused id tag of %s (%s)", session.connector_id, local_id, status)
-        if self.keys.get_bool("StopTransactionOnInvalidId"):
+        if self.policy.stop_on_invalid_id():
             await self.station.stop_session(local_id, StopReason.DEAUTHORIZED)
             return
-        allowed = self.keys.get_int("MaxEnergyOnInvalidId")
+        allowed = self.policy.max_energy_on_invalid_id_wh()
         while self.station.session_by_id(local_id) is session:
             reading = self.metering.latest.get(session.connector_id)
             if reading is not None and reading.energy_wh - (session.meter_start_wh or 0) >= allowed:
@@ -326,12 +324,12 @@ class Ocpp16Adapter:
         return None if conf is None else IdTagInfo.from_ocpp(conf.id_tag_info)
 
     async def authorize_then_start(self, cid: int, id_tag: str) -> None:
-        result = await self.authorizer.authorize(id_tag)
+        result = await self.authorizer.authorize(id_tag, self.remote_authorize)
         if result.accepted:
             await self.station.authorize(cid, id_tag, result.parent_id_tag)
 
     def apply_local_list(self, version: int, full: bool, entries: list[dict]) -> LocalListResult:
-        if not self.keys.get_bool("LocalAuthListEnabled"):
+        if not self.policy.local_list_enabled():
             return LocalListResult.NOT_SUPPORTED
         parsed = [(e["id_tag"], IdTagInfo.from_ocpp(e["id_tag_info"]) if e.get("id_tag_info") else None)
                   for e in entries]
@@ -345,7 +343,7 @@ class Ocpp16Adapter:
 
     def local_list_version(self) -> int:
         """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
-        return self.authorizer.local_list.version if self.keys.get_bool("LocalAuthListEnabled") else -1
+        return self.authorizer.local_list.version if self.policy.local_list_enabled() else -1
 
     async def resend_status(self, cp, connector_id: int | None) -> None:
         """A triggered StatusNotification: the current one again, though unchanged; while the
@@ -356,14 +354,6 @@ class Ocpp16Adapter:
             return
         self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
         self._status_kick.set()
-
-    def report_firmware(self, status: str, request_id: int | None, signed: bool) -> None:
-        """Firmware statuses, queued like transaction messages so a restart cannot lose them."""
-        self.firmware_status = (status, request_id, signed)
-        if signed:
-            self.outbox.push("SignedFirmwareStatusNotification", {"status": status, "requestId": request_id}, None)
-        elif status in PLAIN_FIRMWARE_STATUSES:
-            self.outbox.push("FirmwareStatusNotification", {"status": status}, None)
 
     def remember_availability(self, cid: int, operative: bool) -> None:
         targets = list(self.station.connectors) if cid == 0 else [cid]

@@ -99,7 +99,7 @@ class ChargePoint16(RpcChargePoint):
 
     @after(Action.reset)
     async def after_reset(self, type, **_):
-        await self.adapter.app.reset(hard=(type == "Hard"))
+        await self.adapter.reset(hard=(type == "Hard"))
 
     @on(Action.unlock_connector)
     async def on_unlock(self, connector_id, **_):

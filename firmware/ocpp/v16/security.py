@@ -29,14 +29,14 @@ RENEW_BEFORE_DAYS = 30
 
 
 class Security16:
-    def __init__(self, *, store, keys, certs, events, board, runtime, link=None):
+    def __init__(self, *, store, keys, certs, events, board, runtime, uplink):
         self.store = store
         self.keys = keys
         self.certs = certs
         self.events = events
         self.board = board
         self.runtime = runtime  # RuntimeSettings: URL, id, initial CA file and client cert
-        self.link = link
+        self.uplink = uplink  # asks the link for a new connection with the settings then in force
         self._fallback: int | None = None
         self._failures = 0
         self._reported: set[str] = set()
@@ -85,8 +85,7 @@ class Security16:
             self.events.record(ev.RECONFIGURATION, "AuthorizationKey changed")
         else:
             return
-        if self.link is not None:
-            asyncio.get_running_loop().call_later(0.5, self.link.reconnect)  # after our answer is out
+        asyncio.get_running_loop().call_later(0.5, self.uplink.reconnect)  # after our answer is out
 
     # ---- connection outcomes ---------------------------------------------
     def on_failure(self, settings: LinkSettings, exc: BaseException) -> None:
@@ -152,8 +151,8 @@ class Security16:
             self.events.record(ev.INVALID_CP_CERTIFICATE, f"CertificateSigned refused: {exc}")
             return "Rejected"
         self.events.record(ev.RECONFIGURATION, "new charge point certificate received")
-        if self.profile() == 3 and self.link is not None:
-            asyncio.get_running_loop().call_later(0.5, self.link.reconnect)
+        if self.profile() == 3:
+            asyncio.get_running_loop().call_later(0.5, self.uplink.reconnect)
         return "Accepted"
 
     async def sign_certificate(self, cp) -> str | None:

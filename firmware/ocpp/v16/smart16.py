@@ -22,17 +22,18 @@ MAX_COMPOSITE_S = 31 * 86400  # a month ahead: weekly recurrences four times ove
 
 
 class SmartCharging16:
-    def __init__(self, profiles, manager, station, board, adapter):
+    def __init__(self, profiles, manager, station, board, outbox, wall):
         self.profiles = profiles
         self.manager = manager
         self.station = station
         self.board = board
-        self.adapter = adapter
+        self.outbox = outbox  # the CSMS's transaction ids
+        self.wall = wall
 
     def _has_transaction(self, cid: int, tx_id) -> bool:
         connector = self.station.connectors.get(cid)
         session = connector.session if connector is not None else None
-        return session is not None and (tx_id is None or self.adapter.outbox.transaction_id(session.local_id) == tx_id)
+        return session is not None and (tx_id is None or self.outbox.transaction_id(session.local_id) == tx_id)
 
     def set_profile(self, connector_id: int, payload: dict, *, for_remote_start: bool = False) -> str:
         if connector_id != 0 and connector_id not in self.station.connectors:
@@ -65,7 +66,7 @@ class SmartCharging16:
             log.warning("GetCompositeSchedule for %s s refused: 1 s to %s s are reported", duration, MAX_COMPOSITE_S)
             return {"status": "Rejected"}
         unit = UNIT.get(unit or "A", "A")
-        now = self.adapter.wall.now().replace(microsecond=0)
+        now = self.wall.now().replace(microsecond=0)
         if connector_id == 0:
             view = ConnectorView(0, phases_in_use=self.board.phases)
             segments = composite(self.profiles.profiles, view, now, duration, self.board.voltage_v,

@@ -52,7 +52,7 @@ async def send(adapter, requested: str, connector_id: int | None, extended: bool
 
 
 async def _firmware(adapter, cp, extended: bool) -> None:
-    status, request_id, signed = adapter.firmware_status
+    status, request_id, signed = adapter.firmware_reports.latest
     busy = status in FIRMWARE_BUSY
     if extended:  # the whitepaper's trigger asks for SignedFirmwareStatusNotification
         await cp.call(call.SignedFirmwareStatusNotification(
