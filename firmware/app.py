@@ -15,7 +15,7 @@ from pathlib import Path
 import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
-from firmware.clock import WallClock
+from firmware.clock import Clock
 from firmware.events import EventBus, MessageSetAside
 from firmware.journal import SessionJournal
 from firmware.metering import Metering
@@ -93,13 +93,13 @@ class Controller:
         self.settings = settings
         self.store = Store(data_dir)
         self.bus = EventBus()
-        self.wall = WallClock()
+        self.wall = Clock()  # UTC for OCPP, monotonic for durations: one injected clock
         wake = threading.Event()  # the control loop's: input drivers and new meter readings set it
         self.hal = hal_pkg.create(board, wake=wake.set, state_dir=data_dir)
         self.keys = ConfigKeys(self.store, len(board.connectors))
         self.policy = Policy16(self.keys)
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
-                                 on_reading=wake.set)
+                                 on_reading=wake.set, clock=self.wall)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
         self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length())
         self.uplink = Uplink()
@@ -146,7 +146,7 @@ class Controller:
             self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
                                   self.uplink, self.security.profile)
         self.bench_port = bench_port
-        self.service = ServiceNotifier(self.station.loop)
+        self.service = ServiceNotifier(self.station.loop, self.wall)
         self.tasks = Tasks()
         self._exit = asyncio.Event()
         self._reexec = False

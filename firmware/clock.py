@@ -9,18 +9,25 @@ wall time never changes a session's length or energy.
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timedelta, timezone
 
 NTP_SYNC_FLAG = "/run/systemd/timesync/synchronized"
 TRUST_CSMS_BEYOND_S = 2.0
 
 
-class WallClock:
+class Clock:
+    """The two clocks every service is given: `now()` (UTC wall time, for OCPP) and `monotonic()`
+    (seconds, for durations and timers). Injected, so a test steps them instead of sleeping."""
+
     def __init__(self) -> None:
         self.offset = timedelta(0)
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     def adopt_csms_time(self, csms_time: str) -> bool:
         """Follow the CSMS's clock unless NTP already keeps ours right; True when ours moved."""
@@ -34,6 +41,28 @@ class WallClock:
             self.offset = drift
             return True
         return False
+
+
+WallClock = Clock  # the name the first releases used
+
+
+class SteppedClock(Clock):
+    """A clock that moves only when told (tests)."""
+
+    def __init__(self, start: datetime | None = None, mono: float = 1000.0) -> None:
+        super().__init__()
+        self._now = start or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self._mono = mono
+
+    def now(self) -> datetime:
+        return self._now + self.offset
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
 
 
 def iso(ts: datetime) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Callable
 
+from firmware.clock import Clock
 from firmware.events import MeterOnlineChanged
 from hal.errors import HalError
 from hal.types import MeterReading
@@ -31,8 +31,9 @@ BACKWARDS_TOLERANCE_WH = 1.0  # float32 kWh registers round; less than this is n
 
 class Metering:
     def __init__(self, meters: dict, bus, cfg, on_health: Callable[[int, bool], None] | None = None,
-                 on_reading: Callable[[], None] | None = None):
+                 on_reading: Callable[[], None] | None = None, clock=None):
         self._meters = meters  # {connector id, 0 = site: Meter}
+        self._clock = clock or Clock()
         self._bus = bus
         self.cfg = cfg
         self._on_health = on_health or (lambda cid, ok: None)
@@ -51,7 +52,7 @@ class Metering:
 
     def fresh(self, cid: int) -> MeterReading | None:
         reading = self.latest.get(cid)
-        if reading is None or time.monotonic() - reading.taken_at > self.cfg.stale_after_s:
+        if reading is None or self._clock.monotonic() - reading.taken_at > self.cfg.stale_after_s:
             return None
         return reading
 
@@ -72,23 +73,23 @@ class Metering:
         await asyncio.gather(*(self._poll_line(cids) for cids in lines.values()))
 
     async def _poll_line(self, cids: list[int]) -> None:
-        next_cycle = time.monotonic()
+        next_cycle = self._clock.monotonic()
         while True:
-            self.cycle_starts.append(time.monotonic())
+            self.cycle_starts.append(self._clock.monotonic())
             del self.cycle_starts[:-1000]
             for cid in cids:
-                if OFFLINE in self.faults[cid] and time.monotonic() < self._retry_at[cid]:
+                if OFFLINE in self.faults[cid] and self._clock.monotonic() < self._retry_at[cid]:
                     continue
                 await self.read_now(cid)
             next_cycle += self.cfg.poll_s
-            delay = next_cycle - time.monotonic()
+            delay = next_cycle - self._clock.monotonic()
             if delay < 0:  # the line is slower than poll_s: start again at once, no catching up
-                next_cycle = time.monotonic()
+                next_cycle = self._clock.monotonic()
                 delay = 0
             await asyncio.sleep(delay)
 
     def _failed(self, cid: int, why: str) -> None:
-        self._retry_at[cid] = time.monotonic() + self.cfg.offline_retry_s
+        self._retry_at[cid] = self._clock.monotonic() + self.cfg.offline_retry_s
         if OFFLINE not in self.faults[cid]:
             log.warning("connector %s: meter offline: %s", cid, why)
             self._set_fault(cid, OFFLINE, True)

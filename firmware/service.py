@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 
 import sdnotify
+
+from firmware.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +23,15 @@ STALL_S = 1.0  # ten idle ticks: a loop this late is hung, not busy
 
 
 class ServiceNotifier:
-    def __init__(self, control_loop):
+    def __init__(self, control_loop, clock=None):
         self._loop = control_loop
+        self._clock = clock or Clock()
         self._notifier = sdnotify.SystemdNotifier()
         usec = os.environ.get("WATCHDOG_USEC")
         self.interval_s = int(usec) / 2e6 if usec and usec.isdigit() else None
 
     def ticking(self) -> bool:
-        return time.monotonic() - self._loop.last_tick < STALL_S
+        return self._clock.monotonic() - self._loop.last_tick < STALL_S
 
     async def run(self) -> None:
         while not self.ticking():
@@ -47,7 +49,7 @@ class ServiceNotifier:
             elif not stalled:
                 stalled = True
                 log.critical("safety loop stalled for %.1fs: no watchdog keep-alive",
-                             time.monotonic() - self._loop.last_tick)
+                             self._clock.monotonic() - self._loop.last_tick)
 
     def stopping(self) -> None:
         self._notifier.notify("STOPPING=1")

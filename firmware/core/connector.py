@@ -9,7 +9,6 @@ the control thread; commands from elsewhere arrive through ControlLoop.call.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from firmware.core import charger
@@ -218,7 +217,8 @@ class Connector(SessionModel):
 
     # ---- session hooks (called by the machine) --------------------------
     def on_session_begin(self) -> None:
-        self.session = Session(self.id, self.pending_id_tag or "", self.wall.now(), parent_id_tag=self.pending_parent)
+        self.session = Session(self.id, self.pending_id_tag or "", self.wall.now(), parent_id_tag=self.pending_parent,
+                               started_mono=self.wall.monotonic())
         if self.reserved_for is not None and self.holds_for(self.session.id_tag, self.pending_parent):
             self.session.reservation_id = self.reserved_for.id  # used up: the manager drops it on SessionStarted
             self.reserved_for = None
@@ -233,7 +233,7 @@ class Connector(SessionModel):
         self.sessions_ended += 1
         # The end time is the start plus the monotonic duration: a clock set
         # from the CSMS meanwhile cannot make a session negative or too long.
-        session.ended_at = session.started_at + timedelta(seconds=time.monotonic() - session.started_mono)
+        session.ended_at = session.started_at + timedelta(seconds=self.wall.monotonic() - session.started_mono)
         session.stop_reason = self.stop_reason
         log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)
         self.publish(SessionEnded(session))

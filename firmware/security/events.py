@@ -57,7 +57,7 @@ class SecurityEvents:
 
     def record(self, kind: str, tech_info: str | None = None) -> None:
         if kind in THROTTLED:
-            now = time.monotonic()
+            now = self._wall.monotonic()
             if now - self._last.get(kind, -THROTTLE_S) < THROTTLE_S:
                 return  # a flood of garbage must not flood the outbox
             self._last[kind] = now

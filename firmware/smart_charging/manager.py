@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from typing import Callable
 
 from firmware.core.charger import AVAILABLE, SESSION_STATES
@@ -93,7 +92,7 @@ class LoadManager:
 
     def _rotate(self, demands, shares) -> None:
         """A session kept waiting for PAUSE_TURN_S moves to the front; the one behind it waits next."""
-        now = time.monotonic()
+        now = self.wall.monotonic()
         for d in demands:
             if d.active and shares[d.connector_id] == 0.0:
                 since = self._paused_since.setdefault(d.connector_id, now)
@@ -138,7 +137,7 @@ class LoadManager:
         offer = connector.offered_a if connector.contactor_closed else 0.0
         previous = self._offers.get(connector.id)
         if previous is None or previous[0] != offer:
-            self._offers[connector.id] = (offer, time.monotonic())
+            self._offers[connector.id] = (offer, self.wall.monotonic())
             return None
         reading = self.metering.fresh(connector.id) if connector.id in self.metering.latest else None
         if not active or offer <= 0 or reading is None or not reading.currents_a:

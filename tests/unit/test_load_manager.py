@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from firmware.clock import SteppedClock
 from firmware.config import SiteConfig
 from firmware.events import EventBus
 from firmware.smart_charging import manager as manager_module
@@ -9,25 +10,24 @@ from firmware.smart_charging.manager import LoadManager
 from rig import Rig
 
 
-def test_a_paused_session_gets_its_turn(monkeypatch):
+def test_a_paused_session_gets_its_turn():
     rig = Rig("bench-shared.toml", site=SiteConfig(max_current_a=10.0))
     rig.charge(1)
     rig.ev("B", 2)
     rig.authorize(cid=2)
     rig.record_meter_start(2)
     rig.ev("C", 2)
-    clock = [1000.0]
-    monkeypatch.setattr(manager_module.time, "monotonic", lambda: clock[0])
+    clock = SteppedClock()
     metering = SimpleNamespace(latest={}, fresh=lambda cid: None)
     profiles = SimpleNamespace(profiles=[])
-    lm = LoadManager(rig.board, rig.station, metering, profiles, rig.station.connectors[1].wall, EventBus(),
+    lm = LoadManager(rig.board, rig.station, metering, profiles, clock, EventBus(),
                      transaction_id=lambda s: None, online=lambda: True, failsafe_a=lambda: 0)
     first = lm.compute()
     assert first == {1: (None, 10.0), 2: (None, 0.0)}, "10 A cannot be split into two 6 A offers"
-    clock[0] += manager_module.PAUSE_TURN_S + 1
+    clock.advance(manager_module.PAUSE_TURN_S + 1)
     lm.compute()  # connector 2 has waited long enough: its turn
     assert lm.compute() == {1: (None, 0.0), 2: (None, 10.0)}
-    clock[0] += manager_module.PAUSE_TURN_S + 1
+    clock.advance(manager_module.PAUSE_TURN_S + 1)
     lm.compute()
     assert lm.compute() == {1: (None, 10.0), 2: (None, 0.0)}, "and back"
 

@@ -96,13 +96,13 @@ def reports_on_a_store(tmp_path, reading, wall):
 
 def test_no_periodic_sample_after_the_session_ended(tmp_path):
     from datetime import datetime, timezone
-    from types import SimpleNamespace
+
+    from firmware.clock import Clock
 
     from firmware.core.session import Session
 
     reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
-    reports, outbox, _, store = reports_on_a_store(tmp_path, reading,
-                                                   SimpleNamespace(now=lambda: datetime.now(timezone.utc)))
+    reports, outbox, _, store = reports_on_a_store(tmp_path, reading, Clock())
     session = Session(1, "TAG", datetime.now(timezone.utc), meter_start_wh=1000.0)
     reports.begin(session, reading)
     reports._last_sample[session.local_id] = 0.0
@@ -118,19 +118,19 @@ def test_no_periodic_sample_after_the_session_ended(tmp_path):
 def test_every_value_sent_moves_the_sessions_last_known_alive(tmp_path):
     """A power-loss stop is stamped no earlier, and with no less energy, than any value already sent."""
     from datetime import datetime, timedelta, timezone
-    from types import SimpleNamespace
 
+    from firmware.clock import SteppedClock
     from firmware.core.session import Session
 
     start = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-    clock = SimpleNamespace(t=start)
+    clock = SteppedClock(start)
     reading = MeterReading(1000.0, 0.0, (0.0,), (230.0,), 0.0)
-    reports, outbox, journal, store = reports_on_a_store(tmp_path, reading, SimpleNamespace(now=lambda: clock.t))
+    reports, outbox, journal, store = reports_on_a_store(tmp_path, reading, clock)
     session = Session(1, "TAG", start, meter_start_wh=1000.0)
     journal.open(session)
     reports.begin(session, reading)
     for second in (1, 2, 3):
-        clock.t = start + timedelta(seconds=second)
+        clock.advance(1)
         reading = reading.__class__(1000.0 + 10 * second, 0.0, (0.0,), (230.0,), 0.0)
         reports.metering.fresh = lambda cid, r=reading: r
         reports._last_sample[session.local_id] = 0.0

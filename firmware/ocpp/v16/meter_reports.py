@@ -16,7 +16,6 @@ Only fresh readings are reported: a stale value is skipped, never resent as new.
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime, timedelta, timezone
 
 from firmware.clock import iso
@@ -41,7 +40,7 @@ class MeterReports:
     # ---- transaction lifecycle ------------------------------------------
     def begin(self, session, reading) -> None:
         self.active[session.connector_id] = session
-        self._last_sample[session.local_id] = time.monotonic()
+        self._last_sample[session.local_id] = self.wall.monotonic()
         self._tx_data[session.local_id] = []
         self._record(session, reading, "Transaction.Begin", session.started_at)
 
@@ -73,12 +72,12 @@ class MeterReports:
         for cid, session in list(self.active.items()):
             if session.ended_at is not None:
                 continue  # ended on the control thread; its stop values are being read
-            if time.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
+            if self.wall.monotonic() - self._last_sample.get(session.local_id, 0.0) < interval:
                 continue
             reading = self.metering.fresh(cid)
             if reading is None:
                 continue  # never a stale value as a current sample
-            self._last_sample[session.local_id] = time.monotonic()
+            self._last_sample[session.local_id] = self.wall.monotonic()
             now = self.wall.now()
             values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic",
                                     offered=self.offered(cid))
