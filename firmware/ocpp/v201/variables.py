@@ -1,0 +1,127 @@
+"""The device model's components and variables (OCPP 2.0.1 Part 2, appendix 3: the
+standardized components; required ones for the functional blocks we build, and the
+hardware we really have), as data: one row per variable.
+
+A row names its component (with the EVSE and connector it belongs to), the variable
+(with its instance), the data type, the mutability of its Actual value, the default,
+the unit, the values list or bounds, and whether a change needs a reboot. Rows for
+every EVSE and connector are made from the board config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RO, RW, WO = "ReadOnly", "ReadWrite", "WriteOnly"
+MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage", "Frequency",
+              "Power.Factor", "Current.Offered", "Power.Offered")
+TX_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer", "ParkingBayOccupancy", "DataSigned")
+VENDOR = "OpenChargeController"  # our vendor component: what only this controller has
+
+
+@dataclass(frozen=True)
+class Variable:
+    component: str
+    name: str
+    data_type: str  # string, decimal, integer, dateTime, boolean, OptionList, SequenceList, MemberList
+    default: str
+    mutability: str = RW
+    instance: str | None = None
+    component_instance: str | None = None
+    evse: int | None = None
+    connector: int | None = None
+    unit: str | None = None
+    values: tuple[str, ...] = ()  # valuesList of OptionList / SequenceList / MemberList
+    min: float | None = None
+    max: float | None = None
+    reboot: bool = False
+    required: bool = True
+
+    @property
+    def key(self) -> tuple:
+        return (self.component, self.component_instance, self.evse, self.connector, self.name, self.instance)
+
+
+def station_variables(board) -> list[Variable]:
+    v = Variable
+    phases = str(board.phases)
+    rows = [
+        v("OCPPCommCtrlr", "HeartbeatInterval", "integer", "300", unit="s", min=0, max=86400, required=False),
+        v("OCPPCommCtrlr", "MessageTimeout", "integer", "30", instance="Default", unit="s", min=1, max=600),
+        v("OCPPCommCtrlr", "MessageAttempts", "integer", "3", instance="TransactionEvent", min=1, max=100),
+        v("OCPPCommCtrlr", "MessageAttemptInterval", "integer", "60", instance="TransactionEvent", unit="s",
+          min=1, max=3600),
+        v("OCPPCommCtrlr", "FileTransferProtocols", "MemberList", "HTTP,HTTPS,FTP,FTPS", RO,
+          values=("FTP", "FTPS", "HTTP", "HTTPS")),
+        v("OCPPCommCtrlr", "NetworkConfigurationPriority", "SequenceList", "0", values=tuple(str(i) for i in range(8))),
+        v("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "integer", "3", min=1, max=100),
+        v("OCPPCommCtrlr", "OfflineThreshold", "integer", "60", unit="s", min=0, max=86400),
+        v("OCPPCommCtrlr", "ResetRetries", "integer", "3", min=0, max=10),
+        v("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "boolean", "true"),
+        v("OCPPCommCtrlr", "WebSocketPingInterval", "integer", "30", unit="s", min=0, max=3600, reboot=True),
+        v("TxCtrlr", "EVConnectionTimeOut", "integer", "60", unit="s", min=1, max=3600),
+        # Ending the transaction when the EV unplugs is the only behaviour we offer (as in 1.6).
+        v("TxCtrlr", "StopTxOnEVSideDisconnect", "boolean", "true", RO),
+        v("TxCtrlr", "StopTxOnInvalidId", "boolean", "true"),
+        v("TxCtrlr", "MaxEnergyOnInvalidId", "integer", "0", unit="Wh", min=0, max=10**9, required=False),
+        v("TxCtrlr", "TxStartPoint", "MemberList", "PowerPathClosed", values=TX_POINTS[:4]),
+        v("TxCtrlr", "TxStopPoint", "MemberList", "EVConnected,Authorized", values=TX_POINTS[:4]),
+        v("AuthCtrlr", "AuthorizeRemoteStart", "boolean", "false"),
+        v("AuthCtrlr", "LocalAuthorizeOffline", "boolean", "true"),
+        v("AuthCtrlr", "LocalPreAuthorize", "boolean", "false"),
+        v("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "boolean", "false", required=False),
+        v("AuthCtrlr", "MasterPassGroupId", "string", "", required=False),
+        v("AuthCacheCtrlr", "Enabled", "boolean", "true", required=False),
+        v("LocalAuthListCtrlr", "Enabled", "boolean", "true", required=False),
+        v("LocalAuthListCtrlr", "Entries", "integer", "0", RO, max=10_000, required=False),
+        v("SampledDataCtrlr", "TxStartedMeasurands", "MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
+        v("SampledDataCtrlr", "TxUpdatedMeasurands", "MemberList",
+          "Energy.Active.Import.Register,Power.Active.Import,Current.Import", values=MEASURANDS),
+        v("SampledDataCtrlr", "TxUpdatedInterval", "integer", "60", unit="s", min=0, max=3600),
+        v("SampledDataCtrlr", "TxEndedMeasurands", "MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
+        v("SampledDataCtrlr", "TxEndedInterval", "integer", "0", unit="s", min=0, max=3600),
+        v("AlignedDataCtrlr", "Interval", "integer", "0", unit="s", min=0, max=86400),
+        v("AlignedDataCtrlr", "Measurands", "MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
+        v("AlignedDataCtrlr", "TxEndedInterval", "integer", "0", unit="s", min=0, max=86400),
+        v("AlignedDataCtrlr", "TxEndedMeasurands", "MemberList", "", values=MEASURANDS),
+        v("SecurityCtrlr", "SecurityProfile", "integer", "0", RO, min=0, max=3),
+        v("SecurityCtrlr", "OrganizationName", "string", board.vendor),
+        v("SecurityCtrlr", "CertificateEntries", "integer", "0", RO, max=20),
+        v("SecurityCtrlr", "BasicAuthPassword", "string", "", WO, required=False),  # 2.0.1 has no passwordString
+        v("ClockCtrlr", "DateTime", "dateTime", "", RO),
+        v("ClockCtrlr", "TimeSource", "SequenceList", "Heartbeat", values=("Heartbeat", "NTP", "RealTimeClock")),
+        v("ChargingStation", "AvailabilityState", "OptionList", "Available", RO,
+          values=("Available", "Occupied", "Reserved", "Unavailable", "Faulted")),
+        v("ChargingStation", "Available", "boolean", "true", RO),
+        v("ChargingStation", "SupplyPhases", "integer", phases, RO, min=0, max=3),
+        v("ChargingStation", "Model", "string", board.model, RO, required=False),
+        v("ChargingStation", "VendorName", "string", board.vendor, RO, required=False),
+        v(VENDOR, "ResumeSessionsAfterPowerLoss", "boolean", "false", required=False),
+        v(VENDOR, "AllowChargingWithoutTransaction", "boolean", "false", required=False),
+        v(VENDOR, "FailsafeCurrent", "integer", "0", unit="A", min=0, max=80, required=False),
+        v(VENDOR, "FirmwareHealthGateSeconds", "integer", "120", unit="s", min=10, max=3600, required=False),
+    ]
+    for item in ("GetReport", "GetVariables", "SetVariables"):
+        rows.append(v("DeviceDataCtrlr", "ItemsPerMessage", "integer", "100", RO, instance=item, min=1))
+        rows.append(v("DeviceDataCtrlr", "BytesPerMessage", "integer", "65000", RO, instance=item, min=1))
+    for c in board.connectors:
+        rows += evse_variables(c, board)
+    return rows
+
+
+def evse_variables(c, board) -> list[Variable]:
+    """EVSE n and its connector 1 (the bench's connector n, BENCH_API.md)."""
+    v = Variable
+    state = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
+    kind = "cType2" if c.cable == "tethered" else "sType2"
+    return [
+        v("EVSE", "AvailabilityState", "OptionList", "Available", RO, evse=c.id, values=state),
+        v("EVSE", "Available", "boolean", "true", RO, evse=c.id),
+        v("EVSE", "Power", "decimal", "0", RO, evse=c.id, unit="W",
+          max=c.max_current_a * board.voltage_v * board.phases),
+        v("EVSE", "SupplyPhases", "integer", str(board.phases), RO, evse=c.id, min=0, max=3),
+        v("Connector", "AvailabilityState", "OptionList", "Available", RO, evse=c.id, connector=1, values=state),
+        v("Connector", "Available", "boolean", "true", RO, evse=c.id, connector=1),
+        v("Connector", "ConnectorType", "string", kind, RO, evse=c.id, connector=1),
+        v("Connector", "SupplyPhases", "integer", str(board.phases), RO, evse=c.id, connector=1, min=0, max=3),
+    ]
