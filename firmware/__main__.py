@@ -160,9 +160,6 @@ def run(args) -> int:
     except (ConfigError, SettingsError) as exc:
         print(f"evse: {exc}", file=sys.stderr)
         return 2
-    if settings.ocpp_version != "1.6":
-        print("evse: OCPP 2.0.1 is not implemented yet; use --ocpp-version 1.6", file=sys.stderr)
-        return 2
 
     async def go() -> int:
         try:

@@ -22,25 +22,19 @@ from firmware.metering import Metering
 from firmware import __version__
 from firmware.ocpp.connection import LINK_ERRORS, OcppLink, Uplink
 from firmware.ocpp.outbox import Outbox
-from firmware.ocpp.v16.firmware_reports import FirmwareReports
-from firmware.ocpp.v16.security import Security16
+from firmware.ocpp.protocols import protocol_for
 from firmware.security import events as ev
 from firmware.security.events import SecurityEvents
 from firmware.security.tamper import watch_tamper
-from firmware.ocpp.v16.logs import LogUploads
 from firmware.ota.service import FirmwareService
 from firmware.security.certstore import CertificateStore
 from firmware.security.events import utc_formatter
 from firmware.security.redact import RedactSecrets
-from firmware.ocpp.v16.adapter import Ocpp16Adapter
-from firmware.ocpp.v16.config_keys import ConfigKeys
-from firmware.ocpp.v16.policy import Policy16
 from firmware.recorder import SessionRecorder
 from firmware.service import ServiceNotifier
 from firmware.core.session import StopReason
 from firmware.smart_charging.manager import LoadManager
 from firmware.smart_charging.store import ProfileStore
-from firmware.ocpp.v16.smart16 import SmartCharging16
 from firmware.reservations import Reservations
 from firmware.station import Station
 from firmware.tasks import Tasks, cancel_and_wait, owned, supervised
@@ -48,7 +42,6 @@ from firmware.store import Store
 
 log = logging.getLogger(__name__)
 
-RATE_UNITS = {"Current": "A", "Power": "W"}  # OCPP 1.6 ChargingScheduleAllowedChargingRateUnit items
 SOFT_RESET_FLUSH_S = 10.0
 HARD_RESET_FLUSH_S = 2.0
 SHUTDOWN_FLUSH_S = 5.0
@@ -96,8 +89,8 @@ class Controller:
         self.wall = Clock()  # UTC for OCPP, monotonic for durations: one injected clock
         wake = threading.Event()  # the control loop's: input drivers and new meter readings set it
         self.hal = hal_pkg.create(board, wake=wake.set, state_dir=data_dir)
-        self.keys = ConfigKeys(self.store, len(board.connectors))
-        self.policy = Policy16(self.keys)
+        self.protocol = protocol_for(settings.ocpp_version, self.store, board, on_change=self._policy_changed)
+        self.policy = self.protocol.policy
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
                                  on_reading=wake.set, clock=self.wall)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
@@ -110,28 +103,26 @@ class Controller:
         self.certs = CertificateStore(data_dir, self.policy.certificate_store_max_length())
         self.security_events = SecurityEvents(data_dir, self.wall, push=self.outbox.push)
         self._diagnostics = diagnostics_log(data_dir)
-        self.security = Security16(store=self.store, keys=self.keys, certs=self.certs, events=self.security_events,
-                                   board=board, runtime=settings, uplink=self.uplink)
+        self.security = self.protocol.security(store=self.store, certs=self.certs, events=self.security_events,
+                                               board=board, runtime=settings, uplink=self.uplink)
         self.link = OcppLink(self.security.link_settings, self.uplink,
                              on_failure=self.security.on_failure, on_connected=self.security.on_connected)
-        firmware_reports = FirmwareReports(self.outbox)
+        firmware_reports = self.protocol.firmware_reports(self.outbox)
         self.firmware = FirmwareService(
             data_dir=data_dir, releases=self._installer(board), station=self.station,
             events=self.security_events, certs=self.certs, report=firmware_reports.report,
             restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s)
-        self.profiles = ProfileStore(self.store, self._profile_limits)
+        self.profiles = ProfileStore(self.store, self.policy.profile_limits)
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
                                 transaction_id=lambda s: self.outbox.transaction_id(s.local_id),
                                 online=lambda: self.uplink.online,
-                                failsafe_a=self.policy.failsafe_current_a, phase_map=self._phase_map)
+                                failsafe_a=self.policy.failsafe_current_a, phase_map=self.policy.phase_rotation)
         self.reservations = Reservations(self.store, self.station, self.wall, self.bus)
-        self.adapter = Ocpp16Adapter(
-            cp_id=settings.charge_point_id, board=board, station=self.station, metering=self.metering,
-            authorizer=self.authorizer, store=self.store, keys=self.keys, policy=self.policy, bus=self.bus,
-            wall=self.wall, journal=self.journal, outbox=self.outbox, reset=self.reset, security=self.security,
-            logs=LogUploads(data_dir, settings.charge_point_id, self.outbox.push), firmware=self.firmware,
-            firmware_reports=firmware_reports,
-            smart=SmartCharging16(self.profiles, self.load, self.station, board, self.outbox, self.wall),
+        self.adapter = self.protocol.adapter(
+            data_dir=data_dir, cp_id=settings.charge_point_id, uplink=self.uplink, profiles=self.profiles,
+            load=self.load, board=board, station=self.station, metering=self.metering, authorizer=self.authorizer,
+            store=self.store, bus=self.bus, wall=self.wall, journal=self.journal, outbox=self.outbox,
+            reset=self.reset, security=self.security, firmware=self.firmware, firmware_reports=firmware_reports,
             reservations=self.reservations,
         )
         self.recorder = SessionRecorder(
@@ -150,7 +141,6 @@ class Controller:
         self.tasks = Tasks()
         self._exit = asyncio.Event()
         self._reexec = False
-        self.keys.listeners.append(self._key_changed)
 
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""
@@ -177,10 +167,8 @@ class Controller:
         self.security_events.record(ev.STARTUP, f"firmware {__version__}")
         services = {
             "metering": self.metering.run, "recorder": self.recorder.run, "journal": self.recorder.keep_alive,
-            "OCPP events": self.adapter.run_events, "sampled meter values": self.adapter.meters.sample_loop,
-            "aligned meter values": self.adapter.meters.aligned_loop, "card reader": self.cards.run,
+            **self.protocol.services(self.adapter, self.security), "card reader": self.cards.run,
             "CSMS link": lambda: self.link.run(self.adapter.on_connection),
-            "certificate renewal": lambda: self.security.renew_before_expiry(self.adapter),
             "systemd notifier": self.service.run, "firmware trial": self.firmware.watch_trial,
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
             "load manager": self.load.run, "reservations": self.reservations.run,
@@ -270,23 +258,10 @@ class Controller:
         if cid in self.station.connectors and self.board.metering.offline_policy == "stop":
             self.tasks.spawn(self.station.set_hold(cid, "meter", not ok), f"meter hold on connector {cid}")
 
-    def _phase_map(self, cid: int) -> tuple[int, ...]:
-        """ConnectorPhaseRotation (OCPP 1.6 9.1.7): "STR" puts the connector's L1 on grid L2 (S), and so on."""
-        for item in self.keys.get_csl("ConnectorPhaseRotation"):
-            number, _, rotation = item.partition(".")
-            if number == str(cid) and len(rotation) == 3 and set(rotation) == set("RST"):
-                return tuple("RST".index(p) for p in rotation)
-        return (0, 1, 2)
-
-    def _profile_limits(self) -> dict:
-        return {"max_stack": self.keys.get_int("ChargeProfileMaxStackLevel"),
-                "max_periods": self.keys.get_int("ChargingScheduleMaxPeriods"),
-                "max_installed": self.keys.get_int("MaxChargingProfilesInstalled"),
-                "units": {RATE_UNITS[u] for u in self.keys.get_csl("ChargingScheduleAllowedChargingRateUnit")
-                          if u in RATE_UNITS}}
-
-    def _key_changed(self, name: str, value: str) -> None:
-        if name == "ConnectionTimeOut":
-            self.tasks.spawn(self.station.set_connection_timeout(int(value)), "connection timeout")
-        elif name == "FailsafeCurrent":
+    def _policy_changed(self, name: str) -> None:
+        """The CSMS changed a policy value the model holds a copy of (neutral names, firmware.ocpp.protocols)."""
+        if name == "connection_timeout_s":
+            self.tasks.spawn(self.station.set_connection_timeout(self.policy.connection_timeout_s()),
+                             "connection timeout")
+        elif name == "failsafe_current_a":
             self.load.kick()

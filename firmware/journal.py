@@ -61,6 +61,10 @@ class SessionJournal:
                 (alive.astimezone(timezone.utc).isoformat(), energy_wh, local_id),
             )
 
+    def last_alive(self, local_id: str) -> datetime | None:
+        row = self._db.execute("SELECT last_alive FROM sessions WHERE local_id = ?", (local_id,)).fetchone()
+        return None if row is None else datetime.fromisoformat(row[0])
+
     def close(self, local_id: str) -> None:
         with self._store.transaction():
             self._db.execute("DELETE FROM sessions WHERE local_id = ?", (local_id,))

@@ -95,6 +95,9 @@ class SessionRecorder:
 
     def _finish(self, session: Session, reading: MeterReading | None) -> None:
         self._running.pop(session.local_id, None)
+        alive = self.journal.last_alive(session.local_id)
+        if alive is not None and session.ended_at is not None and session.ended_at < alive:
+            session.ended_at = alive  # never before a value already sent for it
         with self._store.transaction():
             self._sink.end_transaction(session, reading)
             self.journal.close(session.local_id)
@@ -106,8 +109,10 @@ class SessionRecorder:
             return
         await asyncio.sleep(0.3)  # a few safety ticks: the connectors know what is plugged in
         for row in interrupted:
+            # A resumed session's duration counts from its real start, across the restart.
+            age_s = max(0.0, (self._wall.now() - row.started_at).total_seconds())
             session = Session(row.connector_id, row.id_tag, row.started_at, local_id=row.local_id,
-                              meter_start_wh=row.meter_start_wh)
+                              meter_start_wh=row.meter_start_wh, started_mono=self._wall.monotonic() - age_s)
             connector = self._station.connectors.get(row.connector_id)
             if self._resume() and connector is not None and connector.plugged and connector.can_start():
                 if await self._station.resume(session):

@@ -12,6 +12,7 @@ import asyncio
 from firmware.core.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.control_loop import ControlLoop
+from firmware.core.iec61851.pilot import current_for_duty
 from firmware.events import StationFaultsChanged
 from firmware.core.safety import OncePerTick
 from firmware.core.session import Session, StopReason
@@ -174,6 +175,14 @@ class Station:
             return
         (self.faults.add if active else self.faults.discard)(name)
         self.bus.publish(StationFaultsChanged(frozenset(self.faults)))
+
+    def offered(self, cid: int) -> tuple[float, float] | None:
+        """What connector cid's PWM offers now, in A per phase and W (None: no such connector)."""
+        connector = self.connectors.get(cid)
+        if connector is None:
+            return None
+        amps = current_for_duty(connector.duty)
+        return amps, amps * self.board.voltage_v * self.board.phases
 
     def session_by_id(self, local_id: str) -> Session | None:
         return next((s for s in self.sessions() if s.local_id == local_id), None)

@@ -22,7 +22,8 @@ def free_port() -> int:
 
 class ControllerProcess:
     def __init__(self, csms_url: str, data_dir: Path, board: str = "bench.toml", cp_id: str = "CP001",
-                 extra: tuple = (), env: dict | None = None, command: list[str] | None = None):
+                 extra: tuple = (), env: dict | None = None, command: list[str] | None = None,
+                 ocpp_version: str = "1.6"):
         self.env = env or {}
         self.command = command or [sys.executable, "-m", "firmware"]
         self.csms_url = csms_url
@@ -30,6 +31,7 @@ class ControllerProcess:
         self.board = board
         self.cp_id = cp_id
         self.extra = extra
+        self.ocpp_version = ocpp_version
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}"
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-controller.log"
@@ -43,7 +45,7 @@ class ControllerProcess:
             "--data-dir", str(self.data_dir),
             "--csms-url", self.csms_url,
             "--charge-point-id", self.cp_id,
-            "--ocpp-version", "1.6",
+            "--ocpp-version", self.ocpp_version,
             "--bench-port", str(self.port),
             *self.extra,
         ]

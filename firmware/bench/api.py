@@ -132,6 +132,8 @@ class BenchApi:
         faults = set(c.trips) | self.metering.faults[cid] | self.station.faults
         return {
             "id": cid,
+            "evse_id": cid,  # BENCH_API.md: bench connector N is EVSE N, connector 1 of that EVSE
+            "connector_id": 1,
             "cp_state": c.cp.value,
             "pwm_duty": c.duty,
             "contactor_closed": c.hal.contactor.feedback_closed(),

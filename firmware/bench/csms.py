@@ -137,6 +137,8 @@ class CsmsSide(ChargePoint):
 
 
 class BenchCsms:
+    subprotocol = "ocpp1.6"
+    side = CsmsSide
     def __init__(self, host="127.0.0.1", port=0, ssl=None, passwords=None):
         self.host = host
         self.port = port
@@ -189,7 +191,7 @@ class BenchCsms:
 
     async def start(self) -> None:
         self._server = await websockets.serve(
-            self._handle, self.host, self.port, subprotocols=["ocpp1.6"], max_size=16 * 1024 * 1024,
+            self._handle, self.host, self.port, subprotocols=[self.subprotocol], max_size=16 * 1024 * 1024,
             ssl=self.ssl, process_request=self._check_auth,
         )
         self.port = self._server.sockets[0].getsockname()[1]
@@ -205,7 +207,7 @@ class BenchCsms:
         ssl_object = ws.transport.get_extra_info("ssl_object")
         self.peer_certs[cp_id] = ssl_object.getpeercert() if ssl_object else None
         self.tls_versions[cp_id] = ssl_object.version() if ssl_object else None
-        side = CsmsSide(cp_id, ws, self)
+        side = self.side(cp_id, ws, self)
         self.charge_points[cp_id] = side
         self.connections[cp_id] = self.connections.get(cp_id, 0) + 1
         try:

@@ -9,8 +9,9 @@ nesting bounded, before anything else looks at it. What is not a well-formed
 frame becomes a FrameError that says whether it must be answered (a CALL, or
 something that may have been meant as one) and with which message id.
 
-Error codes are neutral (the 2.0.1 spelling); each version's RPC layer maps
-them to its own words (1.6: FormationViolation).
+Error codes are neutral (the 2.0.1 spelling: RpcFrameworkError for what is no
+valid RPC frame); each version's RPC layer maps them to its own words (1.6:
+FormationViolation).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ocpp.messages import Call, CallError, CallResult
 MAX_ID_LEN = 36
 # The deepest OCPP payload (a charging profile in SetChargingProfile) nests 7 levels inside the frame.
 MAX_DEPTH = 32
-FORMAT = "FormatViolation"
+RPC_FRAMEWORK = "RpcFrameworkError"
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 _CALL_ID = re.compile(r'\s*\[\s*2\s*,\s*"([^"\\]{1,%d})"\s*,' % MAX_ID_LEN)
 
@@ -39,7 +40,7 @@ class FrameError(Exception):
 
     def __init__(self, description: str, unique_id: str = "-1", answer: bool = True):
         super().__init__(description)
-        self.code = FORMAT
+        self.code = RPC_FRAMEWORK
         self.description = description
         self.unique_id = unique_id
         self.answer = answer

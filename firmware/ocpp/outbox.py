@@ -99,6 +99,11 @@ class Outbox:
         ).fetchone()
         return None if row is None else (row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
 
+    def pending(self, action: str) -> list[dict]:
+        """The payloads of `action` still waiting to be confirmed (GetTransactionStatus)."""
+        rows = self._db.execute("SELECT payload FROM outbox WHERE action = ? ORDER BY seq", (action,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def set_aside(self) -> list[dict]:
         """Messages the CSMS refused for good, oldest first, with why."""
         rows = self._db.execute(

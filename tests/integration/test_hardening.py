@@ -309,3 +309,24 @@ async def test_the_link_always_comes_back_after_an_uplink_cut_during_a_session(c
         else:
             raise AssertionError(f"cut {cut}: connected at the CSMS but not at the charger (seed {seed})")
     assert (await ctl.connector(1))["contactor_closed"]
+
+
+async def test_a_resumed_session_ends_after_everything_it_sent(csms, start_controller):
+    """Its duration counts across the restart: the stop is not stamped before meter values sent after it."""
+    ctl = await start_controller()
+    await configure(csms, ResumeSessionsAfterPowerLoss="true", MeterValueSampleInterval="1")
+    await charging(ctl, 2, "TAG")
+    await ctl.until(lambda c: c["session"]["transaction_id"] == 1, cid=2)
+    await asyncio.sleep(2.0)
+    ctl.proc.send_signal(signal.SIGKILL)
+    await ctl.proc.wait()
+    await ctl.start()
+    await ctl.until(lambda c: c["contactor_closed"] and c["session"], cid=2, timeout=15)
+    seen = len(csms.actions("MeterValues"))
+    await csms.wait_for(lambda s: len(s.actions("MeterValues")) >= seen + 2, 10)
+    await ctl.post("/ev", {"connector": 2, "state": "A"})
+    stop = (await csms.wait_for(lambda s: s.actions("StopTransaction"), 20))[0]
+    start = csms.actions("StartTransaction")[0]
+    assert stop["reason"] == "EVDisconnected"
+    check_stops_come_last(csms)
+    assert stop["timestamp"] > start["timestamp"]

@@ -98,7 +98,7 @@ def test_the_1_6_policy_answers_every_question_of_the_neutral_one():
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(tmp)
         policy = Policy16(ConfigKeys(store, 2))
-        answers = {name: getattr(policy, name)() for name in asked}  # every key it reads exists
+        answers = {name: getattr(policy, name)(*([1] if name == "phase_rotation" else [])) for name in asked}
         store.close()
     assert answers["failsafe_current_a"] == 0 and answers["local_list_enabled"] is True
 
@@ -110,3 +110,13 @@ def test_the_composition_root_wires_through_constructors_only():
             for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
             if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Attribute)]
     assert late == []
+
+
+def test_every_neutral_word_has_its_2_0_1_word():
+    from firmware.core import charger
+    from firmware.ocpp.v201.mappings import CONNECTOR_STATUS, STOP_TRIGGER, TABLES
+
+    for enum, table in TABLES.items():
+        assert set(table) == set(enum), enum.__name__
+    assert set(CONNECTOR_STATUS) == set(charger.STATES)
+    assert set(STOP_TRIGGER) == set(TABLES[next(iter(TABLES))])

@@ -111,7 +111,7 @@ def test_the_2_0_1_policy_answers_every_question_and_follows_set_variables(model
 
     policy = Policy201(model)
     asked = [name for name in vars(Policy) if not name.startswith("_")]
-    answers = {name: getattr(policy, name)() for name in asked}
+    answers = {name: getattr(policy, name)(*([1] if name == "phase_rotation" else [])) for name in asked}
     assert answers["connection_timeout_s"] == 60 and answers["message_attempts"] == 3
     model.set(c("TxCtrlr"), {"name": "EVConnectionTimeOut"}, "120")
     model.set(c("SampledDataCtrlr"), {"name": "TxUpdatedMeasurands"}, "Current.Offered,Voltage")

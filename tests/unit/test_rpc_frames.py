@@ -240,3 +240,23 @@ async def test_teardown_ends_a_task_that_swallowed_its_cancellation():
     await asyncio.sleep(0)
     await asyncio.wait_for(cancel_and_wait([task], grace_s=0.05), 2)
     assert task.cancelled()
+
+
+async def test_2_0_1_speaks_its_own_words():
+    from ocpp.v201 import call_result as result201
+
+    from firmware.ocpp.v201.rpc import RpcChargePoint201
+
+    class Station201(RpcChargePoint201):
+        @on("Reset")
+        def on_reset(self, type, **_):
+            return result201.Reset(status="Accepted")
+
+    link = Loopback()
+    cp = Station201("CP", link)
+    assert (await feed(cp, link, "[" * 100 + "]" * 100))[0][:3] == [4, "-1", "RpcFrameworkError"]
+    assert (await feed(cp, link, '[2,"a","Reset",{}]'))[0][:3] == [4, "a", "OccurrenceConstraintViolation"]
+    assert (await feed(cp, link, '[2,"b","Reset",{"type":"Later"}]'))[0][:3] == [4, "b", "PropertyConstraintViolation"]
+    assert (await feed(cp, link, '[2,"c","Reset",{"type":"Immediate"}]')) == [[3, "c", {"status": "Accepted"}]]
+    assert (await feed(cp, link, '[2,"d","MakeCoffee",{}]'))[0][:3] == [4, "d", "NotImplemented"]
+    assert (await feed(cp, link, '[2,"e","Heartbeat",{}]'))[0][:3] == [4, "e", "NotSupported"]

@@ -25,7 +25,6 @@ from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.core.faults import BY_NAME, TRIP
-from firmware.core.iec61851.pilot import current_for_duty
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.tasks import Tasks, cancel_and_wait
@@ -66,21 +65,13 @@ class Ocpp16Adapter:
         self.accepted = False  # BootNotification accepted, once per process (OCPP 1.6 4.2)
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.meters = MeterReports(keys, metering, outbox, wall, journal, store, offered=self._offered)
+        self.meters = MeterReports(keys, metering, outbox, wall, journal, store, offered=station.offered)
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self.tasks = Tasks()
         self._status_kick = asyncio.Event()
         self._heartbeat_kick = asyncio.Event()
         keys.listeners.append(self._key_changed)
         self._events = bus.subscribe()
-
-    def _offered(self, cid: int) -> tuple[float, float] | None:
-        """What connector cid's PWM offers now, in A per phase and W (None for the site meter)."""
-        connector = self.station.connectors.get(cid)
-        if connector is None:
-            return None
-        amps = current_for_duty(connector.duty)
-        return amps, amps * self.board.voltage_v * self.board.phases
 
     # ---- what the bench shows -------------------------------------------
     @property

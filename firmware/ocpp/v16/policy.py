@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from firmware.ocpp.v16.config_keys import ConfigKeys
 
+RATE_UNITS = {"Current": "A", "Power": "W"}  # ChargingScheduleAllowedChargingRateUnit items
+
 
 class Policy16:
     def __init__(self, keys: ConfigKeys):
@@ -74,3 +76,18 @@ class Policy16:
 
     def certificate_store_max_length(self) -> int:
         return self._keys.get_int("CertificateStoreMaxLength")
+
+    def phase_rotation(self, cid: int) -> tuple[int, ...]:
+        """ConnectorPhaseRotation (OCPP 1.6 9.1.7): "STR" puts the connector's L1 on grid L2 (S), and so on."""
+        for item in self._keys.get_csl("ConnectorPhaseRotation"):
+            number, _, rotation = item.partition(".")
+            if number == str(cid) and len(rotation) == 3 and set(rotation) == set("RST"):
+                return tuple("RST".index(p) for p in rotation)
+        return (0, 1, 2)
+
+    def profile_limits(self) -> dict:
+        return {"max_stack": self._keys.get_int("ChargeProfileMaxStackLevel"),
+                "max_periods": self._keys.get_int("ChargingScheduleMaxPeriods"),
+                "max_installed": self._keys.get_int("MaxChargingProfilesInstalled"),
+                "units": {RATE_UNITS[u] for u in self._keys.get_csl("ChargingScheduleAllowedChargingRateUnit")
+                          if u in RATE_UNITS}}

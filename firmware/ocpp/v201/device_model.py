@@ -84,6 +84,12 @@ class DeviceModel:
             listener(row, canonical)
         return "RebootRequired" if row.reboot else "Accepted"
 
+    def store_internal(self, component: str, name: str, value: str, instance: str | None = None) -> None:
+        """A value the controller learnt itself (HeartbeatInterval from the boot answer)."""
+        row = self.variables[(component, None, None, None, name, instance)]
+        with self._store.transaction():
+            self._db.execute("INSERT OR REPLACE INTO device_model VALUES (?, ?)", (_key(row), value))
+
     # ---- reports (GetBaseReport) ----------------------------------------
     def report(self, base: str) -> list[dict]:
         """ReportData items for ConfigurationInventory, FullInventory or SummaryInventory."""

@@ -83,3 +83,9 @@ class Policy201:
 
     def certificate_store_max_length(self) -> int:
         return int(self._model.variables[("SecurityCtrlr", None, None, None, "CertificateEntries", None)].max)
+
+    def phase_rotation(self, cid: int) -> tuple[int, ...]:
+        return (0, 1, 2)  # EVSE PhaseRotation comes with 2.0.1 smart charging
+
+    def profile_limits(self) -> dict:
+        return {"max_stack": 10, "max_periods": 48, "max_installed": 20, "units": {"A", "W"}}

@@ -1,0 +1,81 @@
+"""A small OCPP 2.0.1 CSMS on the `ocpp` library, for the bench and the tests.
+
+It accepts every station, answers every request with schema-validated
+payloads, records every CALL it receives (action and JSON payload, in order)
+and can send any request to a connected station. The same recording surface as
+the 1.6 bench CSMS (firmware/bench/csms.py), so tests read alike.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ocpp.routing import on
+from ocpp.v201 import ChargePoint, call_result
+
+from firmware.bench.csms import BenchCsms, now_iso
+
+
+class CsmsSide201(ChargePoint):
+    def __init__(self, cp_id, ws, csms):
+        super().__init__(cp_id, ws, response_timeout=15)
+        self.csms = csms
+
+    async def start(self):
+        async for raw in self._connection:
+            frame = json.loads(raw)
+            if isinstance(frame, list) and frame and frame[0] == 2:
+                self.csms.received.append((frame[2], frame[3]))
+                self.csms.message_ids.append(frame[1])
+                self.csms.counts[frame[2]] = self.csms.counts.get(frame[2], 0) + 1
+            elif isinstance(frame, list):
+                self.csms.responses.append(frame)
+            self.csms.changed.set()
+            await self.route_message(raw)
+
+    @on("BootNotification")
+    def on_boot(self, **_):
+        status, interval = self.csms.boot_answer
+        return call_result.BootNotification(current_time=now_iso(), interval=interval, status=status)
+
+    @on("Heartbeat")
+    def on_heartbeat(self, **_):
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on("StatusNotification")
+    def on_status(self, **_):
+        return call_result.StatusNotification()
+
+    @on("Authorize")
+    def on_authorize(self, id_token, **_):
+        return call_result.Authorize(id_token_info=self.csms.token_info(id_token["id_token"]))
+
+    @on("TransactionEvent")
+    def on_transaction_event(self, event_type, id_token=None, **_):
+        if id_token is not None:
+            return call_result.TransactionEvent(id_token_info=self.csms.token_info(id_token["id_token"]))
+        return call_result.TransactionEvent()
+
+    @on("NotifyReport")
+    def on_notify_report(self, **_):
+        return call_result.NotifyReport()
+
+    @on("SecurityEventNotification")
+    def on_security_event(self, **_):
+        return call_result.SecurityEventNotification()
+
+    @on("FirmwareStatusNotification")
+    def on_firmware_status(self, **_):
+        return call_result.FirmwareStatusNotification()
+
+    @on("MeterValues")
+    def on_meter_values(self, **_):
+        return call_result.MeterValues()
+
+
+class BenchCsms201(BenchCsms):
+    subprotocol = "ocpp2.0.1"
+    side = CsmsSide201
+
+    def token_info(self, id_token: str) -> dict:
+        return {"status": "Invalid" if id_token in self.rejected_tags else "Accepted"}

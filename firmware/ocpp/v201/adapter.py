@@ -1,0 +1,285 @@
+"""OCPP 2.0.1 over the charger model: boot, status, heartbeats, authorization and transactions.
+
+Lives for the whole process; each websocket connection gets a fresh
+ChargePoint201 and runs `on_connection`, as the 1.6 adapter does. A session of
+the model is one transaction: Started when the recorder has read its meter
+start, Updated every TxUpdatedInterval and at every change of charging state,
+Ended with the meter stop; all of them through the persistent outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ocpp.charge_point import camel_to_snake_case
+from ocpp.v201 import call
+
+from firmware import __version__
+from firmware.auth.id_tag_info import IdTagInfo
+from firmware.clock import iso
+from firmware.events import MessageSetAside, StatusChanged, kicked_within
+from firmware.ocpp.connection import LINK_ERRORS
+from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS
+from firmware.ocpp.v201.handlers import ChargePoint201
+from firmware.ocpp.v201.mappings import CHARGING_STATE, STOP_REASON, STOP_TRIGGER, connector_status
+from firmware.ocpp.v201.meter_values import sampled_values_201
+from firmware.ocpp.v201.transactions import Transactions201
+from firmware.tasks import Tasks, cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+BOOT_RETRY_S = 30
+AUTH_STATUS = {"Accepted", "Blocked", "ConcurrentTx", "Expired", "Invalid"}  # the words 1.6's IdTagInfo shares
+
+
+class Ocpp201Adapter:
+    version = "2.0.1"
+
+    def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
+                 uplink, reset, firmware):
+        self.cp_id = cp_id
+        self.board = board
+        self.station = station
+        self.metering = metering
+        self.authorizer = authorizer
+        self.store = store
+        self.model = model  # the device model (GetVariables, SetVariables, reports)
+        self.policy = policy
+        self.wall = wall
+        self.outbox = outbox
+        self.reset = reset
+        self.firmware = firmware
+        self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
+        self.cp: ChargePoint201 | None = None
+        self.accepted = False  # BootNotification accepted, once per process
+        self.model_state: dict[int, tuple[str, tuple]] = {}
+        self.sent_status: dict[int, str] = {}
+        self.running: dict[int, object] = {}  # connector -> session with a transaction
+        self.sessions_ended = 0
+        self.tasks = Tasks()
+        self._status_kick = asyncio.Event()
+        self._heartbeat_kick = asyncio.Event()
+        self._events = bus.subscribe()
+        model.listeners.append(self._variable_changed)
+
+    def _variable_changed(self, row, value: str) -> None:
+        if (row.component, row.name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
+            self._heartbeat_kick.set()
+
+    # ---- what the bench shows -------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.cp is not None
+
+    def status_name(self, cid: int) -> str:
+        state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
+        return connector_status(state, faults)
+
+    def transaction_id(self, session) -> str | None:
+        return self.transactions.transaction_id(session.local_id)
+
+    # ---- one connection -------------------------------------------------
+    async def on_connection(self, ws) -> None:
+        cp = ChargePoint201(self.cp_id, ws, self)
+        reader = asyncio.create_task(cp.start(), name="ocpp-reader")
+        workers: list[asyncio.Task] = []
+        try:
+            self.cp = cp
+            boot = asyncio.create_task(self._boot_once(cp, reader), name="boot")
+            workers = [boot]
+            await asyncio.wait([reader, boot], return_when=asyncio.FIRST_COMPLETED)
+            if boot.done() and not boot.cancelled() and boot.exception() is None and boot.result():
+                self.sent_status.clear()
+                self._status_kick.set()
+                workers += [
+                    asyncio.create_task(self._heartbeats(cp), name="heartbeats"),
+                    asyncio.create_task(self._send_statuses(cp), name="status notifications"),
+                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
+                                                          TRANSACTIONS), name="transaction lane"),
+                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
+                                                          NOTIFICATIONS), name="notification lane"),
+                ]
+            running = [t for t in workers if not t.done()]
+            done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = None if task.cancelled() else task.exception()
+                if exc is not None and not isinstance(exc, LINK_ERRORS):
+                    log.error("OCPP %s failed; reconnecting on purpose", task.get_name(), exc_info=exc)
+        finally:
+            self.cp = None
+            await cancel_and_wait([*workers, reader])
+
+    async def _boot_once(self, cp, reader) -> bool:
+        return self.accepted or await self._boot(cp, reader)
+
+    async def _boot(self, cp, reader) -> bool:
+        request = call.BootNotification(charging_station={
+            "model": self.board.model, "vendorName": self.board.vendor, "serialNumber": self.board.serial,
+            "firmwareVersion": __version__}, reason="PowerUp")
+        while not reader.done():
+            try:
+                conf = await cp.call(request)
+            except asyncio.TimeoutError:
+                conf = None
+            if conf is None:
+                await asyncio.sleep(BOOT_RETRY_S)
+                continue
+            self.wall.adopt_csms_time(conf.current_time)
+            if conf.status == "Accepted":
+                if conf.interval > 0:
+                    self.model.store_internal("OCPPCommCtrlr", "HeartbeatInterval", str(conf.interval))
+                    self._heartbeat_kick.set()
+                self.accepted = True
+                log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
+                self.firmware.booted()
+                return True
+            wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
+            log.info("BootNotification %s; next try in %ss", conf.status, wait)
+            await asyncio.sleep(wait)
+        return False
+
+    async def _heartbeats(self, cp) -> None:
+        while True:
+            interval = int(self.model.read("OCPPCommCtrlr", "HeartbeatInterval"))
+            self._heartbeat_kick.clear()
+            if await kicked_within(self._heartbeat_kick, interval if interval > 0 else 3600):
+                continue  # a new HeartbeatInterval restarts the wait at once
+            conf = await cp.call(call.Heartbeat())
+            if conf is not None:
+                self.wall.adopt_csms_time(conf.current_time)
+
+    # ---- status (G01-G04): per EVSE, connector 1 ---------------------------
+    async def _send_statuses(self, cp) -> None:
+        while True:
+            await self._status_kick.wait()
+            self._status_kick.clear()
+            for cid in self.station.connectors:
+                if self.sent_status.get(cid) != self.status_name(cid):
+                    await self.send_status(cp, cid)
+
+    async def send_status(self, cp, cid: int) -> None:
+        status = self.status_name(cid)
+        await cp.call(call.StatusNotification(timestamp=iso(self.wall.now()), connector_status=status,
+                                              evse_id=cid, connector_id=1))
+        self.sent_status[cid] = status
+
+    def resend_status(self, cid: int | None) -> None:
+        self.sent_status.clear() if cid is None else self.sent_status.pop(cid, None)
+        self._status_kick.set()
+
+    async def run_events(self) -> None:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, StatusChanged):
+                self.model_state[event.connector_id] = (event.state, event.faults)
+                self._status_kick.set()
+                self._charging_state_changed(event.connector_id, event.state)
+            elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
+                log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
+
+    # ---- transactions (E01-E07) -------------------------------------------
+    def begin_transaction(self, session, reading) -> None:
+        self.running[session.connector_id] = session
+        info = {"chargingState": CHARGING_STATE.get(self.station.connector(session.connector_id).state, "EVConnected")}
+        values = self._values(session.connector_id, reading, "Transaction.Begin",
+                              self.policy_list("SampledDataCtrlr", "TxStartedMeasurands"))
+        self.transactions.event("Started", session, "Authorized", session.started_at, info, {
+            "idToken": {"idToken": session.id_tag, "type": "ISO14443"},
+            **({"meterValue": [{"timestamp": iso(session.started_at), "sampledValue": values}]} if values else {}),
+        })
+
+    def resumed(self, session) -> None:
+        self.running[session.connector_id] = session
+
+    def end_transaction(self, session, reading) -> None:
+        self.running.pop(session.connector_id, None)
+        values = self._values(session.connector_id, reading, "Transaction.End",
+                              self.policy_list("SampledDataCtrlr", "TxEndedMeasurands"))
+        reason = session.stop_reason
+        self.transactions.event("Ended", session, STOP_TRIGGER[reason], session.ended_at,
+                                {"chargingState": "Idle", "stoppedReason": STOP_REASON[reason]},
+                                {"meterValue": [{"timestamp": iso(session.ended_at), "sampledValue": values}]}
+                                if values else None)
+        self.sessions_ended += 1
+
+    def _charging_state_changed(self, cid: int, state: str) -> None:
+        session = self.running.get(cid)
+        if session is None or session.ended_at is not None or state not in CHARGING_STATE:
+            return
+        if self.transactions.transaction_id(session.local_id) is None:
+            return  # not started yet: its Started event carries the state
+        self.transactions.event("Updated", session, "ChargingStateChanged", self.wall.now(),
+                                {"chargingState": CHARGING_STATE[state]})
+
+    async def sample_loop(self) -> None:
+        """TxUpdatedInterval: an Updated event with the sampled values of every running transaction
+        (looked at four times a second, so a new interval applies at once)."""
+        last: dict[str, float] = {}
+        while True:
+            await asyncio.sleep(0.25)
+            interval = self.policy.sample_interval_s()
+            for gone in set(last) - {s.local_id for s in self.running.values()}:
+                del last[gone]
+            for cid, session in list(self.running.items()):
+                since = last.setdefault(session.local_id, self.wall.monotonic())
+                if interval <= 0 or self.wall.monotonic() - since < interval or session.ended_at is not None:
+                    continue
+                reading = self.metering.fresh(cid)
+                if reading is None:
+                    continue  # never a stale value as a current sample
+                last[session.local_id] = self.wall.monotonic()
+                values = self._values(cid, reading, "Sample.Periodic", self.policy.sampled_measurands())
+                now = self.wall.now()
+                self.transactions.event("Updated", session, "MeterValuePeriodic", now, None,
+                                        {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
+
+    def policy_list(self, component: str, name: str) -> list[str]:
+        return [m for m in self.model.read(component, name).split(",") if m]
+
+    def _values(self, cid: int, reading, context: str, measurands: list[str]) -> list[dict]:
+        if reading is None:
+            return []
+        return sampled_values_201(reading, measurands, context, offered=self.station.offered(cid))
+
+    # ---- the outbox's hooks ---------------------------------------------
+    def _prepare(self, action, payload, local_id):
+        return payload
+
+    async def _send_queued(self, action, payload, msg_id):
+        cp = self.cp
+        if cp is None:
+            raise ConnectionError("no CSMS connection")
+        request = getattr(call, action)(**camel_to_snake_case(payload))
+        return await cp.call(request, suppress=False, unique_id=msg_id)
+
+    def _confirmed(self, action, payload, answer, local_id):
+        info = getattr(answer, "id_token_info", None)
+        if info and payload.get("idToken"):
+            self.authorizer.remember(payload["idToken"]["idToken"], id_tag_info(info))
+        return None  # our own transaction id, known from the start
+
+    # ---- authorization (C01) ----------------------------------------------
+    async def remote_authorize(self, id_tag: str) -> IdTagInfo | None:
+        cp = self.cp
+        if cp is None or not self.accepted:
+            return None
+        try:
+            conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": "ISO14443"}))
+        except asyncio.TimeoutError:
+            return None
+        return None if conf is None else id_tag_info(conf.id_token_info)
+
+    async def authorize_then_start(self, cid: int, id_tag: str) -> None:
+        result = await self.authorizer.authorize(id_tag, self.remote_authorize)
+        if result.accepted:
+            await self.station.authorize(cid, id_tag, result.parent_id_tag)
+
+
+def id_tag_info(info: dict) -> IdTagInfo:
+    """2.0.1's IdTokenInfo as the model's IdTagInfo; statuses only 2.0.1 has count as Invalid."""
+    status = info.get("status", "Invalid")
+    group = info.get("group_id_token") or info.get("groupIdToken") or {}
+    return IdTagInfo(status if status in AUTH_STATUS else "Invalid",
+                     info.get("cache_expiry_date_time") or info.get("cacheExpiryDateTime"),
+                     group.get("id_token") or group.get("idToken"))

@@ -1,0 +1,159 @@
+"""OCPP 2.0.1 requests from the CSMS: parse, call the charger model, answer in 2.0.1's words.
+
+One ChargePoint201 lives per websocket connection; what outlives a connection
+(the outbox, the device model, statuses) is on the adapter it delegates to.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ocpp.routing import after, on
+from ocpp.v201 import call, call_result
+
+from firmware.clock import iso
+from firmware.core.session import StopReason
+from firmware.ocpp.v201 import mappings as words
+from firmware.ocpp.v201.rpc import RpcChargePoint201
+from firmware.station import UnknownConnector
+
+log = logging.getLogger(__name__)
+
+OUR_VENDOR_ID = "OpenChargeController"
+TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent")
+
+
+class ChargePoint201(RpcChargePoint201):
+    def __init__(self, cp_id, connection, adapter, response_timeout=30):
+        super().__init__(cp_id, connection, response_timeout=response_timeout)
+        self.adapter = adapter
+        self.station = adapter.station
+        self.model = adapter.model
+
+    # ---- device model (B05-B07) ---------------------------------------------
+    @on("GetVariables")
+    def on_get_variables(self, get_variable_data, **_):
+        results = []
+        for item in get_variable_data:
+            attribute = item.get("attribute_type", "Actual")
+            status, value = self.model.get(item["component"], item["variable"], attribute)
+            results.append({"attribute_status": status, "attribute_type": attribute, "component": item["component"],
+                            "variable": item["variable"], **({"attribute_value": value} if value is not None else {})})
+        return call_result.GetVariables(get_variable_result=results)
+
+    @on("SetVariables")
+    def on_set_variables(self, set_variable_data, **_):
+        results = []
+        for item in set_variable_data:
+            attribute = item.get("attribute_type", "Actual")
+            status = self.model.set(item["component"], item["variable"], item["attribute_value"], attribute)
+            log.info("SetVariables %s.%s -> %s", item["component"].get("name"), item["variable"].get("name"), status)
+            results.append({"attribute_status": status, "attribute_type": attribute, "component": item["component"],
+                            "variable": item["variable"]})
+        return call_result.SetVariables(set_variable_result=results)
+
+    @on("GetBaseReport")
+    def on_get_base_report(self, request_id, report_base, **_):
+        return call_result.GetBaseReport(status="Accepted")
+
+    @after("GetBaseReport")
+    async def after_get_base_report(self, request_id, report_base, **_):
+        items = self.model.report(report_base)
+        per_message = int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
+        chunks = [items[i:i + per_message] for i in range(0, len(items), per_message)] or [[]]
+        for seq, chunk in enumerate(chunks):
+            await self.call(call.NotifyReport(request_id=request_id, generated_at=iso(self.adapter.wall.now()),
+                                              seq_no=seq, report_data=chunk or None, tbc=seq < len(chunks) - 1))
+
+    # ---- remote control (F01-F06) -------------------------------------------
+    @on("RequestStartTransaction")
+    async def on_request_start(self, id_token, remote_start_id, evse_id=None, **_):
+        if not self.adapter.accepted or (evse_id is not None and evse_id not in self.station.connectors):
+            return call_result.RequestStartTransaction(status="Rejected")
+        tag = id_token["id_token"]
+        cid = self.station.pick_connector(evse_id, tag)
+        if cid is None:
+            return call_result.RequestStartTransaction(status="Rejected")
+        if self.adapter.policy.authorize_remote_start():
+            self.tasks.spawn(self.adapter.authorize_then_start(cid, tag), f"remote start on EVSE {cid}")
+            return call_result.RequestStartTransaction(status="Accepted")
+        started = await self.station.authorize(cid, tag)
+        return call_result.RequestStartTransaction(status="Accepted" if started else "Rejected")
+
+    @on("RequestStopTransaction")
+    async def on_request_stop(self, transaction_id, **_):
+        local_id = self.adapter.outbox.local_id_of(transaction_id)
+        stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
+        return call_result.RequestStopTransaction(status="Accepted" if stopped else "Rejected")
+
+    @on("GetTransactionStatus")
+    def on_get_transaction_status(self, transaction_id=None, **_):
+        queued = [m for m in self.adapter.outbox.pending(TRANSACTION_EVENT)
+                  if transaction_id is None or m.get("transactionInfo", {}).get("transactionId") == transaction_id]
+        ongoing = None
+        if transaction_id is not None:
+            local_id = self.adapter.outbox.local_id_of(transaction_id)
+            ongoing = local_id is not None and self.station.session_by_id(local_id) is not None
+        return call_result.GetTransactionStatus(messages_in_queue=bool(queued), ongoing_indicator=ongoing)
+
+    @on("UnlockConnector")
+    async def on_unlock(self, evse_id, connector_id, **_):
+        if connector_id != 1:
+            return call_result.UnlockConnector(status="UnknownConnector")
+        try:
+            status = words.UNLOCK[await self.station.unlock(evse_id)]
+        except UnknownConnector:
+            status = "UnknownConnector"
+        return call_result.UnlockConnector(status=status)
+
+    @on("ChangeAvailability")
+    async def on_change_availability(self, operational_status, evse=None, **_):
+        cid = 0 if not evse else evse["id"]
+        if cid != 0 and cid not in self.station.connectors:
+            return call_result.ChangeAvailability(status="Rejected")
+        operative = operational_status == "Operative"
+        for target in (list(self.station.connectors) if cid == 0 else [cid]):
+            self.adapter.store.put(f"availability.{target}", operative)
+        status = await self.station.set_operative(cid, operative)
+        return call_result.ChangeAvailability(status=words.AVAILABILITY[status])
+
+    @on("Reset")
+    def on_reset(self, type, evse_id=None, **_):
+        if evse_id is not None:
+            return call_result.Reset(status="Rejected")  # a reset of one EVSE comes later
+        busy = bool(self.station.sessions())
+        return call_result.Reset(status="Scheduled" if busy and type == "OnIdle" else "Accepted")
+
+    @after("Reset")
+    async def after_reset(self, type, evse_id=None, **_):
+        if evse_id is None:
+            await self.adapter.reset(hard=(type == "Immediate"))
+
+    @on("TriggerMessage")
+    def on_trigger(self, requested_message, evse=None, **_):
+        if evse and evse.get("id") not in self.station.connectors:
+            return call_result.TriggerMessage(status="Rejected")
+        return call_result.TriggerMessage(status="Accepted" if requested_message in TRIGGERED else "NotImplemented")
+
+    @after("TriggerMessage")
+    async def after_trigger(self, requested_message, evse=None, **_):
+        cid = evse.get("id") if evse else None
+        if requested_message == "Heartbeat":
+            await self.call(call.Heartbeat())
+        elif requested_message == "StatusNotification":
+            self.adapter.resend_status(cid)
+        elif requested_message == "BootNotification" and not self.adapter.accepted:
+            return  # the boot loop sends it anyway
+
+    @on("ClearCache")
+    def on_clear_cache(self, **_):
+        self.adapter.authorizer.clear_cache()
+        return call_result.ClearCache(status="Accepted")
+
+    @on("DataTransfer")
+    def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):
+        known = vendor_id == OUR_VENDOR_ID
+        return call_result.DataTransfer(status="UnknownMessageId" if known else "UnknownVendorId")
+
+
+TRANSACTION_EVENT = "TransactionEvent"

@@ -1,0 +1,121 @@
+"""OCPP 2.0.1 with `evse run` as a process against an `ocpp.v201` CSMS (the first slice of Core)."""
+
+import asyncio
+
+import pytest
+from ocpp.v201 import call
+
+from controller import ControllerProcess
+from firmware.bench.csms201 import BenchCsms201
+
+
+@pytest.fixture
+async def csms201():
+    server = BenchCsms201()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def station(csms201, tmp_path):
+    proc = ControllerProcess(csms201.url, tmp_path / "data", ocpp_version="2.0.1")
+    await proc.start()
+    await csms201.wait_for(lambda c: len({p["evseId"] for p in c.actions("StatusNotification")}) == 2, 15)
+    yield proc
+    await proc.close()
+    print(f"---- controller log ----\n{proc.log()}")
+
+
+async def test_boot_status_and_the_bench_speak_2_0_1(csms201, station):  # TC_B_01, TC_G_01
+    boot = csms201.actions("BootNotification")[0]
+    assert boot["reason"] == "PowerUp" and boot["chargingStation"]["vendorName"]
+    statuses = {(p["evseId"], p["connectorId"]): p["connectorStatus"] for p in csms201.actions("StatusNotification")}
+    assert statuses == {(1, 1): "Available", (2, 1): "Available"}
+    status = await station.status()
+    assert status["ocpp"]["version"] == "2.0.1" and status["ocpp"]["connected"]
+    assert [(c["evse_id"], c["connector_id"], c["status"]) for c in status["connectors"]] == [
+        (1, 1, "Available"), (2, 1, "Available")]
+
+
+async def test_a_card_session_is_one_transaction_with_contiguous_seq_numbers(csms201, station):  # TC_E_01..
+    cp = csms201.charge_points["CP001"]
+    await cp.call(call.SetVariables(set_variable_data=[{
+        "component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+        "attributeValue": "1"}]))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "04A1B2C3"})
+    await station.until(lambda c: c["contactor_closed"] and c["status"] == "Occupied")
+    assert csms201.actions("Authorize")[0]["idToken"] == {"idToken": "04A1B2C3", "type": "ISO14443"}
+    await csms201.wait_for(lambda c: len([e for e in c.actions("TransactionEvent")
+                                          if e["triggerReason"] == "MeterValuePeriodic"]) >= 2, 10)
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+    events = csms201.actions("TransactionEvent")
+    assert events[0]["eventType"] == "Started" and events[0]["idToken"]["idToken"] == "04A1B2C3"
+    assert [e["seqNo"] for e in events] == list(range(len(events)))
+    assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
+    assert ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    assert ended[0]["triggerReason"] == "EVDeparted"
+    energies = [sv["value"] for e in events for mv in e.get("meterValue", []) for sv in mv["sampledValue"]
+                if sv.get("measurand", "Energy.Active.Import.Register") == "Energy.Active.Import.Register"]
+    assert energies == sorted(energies) and energies[-1] > energies[0]
+
+
+async def test_remote_start_and_stop(csms201, station):  # TC_F_01, TC_F_03
+    cp = csms201.charge_points["CP001"]
+    await station.post("/ev", {"connector": 2, "state": "C"})
+    answer = await cp.call(call.RequestStartTransaction(id_token={"idToken": "REMOTE1", "type": "Central"},
+                                                        remote_start_id=7, evse_id=2))
+    assert answer.status == "Accepted"
+    await station.until(lambda c: c["contactor_closed"], cid=2)
+    started = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                                if e["eventType"] == "Started"])
+    tx = started[0]["transactionInfo"]["transactionId"]
+    assert (await station.connector(2))["session"]["transaction_id"] == tx
+    assert (await cp.call(call.RequestStopTransaction(transaction_id=tx))).status == "Accepted"
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+    assert ended[0]["transactionInfo"]["stoppedReason"] == "Remote"
+    assert (await cp.call(call.RequestStopTransaction(transaction_id="no-such-tx"))).status == "Rejected"
+
+
+async def test_get_and_set_variables_with_every_status(csms201, station):  # TC_B_06.., TC_B_09..
+    cp = csms201.charge_points["CP001"]
+    answer = await cp.call(call.SetVariables(set_variable_data=[
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}, "attributeValue": "90"},
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}, "attributeValue": "x"},
+        {"component": {"name": "Nope"}, "variable": {"name": "X"}, "attributeValue": "1"},
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "Nope"}, "attributeValue": "1"},
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}, "attributeValue": "9",
+         "attributeType": "Target"},
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "WebSocketPingInterval"},
+         "attributeValue": "20"},
+    ]))
+    assert [r["attribute_status"] for r in answer.set_variable_result] == [
+        "Accepted", "Rejected", "UnknownComponent", "UnknownVariable", "NotSupportedAttributeType", "RebootRequired"]
+    got = await cp.call(call.GetVariables(get_variable_data=[
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}},
+        {"component": {"name": "EVSE", "evse": {"id": 2}}, "variable": {"name": "AvailabilityState"}},
+    ]))
+    assert [(r["attribute_status"], r.get("attribute_value")) for r in got.get_variable_result] == [
+        ("Accepted", "90"), ("Accepted", "Available")]
+
+
+async def test_get_base_report_arrives_as_notify_reports(csms201, station):  # TC_B_12, TC_B_13
+    cp = csms201.charge_points["CP001"]
+    assert (await cp.call(call.GetBaseReport(request_id=5, report_base="FullInventory"))).status == "Accepted"
+    reports = await csms201.wait_for(lambda c: [r for r in c.actions("NotifyReport") if not r.get("tbc")], 10)
+    parts = [r for r in csms201.actions("NotifyReport") if r["requestId"] == 5]
+    assert [r["seqNo"] for r in parts] == list(range(len(parts))) and reports
+    names = {(d["component"]["name"], d["variable"]["name"]) for r in parts for d in r["reportData"]}
+    assert ("TxCtrlr", "TxStartPoint") in names and ("Connector", "ConnectorType") in names
+
+
+async def test_a_bad_frame_gets_2_0_1_words_and_the_link_stays(csms201, station):
+    await csms201.send_raw("CP001", "[" * 500 + "]" * 500)
+    answer = await csms201.wait_response("-1")
+    assert answer[2] == "RpcFrameworkError"
+    await asyncio.sleep(0.2)
+    cp = csms201.charge_points["CP001"]
+    assert (await cp.call(call.ClearCache())).status == "Accepted"
+    assert len(csms201.actions("BootNotification")) == 1
