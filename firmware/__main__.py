@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
     demo.add_argument("--charge-seconds", type=float, default=8.0)
+    demo.add_argument("--ocpp-version", dest="ocpp_version", choices=["1.6", "2.0.1"], default="1.6")
     demo.add_argument("--log-level", default="WARNING")
     return parser
 

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import aiohttp
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 
 from firmware.app import Controller
 from firmware.bench.csms import BenchCsms
+from firmware.bench.csms201 import BenchCsms201
 from firmware.config import load_board
 from firmware.settings import RuntimeSettings
 
@@ -64,17 +66,70 @@ class Narrator:
             self._live = False
 
 
+class Dialect16:
+    """What the demo says and checks in OCPP 1.6."""
+
+    version, plugged, stopped = "1.6", "Preparing", "Finishing"
+
+    async def sample_every_2_s(self, cp) -> str:
+        answer = await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="2"))
+        return f"CSMS sets MeterValueSampleInterval to 2 s: {answer.status}"
+
+    async def stopped_record(self, csms):
+        return (await csms.wait_for(lambda c: c.actions("StopTransaction"), 15))[-1]
+
+    def summary(self, csms, final: dict, stop: dict) -> bool:
+        return summary(csms, final, stop)
+
+
+class Dialect201(Dialect16):
+    """What the demo says and checks in OCPP 2.0.1: one Occupied status, TransactionEvents."""
+
+    version, plugged, stopped = "2.0.1", "Occupied", "Occupied"
+
+    async def sample_every_2_s(self, cp) -> str:
+        answer = await cp.call(call201.SetVariables(set_variable_data=[{
+            "component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+            "attributeValue": "2"}]))
+        return f"CSMS sets SampledDataCtrlr.TxUpdatedInterval to 2 s: {answer.set_variable_result[0]['attribute_status']}"
+
+    async def stopped_record(self, csms):
+        return (await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                               if e["eventType"] == "Ended"], 15))[-1]
+
+    def summary(self, csms, final: dict, stop: dict) -> bool:
+        events = [e for e in csms.actions("TransactionEvent")
+                  if e["transactionInfo"]["transactionId"] == stop["transactionInfo"]["transactionId"]]
+        energy = [sv["value"] for e in events for mv in e.get("meterValue", []) for sv in mv["sampledValue"]
+                  if sv.get("measurand") == "Energy.Active.Import.Register"]
+        billed = round(energy[-1] - energy[0]) if energy else 0
+        metered = round(final["meter"]["energy_wh"] - energy[0]) if energy else -1
+        seq_ok = [e["seqNo"] for e in events] == list(range(len(events)))
+        ok = billed == metered and billed > 0 and seq_ok
+        print()
+        print("Summary")
+        print(f"  transaction      {stop['transactionInfo']['transactionId']} "
+              f"(reason {stop['transactionInfo'].get('stoppedReason')}, {len(events)} TransactionEvents, "
+              f"seqNo {'0..' + str(len(events) - 1) + ' without gaps' if seq_ok else 'WITH GAPS'})")
+        print(f"  energy billed    {billed} Wh; the meter counted {metered} Wh")
+        counts = Counter(action for action, _ in csms.received)
+        print("  CSMS received    " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+        print(f"  result           {'OK: billed energy matches the meter' if ok else 'MISMATCH'}")
+        return ok
+
+
 async def demo(args) -> int:
     board = load_board(args.board or DEFAULT_BOARD)
-    csms = BenchCsms()
+    dialect = Dialect201() if getattr(args, "ocpp_version", "1.6") == "2.0.1" else Dialect16()
+    csms = BenchCsms201() if dialect.version == "2.0.1" else BenchCsms()
     await csms.start()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="evse-demo-") as data_dir:
-        settings = RuntimeSettings(csms.url, CP_ID, "1.6", 0, None, None, None, None)
+        settings = RuntimeSettings(csms.url, CP_ID, dialect.version, 0, None, None, None, None)
         controller = Controller(board, settings, data_dir, port)
         run = asyncio.create_task(controller.run())
         try:
-            ok = await asyncio.wait_for(script(csms, f"http://127.0.0.1:{port}", args.charge_seconds), 120)
+            ok = await asyncio.wait_for(script(csms, f"http://127.0.0.1:{port}", args.charge_seconds, dialect), 120)
         finally:
             controller.request_exit()
             await run
@@ -82,7 +137,8 @@ async def demo(args) -> int:
     return 0 if ok else 1
 
 
-async def script(csms: BenchCsms, api: str, charge_seconds: float) -> bool:
+async def script(csms: BenchCsms, api: str, charge_seconds: float, dialect=None) -> bool:
+    dialect = dialect or Dialect16()
     say = Narrator()
     say.step(f"built-in CSMS on {csms.url}; controller bench API on {api}")
     async with aiohttp.ClientSession() as http:
@@ -105,13 +161,13 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float) -> bool:
 
         await csms.wait_for(lambda c: c.actions("BootNotification"), 15)
         await until(lambda c: c["status"] == "Available", "Available")
-        say.step("controller booted at the CSMS (BootNotification accepted); connector 1 Available")
+        say.step(f"controller booted at the CSMS (OCPP {dialect.version}, BootNotification accepted); "
+                 "connector 1 Available")
         cp = await csms.wait_connected(CP_ID)
-        answer = await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="2"))
-        say.step(f"CSMS sets MeterValueSampleInterval to 2 s: {answer.status}")
+        say.step(await dialect.sample_every_2_s(cp))
         await post("/ev", {"connector": 1, "state": "B"})
-        await until(lambda c: c["status"] == "Preparing", "Preparing")
-        say.step("EV plugged in (state B): Preparing, waiting for a card")
+        await until(lambda c: c["status"] == dialect.plugged, dialect.plugged)
+        say.step(f"EV plugged in (state B): {dialect.plugged}, waiting for a card")
         await post("/rfid", {"connector": 1, "id_tag": CARD})
         c = await until(lambda c: c["session"] and c["session"]["transaction_id"], "the transaction id")
         say.step(f"card {CARD} accepted by the CSMS; transaction {c['session']['transaction_id']} started")
@@ -125,13 +181,13 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float) -> bool:
             await asyncio.sleep(0.5 if say.tty else 1.0)
         say.live(await connector())
         await post("/rfid", {"connector": 1, "id_tag": CARD})
-        await until(lambda c: c["status"] == "Finishing", "Finishing")
-        say.step("card presented again: session stopped, contactor open, Finishing")
+        await until(lambda c: c["status"] == dialect.stopped and not c["session"], "the session's end")
+        say.step(f"card presented again: session stopped, contactor open, {dialect.stopped}")
         await post("/ev", {"connector": 1, "state": "A"})
         final = await until(lambda c: c["status"] == "Available", "Available")
         say.step("EV unplugged: Available")
-        stop = await csms.wait_for(lambda c: c.actions("StopTransaction"), 15)
-    return summary(csms, final, stop[-1])
+        stop = await dialect.stopped_record(csms)
+    return dialect.summary(csms, final, stop)
 
 
 def summary(csms: BenchCsms, final: dict, stop: dict) -> bool:
