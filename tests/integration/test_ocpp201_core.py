@@ -119,3 +119,22 @@ async def test_a_bad_frame_gets_2_0_1_words_and_the_link_stays(csms201, station)
     cp = csms201.charge_points["CP001"]
     assert (await cp.call(call.ClearCache())).status == "Accepted"
     assert len(csms201.actions("BootNotification")) == 1
+
+
+async def test_while_pending_nothing_starts_and_a_triggered_status_goes_at_once(csms201, tmp_path):  # TC_B_02
+    csms201.boot_answer = ("Pending", 60)
+    proc = ControllerProcess(csms201.url, tmp_path / "pending", ocpp_version="2.0.1")
+    await proc.start()
+    try:
+        cp = await csms201.wait_connected("CP001")
+        await csms201.wait_for(lambda c: c.actions("BootNotification"))
+        answer = await cp.call(call.RequestStartTransaction(id_token={"idToken": "T", "type": "Central"},
+                                                            remote_start_id=1, evse_id=1))
+        assert answer.status == "Rejected"
+        assert (await cp.call(call.TriggerMessage(requested_message="StatusNotification",
+                                                  evse={"id": 1, "connectorId": 1}))).status == "Accepted"
+        status = (await csms201.wait_for(lambda c: c.actions("StatusNotification"), 5))[0]
+        assert status["evseId"] == 1 and status["connectorStatus"] == "Available"
+        assert not csms201.actions("TransactionEvent")
+    finally:
+        await proc.close()

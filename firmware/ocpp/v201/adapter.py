@@ -164,7 +164,12 @@ class Ocpp201Adapter:
                                               evse_id=cid, connector_id=1))
         self.sent_status[cid] = status
 
-    def resend_status(self, cid: int | None) -> None:
+    async def resend_status(self, cp, cid: int | None) -> None:
+        """A triggered StatusNotification; while the registration is Pending sent right here (B02)."""
+        if not self.accepted:
+            for target in list(self.station.connectors) if cid is None else [cid]:
+                await self.send_status(cp, target)
+            return
         self.sent_status.clear() if cid is None else self.sent_status.pop(cid, None)
         self._status_kick.set()
 

@@ -141,7 +141,7 @@ class ChargePoint201(RpcChargePoint201):
         if requested_message == "Heartbeat":
             await self.call(call.Heartbeat())
         elif requested_message == "StatusNotification":
-            self.adapter.resend_status(cid)
+            await self.adapter.resend_status(self, cid)
         elif requested_message == "BootNotification" and not self.adapter.accepted:
             return  # the boot loop sends it anyway
 
