@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from firmware.bench.csms import BenchCsms  # noqa: E402
+from firmware.bench.csms201 import BenchCsms201  # noqa: E402
 from tests.controller import ControllerProcess  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -37,8 +38,8 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def measure(idle_s: float, extra: tuple) -> tuple[float, float, float]:
-    csms = BenchCsms()
+async def measure(idle_s: float, extra: tuple, version: str = "1.6") -> tuple[float, float, float]:
+    csms = BenchCsms201() if version == "2.0.1" else BenchCsms()
     await csms.start()
     booted_at: list[float] = []
 
@@ -50,12 +51,12 @@ async def measure(idle_s: float, extra: tuple) -> tuple[float, float, float]:
 
     csms.received = Stamped()
     with tempfile.TemporaryDirectory() as data:
-        ctl = ControllerProcess(csms.url, Path(data) / "d", cp_id="FOOT", extra=extra)
+        ctl = ControllerProcess(csms.url, Path(data) / "d", cp_id="FOOT", extra=extra, ocpp_version=version)
         started = time.monotonic()
         await ctl.start(wait=False)
         await csms.wait_for(lambda c: booted_at, 30)
         boot_s = booted_at[0] - started
-        await csms.wait_for(lambda c: len(c.actions("StatusNotification")) >= 3, 30)
+        await csms.wait_for(lambda c: len(c.actions("StatusNotification")) >= (2 if version == "2.0.1" else 3), 30)
         await asyncio.sleep(2.0)  # settle after boot
         pid = ctl.proc.pid
         cpu0, t0 = cpu_seconds(pid), time.monotonic()
@@ -80,6 +81,11 @@ async def run(idle_s: float) -> list[dict]:
     for metric, value in (("rss_mb", rss), ("cpu_pct", cpu_pct), ("boot_s", boot_s)):
         lines.append({"benchmark": "footprint", "metric": metric, "value": round(value, 3 if metric == "boot_s" else 2),
                       "variant": "no_bench_api", "better": "lower"})
+    # OCPP 2.0.1, bench API off: the goal's own conditions (2 connectors, RSS <= 45 MB, boot <= 1 s).
+    rss, cpu_pct, boot_s = await measure(idle_s, ("--bench-port", "0"), "2.0.1")
+    for metric, value, goal in (("rss_mb", rss, 45), ("cpu_pct", cpu_pct, 1), ("boot_s", boot_s, 1.0)):
+        lines.append({"benchmark": "footprint", "metric": metric, "value": round(value, 3 if metric == "boot_s" else 2),
+                      "variant": "ocpp201_no_bench_api", "goal": goal, "better": "lower"})
     return lines
 
 

@@ -4,49 +4,48 @@ Each gives the app what differs: where the operator's policy is stored (1.6
 configuration keys, the 2.0.1 device model) and the neutral Policy over it, the
 security handling, the firmware status reports and the adapter itself with the
 loops it runs. Everything else (the model, the stores, the services) is the same.
-Policy changes are told to the app in neutral names (`on_change(name)`).
+Policy changes are told to the app in neutral names (`on_change(name)`). Each
+version's modules are imported only when that version runs: a charger speaking
+1.6 never loads 2.0.1's message classes, and the other way round (memory).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from firmware.ocpp.v16.adapter import Ocpp16Adapter
-from firmware.ocpp.v16.config_keys import ConfigKeys
-from firmware.ocpp.v16.firmware_reports import FirmwareReports
-from firmware.ocpp.v16.logs import LogUploads
-from firmware.ocpp.v16.policy import Policy16
-from firmware.ocpp.v16.security import Security16
-from firmware.ocpp.v16.smart16 import SmartCharging16
-from firmware.ocpp.v201.adapter import Ocpp201Adapter
-from firmware.ocpp.v201.device_model import DeviceModel
-from firmware.ocpp.v201.firmware_reports import FirmwareReports201
-from firmware.ocpp.v201.policy import Policy201
-from firmware.ocpp.v201.security import Security201
-from firmware.ocpp.v201.variables import VENDOR
-
 VERSIONS = ("1.6", "2.0.1")
 NEUTRAL_16 = {"ConnectionTimeOut": "connection_timeout_s", "FailsafeCurrent": "failsafe_current_a"}
 NEUTRAL_201 = {("TxCtrlr", "EVConnectionTimeOut"): "connection_timeout_s",
-               (VENDOR, "FailsafeCurrent"): "failsafe_current_a"}
+               ("OpenChargeController", "FailsafeCurrent"): "failsafe_current_a"}
 
 
 class V16:
     version = "1.6"
 
     def __init__(self, store, board, on_change: Callable[[str], None]):
+        from firmware.ocpp.v16.config_keys import ConfigKeys
+        from firmware.ocpp.v16.policy import Policy16
+
         self.keys = ConfigKeys(store, len(board.connectors))
         self.policy = Policy16(self.keys)
         self.keys.listeners.append(lambda name, value: name in NEUTRAL_16 and on_change(NEUTRAL_16[name]))
 
     def security(self, *, store, certs, events, board, runtime, uplink):
+        from firmware.ocpp.v16.security import Security16
+
         return Security16(store=store, keys=self.keys, certs=certs, events=events, board=board, runtime=runtime,
                           uplink=uplink)
 
     def firmware_reports(self, outbox):
+        from firmware.ocpp.v16.firmware_reports import FirmwareReports
+
         return FirmwareReports(outbox)
 
     def adapter(self, *, data_dir, cp_id, uplink, profiles, load, **common):
+        from firmware.ocpp.v16.adapter import Ocpp16Adapter
+        from firmware.ocpp.v16.logs import LogUploads
+        from firmware.ocpp.v16.smart16 import SmartCharging16
+
         return Ocpp16Adapter(
             cp_id=cp_id, keys=self.keys, policy=self.policy, **common,
             logs=LogUploads(data_dir, cp_id, common["outbox"].push),
@@ -63,6 +62,9 @@ class V201:
     version = "2.0.1"
 
     def __init__(self, store, board, on_change: Callable[[str], None]):
+        from firmware.ocpp.v201.device_model import DeviceModel
+        from firmware.ocpp.v201.policy import Policy201
+
         self.model = DeviceModel(store, board, live=self._live())
         self.policy = Policy201(self.model)
         self.model.listeners.append(
@@ -77,12 +79,18 @@ class V201:
         return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc))}
 
     def security(self, *, store, certs, events, board, runtime, uplink):
+        from firmware.ocpp.v201.security import Security201
+
         return Security201(store=store, certs=certs, events=events, runtime=runtime)
 
     def firmware_reports(self, outbox):
+        from firmware.ocpp.v201.firmware_reports import FirmwareReports201
+
         return FirmwareReports201(outbox)
 
     def adapter(self, *, data_dir, cp_id, uplink, profiles, load, **common):
+        from firmware.ocpp.v201.adapter import Ocpp201Adapter
+
         common = {k: v for k, v in common.items() if k not in ("journal", "security", "firmware_reports",
                                                                 "reservations")}
         return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, **common)

@@ -126,3 +126,10 @@ def test_the_2_0_1_policy_answers_every_question_and_follows_set_variables(model
 def test_value_checks_by_data_type(data_type, value, ok):
     row = Variable("X", "Y", data_type, "", values=("1", "2"))
     assert (check(row, value) is not None) == ok
+
+
+def test_the_policy_changes_the_app_follows_name_real_variables(model):
+    from firmware.ocpp.protocols import NEUTRAL_201
+
+    present = {(v.component, v.name) for v in model.variables.values()}
+    assert set(NEUTRAL_201) <= present
