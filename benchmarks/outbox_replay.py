@@ -71,6 +71,9 @@ async def replay(n: int, version: str) -> tuple[float, float, float | None]:
         "--ocpp-version", version, stdout=asyncio.subprocess.PIPE)
     out, _ = await rtt.communicate()
     per_call = float(out.decode().strip().splitlines()[-1])
+    for record in (csms.received, csms.arrived_at, csms.message_ids):
+        record.clear()  # the round-trip client's calls are not the replay's
+    csms.counts.clear()
     action = ACTION[version]
     report_s = None
     with tempfile.TemporaryDirectory() as tmp:
