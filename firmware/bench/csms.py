@@ -47,14 +47,7 @@ class CsmsSide(ChargePoint):
                 self.csms.retransmissions.append((frame[2], frame[1]))
                 await self._connection.send(self.csms.answers[frame[1]])
                 continue
-            if isinstance(frame, list) and frame and frame[0] == 2:
-                self.csms.received.append((frame[2], frame[3]))
-                self.csms.message_ids.append(frame[1])
-                self.csms.arrived_at.append(time.perf_counter())
-                self.csms.counts[frame[2]] = self.csms.counts.get(frame[2], 0) + 1
-            elif isinstance(frame, list):
-                self.csms.responses.append(frame)
-            self.csms.changed.set()
+            self.csms.record(frame)
             if isinstance(frame, list) and frame and frame[0] == 2 and await self._misbehave(frame):
                 continue
             await self.route_message(raw)
@@ -164,6 +157,17 @@ class BenchCsms:
         self.rejected_tags: set[str] = set()
         self.tx_ids = itertools.count(1)
         self._server = None
+
+    def record(self, frame) -> None:
+        """A frame from a charge point: a CALL in `received` (in order, with its id and arrival), else a response."""
+        if isinstance(frame, list) and frame and frame[0] == 2:
+            self.received.append((frame[2], frame[3]))
+            self.message_ids.append(frame[1])
+            self.arrived_at.append(time.perf_counter())
+            self.counts[frame[2]] = self.counts.get(frame[2], 0) + 1
+        elif isinstance(frame, list):
+            self.responses.append(frame)
+        self.changed.set()
 
     def tag_info(self, id_tag: str) -> dict:
         if id_tag in self.tags:

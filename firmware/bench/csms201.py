@@ -9,7 +9,6 @@ the 1.6 bench CSMS (firmware/bench/csms.py), so tests read alike.
 from __future__ import annotations
 
 import json
-import time
 
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
@@ -24,15 +23,7 @@ class CsmsSide201(ChargePoint):
 
     async def start(self):
         async for raw in self._connection:
-            frame = json.loads(raw)
-            if isinstance(frame, list) and frame and frame[0] == 2:
-                self.csms.received.append((frame[2], frame[3]))
-                self.csms.message_ids.append(frame[1])
-                self.csms.arrived_at.append(time.perf_counter())
-                self.csms.counts[frame[2]] = self.csms.counts.get(frame[2], 0) + 1
-            elif isinstance(frame, list):
-                self.csms.responses.append(frame)
-            self.csms.changed.set()
+            self.csms.record(json.loads(raw))
             await self.route_message(raw)
 
     @on("BootNotification")

@@ -77,8 +77,10 @@ class ControlLoop:
         period = self.tick_s if busy else self.idle_tick_s
         for connector in self.connectors:
             due = connector.safety.next_due()
-            if due is not None and now < due < now + period:
-                period = due - now + 0.0005  # just past it: the check uses >=
+            if due is not None and self.last_tick < due < now + period:
+                # Just past it (the check uses >=). A due that passed after the last tick looked (while
+                # it ran, a moment too early) is checked at once, not a whole period later.
+                period = min(period, max(0.0, due - now + 0.0005))
         return period
 
     def tick_once(self, now: float) -> None:
@@ -97,6 +99,8 @@ class ControlLoop:
             self.wake()  # outputs follow the command on the very next tick
         self.ticks += 1
         self.last_tick = now
+        if any(c.contactor_closed for c in self.connectors):
+            self.guard.arm()
 
     def _run_commands(self, now: float) -> None:
         while self._commands:

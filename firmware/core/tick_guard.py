@@ -25,7 +25,10 @@ from firmware.core.iec61851.pilot import DUTY_STATE_F
 log = logging.getLogger(__name__)
 
 STALL_TICKS = 3  # the tick is this many periods late: stalled
-WATCH_DIVISOR = 4  # the guard looks this many times per tick period
+# The guard looks twice per tick period while a contactor is closed (it acts within STALL_TICKS + 1/2
+# periods). With every contactor open it sleeps until the tick that closes one arms it (`arm()`),
+# so an idle charger spends no CPU on watching nothing.
+IDLE_CHECK_S = 0.1  # and a look now and then, should a tick hang between closing and arming
 CLEAR_S = 1.0  # normal ticks for this long end the fault
 
 
@@ -38,7 +41,13 @@ class TickGuard:
         self.last_stall_ms: float | None = None  # last completed tick -> contactors open
         self._resumed_at: float | None = None
         self._running = False
+        self._armed = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def arm(self) -> None:
+        """A contactor is closed: watch closely from now on."""
+        if not self._armed.is_set():
+            self._armed.set()
 
     def start(self) -> None:
         self._running = True
@@ -47,13 +56,18 @@ class TickGuard:
 
     def stop(self) -> None:
         self._running = False
+        self._armed.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
 
     def _run(self) -> None:
-        period = self._loop.tick_s / WATCH_DIVISOR
+        tick_s = self._loop.tick_s
         while self._running:
-            time.sleep(period)
+            if any(c.contactor_closed for c in self._loop.connectors):
+                time.sleep(tick_s / 2)
+            else:
+                self._armed.wait(IDLE_CHECK_S)
+                self._armed.clear()
             self.check(self._clock())
 
     def check(self, now: float) -> bool:

@@ -53,6 +53,23 @@ class LinkSettings:
         return self.csms_url.rstrip("/") + "/" + self.charge_point_id
 
 
+def settings_from(runtime, store, certs, subprotocol: str, profile: int, ping_interval_s: float | None = 30.0):
+    """The link's settings as they are now: the URL and id given at start, the Basic auth password and
+    profile as stored (the CSMS may have changed them), our certificate once one is installed."""
+    client = certs.client_certificate()
+    return LinkSettings(
+        csms_url=runtime.csms_url,
+        charge_point_id=runtime.charge_point_id,
+        subprotocol=subprotocol,
+        security_profile=profile,
+        basic_auth_password=store.get("setting.basic_auth_password"),
+        ca_file=str(certs.trust_bundle() or runtime.ca_file or "") or None,
+        client_cert=str(client) if client else runtime.client_cert,
+        client_key=str(certs.key_path) if client else runtime.client_key,
+        ping_interval_s=ping_interval_s,
+    )
+
+
 class Uplink:
     """The network as the charger's services see it: a switch that drops the link like a dead
     modem (the bench's), a request for a new connection (new security settings), and whether

@@ -19,7 +19,6 @@ its spelling of the codes (`CODES`: neutral 2.0.1 words -> the version's).
 
 from __future__ import annotations
 
-import json
 import logging
 
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
@@ -87,8 +86,8 @@ class RpcMixin:
         return await super()._handle_call(msg)
 
     async def _send(self, message):
-        if message.startswith("[2,"):  # our CALL, sent under the library's call lock
-            self._awaiting = json.loads(message)[1]
+        if message.startswith('[2,"'):  # our CALL (the library's compact to_json), under its call lock
+            self._awaiting = message[4:message.index('"', 4)]
         await super()._send(message)
 
     async def _get_specific_response(self, unique_id, timeout):

@@ -10,23 +10,15 @@ meters counted must equal what the transactions billed.
 import asyncio
 import os
 import random
-import signal
 
-import aiohttp
 from ocpp.v16 import call
 
 from controller import ControllerProcess
+from killing import drive_evs, kill_repeatedly
 from ledger import check_stops_come_last
 from modbus_bench import MeterLine
 
 KILLS = int(os.environ.get("EVSE_KILL_LOOPS", "50"))
-
-
-async def poke(ctl, path, body):
-    try:
-        await ctl.post(path, body)
-    except (aiohttp.ClientError, OSError):
-        pass  # the controller may be starting or already dead: that is the point
 
 
 async def random_session_activity(ctl, csms, rng):
@@ -37,16 +29,7 @@ async def random_session_activity(ctl, csms, rng):
                 call.ChangeConfiguration(key="ResumeSessionsAfterPowerLoss", value=resume))
         except Exception:
             pass
-    for _ in range(rng.randint(1, 4)):
-        cid = rng.choice([1, 2])
-        action = rng.choice(["plug", "card", "card", "unplug", "wait"])
-        if action == "plug":
-            await poke(ctl, "/ev", {"connector": cid, "state": "C"})
-        elif action == "card":
-            await poke(ctl, "/rfid", {"connector": cid, "id_tag": f"TAG{cid}"})
-        elif action == "unplug":
-            await poke(ctl, "/ev", {"connector": cid, "state": "A"})
-        await asyncio.sleep(rng.uniform(0.05, 0.6))
+    await drive_evs(ctl, rng)
 
 
 async def test_kill_loop_loses_and_duplicates_nothing(csms, tmp_path):
@@ -61,16 +44,7 @@ async def test_kill_loop_loses_and_duplicates_nothing(csms, tmp_path):
         await ctl.start()
         await csms.wait_connected("CP001")
         await csms.charge_points["CP001"].call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="1"))
-        for _ in range(KILLS):
-            if ctl.proc.returncode is not None:
-                await ctl.start(wait=rng.random() < 0.7)
-            await random_session_activity(ctl, csms, rng)
-            await asyncio.sleep(rng.uniform(0.0, 1.5))
-            ctl.proc.send_signal(signal.SIGKILL)
-            await ctl.proc.wait()
-        await ctl.start()
-        for cid in (1, 2):
-            await ctl.post("/ev", {"connector": cid, "state": "A"})
+        await kill_repeatedly(ctl, rng, KILLS, lambda: random_session_activity(ctl, csms, rng))
         await settle(csms)
         final = line.meters()
     finally:

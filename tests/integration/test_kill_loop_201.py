@@ -8,36 +8,15 @@ message id it was first sent with, so the CSMS can tell it from a new one.
 import asyncio
 import os
 import random
-import signal
 
-import aiohttp
 from ocpp.v201 import call
 
 from controller import ControllerProcess
 from firmware.bench.csms201 import BenchCsms201
+from killing import drive_evs, kill_repeatedly
 from modbus_bench import MeterLine
 
 KILLS = int(os.environ.get("EVSE_KILL_LOOPS_201", "25"))
-
-
-async def poke(ctl, path, body):
-    try:
-        await ctl.post(path, body)
-    except (aiohttp.ClientError, OSError):
-        pass  # starting or dead: that is the point
-
-
-async def activity(ctl, rng):
-    for _ in range(rng.randint(1, 4)):
-        cid = rng.choice([1, 2])
-        action = rng.choice(["plug", "card", "card", "unplug", "wait"])
-        if action == "plug":
-            await poke(ctl, "/ev", {"connector": cid, "state": "C"})
-        elif action == "card":
-            await poke(ctl, "/rfid", {"connector": cid, "id_tag": f"TAG{cid}"})
-        elif action == "unplug":
-            await poke(ctl, "/ev", {"connector": cid, "state": "A"})
-        await asyncio.sleep(rng.uniform(0.05, 0.6))
 
 
 async def test_kill_loop_201_loses_and_doubles_no_transaction_event(tmp_path):
@@ -56,16 +35,7 @@ async def test_kill_loop_201_loses_and_doubles_no_transaction_event(tmp_path):
         await cp.call(call.SetVariables(set_variable_data=[{
             "component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
             "attributeValue": "1"}]))
-        for _ in range(KILLS):
-            if ctl.proc.returncode is not None:
-                await ctl.start(wait=rng.random() < 0.7)
-            await activity(ctl, rng)
-            await asyncio.sleep(rng.uniform(0.0, 1.5))
-            ctl.proc.send_signal(signal.SIGKILL)
-            await ctl.proc.wait()
-        await ctl.start()
-        for cid in (1, 2):
-            await ctl.post("/ev", {"connector": cid, "state": "A"})
+        await kill_repeatedly(ctl, rng, KILLS, lambda: drive_evs(ctl, rng))
         await settle(csms)
         final = line.meters()
     finally:

@@ -68,3 +68,16 @@ def test_the_guard_thread_acts_while_the_tick_hangs_in_a_driver():
         rig.wire().set_fault("adc_hang", False)
         loop.stop()
     assert not any(t.name == "tick-guard" for t in threading.enumerate())
+
+
+def test_a_due_check_that_passed_while_the_tick_ran_is_not_left_for_a_whole_period():
+    """The contactor-feedback check falls due 1 ms after the last tick looked; the loop must come back
+    for it at once (this left the stuck-open trip a tick period late now and then: 21 ms)."""
+    rig = Rig()
+    rig.charge()
+    loop = rig.station.loop
+    due = rig.conn().safety.next_due()
+    loop.last_tick = due - 0.001  # the last tick ran just before it fell due
+    assert loop._period(due + 0.002) == 0.0
+    loop.last_tick = due + 0.001  # a tick has looked since: nothing left to check early
+    assert loop._period(due + 0.002) == loop.tick_s

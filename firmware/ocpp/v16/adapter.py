@@ -11,33 +11,31 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ocpp.charge_point import camel_to_snake_case
-from websockets.exceptions import ConnectionClosed
 from ocpp.v16 import call
 
 from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MessageSetAside, MeterOnlineChanged, StationFaultsChanged, StatusChanged, kicked_within
-from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS
+from firmware.events import MessageSetAside, MeterOnlineChanged, StationFaultsChanged, StatusChanged
+from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
 from firmware.core.faults import BY_NAME, TRIP
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
-from firmware.tasks import Tasks, cancel_and_wait
+from firmware.tasks import Tasks
 from firmware.core.session import StopReason
 from firmware.core.vocabulary import LocalListResult
 
 log = logging.getLogger(__name__)
 
-BOOT_RETRY_S = 30
 
 
-class Ocpp16Adapter:
+class Ocpp16Adapter(AdapterBase):
     version = "1.6"
+    CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, keys, policy, bus, wall, journal,
                  outbox, reset, security, logs, firmware, firmware_reports, smart, reservations):
@@ -74,10 +72,6 @@ class Ocpp16Adapter:
         self._events = bus.subscribe()
 
     # ---- what the bench shows -------------------------------------------
-    @property
-    def connected(self) -> bool:
-        return self.cp is not None
-
     def status_name(self, cid: int) -> str:
         return self._status(cid)[0]
 
@@ -86,67 +80,21 @@ class Ocpp16Adapter:
         tx = self.outbox.transaction_id(session.local_id)
         return None if tx is None else int(tx)
 
-    # ---- one connection -------------------------------------------------
-    async def on_connection(self, ws) -> None:
-        cp = ChargePoint16(self.cp_id, ws, self)
-        reader = asyncio.create_task(cp.start(), name="ocpp-reader")
-        workers: list[asyncio.Task] = []
-        try:
-            self.cp = cp
-            # Boot races the reader: a link that dies mid-boot ends this connection at once.
-            boot = asyncio.create_task(self._boot_once(cp, reader), name="boot")
-            workers = [boot]
-            await asyncio.wait([reader, boot], return_when=asyncio.FIRST_COMPLETED)
-            if boot.done() and not boot.cancelled() and boot.exception() is None and boot.result():
-                self.sent_status.clear()
-                self._status_kick.set()
-                workers += [
-                    asyncio.create_task(self._heartbeats(cp), name="heartbeats"),
-                    asyncio.create_task(self._send_statuses(cp), name="status notifications"),
-                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          TRANSACTIONS), name="transaction lane"),
-                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          NOTIFICATIONS), name="notification lane"),
-                ]
-            running = [t for t in workers if not t.done()]
-            done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                exc = None if task.cancelled() else task.exception()
-                if exc is not None and not isinstance(exc, (ConnectionClosed, ConnectionError)):
-                    log.error("OCPP %s failed; reconnecting on purpose", task.get_name(), exc_info=exc)
-        finally:
-            self.cp = None
-            await cancel_and_wait([*workers, reader])
+    # ---- one connection (firmware.ocpp.adapter_base) ------------------------
+    def make_cp(self, ws) -> ChargePoint16:
+        return ChargePoint16(self.cp_id, ws, self)
 
-    async def _boot_once(self, cp, reader) -> bool:
-        return self.accepted or await self._boot(cp, reader)
+    def heartbeat_interval(self) -> int:
+        return self.keys.get_int("HeartbeatInterval")
 
-    async def _boot(self, cp, reader) -> bool:
-        request = self.boot_request()
-        while not reader.done():
-            try:
-                conf = await cp.call(request)
-            except asyncio.TimeoutError:
-                conf = None
-            if conf is None:
-                await asyncio.sleep(BOOT_RETRY_S)
-                continue
-            self._adopt_time(conf.current_time)
-            if conf.status == "Accepted":
-                if conf.interval > 0:
-                    self.keys.set_internal("HeartbeatInterval", str(conf.interval))
-                self.accepted = True
-                log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
-                self.firmware.booted()
-                return True
-            wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
-            log.info("BootNotification %s; next try in %ss", conf.status, wait)
-            await asyncio.sleep(wait)
-        return False
+    def keep_heartbeat_interval(self, seconds: int) -> None:
+        self.keys.set_internal("HeartbeatInterval", str(seconds))
 
-    def _adopt_time(self, csms_time: str) -> None:
-        if self.wall.adopt_csms_time(csms_time):
+    def adopt_time(self, csms_time: str) -> bool:
+        moved = super().adopt_time(csms_time)
+        if moved:
             self.security.events.record(ev.SETTING_SYSTEM_TIME, f"clock set from the CSMS: {csms_time}")
+        return moved
 
     def boot_request(self) -> call.BootNotification:
         return call.BootNotification(
@@ -155,16 +103,6 @@ class Ocpp16Adapter:
             charge_point_serial_number=self.board.serial,
             firmware_version=__version__,
         )
-
-    async def _heartbeats(self, cp) -> None:
-        while True:
-            interval = self.keys.get_int("HeartbeatInterval")
-            self._heartbeat_kick.clear()
-            if await kicked_within(self._heartbeat_kick, interval if interval > 0 else 3600):
-                continue  # a new HeartbeatInterval restarts the wait at once
-            conf = await cp.call(call.Heartbeat())
-            if conf is not None:
-                self._adopt_time(conf.current_time)
 
     def _key_changed(self, name: str, value: str) -> None:
         if name == "HeartbeatInterval":
@@ -183,7 +121,7 @@ class Ocpp16Adapter:
         faults = tuple(faults) + tuple(sorted(self.metering.faults.get(cid, ())))
         return status_of(state, faults)
 
-    async def _send_statuses(self, cp) -> None:
+    async def send_statuses(self, cp) -> None:
         while True:
             await self._status_kick.wait()
             self._status_kick.clear()
@@ -248,13 +186,6 @@ class Ocpp16Adapter:
             # chargers conventionally do, rather than inventing an id.
             payload["transactionId"] = int(tx) if tx is not None else -1
         return payload
-
-    async def _send_queued(self, action, payload, msg_id):
-        cp = self.cp
-        if cp is None:
-            raise ConnectionError("no CSMS connection")
-        request = getattr(call, action)(**camel_to_snake_case(payload))
-        return await cp.call(request, suppress=False, unique_id=msg_id)
 
     def _confirmed(self, action, payload, answer, local_id) -> str | None:
         info = getattr(answer, "id_tag_info", None)

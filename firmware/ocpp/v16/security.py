@@ -17,7 +17,7 @@ import re
 
 from ocpp.v16 import call
 
-from firmware.ocpp.connection import LinkSettings, failure_kind
+from firmware.ocpp.connection import LinkSettings, failure_kind, settings_from
 from firmware.security import events as ev
 from firmware.security.certstore import ROOT_TYPES, CertificateError
 
@@ -49,18 +49,8 @@ class Security16:
         return int(self.store.get("setting.security_profile") or 0)
 
     def link_settings(self) -> LinkSettings:
-        client = self.certs.client_certificate()
-        return LinkSettings(
-            csms_url=self.runtime.csms_url,
-            charge_point_id=self.runtime.charge_point_id,
-            subprotocol="ocpp1.6",
-            security_profile=self.profile(),
-            basic_auth_password=self.store.get("setting.basic_auth_password"),
-            ca_file=str(self.certs.trust_bundle() or self.runtime.ca_file or "") or None,
-            client_cert=str(client) if client else self.runtime.client_cert,
-            client_key=str(self.certs.key_path) if client else self.runtime.client_key,
-            ping_interval_s=self.keys.get_int("WebSocketPingInterval") or None,
-        )
+        return settings_from(self.runtime, self.store, self.certs, "ocpp1.6", self.profile(),
+                             self.keys.get_int("WebSocketPingInterval") or None)
 
     def _may_raise_to(self, value: str) -> bool:
         new, current = int(value), self.profile()

@@ -12,29 +12,27 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ocpp.charge_point import camel_to_snake_case
 from ocpp.v201 import call
 
 from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
-from firmware.events import MessageSetAside, StatusChanged, kicked_within
-from firmware.ocpp.connection import LINK_ERRORS
-from firmware.ocpp.outbox import NOTIFICATIONS, TRANSACTIONS
+from firmware.events import MessageSetAside, StatusChanged
+from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, STOP_REASON, STOP_TRIGGER, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
 from firmware.ocpp.v201.transactions import Transactions201
-from firmware.tasks import Tasks, cancel_and_wait
+from firmware.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
-BOOT_RETRY_S = 30
 AUTH_STATUS = {"Accepted", "Blocked", "ConcurrentTx", "Expired", "Invalid"}  # the words 1.6's IdTagInfo shares
 
 
-class Ocpp201Adapter:
+class Ocpp201Adapter(AdapterBase):
     version = "2.0.1"
+    CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
                  uplink, reset, firmware):
@@ -68,10 +66,6 @@ class Ocpp201Adapter:
             self._heartbeat_kick.set()
 
     # ---- what the bench shows -------------------------------------------
-    @property
-    def connected(self) -> bool:
-        return self.cp is not None
-
     def status_name(self, cid: int) -> str:
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
         return connector_status(state, faults)
@@ -79,78 +73,23 @@ class Ocpp201Adapter:
     def transaction_id(self, session) -> str | None:
         return self.transactions.transaction_id(session.local_id)
 
-    # ---- one connection -------------------------------------------------
-    async def on_connection(self, ws) -> None:
-        cp = ChargePoint201(self.cp_id, ws, self)
-        reader = asyncio.create_task(cp.start(), name="ocpp-reader")
-        workers: list[asyncio.Task] = []
-        try:
-            self.cp = cp
-            boot = asyncio.create_task(self._boot_once(cp, reader), name="boot")
-            workers = [boot]
-            await asyncio.wait([reader, boot], return_when=asyncio.FIRST_COMPLETED)
-            if boot.done() and not boot.cancelled() and boot.exception() is None and boot.result():
-                self.sent_status.clear()
-                self._status_kick.set()
-                workers += [
-                    asyncio.create_task(self._heartbeats(cp), name="heartbeats"),
-                    asyncio.create_task(self._send_statuses(cp), name="status notifications"),
-                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          TRANSACTIONS), name="transaction lane"),
-                    asyncio.create_task(self.outbox.drain(self._send_queued, self._prepare, self._confirmed,
-                                                          NOTIFICATIONS), name="notification lane"),
-                ]
-            running = [t for t in workers if not t.done()]
-            done, _ = await asyncio.wait([reader, *running], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                exc = None if task.cancelled() else task.exception()
-                if exc is not None and not isinstance(exc, LINK_ERRORS):
-                    log.error("OCPP %s failed; reconnecting on purpose", task.get_name(), exc_info=exc)
-        finally:
-            self.cp = None
-            await cancel_and_wait([*workers, reader])
+    # ---- one connection (firmware.ocpp.adapter_base) ------------------------
+    def make_cp(self, ws) -> ChargePoint201:
+        return ChargePoint201(self.cp_id, ws, self)
 
-    async def _boot_once(self, cp, reader) -> bool:
-        return self.accepted or await self._boot(cp, reader)
-
-    async def _boot(self, cp, reader) -> bool:
-        request = call.BootNotification(charging_station={
+    def boot_request(self) -> call.BootNotification:
+        return call.BootNotification(charging_station={
             "model": self.board.model, "vendorName": self.board.vendor, "serialNumber": self.board.serial,
             "firmwareVersion": __version__}, reason="PowerUp")
-        while not reader.done():
-            try:
-                conf = await cp.call(request)
-            except asyncio.TimeoutError:
-                conf = None
-            if conf is None:
-                await asyncio.sleep(BOOT_RETRY_S)
-                continue
-            self.wall.adopt_csms_time(conf.current_time)
-            if conf.status == "Accepted":
-                if conf.interval > 0:
-                    self.model.store_internal("OCPPCommCtrlr", "HeartbeatInterval", str(conf.interval))
-                    self._heartbeat_kick.set()
-                self.accepted = True
-                log.info("BootNotification accepted; heartbeat every %ss", conf.interval)
-                self.firmware.booted()
-                return True
-            wait = conf.interval if conf.interval > 0 else BOOT_RETRY_S
-            log.info("BootNotification %s; next try in %ss", conf.status, wait)
-            await asyncio.sleep(wait)
-        return False
 
-    async def _heartbeats(self, cp) -> None:
-        while True:
-            interval = int(self.model.read("OCPPCommCtrlr", "HeartbeatInterval"))
-            self._heartbeat_kick.clear()
-            if await kicked_within(self._heartbeat_kick, interval if interval > 0 else 3600):
-                continue  # a new HeartbeatInterval restarts the wait at once
-            conf = await cp.call(call.Heartbeat())
-            if conf is not None:
-                self.wall.adopt_csms_time(conf.current_time)
+    def heartbeat_interval(self) -> int:
+        return int(self.model.read("OCPPCommCtrlr", "HeartbeatInterval"))
+
+    def keep_heartbeat_interval(self, seconds: int) -> None:
+        self.model.store_internal("OCPPCommCtrlr", "HeartbeatInterval", str(seconds))
 
     # ---- status (G01-G04): per EVSE, connector 1 ---------------------------
-    async def _send_statuses(self, cp) -> None:
+    async def send_statuses(self, cp) -> None:
         while True:
             await self._status_kick.wait()
             self._status_kick.clear()
@@ -250,13 +189,6 @@ class Ocpp201Adapter:
     # ---- the outbox's hooks ---------------------------------------------
     def _prepare(self, action, payload, local_id):
         return payload
-
-    async def _send_queued(self, action, payload, msg_id):
-        cp = self.cp
-        if cp is None:
-            raise ConnectionError("no CSMS connection")
-        request = getattr(call, action)(**camel_to_snake_case(payload))
-        return await cp.call(request, suppress=False, unique_id=msg_id)
 
     def _confirmed(self, action, payload, answer, local_id):
         info = getattr(answer, "id_token_info", None)

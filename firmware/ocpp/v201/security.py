@@ -7,7 +7,7 @@ the CSMS (A01-A03) comes with the rest of 2.0.1's security.
 
 from __future__ import annotations
 
-from firmware.ocpp.connection import LinkSettings, failure_kind
+from firmware.ocpp.connection import LinkSettings, failure_kind, settings_from
 
 SUBPROTOCOL = "ocpp2.0.1"
 
@@ -24,17 +24,7 @@ class Security201:
         return int(self.store.get("setting.security_profile") or 0)
 
     def link_settings(self) -> LinkSettings:
-        client = self.certs.client_certificate()
-        return LinkSettings(
-            csms_url=self.runtime.csms_url,
-            charge_point_id=self.runtime.charge_point_id,
-            subprotocol=SUBPROTOCOL,
-            security_profile=self.profile(),
-            basic_auth_password=self.store.get("setting.basic_auth_password"),
-            ca_file=str(self.certs.trust_bundle() or self.runtime.ca_file or "") or None,
-            client_cert=str(client) if client else self.runtime.client_cert,
-            client_key=str(self.certs.key_path) if client else self.runtime.client_key,
-        )
+        return settings_from(self.runtime, self.store, self.certs, SUBPROTOCOL, self.profile())
 
     def on_failure(self, settings: LinkSettings, exc: BaseException) -> None:
         kind = failure_kind(exc, tls=settings.csms_url.startswith("wss://"))
