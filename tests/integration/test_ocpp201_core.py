@@ -138,3 +138,49 @@ async def test_while_pending_nothing_starts_and_a_triggered_status_goes_at_once(
         assert not csms201.actions("TransactionEvent")
     finally:
         await proc.close()
+
+
+async def test_change_availability_of_an_evse_and_the_station(csms201, station):  # TC_G_03..G_06
+    cp = csms201.charge_points["CP001"]
+    answer = await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 2}))
+    assert answer.status == "Accepted"
+    await csms201.wait_for(lambda c: [p for p in c.actions("StatusNotification")
+                                      if p["evseId"] == 2 and p["connectorStatus"] == "Unavailable"])
+    assert (await station.connector(2))["status"] == "Unavailable"
+    assert (await station.connector(1))["status"] == "Available"
+    answer = await cp.call(call.ChangeAvailability(operational_status="Operative", evse={"id": 2}))
+    assert answer.status == "Accepted"
+    await station.until(lambda c: c["status"] == "Available", cid=2)
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "BUSY"})
+    await station.until(lambda c: c["contactor_closed"])
+    answer = await cp.call(call.ChangeAvailability(operational_status="Inoperative"))
+    assert answer.status == "Scheduled"  # a transaction runs on EVSE 1: it applies when that ends
+    await station.until(lambda c: c["status"] == "Unavailable", cid=2)
+    assert (await station.connector(1))["contactor_closed"]
+    assert (await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 9}))).status \
+        == "Rejected"
+
+
+async def test_unlock_and_transaction_status(csms201, station):  # TC_F_05/06/07, TC_E_14
+    cp = csms201.charge_points["CP001"]
+    assert (await cp.call(call.UnlockConnector(evse_id=1, connector_id=1))).status == "Unlocked"
+    assert (await cp.call(call.UnlockConnector(evse_id=1, connector_id=2))).status == "UnknownConnector"
+    assert (await cp.call(call.UnlockConnector(evse_id=7, connector_id=1))).status == "UnknownConnector"
+    status = await cp.call(call.GetTransactionStatus())
+    assert status.messages_in_queue is False
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "TXS"})
+    started = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                                if e["eventType"] == "Started"])
+    tx = started[0]["transactionInfo"]["transactionId"]
+    status = await cp.call(call.GetTransactionStatus(transaction_id=tx))
+    assert status.ongoing_indicator is True
+    answer = await cp.call(call.UnlockConnector(evse_id=1, connector_id=1))
+    assert answer.status == "OngoingAuthorizedTransaction"  # TC_F_05
+    assert (await station.connector(1))["contactor_closed"]
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+    await asyncio.sleep(0.3)
+    status = await cp.call(call.GetTransactionStatus(transaction_id=tx))
+    assert status.ongoing_indicator is False and status.messages_in_queue is False

@@ -98,8 +98,10 @@ class ChargePoint201(RpcChargePoint201):
 
     @on("UnlockConnector")
     async def on_unlock(self, evse_id, connector_id, **_):
-        if connector_id != 1:
+        if connector_id != 1 or evse_id not in self.station.connectors:
             return call_result.UnlockConnector(status="UnknownConnector")
+        if self.station.connector(evse_id).session is not None:  # F05: 2.0.1 unlocks no running transaction
+            return call_result.UnlockConnector(status="OngoingAuthorizedTransaction")
         try:
             status = words.UNLOCK[await self.station.unlock(evse_id)]
         except UnknownConnector:
