@@ -184,3 +184,18 @@ async def test_unlock_and_transaction_status(csms201, station):  # TC_F_05/06/07
     await asyncio.sleep(0.3)
     status = await cp.call(call.GetTransactionStatus(transaction_id=tx))
     assert status.ongoing_indicator is False and status.messages_in_queue is False
+
+
+async def test_reset_on_idle_waits_for_the_transaction_then_restarts(csms201, station):  # TC_B_21
+    cp = csms201.charge_points["CP001"]
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "IDLE"})
+    await station.until(lambda c: c["contactor_closed"])
+    assert (await cp.call(call.Reset(type="OnIdle"))).status == "Scheduled"
+    await asyncio.sleep(1.5)
+    assert (await station.connector(1))["contactor_closed"]  # not while it charges
+    assert len(csms201.actions("BootNotification")) == 1
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)  # restarted in place
+    ended = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Ended"]
+    assert ended and ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"

@@ -6,6 +6,7 @@ One ChargePoint201 lives per websocket connection; what outlives a connection
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ocpp.routing import after, on
@@ -128,8 +129,11 @@ class ChargePoint201(RpcChargePoint201):
 
     @after("Reset")
     async def after_reset(self, type, evse_id=None, **_):
-        if evse_id is None:
-            await self.adapter.reset(hard=(type == "Immediate"))
+        if evse_id is not None:
+            return
+        while type == "OnIdle" and self.station.sessions():
+            await asyncio.sleep(1.0)  # Scheduled (B12): once the last transaction has ended
+        await self.adapter.reset(hard=(type == "Immediate"))
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message, evse=None, **_):
