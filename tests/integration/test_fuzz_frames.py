@@ -8,6 +8,8 @@ import json
 import os
 import random
 
+import pytest
+
 from ocpp.v16 import call
 
 BY_SHAPE = object()
@@ -34,11 +36,11 @@ def value(rng, depth=0):
     return json.dumps(rng.choice([0, -1, 2**40, 3.25, "", "é" * 5, None, True, [], {}]))
 
 
-def frame(rng, i):
+def frame(rng, i, actions=SAFE_ACTIONS):
     """(text, answer) where answer is the message id of the CALLERROR/CALLRESULT due, "-1", or None."""
     uid = f"f{i}"
     kind = rng.randrange(12)
-    action = rng.choice(SAFE_ACTIONS)
+    action = rng.choice(actions)
     if kind == 0:  # not JSON at all, or cut short
         text = rng.choice(["garbage", "", "[", "]", "{}", "[2,", '[2,"%s","Reset",{' % uid, "\x00\x01", "[]"])
         return text, (uid if text.startswith('[2,"') else "-1")
@@ -88,11 +90,61 @@ def expected_answer(text, answer):
     return None if isinstance(parsed, list) and parsed[:1] in ([3], [4]) else "-1"
 
 
-async def test_fuzzed_frames_never_drop_the_link_or_the_session(csms, start_controller):
+class Version16:
+    actions = SAFE_ACTIONS
+    charging, stop_action = "Charging", "StopTransaction"
+
+    def __init__(self, csms):
+        self.csms = csms
+
+    async def probe(self, cp, i) -> str:
+        answer = await cp.call(call.GetConfiguration(key=["HeartbeatInterval"]), unique_id=f"probe{i}")
+        return answer.configuration_key[0]["value"]
+
+    def stopped(self) -> bool:
+        return bool(self.csms.actions("StopTransaction"))
+
+
+class Version201(Version16):
+    actions = ("Reset", "UnlockConnector", "SetVariables", "GetVariables", "ChangeAvailability",
+               "RequestStopTransaction", "TriggerMessage", "GetBaseReport", "DataTransfer", "GetTransactionStatus",
+               "RequestStartTransaction", "SetChargingProfile")
+    charging = "Occupied"
+
+    async def probe(self, cp, i) -> str:
+        from ocpp.v201 import call as call201
+
+        answer = await cp.call(call201.GetVariables(get_variable_data=[{
+            "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]), unique_id=f"probe{i}")
+        return answer.get_variable_result[0]["attribute_value"]
+
+    def stopped(self) -> bool:
+        return any(e["eventType"] == "Ended" for e in self.csms.actions("TransactionEvent"))
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_fuzzed_frames_never_drop_the_link_or_the_session(version, tmp_path):
+    from controller import ControllerProcess
+    from firmware.bench.csms import BenchCsms
+    from firmware.bench.csms201 import BenchCsms201
+
     seed = int(os.environ.get("EVSE_FUZZ_SEED") or random.randrange(1 << 30))
     print(f"fuzz seed {seed} (replay with EVSE_FUZZ_SEED={seed})")
     rng = random.Random(seed)
-    ctl = await start_controller()
+    csms = BenchCsms201() if version == "2.0.1" else BenchCsms()
+    speaks = (Version201 if version == "2.0.1" else Version16)(csms)
+    await csms.start()
+    ctl = ControllerProcess(csms.url, tmp_path / "data", ocpp_version=version)
+    try:
+        await ctl.start()
+        await csms.wait_for(lambda c: c.charge_points.get("CP001") and c.actions("StatusNotification"), 15)
+        await run_fuzz(csms, ctl, rng, seed, speaks)
+    finally:
+        await ctl.close()
+        await csms.stop()
+
+
+async def run_fuzz(csms, ctl, rng, seed, speaks):
     pid = ctl.proc.pid
     await ctl.post("/ev", {"connector": 1, "state": "C"})
     await ctl.post("/rfid", {"connector": 1, "id_tag": "FUZZ"})
@@ -100,12 +152,11 @@ async def test_fuzzed_frames_never_drop_the_link_or_the_session(csms, start_cont
     cp = csms.charge_points["CP001"]
     answered = unanswered = 0
     for i in range(FRAMES):
-        text, answer = frame(rng, i)
+        text, answer = frame(rng, i, speaks.actions)
         answer = expected_answer(text, answer)
         seen = len(csms.responses)
         await csms.send_raw("CP001", text)
-        probe = await cp.call(call.GetConfiguration(key=["HeartbeatInterval"]), unique_id=f"probe{i}")
-        assert probe.configuration_key[0]["value"] == "300"  # answered in order, after the frame
+        assert await speaks.probe(cp, i) == "300"  # answered in order, after the frame
         extra = [f for f in csms.responses[seen:] if f[1] != f"probe{i}"]
         if answer is None:
             assert extra == [], (seed, text[:200], extra)
@@ -114,9 +165,9 @@ async def test_fuzzed_frames_never_drop_the_link_or_the_session(csms, start_cont
             assert len(extra) == 1 and extra[0][0] in (3, 4) and extra[0][1] == answer, (seed, text[:200], extra)
             answered += 1
     after = await ctl.connector(1)
-    assert after["contactor_closed"] and after["status"] == "Charging"
+    assert after["contactor_closed"] and after["status"] == speaks.charging
     assert after["session"]["transaction_id"] == before["session"]["transaction_id"]
     assert ctl.proc.returncode is None and ctl.proc.pid == pid
     assert csms.connections["CP001"] == 1 and len(csms.actions("BootNotification")) == 1
-    assert not csms.actions("StopTransaction")
+    assert not speaks.stopped()
     print(f"{answered} frames answered, {unanswered} dropped as they should be")
