@@ -70,6 +70,7 @@ class Dialect16:
     """What the demo says and checks in OCPP 1.6."""
 
     version, plugged, stopped = "1.6", "Preparing", "Finishing"
+    transaction_at_authorization = True
 
     async def sample_every_2_s(self, cp) -> str:
         answer = await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="2"))
@@ -86,6 +87,7 @@ class Dialect201(Dialect16):
     """What the demo says and checks in OCPP 2.0.1: one Occupied status, TransactionEvents."""
 
     version, plugged, stopped = "2.0.1", "Occupied", "Occupied"
+    transaction_at_authorization = False
 
     async def sample_every_2_s(self, cp) -> str:
         answer = await cp.call(call201.SetVariables(set_variable_data=[{
@@ -169,12 +171,18 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float, dialect=None)
         await until(lambda c: c["status"] == dialect.plugged, dialect.plugged)
         say.step(f"EV plugged in (state B): {dialect.plugged}, waiting for a card")
         await post("/rfid", {"connector": 1, "id_tag": CARD})
-        c = await until(lambda c: c["session"] and c["session"]["transaction_id"], "the transaction id")
-        say.step(f"card {CARD} accepted by the CSMS; transaction {c['session']['transaction_id']} started")
+        if dialect.transaction_at_authorization:
+            c = await until(lambda c: c["session"] and c["session"]["transaction_id"], "the transaction id")
+            say.step(f"card {CARD} accepted by the CSMS; transaction {c['session']['transaction_id']} started")
+        else:
+            await until(lambda c: c["session"], "the session")
+            say.step(f"card {CARD} accepted by the CSMS; the transaction starts when the power path closes "
+                     "(TxStartPoint PowerPathClosed)")
         await post("/ev", {"connector": 1, "state": "C"})
         await until(lambda c: c["contactor_closed"] and c["meter"]["power_w"] > 0, "the contactor and the first meter reading")
         c = await connector()
-        say.step(f"EV asks for energy (state C): PWM {c['pwm_duty']}% offers {c['offered_current_a']} A; contactor closed")
+        say.step(f"EV asks for energy (state C): PWM {c['pwm_duty']}% offers {c['offered_current_a']} A; contactor "
+                 f"closed; transaction {c['session']['transaction_id']}")
         end = time.monotonic() + charge_seconds
         while time.monotonic() < end:
             say.live(await connector())

@@ -199,3 +199,74 @@ async def test_reset_on_idle_waits_for_the_transaction_then_restarts(csms201, st
     await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)  # restarted in place
     ended = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Ended"]
     assert ended and ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+
+
+async def set_points(cp, start, stop):
+    answer = await cp.call(call.SetVariables(set_variable_data=[
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attributeValue": start},
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStopPoint"}, "attributeValue": stop}]))
+    assert [r["attribute_status"] for r in answer.set_variable_result] == ["Accepted", "Accepted"]
+
+
+async def test_a_transaction_from_plug_in_to_unplug(csms201, station):  # TC_E_09, TC_E_06
+    cp = csms201.charge_points["CP001"]
+    await set_points(cp, "EVConnected", "EVConnected")
+    await station.post("/ev", {"connector": 1, "state": "B"})
+    started = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                                if e["eventType"] == "Started"])
+    assert started[0]["triggerReason"] == "CablePluggedIn" and "idToken" not in started[0]
+    await station.post("/rfid", {"connector": 1, "id_tag": "PLUGFIRST"})
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.until(lambda c: c["contactor_closed"])
+    await station.post("/rfid", {"connector": 1, "id_tag": "PLUGFIRST"})  # the card stops charging...
+    await station.until(lambda c: not c["contactor_closed"] and c["session"] is None)
+    await asyncio.sleep(0.5)
+    events = csms201.actions("TransactionEvent")
+    assert not [e for e in events if e["eventType"] == "Ended"]  # ...but the transaction lasts to the unplug
+    assert any(e.get("idToken", {}).get("idToken") == "PLUGFIRST" and e["triggerReason"] == "Authorized"
+               for e in events)
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+    assert ended[0]["triggerReason"] == "EVDeparted"
+    events = csms201.actions("TransactionEvent")
+    assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
+    assert [e["seqNo"] for e in events] == list(range(len(events)))
+
+
+async def test_an_authorization_without_a_plug_ends_at_the_connection_timeout(csms201, station):  # TC_E_05
+    cp = csms201.charge_points["CP001"]
+    await set_points(cp, "Authorized", "EVConnected,Authorized")
+    await cp.call(call.SetVariables(set_variable_data=[
+        {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}, "attributeValue": "2"}]))
+    await station.post("/rfid", {"connector": 2, "id_tag": "NOPLUG"})
+    started = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                                if e["eventType"] == "Started"])
+    assert started[0]["triggerReason"] == "Authorized" and started[0]["idToken"]["idToken"] == "NOPLUG"
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                              if e["eventType"] == "Ended"], 10)
+    assert ended[0]["triggerReason"] == "EVConnectTimeout" and ended[0]["transactionInfo"]["stoppedReason"] == "Timeout"
+
+
+async def test_a_transaction_begun_before_any_session_is_ended_after_a_kill(csms201, station):
+    """TxStartPoint EVConnected: plugged in, no session yet, kill -9. The restart ends that transaction
+    (PowerLoss) and the EV still on the cable starts a new one."""
+    import signal
+
+    cp = csms201.charge_points["CP001"]
+    await set_points(cp, "EVConnected", "EVConnected")
+    await station.post("/ev", {"connector": 1, "state": "B"})
+    first = (await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                               if e["eventType"] == "Started"]))[0]
+    station.proc.send_signal(signal.SIGKILL)
+    await station.proc.wait()
+    await station.start()
+    tx = first["transactionInfo"]["transactionId"]
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"
+                                              and e["transactionInfo"]["transactionId"] == tx], 15)
+    assert ended[0]["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    again = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"
+                                              and e["transactionInfo"]["transactionId"] != tx], 15)
+    assert again[0]["triggerReason"] == "CablePluggedIn"
+    sent = {m: p for m, (a, p) in zip(csms201.message_ids, csms201.received) if a == "TransactionEvent"}
+    first_tx = sorted(p["seqNo"] for p in sent.values() if p["transactionInfo"]["transactionId"] == tx)
+    assert first_tx == list(range(len(first_tx)))  # a resend after the kill keeps its message id

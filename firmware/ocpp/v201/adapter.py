@@ -20,9 +20,13 @@ from firmware.clock import iso
 from firmware.events import MessageSetAside, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201.handlers import ChargePoint201
-from firmware.ocpp.v201.mappings import CHARGING_STATE, STOP_REASON, STOP_TRIGGER, connector_status
+from firmware.ocpp.v201.mappings import CHARGING_STATE, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
 from firmware.ocpp.v201.transactions import Transactions201
+from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
+from firmware.core import charger
+from firmware.core.charger import AVAILABLE
+from firmware.core.milestones import Authorized, EnergyFlowing, EvConnected, PowerPathClosed
 from firmware.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -49,11 +53,12 @@ class Ocpp201Adapter(AdapterBase):
         self.reset = reset
         self.firmware = firmware
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
+        self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
+                                  session_active=lambda cid: station.connector(cid).session is not None)
         self.cp: ChargePoint201 | None = None
         self.accepted = False  # BootNotification accepted, once per process
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, str] = {}
-        self.running: dict[int, object] = {}  # connector -> session with a transaction
         self.sessions_ended = 0
         self.tasks = Tasks()
         self._status_kick = asyncio.Event()
@@ -113,48 +118,58 @@ class Ocpp201Adapter(AdapterBase):
         self._status_kick.set()
 
     async def run_events(self) -> None:
+        self._end_orphans()
         while True:
             event = await self._events.get()
             if isinstance(event, StatusChanged):
                 self.model_state[event.connector_id] = (event.state, event.faults)
                 self._status_kick.set()
-                self._charging_state_changed(event.connector_id, event.state)
+                if event.state == AVAILABLE:
+                    self.tx_points.idle(event.connector_id)
+                elif event.state in CHARGING_STATE and event.state != charger.PREPARING:
+                    self.tx_points.charging_state(event.connector_id, CHARGING_STATE[event.state])
+            elif isinstance(event, EvConnected):
+                self.tx_points.milestone(event.connector_id, EV, event.connected)
+            elif isinstance(event, Authorized):
+                self.tx_points.milestone(event.connector_id, AUTH, True, event.id_tag)
+            elif isinstance(event, PowerPathClosed):
+                self.tx_points.milestone(event.connector_id, PATH, event.closed)
+            elif isinstance(event, EnergyFlowing):
+                self.tx_points.milestone(event.connector_id, ENERGY, event.flowing)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
                 log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
 
-    # ---- transactions (E01-E07) -------------------------------------------
+    # ---- transactions (E01-E07): firmware.ocpp.v201.tx_points decides when -------------
     def begin_transaction(self, session, reading) -> None:
-        self.running[session.connector_id] = session
-        info = {"chargingState": CHARGING_STATE.get(self.station.connector(session.connector_id).state, "EVConnected")}
-        values = self._values(session.connector_id, reading, "Transaction.Begin",
-                              self.policy_list("SampledDataCtrlr", "TxStartedMeasurands"))
-        self.transactions.event("Started", session, "Authorized", session.started_at, info, {
-            "idToken": {"idToken": session.id_tag, "type": "ISO14443"},
-            **({"meterValue": [{"timestamp": iso(session.started_at), "sampledValue": values}]} if values else {}),
-        })
+        self.tx_points.session_began(session)
 
     def resumed(self, session) -> None:
-        self.running[session.connector_id] = session
+        self.tx_points.session_resumed(session)
 
     def end_transaction(self, session, reading) -> None:
-        self.running.pop(session.connector_id, None)
-        values = self._values(session.connector_id, reading, "Transaction.End",
-                              self.policy_list("SampledDataCtrlr", "TxEndedMeasurands"))
-        reason = session.stop_reason
-        self.transactions.event("Ended", session, STOP_TRIGGER[reason], session.ended_at,
-                                {"chargingState": "Idle", "stoppedReason": STOP_REASON[reason]},
-                                {"meterValue": [{"timestamp": iso(session.ended_at), "sampledValue": values}]}
-                                if values else None)
+        self.tx_points.session_ended(session, reading)
         self.sessions_ended += 1
 
-    def _charging_state_changed(self, cid: int, state: str) -> None:
-        session = self.running.get(cid)
-        if session is None or session.ended_at is not None or state not in CHARGING_STATE:
-            return
-        if self.transactions.transaction_id(session.local_id) is None:
-            return  # not started yet: its Started event carries the state
-        self.transactions.event("Updated", session, "ChargingStateChanged", self.wall.now(),
-                                {"chargingState": CHARGING_STATE[state]})
+    def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
+        """One TransactionEvent, with the meter values its context asks for (Begin, End)."""
+        at = at or self.wall.now()
+        if context is not None:
+            which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
+            reading = reading if reading is not None else self.metering.fresh(cid)
+            values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
+            if values:
+                extra = {**extra, "meterValue": [{"timestamp": iso(at), "sampledValue": values}]}
+        self.transactions.event(kind, key, cid, trigger, at, info, extra, session_id=session_id)
+
+    def _tx_points(self, name: str) -> set[str]:
+        return {p for p in self.model.read("TxCtrlr", name).split(",") if p}
+
+    def _end_orphans(self) -> None:
+        """Transactions a restart left open and no session will end (they began before one): PowerLoss."""
+        for key, evse in self.transactions.open_without_session():
+            log.warning("EVSE %s: transaction %s ended by the restart", evse, key)
+            self._emit("Ended", key, evse, "AbnormalCondition", {"chargingState": "Idle", "stoppedReason": "PowerLoss"},
+                       {}, None)
 
     async def sample_loop(self) -> None:
         """TxUpdatedInterval: an Updated event with the sampled values of every running transaction
@@ -163,19 +178,20 @@ class Ocpp201Adapter(AdapterBase):
         while True:
             await asyncio.sleep(0.25)
             interval = self.policy.sample_interval_s()
-            for gone in set(last) - {s.local_id for s in self.running.values()}:
+            running = {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None}
+            for gone in set(last) - set(running.values()):
                 del last[gone]
-            for cid, session in list(self.running.items()):
-                since = last.setdefault(session.local_id, self.wall.monotonic())
-                if interval <= 0 or self.wall.monotonic() - since < interval or session.ended_at is not None:
+            for cid, key in running.items():
+                since = last.setdefault(key, self.wall.monotonic())
+                if interval <= 0 or self.wall.monotonic() - since < interval:
                     continue
                 reading = self.metering.fresh(cid)
                 if reading is None:
                     continue  # never a stale value as a current sample
-                last[session.local_id] = self.wall.monotonic()
+                last[key] = self.wall.monotonic()
                 values = self._values(cid, reading, "Sample.Periodic", self.policy.sampled_measurands())
                 now = self.wall.now()
-                self.transactions.event("Updated", session, "MeterValuePeriodic", now, None,
+                self.transactions.event("Updated", key, cid, "MeterValuePeriodic", now, None,
                                         {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
 
     def policy_list(self, component: str, name: str) -> list[str]:

@@ -84,7 +84,8 @@ class ChargePoint201(RpcChargePoint201):
     @on("RequestStopTransaction")
     async def on_request_stop(self, transaction_id, **_):
         local_id = self.adapter.outbox.local_id_of(transaction_id)
-        stopped = local_id is not None and await self.station.stop_session(local_id, StopReason.REMOTE)
+        stopped = local_id is not None and (await self.station.stop_session(local_id, StopReason.REMOTE)
+                                            or self.adapter.tx_points.stop_remote(local_id))
         return call_result.RequestStopTransaction(status="Accepted" if stopped else "Rejected")
 
     @on("GetTransactionStatus")
