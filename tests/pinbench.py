@@ -160,14 +160,20 @@ def _last_high(pin) -> float:
 def mock_pins():
     """A MockFactory that is also gpiozero's default, as its software SPI bus insists
     (gpiozero's own tests do the same); restored afterwards."""
+    import gc
+
     from gpiozero import Device
 
+    # gpiozero keeps shared buses (the software SPI) in a class-wide table of weak references: a
+    # board of an earlier test that only the cyclic collector frees could still hold one. Collect now.
+    gc.collect()
     factory = MockFactory()
     previous = Device.pin_factory
     Device.pin_factory = factory
     try:
         yield factory
     finally:
+        gc.collect()
         factory.reset()
         Device.pin_factory = previous
 
