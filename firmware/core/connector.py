@@ -46,9 +46,9 @@ class Connector(SessionModel):
             cfg.id, hal_conn.contactor, hal_conn.rcd, station_hal.estop, temperature, board,
             power_fail=station_hal.power_fail,
         )
-        # The latest fresh meter reading of this connector, or None: an in-memory
-        # read (Metering.fresh), never a Modbus request. Set by the composition root.
-        self.reading = reading  # () -> the latest fresh meter reading in memory, or None
+        # () -> the latest fresh meter reading of this connector, or None: an in-memory
+        # read (Metering.fresh), never a Modbus request.
+        self.reading = reading
         self._lock_wanted: bool | None = None
         self._adc_error: str | None = None
         self._logged_trips: frozenset[str] = frozenset()
@@ -208,7 +208,8 @@ class Connector(SessionModel):
         self.safety.commanded(closed, now)
 
     def _report(self) -> None:
-        if self.state == charger.AVAILABLE and not self.contactor_closed and self.hal.contactor.feedback_closed():
+        if (self.state == charger.AVAILABLE and not self.contactor_closed and self.safety.feedback_closed
+                and self.hal.contactor.feedback_closed()):  # read again only when it was closed this tick
             return  # until the aux contact shows the contactor open (or the weld trips): never Available
         key = (self.state, tuple(sorted(self.trips)))
         if key != self._reported:

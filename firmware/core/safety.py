@@ -90,6 +90,7 @@ class SafetySupervisor:
         self._commanded_closed = False
         self._commanded_at = 0.0
         self._pilot_error_since: float | None = None
+        self.feedback_closed = False  # the auxiliary contact as this tick's check read it
         self._over_since: float | None = None
         self._offer = 0.0
         self._offer_changed_at = 0.0
@@ -155,7 +156,7 @@ class SafetySupervisor:
         return {OVERTEMP} if self.temperature_c >= limit else set()
 
     def _contactor_check(self, now: float) -> set[str]:
-        closed = self._contactor.feedback_closed()
+        closed = self.feedback_closed = self._contactor.feedback_closed()
         waited = now - self._commanded_at
         if not self._commanded_closed and closed and waited >= self._board.weld_detect_s:
             return {WELD}

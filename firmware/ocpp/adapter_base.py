@@ -2,8 +2,9 @@
 
 Each version's adapter gives its words: `make_cp(ws)`, `boot_request()`,
 `heartbeat_interval()` and `keep_heartbeat_interval(s)`, `CALLS` (the
-library's call module) and `send_statuses(cp)`; and it holds `cp`, `accepted`,
-`outbox`, `wall`, `firmware`, `sent_status` and the status and heartbeat kicks.
+library's call module), `status_targets()`, `current_status(cid)` and
+`send_status(cp, cid)`; and it holds `cp`, `accepted`, `outbox`, `wall`,
+`firmware`, `station`, `store`, `sent_status` and the status and heartbeat kicks.
 """
 
 from __future__ import annotations
@@ -83,6 +84,30 @@ class AdapterBase:
             conf = await cp.call(self.CALLS.Heartbeat())
             if conf is not None:
                 self.adopt_time(conf.current_time)
+
+    # ---- status: current state, re-sent after every (re)connection, never replayed ----
+    async def send_statuses(self, cp) -> None:
+        while True:
+            await self._status_kick.wait()
+            self._status_kick.clear()
+            for cid in self.status_targets():
+                if self.sent_status.get(cid) != self.current_status(cid):
+                    await self.send_status(cp, cid)
+
+    async def resend_status(self, cp, cid: int | None) -> None:
+        """A triggered StatusNotification: the current one again, though unchanged; while the
+        registration is Pending (no status worker yet) sent right here, as the CSMS asked for it."""
+        if not self.accepted:
+            for target in self.status_targets() if cid is None else [cid]:
+                await self.send_status(cp, target)
+            return
+        self.sent_status.clear() if cid is None else self.sent_status.pop(cid, None)
+        self._status_kick.set()
+
+    def remember_availability(self, cid: int, operative: bool) -> None:
+        """ChangeAvailability outlives a restart (0: the whole station)."""
+        for target in list(self.station.connectors) if cid == 0 else [cid]:
+            self.store.put(f"availability.{target}", operative)
 
     async def _send_queued(self, action, payload, msg_id):
         cp = self.cp

@@ -116,21 +116,22 @@ def parse(raw) -> Call | CallResult | CallError:
         is_response = isinstance(frame, list) and frame[:1] in ([CALLRESULT], [CALLERROR])
         raise FrameError("a frame is a JSON array of at least 3 elements", _readable_call_id(frame),
                          answer=not is_response)
-    kind, unique_id = frame[0], frame[1]
-    is_response = kind in (CALLRESULT, CALLERROR) and not isinstance(kind, bool)
+    kind = frame[0] if type(frame[0]) is int else None  # not true, not 2.0: an integer
+    unique_id = frame[1]
     if not isinstance(unique_id, str) or not 0 < len(unique_id) <= MAX_ID_LEN:
-        raise FrameError(f"message id must be a string of 1 to {MAX_ID_LEN} characters", answer=not is_response)
-    if kind == CALL and not isinstance(kind, bool):
+        raise FrameError(f"message id must be a string of 1 to {MAX_ID_LEN} characters",
+                         answer=kind not in (CALLRESULT, CALLERROR))
+    if kind == CALL:
         if len(frame) != 4 or not isinstance(frame[2], str) or not isinstance(frame[3], dict):
             raise FrameError("a CALL is [2, id, action, {payload}]", unique_id)
         return Call(unique_id, frame[2], frame[3])
-    if kind == CALLRESULT and not isinstance(kind, bool):
+    if kind == CALLRESULT:
         if len(frame) != 3 or not isinstance(frame[2], dict):
             raise FrameError("a CALLRESULT is [3, id, {payload}]", unique_id, answer=False)
         return CallResult(unique_id, frame[2])
-    if kind == CALLERROR and not isinstance(kind, bool):
+    if kind == CALLERROR:
         if len(frame) != 5 or not isinstance(frame[2], str):
             raise FrameError("a CALLERROR is [4, id, code, description, {details}]", unique_id, answer=False)
         details = frame[4] if isinstance(frame[4], dict) else {}
         return CallError(unique_id, frame[2], str(frame[3]), details)
-    raise FrameError(f"unknown message type {str(kind)[:10]}", unique_id)
+    raise FrameError(f"unknown message type {str(frame[0])[:10]}", unique_id)

@@ -8,7 +8,7 @@
   receiver"), a known action we do not handle NotSupported (OCPP-J 1.6 4.2.3 and
   2.0.1 4.2.3); the `ocpp` library has the two the other way round.
 - A payload that breaks its schema gets the code of the OCPP-J table
-  (`firmware.ocpp.schema`).
+  (`firmware.ocpp.schema`, asked only once the library's own validation refused it).
 - Whatever a handler or the validator raises is answered (InternalError for
   what is not an OCPP error) and logged with its traceback; the reader goes on.
 - `@after` handlers run as owned tasks, so a crash in one is logged.
@@ -69,6 +69,9 @@ class RpcMixin:
         try:
             await self._handle_call(msg)
         except OCPPError as error:
+            # The library validated and refused it with one of two codes; only now (never for a good
+            # payload: a 10,000-entry list is not validated twice) find the code the OCPP-J table gives.
+            error = schema.violation(msg.action, msg.payload, self._ocpp_version) or error
             log.warning("%s: CALLERROR %s for %s: %s", self.id, error.code, msg.action, error.description)
             await self._send_error(msg.unique_id, error.code, error.description, error.details)
         except Exception as error:  # the validator or our code tripped: answer, log, go on reading
@@ -80,9 +83,6 @@ class RpcMixin:
             if msg.action in self.KNOWN_ACTIONS:
                 raise NotSupportedError(description="Requested Action is recognized but not supported")
             raise OcppNotImplemented(description="Requested Action is not known by receiver")
-        error = schema.violation(msg.action, msg.payload, self._ocpp_version)
-        if error is not None:
-            raise error
         return await super()._handle_call(msg)
 
     async def _send(self, message):

@@ -47,7 +47,8 @@ def violation(action: str, payload: dict, version: str) -> SchemaViolation | Non
     except (OSError, ValueError):
         return None  # no schema for it: the router says NotImplemented/NotSupported
     if as_decimal:
-        payload = json.loads(json.dumps(payload), parse_float=decimal.Decimal)
+        # (the library's validation may already have turned its numbers into Decimals)
+        payload = json.loads(json.dumps(payload, default=float), parse_float=decimal.Decimal)
     error = best_match(validator.iter_errors(payload))
     if error is None:
         return None

@@ -121,13 +121,11 @@ class Ocpp16Adapter(AdapterBase):
         faults = tuple(faults) + tuple(sorted(self.metering.faults.get(cid, ())))
         return status_of(state, faults)
 
-    async def send_statuses(self, cp) -> None:
-        while True:
-            await self._status_kick.wait()
-            self._status_kick.clear()
-            for cid in [0, *self.station.connectors]:
-                if self.sent_status.get(cid) != self._status(cid):
-                    await self.send_status(cp, cid)
+    def status_targets(self) -> list[int]:
+        return [0, *self.station.connectors]  # connector 0: the charge point as a whole
+
+    def current_status(self, cid: int) -> tuple:
+        return self._status(cid)
 
     async def send_status(self, cp, cid: int) -> None:
         current = self._status(cid)
@@ -266,18 +264,3 @@ class Ocpp16Adapter(AdapterBase):
     def local_list_version(self) -> int:
         """-1 while the list is disabled (LocalAuthListEnabled false), else its version (0: none)."""
         return self.authorizer.local_list.version if self.policy.local_list_enabled() else -1
-
-    async def resend_status(self, cp, connector_id: int | None) -> None:
-        """A triggered StatusNotification: the current one again, though unchanged; while the
-        registration is Pending (no status worker yet) sent right here, as the CSMS asked for it."""
-        if not self.accepted:
-            for cid in [0, *self.station.connectors] if connector_id is None else [connector_id]:
-                await self.send_status(cp, cid)
-            return
-        self.sent_status.clear() if connector_id is None else self.sent_status.pop(connector_id, None)
-        self._status_kick.set()
-
-    def remember_availability(self, cid: int, operative: bool) -> None:
-        targets = list(self.station.connectors) if cid == 0 else [cid]
-        for target in targets:
-            self.store.put(f"availability.{target}", operative)

@@ -94,28 +94,17 @@ class Ocpp201Adapter(AdapterBase):
         self.model.store_internal("OCPPCommCtrlr", "HeartbeatInterval", str(seconds))
 
     # ---- status (G01-G04): per EVSE, connector 1 ---------------------------
-    async def send_statuses(self, cp) -> None:
-        while True:
-            await self._status_kick.wait()
-            self._status_kick.clear()
-            for cid in self.station.connectors:
-                if self.sent_status.get(cid) != self.status_name(cid):
-                    await self.send_status(cp, cid)
+    def status_targets(self) -> list[int]:
+        return list(self.station.connectors)
+
+    def current_status(self, cid: int) -> str:
+        return self.status_name(cid)
 
     async def send_status(self, cp, cid: int) -> None:
         status = self.status_name(cid)
         await cp.call(call.StatusNotification(timestamp=iso(self.wall.now()), connector_status=status,
                                               evse_id=cid, connector_id=1))
         self.sent_status[cid] = status
-
-    async def resend_status(self, cp, cid: int | None) -> None:
-        """A triggered StatusNotification; while the registration is Pending sent right here (B02)."""
-        if not self.accepted:
-            for target in list(self.station.connectors) if cid is None else [cid]:
-                await self.send_status(cp, target)
-            return
-        self.sent_status.clear() if cid is None else self.sent_status.pop(cid, None)
-        self._status_kick.set()
 
     async def run_events(self) -> None:
         self._end_orphans()

@@ -116,8 +116,7 @@ class ChargePoint201(RpcChargePoint201):
         if cid != 0 and cid not in self.station.connectors:
             return call_result.ChangeAvailability(status="Rejected")
         operative = operational_status == "Operative"
-        for target in (list(self.station.connectors) if cid == 0 else [cid]):
-            self.adapter.store.put(f"availability.{target}", operative)
+        self.adapter.remember_availability(cid, operative)
         status = await self.station.set_operative(cid, operative)
         return call_result.ChangeAvailability(status=words.AVAILABILITY[status])
 
