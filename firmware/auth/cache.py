@@ -48,5 +48,10 @@ class AuthCache:
     def clear(self) -> None:
         self._db.execute("DELETE FROM auth_cache")
 
+    def forget(self, id_tag: str) -> bool:
+        """Drop one tag (a customer's data cleared); True if it was there."""
+        with self._store.transaction():
+            return self._db.execute("DELETE FROM auth_cache WHERE id_tag = ?", (id_tag,)).rowcount > 0
+
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM auth_cache").fetchone()[0]

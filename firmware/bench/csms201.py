@@ -65,6 +65,23 @@ class CsmsSide201(ChargePoint):
     def on_meter_values(self, **_):
         return call_result.MeterValues()
 
+    @on("SignCertificate")
+    def on_sign_certificate(self, csr, **_):
+        self.csms.csrs.append(csr)
+        return call_result.SignCertificate(status="Accepted")
+
+    @on("LogStatusNotification")
+    def on_log_status(self, **_):
+        return call_result.LogStatusNotification()
+
+    @on("NotifyCustomerInformation")
+    def on_customer_information(self, **_):
+        return call_result.NotifyCustomerInformation()
+
+    @on("DataTransfer")
+    def on_data_transfer(self, **_):
+        return call_result.DataTransfer(status="Accepted")
+
 
 class BenchCsms201(BenchCsms):
     subprotocol = "ocpp2.0.1"

@@ -47,6 +47,7 @@ class LinkSettings:
     client_cert: str | None = None
     client_key: str | None = None
     ping_interval_s: float | None = 30.0
+    slot: int | None = None  # OCPP 2.0.1: the network profile's configuration slot
 
     @property
     def url(self) -> str:

@@ -43,7 +43,7 @@ class V16:
 
     def adapter(self, *, data_dir, cp_id, uplink, profiles, load, **common):
         from firmware.ocpp.v16.adapter import Ocpp16Adapter
-        from firmware.ocpp.v16.logs import LogUploads
+        from firmware.log_uploads import LogUploads
         from firmware.ocpp.v16.smart16 import SmartCharging16
 
         return Ocpp16Adapter(
@@ -79,9 +79,11 @@ class V201:
         return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc))}
 
     def security(self, *, store, certs, events, board, runtime, uplink):
+        from firmware.ocpp.v201.network_profiles import NetworkProfiles
         from firmware.ocpp.v201.security import Security201
 
-        return Security201(store=store, certs=certs, events=events, runtime=runtime)
+        return Security201(store=store, model=self.model, networks=NetworkProfiles(store, self.model, runtime),
+                           certs=certs, events=events, board=board, runtime=runtime, uplink=uplink)
 
     def firmware_reports(self, outbox):
         from firmware.ocpp.v201.firmware_reports import FirmwareReports201
@@ -89,14 +91,16 @@ class V201:
         return FirmwareReports201(outbox)
 
     def adapter(self, *, data_dir, cp_id, uplink, profiles, load, **common):
+        from firmware.log_uploads import LogUploads
         from firmware.ocpp.v201.adapter import Ocpp201Adapter
 
-        common = {k: v for k, v in common.items() if k not in ("journal", "security", "firmware_reports",
-                                                                "reservations")}
-        return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, **common)
+        common = {k: v for k, v in common.items() if k not in ("journal", "reservations")}
+        return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, **common,
+                              logs=LogUploads(data_dir, cp_id, common["outbox"].push))
 
     def services(self, adapter, security) -> dict:
-        return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sample_loop}
+        return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sample_loop,
+                "certificate renewal": lambda: security.renew_before_expiry(adapter)}
 
 
 def protocol_for(version: str, store, board, on_change: Callable[[str], None]):

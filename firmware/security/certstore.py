@@ -13,7 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT_TYPES = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
+# The kinds of root kept, one folder each (1.6's names; 2.0.1 maps its CSMSRootCertificate onto the first).
+CSMS_ROOT = "CentralSystemRootCertificate"
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+V2G_ROOT = "V2GRootCertificate"  # ISO 15118: the EV's TLS to us, and contract validation
+MO_ROOT = "MORootCertificate"  # ISO 15118: mobility operators' contract certificates
+ROOT_TYPES = (CSMS_ROOT, MANUFACTURER_ROOT, V2G_ROOT, MO_ROOT)
 
 
 class CertificateError(ValueError):
@@ -59,7 +64,7 @@ class CertificateStore:
             raise CertificateError(f"chain of {len(pem.encode())} bytes exceeds CertificateSignedMaxChainSize")
         from firmware.security import pki
 
-        pki.check_signed_chain(pem, self.key_pem(), serial_number, self.roots(ROOT_TYPES[0]))
+        pki.check_signed_chain(pem, self.key_pem(), serial_number, self.roots(CSMS_ROOT))
         self._write(self.pending_path, pem.encode())
 
     def client_certificate(self) -> Path | None:
@@ -116,7 +121,7 @@ class CertificateStore:
         return None
 
     def trust_bundle(self) -> Path | None:
-        files = self.root_files(ROOT_TYPES[0])
+        files = self.root_files(CSMS_ROOT)
         if not files:
             return None
         path = self.dir / "central-system-roots.pem"

@@ -17,6 +17,7 @@ from ocpp.v201 import call
 from firmware import __version__
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
+from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201.handlers import ChargePoint201
@@ -39,7 +40,7 @@ class Ocpp201Adapter(AdapterBase):
     CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
-                 uplink, reset, firmware):
+                 uplink, reset, firmware, firmware_reports, security, logs):
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -52,6 +53,10 @@ class Ocpp201Adapter(AdapterBase):
         self.outbox = outbox
         self.reset = reset
         self.firmware = firmware
+        self.firmware_reports = firmware_reports
+        self.security = security
+        self.logs = logs
+        self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
                                   session_active=lambda cid: station.connector(cid).session is not None)
@@ -182,6 +187,23 @@ class Ocpp201Adapter(AdapterBase):
                 now = self.wall.now()
                 self.transactions.event("Updated", key, cid, "MeterValuePeriodic", now, None,
                                         {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
+
+    async def send_triggered(self, cp, message: str, cid: int | None) -> None:
+        """F06: MeterValues (the aligned measurands) or a TransactionEvent Updated, of one EVSE or all, now."""
+        now = self.wall.now()
+        for evse in [cid] if cid is not None else list(self.station.connectors):
+            reading = self.metering.fresh(evse)
+            key = self.tx_points.evses[evse].key if evse in self.tx_points.evses else None
+            if message == "TransactionEvent":
+                if key is not None:
+                    values = self._values(evse, reading, "Trigger", self.policy.sampled_measurands())
+                    extra = {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]} if values else {}
+                    self.transactions.event("Updated", key, evse, "Trigger", now, None, extra)
+                continue
+            values = self._values(evse, reading, "Trigger", self.policy_list("AlignedDataCtrlr", "Measurands"))
+            if values:
+                await cp.call(call.MeterValues(evse_id=evse, meter_value=[{"timestamp": iso(now),
+                                                                            "sampledValue": values}]))
 
     def policy_list(self, component: str, name: str) -> list[str]:
         return [m for m in self.model.read(component, name).split(",") if m]

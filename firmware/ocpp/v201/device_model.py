@@ -30,8 +30,10 @@ class DeviceModel:
         self._db = store.db
         store.ensure(SCHEMA)
         self.variables: dict[tuple, Variable] = {v.key: v for v in station_variables(board)}
-        self._live = live or {}
+        self.live = live or {}
         self.listeners: list[Callable[[Variable, str], None]] = []
+        # (component, variable) -> a check beyond the row's type, owned by the service behind it
+        self.validators: dict[tuple[str, str], Callable[[str], bool]] = {}
 
     # ---- lookup ----------------------------------------------------------
     def find(self, component: dict, variable: dict) -> tuple[str, Variable | None]:
@@ -46,7 +48,7 @@ class DeviceModel:
         return ("Accepted", match) if match else ("UnknownVariable", None)
 
     def value(self, row: Variable) -> str:
-        live = self._live.get((row.component, row.name))
+        live = self.live.get((row.component, row.name))
         if live is not None:
             return live(row)
         stored = self._db.execute("SELECT value FROM device_model WHERE key = ?", (_key(row),)).fetchone()
@@ -76,10 +78,12 @@ class DeviceModel:
         if row.mutability == RO:
             return "Rejected"
         canonical = check(row, value)
-        if canonical is None:
+        extra = self.validators.get((row.component, row.name))
+        if canonical is None or (extra is not None and not extra(canonical)):
             return "Rejected"
-        with self._store.transaction():
-            self._db.execute("INSERT OR REPLACE INTO device_model VALUES (?, ?)", (_key(row), canonical))
+        if row.mutability != WO:  # a write-only value (a password) is kept by its listener, not here
+            with self._store.transaction():
+                self._db.execute("INSERT OR REPLACE INTO device_model VALUES (?, ?)", (_key(row), canonical))
         for listener in self.listeners:
             listener(row, canonical)
         return "RebootRequired" if row.reboot else "Accepted"
@@ -109,7 +113,7 @@ class DeviceModel:
             component["evse"] = {"id": v.evse, **({"connectorId": v.connector} if v.connector else {})}
         variable: dict = {"name": v.name, **({"instance": v.instance} if v.instance else {})}
         attribute: dict = {"type": "Actual", "mutability": v.mutability, "persistent": v.mutability != RO,
-                           "constant": v.mutability == RO and (v.component, v.name) not in self._live}
+                           "constant": v.mutability == RO and (v.component, v.name) not in self.live}
         if v.mutability != WO:
             attribute["value"] = self.value(v)[:2500]
         characteristics: dict = {"dataType": v.data_type, "supportsMonitoring": False}

@@ -15,16 +15,19 @@ from ocpp.v201 import call, call_result
 from firmware.clock import iso
 from firmware.core.session import StopReason
 from firmware.ocpp.v201 import mappings as words
+from firmware.ocpp.v201.handlers_maintenance import MaintenanceHandlers
+from firmware.ocpp.v201.handlers_security import SecurityHandlers
 from firmware.ocpp.v201.rpc import RpcChargePoint201
 from firmware.station import UnknownConnector
 
 log = logging.getLogger(__name__)
 
 OUR_VENDOR_ID = "OpenChargeController"
-TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent")
+TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
+             "FirmwareStatusNotification", "LogStatusNotification", "SignChargingStationCertificate")
 
 
-class ChargePoint201(RpcChargePoint201):
+class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
     def __init__(self, cp_id, connection, adapter, response_timeout=30):
         super().__init__(cp_id, connection, response_timeout=response_timeout)
         self.adapter = adapter
@@ -137,19 +140,37 @@ class ChargePoint201(RpcChargePoint201):
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message, evse=None, **_):
+        return call_result.TriggerMessage(status=self._trigger_answer(requested_message, evse))
+
+    def _trigger_answer(self, requested_message, evse) -> str:
         if evse and evse.get("id") not in self.station.connectors:
-            return call_result.TriggerMessage(status="Rejected")
-        return call_result.TriggerMessage(status="Accepted" if requested_message in TRIGGERED else "NotImplemented")
+            return "Rejected"
+        if requested_message == "BootNotification" and self.adapter.accepted:
+            return "Rejected"  # F06: the registration stands already
+        return "Accepted" if requested_message in TRIGGERED else "NotImplemented"
 
     @after("TriggerMessage")
     async def after_trigger(self, requested_message, evse=None, **_):
         cid = evse.get("id") if evse else None
+        if self._trigger_answer(requested_message, evse) != "Accepted":
+            return
         if requested_message == "Heartbeat":
             await self.call(call.Heartbeat())
         elif requested_message == "StatusNotification":
             await self.adapter.resend_status(self, cid)
-        elif requested_message == "BootNotification" and not self.adapter.accepted:
-            return  # the boot loop sends it anyway
+        elif requested_message in ("MeterValues", "TransactionEvent"):
+            await self.adapter.send_triggered(self, requested_message, cid)
+        elif requested_message == "FirmwareStatusNotification":
+            status, request_id, _ = self.adapter.firmware_reports.latest
+            busy = request_id is not None and status not in FIRMWARE_DONE
+            await self.call(call.FirmwareStatusNotification(status=status if busy else "Idle",
+                                                            request_id=request_id if busy else None))
+        elif requested_message == "LogStatusNotification":
+            busy = self.adapter.logs.busy
+            await self.call(call.LogStatusNotification(status="Uploading" if busy else "Idle",
+                                                       request_id=self.adapter.logs.request_id if busy else None))
+        elif requested_message == "SignChargingStationCertificate":
+            await self.adapter.security.sign_certificate(self)
 
     @on("ClearCache")
     def on_clear_cache(self, **_):
@@ -163,3 +184,6 @@ class ChargePoint201(RpcChargePoint201):
 
 
 TRANSACTION_EVENT = "TransactionEvent"
+# L01: once an update has ended one way or the other, a triggered status says Idle.
+FIRMWARE_DONE = {"Installed", "InstallationFailed", "DownloadFailed", "InvalidSignature", "InstallVerificationFailed",
+                 "Idle"}

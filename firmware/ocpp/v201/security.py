@@ -1,36 +1,154 @@
-"""Security profiles 1-3 for OCPP 2.0.1 (A00, A01 in part), over the same TLS code as 1.6.
+"""Security for OCPP 2.0.1 (A01-A05, M01-M05), over the same TLS and certificate code as 1.6.
 
-The profile, the Basic auth password (user = the station id) and the certificates
-come from the runtime settings and the certificate store; changing them from
-the CSMS (A01-A03) comes with the rest of 2.0.1's security.
+The security profile is the one of the network profile in use
+(firmware.ocpp.v201.network_profiles); the Basic auth password (user = the
+station id) is SecurityCtrlr.BasicAuthPassword, write-only, 16 to 40
+characters (A01), and a new one takes a new connection. Certificates are the
+store's; 2.0.1's certificate type names are mapped onto its neutral kinds.
+A SignCertificateRequest that is not followed by a CertificateSigned within
+CertSigningWaitMinimum is sent again, the wait doubling, CertSigningRepeatTimes
+times (A02.FR.17-19).
 """
 
 from __future__ import annotations
 
-from firmware.ocpp.connection import LinkSettings, failure_kind, settings_from
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from ocpp.v201 import call
+
+from firmware.ocpp.connection import LINK_ERRORS, LinkSettings
+from firmware.ocpp.security_base import SecurityBase
+from firmware.ocpp.v201.network_profiles import SLOTS
+from firmware.security import events as ev
+from firmware.security.certstore import CSMS_ROOT, MANUFACTURER_ROOT, MO_ROOT, V2G_ROOT
+from firmware.tasks import owned
+
+log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
+ROOTS = {"CSMSRootCertificate": CSMS_ROOT, "ManufacturerRootCertificate": MANUFACTURER_ROOT,
+         "V2GRootCertificate": V2G_ROOT, "MORootCertificate": MO_ROOT}
+PASSWORD_LENGTH = (16, 40)  # SecurityCtrlr.BasicAuthPassword (Part 2, appendix)
 
 
-class Security201:
-    def __init__(self, *, store, certs, events, runtime):
-        self.store = store
-        self.certs = certs
-        self.events = events
-        self.runtime = runtime
-        self._reported: set[str] = set()
+class Security201(SecurityBase):
+    def __init__(self, *, store, model, networks, certs, events, board, runtime, uplink):
+        super().__init__(store=store, certs=certs, events=events, board=board, runtime=runtime, uplink=uplink)
+        self.model = model
+        self.networks = networks
+        self._signing: asyncio.Task | None = None
+        model.validators[("SecurityCtrlr", "BasicAuthPassword")] = _password_fits
+        model.validators[("OCPPCommCtrlr", "NetworkConfigurationPriority")] = self._slots_exist
+        model.listeners.append(self._variable_changed)
+        model.live[("SecurityCtrlr", "SecurityProfile")] = lambda row: str(self.profile())
+        model.live[("SecurityCtrlr", "CertificateEntries")] = lambda row: str(
+            sum(len(certs.root_files(kind)) for kind in ROOTS.values()))
 
+    # ---- the link ---------------------------------------------------------
     def profile(self) -> int:
-        return int(self.store.get("setting.security_profile") or 0)
+        return int(self.networks.current()[1]["securityProfile"])
 
     def link_settings(self) -> LinkSettings:
-        return settings_from(self.runtime, self.store, self.certs, SUBPROTOCOL, self.profile())
+        slot, data = self.networks.current()
+        client = self.certs.client_certificate()
+        ping = int(self.model.read("OCPPCommCtrlr", "WebSocketPingInterval")) or None
+        return LinkSettings(
+            csms_url=data["ocppCsmsUrl"], charge_point_id=self.runtime.charge_point_id, subprotocol=SUBPROTOCOL,
+            security_profile=int(data["securityProfile"]),
+            basic_auth_password=self.store.get("setting.basic_auth_password"),
+            ca_file=str(self.certs.trust_bundle() or self.runtime.ca_file or "") or None,
+            client_cert=str(client) if client else self.runtime.client_cert,
+            client_key=str(self.certs.key_path) if client else self.runtime.client_key,
+            ping_interval_s=ping, slot=slot)
 
-    def on_failure(self, settings: LinkSettings, exc: BaseException) -> None:
-        kind = failure_kind(exc, tls=settings.csms_url.startswith("wss://"))
-        if kind and kind not in self._reported:
-            self._reported.add(kind)  # once per kind until a connection works again
-            self.events.record(kind, str(exc))
+    def on_failure(self, settings, exc: BaseException) -> None:
+        super().on_failure(settings, exc)
+        self.networks.failed(int(self.model.read("OCPPCommCtrlr", "NetworkProfileConnectionAttempts")))
 
-    def on_connected(self, settings: LinkSettings) -> None:
-        self._reported.clear()
+    def on_connected(self, settings) -> None:
+        super().on_connected(settings)
+        self.networks.connected(settings.slot, settings.security_profile)
+
+    # ---- SetNetworkProfile (B09, A05) ---------------------------------------
+    def set_network_profile(self, slot: int, data: dict) -> str:
+        why = self._profile_refusal(slot, data)
+        if why is not None:
+            log.warning("SetNetworkProfile for slot %s refused: %s", slot, why)
+            self.events.record(ev.RECONFIGURATION, f"SetNetworkProfile slot {slot} refused: {why}")
+            return "Rejected"
+        self.networks.put(slot, data)
+        self.events.record(ev.RECONFIGURATION, f"network profile in slot {slot} set")
+        return "Accepted"
+
+    def _profile_refusal(self, slot: int, data: dict) -> str | None:
+        if slot not in SLOTS:
+            return f"slot {slot} does not exist (0-7)"
+        if slot == self.networks.active:
+            return "the slot is the one in use"
+        if data.get("ocppVersion") != "OCPP20" or data.get("ocppTransport") != "JSON":
+            return "only OCPP 2.0.1 over JSON is spoken"
+        url = data.get("ocppCsmsUrl", "")
+        parts = urlparse(url)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            return f"{url!r} is no ws:// or wss:// URL"
+        profile = int(data.get("securityProfile", -1))
+        if profile not in (0, 1, 2, 3):
+            return f"security profile {profile} does not exist"
+        if profile < self.networks.floor():
+            return f"security profile {profile} is below {self.networks.floor()}, which has worked already"
+        return self.refusal(profile, url, floor=self.networks.floor())
+
+    def _slots_exist(self, value: str) -> bool:
+        return all(self.networks.get(int(s)) is not None for s in value.split(",") if s)
+
+    def _variable_changed(self, row, value: str) -> None:
+        if (row.component, row.name) == ("SecurityCtrlr", "BasicAuthPassword"):
+            self.store.put("setting.basic_auth_password", value)
+            self.events.record(ev.RECONFIGURATION, "BasicAuthPassword changed")
+            if self.profile() in (1, 2):
+                self.reconnect_soon()
+
+    # ---- certificates (A02, A03, M03-M05) -------------------------------------
+    def install_201(self, certificate_type: str, pem: str) -> str:
+        return self.install(ROOTS[certificate_type], pem)
+
+    def installed_201(self, types: list[str] | None) -> list[dict]:
+        chains = []
+        for name, kind in ROOTS.items():
+            if types and name not in types:
+                continue
+            chains += [{"certificate_type": name, "certificate_hash_data": h} for h in self.installed(kind)]
+        return chains
+
+    def signed_201(self, chain: str) -> str:
+        status = self.signed(chain, int(self.model.read("SecurityCtrlr", "MaxCertificateChainSize")))
+        if status == "Accepted" and self._signing is not None:
+            self._signing.cancel()  # the answer came: no more requests
+        return status
+
+    async def sign_certificate(self, cp) -> str | None:
+        """SignCertificateRequest; sent again while no CertificateSigned comes (A02)."""
+        if self._signing is not None and not self._signing.done():
+            self._signing.cancel()
+        csr = await self.csr(self.model.read("SecurityCtrlr", "OrganizationName") or self.board.vendor)
+        answer = await cp.call(call.SignCertificate(csr=csr, certificate_type="ChargingStationCertificate"))
+        if answer is not None and answer.status == "Accepted":
+            self._signing = owned(self._repeat(cp, csr), "certificate signing wait")
+        return None if answer is None else answer.status
+
+    async def _repeat(self, cp, csr: str) -> None:
+        wait = int(self.model.read("SecurityCtrlr", "CertSigningWaitMinimum"))
+        for _ in range(int(self.model.read("SecurityCtrlr", "CertSigningRepeatTimes"))):
+            await asyncio.sleep(wait)
+            log.warning("no CertificateSigned after %s s: asking again", wait)
+            try:
+                await cp.call(call.SignCertificate(csr=csr, certificate_type="ChargingStationCertificate"))
+            except LINK_ERRORS:
+                return  # the link went: the renewal check asks again on a later connection
+            wait *= 2
+
+
+def _password_fits(value: str) -> bool:
+    return PASSWORD_LENGTH[0] <= len(value) <= PASSWORD_LENGTH[1] and value.isascii() and value.isprintable()

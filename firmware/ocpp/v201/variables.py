@@ -88,6 +88,11 @@ def station_variables(board) -> list[Variable]:
         v("SecurityCtrlr", "OrganizationName", "string", board.vendor),
         v("SecurityCtrlr", "CertificateEntries", "integer", "0", RO, max=20),
         v("SecurityCtrlr", "BasicAuthPassword", "string", "", WO, required=False),  # 2.0.1 has no passwordString
+        v("SecurityCtrlr", "MaxCertificateChainSize", "integer", "10000", unit="B", min=1000, max=100000,
+          required=False),
+        v("SecurityCtrlr", "CertSigningWaitMinimum", "integer", "60", unit="s", min=1, max=86400, required=False),
+        v("SecurityCtrlr", "CertSigningRepeatTimes", "integer", "3", min=0, max=20, required=False),
+        v("SecurityCtrlr", "AdditionalRootCertificateCheck", "boolean", "false", RO, required=False),
         v("ClockCtrlr", "DateTime", "dateTime", "", RO),
         v("ClockCtrlr", "TimeSource", "SequenceList", "Heartbeat", values=("Heartbeat", "NTP", "RealTimeClock")),
         v("ChargingStation", "AvailabilityState", "OptionList", "Available", RO,
