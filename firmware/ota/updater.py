@@ -63,6 +63,8 @@ class Updater:
         return canceled
 
     async def _run(self, req: UpdateRequest) -> None:
+        if req.retrieve_at > datetime.now(timezone.utc):
+            self.report("DownloadScheduled", req)  # 2.0.1 L01, Security Whitepaper: a later retrieveDateTime
         await _until(req.retrieve_at)
         bundle = await self._download(req)
         if bundle is None or not self._verified(req, bundle):

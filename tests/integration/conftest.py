@@ -2,6 +2,7 @@ import pytest
 
 from controller import ControllerProcess
 from firmware.bench.csms import BenchCsms
+from firmware.bench.csms201 import BenchCsms201
 
 
 @pytest.fixture
@@ -40,3 +41,22 @@ async def start_controller(csms, tmp_path):
     for proc in started:
         await proc.close()
         print(f"---- controller log {proc.log_path} ----\n{proc.log()}")
+
+
+# ---- OCPP 2.0.1: a CSMS, and a station with both EVSEs reported ----
+@pytest.fixture
+async def csms201():
+    server = BenchCsms201()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def station(csms201, tmp_path):
+    proc = ControllerProcess(csms201.url, tmp_path / "data", ocpp_version="2.0.1")
+    await proc.start()
+    await csms201.wait_for(lambda c: len({p["evseId"] for p in c.actions("StatusNotification")}) == 2, 15)
+    yield proc
+    await proc.close()
+    print(f"---- controller log ----\n{proc.log()}")

@@ -3,7 +3,7 @@
 import asyncio
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiohttp import web
@@ -12,9 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ocpp.exceptions import NotSupportedError
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 
 from bundles import bundle, dependency_wheels, sign
 from controller import ROOT, ControllerProcess, free_port
+from firmware.bench.csms201 import BenchCsms201
 from pki import CA, pem
 
 
@@ -49,7 +51,8 @@ def statuses(csms, request_id):
 
 
 def boots(csms):
-    return [b["firmwareVersion"] for b in csms.actions("BootNotification")]
+    return [b.get("firmwareVersion") or b["chargingStation"]["firmwareVersion"]
+            for b in csms.actions("BootNotification")]
 
 
 class Manufacturer:
@@ -60,11 +63,11 @@ class Manufacturer:
         self.cert = self.ca.issue(subject, self.key.public_key())
 
 
-async def installed_controller(csms, tmp_path, releases):
+async def installed_controller(csms, tmp_path, releases, ocpp_version="1.6"):
     root = tmp_path / "root"
     install(root, releases["0.1.0"])
     ctl = ControllerProcess(csms.url, root / "var/lib/evse", command=[str(root / "opt/evse/current/bin/evse")],
-                            env={"EVSE_ROOT": str(root)})
+                            env={"EVSE_ROOT": str(root)}, ocpp_version=ocpp_version)
     await ctl.start()
     await csms.wait_for(lambda c: boots(c) == ["0.1.0"], 20)
     return root, ctl
@@ -113,6 +116,58 @@ async def test_signed_update_installs_restarts_and_reports(csms, tmp_path, relea
         assert (await ctl.status())["firmware_version"] == "0.1.1"
     finally:
         await ctl.close()
+
+
+async def test_2_0_1_update_firmware_installs_restarts_and_reports(tmp_path, releases, web_server):
+    """TC_L_02, TC_L_06, TC_L_07, TC_L_11: the same OTA chain under OCPP 2.0.1's UpdateFirmware."""
+    files, base = web_server
+    maker = Manufacturer()
+    csms = BenchCsms201()
+    await csms.start()
+    root, ctl = await installed_controller(csms, tmp_path, releases, ocpp_version="2.0.1")
+    try:
+        cp = csms.charge_points["CP001"]
+        stranger = Manufacturer()
+        assert (await cp.call(request201(f"{base}/x", stranger, "AA==", 1))).status == "InvalidCertificate"
+        assert (await cp.call(call201.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                                         certificate=pem(maker.ca.cert)))).status == "Accepted"
+        tampered = files / "tampered.tar"
+        tampered.write_bytes(releases["0.1.1"].read_bytes() + b"\0")
+        later = datetime.now(timezone.utc) + timedelta(hours=1)
+        scheduled = await cp.call(request201(f"{base}/tampered.tar", maker, sign(releases["0.1.1"], maker.key), 2,
+                                             at=later))
+        assert scheduled.status == "Accepted"
+        await csms.wait_for(lambda c: statuses201(c, 2) == ["DownloadScheduled"], 20)
+        replaced = await cp.call(request201(f"{base}/tampered.tar", maker, sign(releases["0.1.1"], maker.key), 3))
+        assert replaced.status == "AcceptedCanceled"  # TC_L_11: the scheduled one gives way
+        await csms.wait_for(lambda c: statuses201(c, 3)[-1:] == ["InvalidSignature"], 20)
+        assert (root / "opt/evse/current").resolve().name == "0.1.0"
+
+        good = files / "evse-0.1.1.tar"
+        good.write_bytes(releases["0.1.1"].read_bytes())
+        answer = await cp.call(request201(f"{base}/evse-0.1.1.tar", maker, sign(good, maker.key), 4))
+        assert answer.status == "Accepted"
+        await csms.wait_for(lambda c: boots(c) == ["0.1.0", "0.1.1"], 90)
+        await csms.wait_for(lambda c: statuses201(c, 4)[-1:] == ["Installed"], 30)
+        assert statuses201(csms, 4) == ["Downloading", "Downloaded", "SignatureVerified", "Installing",
+                                        "InstallRebooting", "Installed"]
+        assert (root / "opt/evse/current").resolve().name == "0.1.1"
+        events = await csms.wait_for(lambda c: {e["type"] for e in c.actions("SecurityEventNotification")}
+                                     >= {"FirmwareUpdated", "InvalidFirmwareSignature"}, 15)
+        assert events
+    finally:
+        await ctl.close()
+        await csms.stop()
+
+
+def request201(url, maker, signature, request_id, at=None):
+    return call201.UpdateFirmware(request_id=request_id, firmware={
+        "location": url, "retrieveDateTime": (at or datetime.now(timezone.utc)).isoformat(),
+        "signingCertificate": pem(maker.cert), "signature": signature})
+
+
+def statuses201(csms, request_id):
+    return [p["status"] for p in csms.actions("FirmwareStatusNotification") if p.get("requestId") == request_id]
 
 
 async def test_a_release_that_crashes_is_rolled_back(csms, tmp_path, releases, web_server):

@@ -2,29 +2,9 @@
 
 import asyncio
 
-import pytest
 from ocpp.v201 import call
 
 from controller import ControllerProcess
-from firmware.bench.csms201 import BenchCsms201
-
-
-@pytest.fixture
-async def csms201():
-    server = BenchCsms201()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def station(csms201, tmp_path):
-    proc = ControllerProcess(csms201.url, tmp_path / "data", ocpp_version="2.0.1")
-    await proc.start()
-    await csms201.wait_for(lambda c: len({p["evseId"] for p in c.actions("StatusNotification")}) == 2, 15)
-    yield proc
-    await proc.close()
-    print(f"---- controller log ----\n{proc.log()}")
 
 
 async def test_boot_status_and_the_bench_speak_2_0_1(csms201, station):  # TC_B_01, TC_G_01

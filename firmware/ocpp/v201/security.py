@@ -40,7 +40,7 @@ class Security201(SecurityBase):
         self.networks = networks
         self._signing: asyncio.Task | None = None
         model.validators[("SecurityCtrlr", "BasicAuthPassword")] = _password_fits
-        model.validators[("OCPPCommCtrlr", "NetworkConfigurationPriority")] = self._slots_exist
+        model.validators[("OCPPCommCtrlr", "NetworkConfigurationPriority")] = self._slots_usable
         model.listeners.append(self._variable_changed)
         model.live[("SecurityCtrlr", "SecurityProfile")] = lambda row: str(self.profile())
         model.live[("SecurityCtrlr", "CertificateEntries")] = lambda row: str(
@@ -100,8 +100,10 @@ class Security201(SecurityBase):
             return f"security profile {profile} is below {self.networks.floor()}, which has worked already"
         return self.refusal(profile, url, floor=self.networks.floor())
 
-    def _slots_exist(self, value: str) -> bool:
-        return all(self.networks.get(int(s)) is not None for s in value.split(",") if s)
+    def _slots_usable(self, value: str) -> bool:
+        """Every slot listed holds a profile, none below the security profile reached (A05)."""
+        profiles = [self.networks.get(int(s)) for s in value.split(",") if s]
+        return all(p is not None and p["securityProfile"] >= self.networks.floor() for p in profiles)
 
     def _variable_changed(self, row, value: str) -> None:
         if (row.component, row.name) == ("SecurityCtrlr", "BasicAuthPassword"):
