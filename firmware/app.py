@@ -129,7 +129,8 @@ class Controller:
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
             resume=self.policy.resume_sessions_after_power_loss,
         )
-        self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize)
+        self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
+                                 master_pass=self.policy.master_pass_group)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench

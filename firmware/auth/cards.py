@@ -15,11 +15,12 @@ READER_RETRY_S = 1.0
 
 
 class CardHandler:
-    def __init__(self, reader, station, authorizer, remote):
+    def __init__(self, reader, station, authorizer, remote, master_pass=lambda: None):
         self._reader = reader
         self._station = station
         self._authorizer = authorizer
         self._remote = remote  # async (id_tag) -> IdTagInfo | None: the CSMS, when it answers
+        self._master_pass = master_pass  # () -> the group whose cards end every session (2.0.1 C16), or None
 
     async def run(self) -> None:
         while True:
@@ -49,6 +50,9 @@ class CardHandler:
             return await self._stop(own, "its own tag")
         busy = self._station.connector(connector).session if connector is not None else None
         info = await self._authorizer.authorize(id_tag, self._remote)
+        master = self._master_pass()
+        if master and info.accepted and info.parent_id_tag == master:
+            return await self._master_stop(id_tag)
         if busy is not None:
             # OCPP 1.6 3.5.1: another tag of the same group (parentIdTag) may end the session.
             if info.accepted and info.parent_id_tag and info.parent_id_tag == busy.parent_id_tag:
@@ -63,6 +67,14 @@ class CardHandler:
             log.info("card presented but no connector can start (hint %s)", connector)
             return "busy"
         return "started" if await self._station.authorize(cid, id_tag, info.parent_id_tag) else "busy"
+
+    async def _master_stop(self, id_tag: str) -> str:
+        """C16 without a screen to choose on: a master pass ends every session, and starts none."""
+        sessions = list(self._station.sessions())
+        for session in sessions:
+            await self._station.stop_session(session.local_id, StopReason.MASTER_PASS)
+        log.warning("master pass %s ended %s session(s)", id_tag, len(sessions))
+        return "stopped" if sessions else "rejected"
 
     async def _stop(self, session, by: str) -> str:
         await self._station.stop_session(session.local_id, StopReason.LOCAL)

@@ -88,4 +88,7 @@ class BenchCsms201(BenchCsms):
     side = CsmsSide201
 
     def token_info(self, id_token: str) -> dict:
+        """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""
+        if id_token in self.tags:
+            return self.tags[id_token]
         return {"status": "Invalid" if id_token in self.rejected_tags else "Accepted"}

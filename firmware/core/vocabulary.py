@@ -25,6 +25,7 @@ class StopReason(str, Enum):
     REBOOT = "reboot"
     UNLOCK_COMMAND = "unlock_command"
     DEAUTHORIZED = "deauthorized"
+    MASTER_PASS = "master_pass"  # a card of the master pass group ended it (OCPP 2.0.1 C16)
     OTHER = "other"
 
 

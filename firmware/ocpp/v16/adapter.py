@@ -14,6 +14,7 @@ import logging
 from ocpp.v16 import call
 
 from firmware import __version__
+from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
@@ -26,7 +27,6 @@ from firmware.core.faults import BY_NAME, TRIP
 from firmware.ocpp.v16.status import STATION_WIDE, status_of
 from firmware.security import events as ev
 from firmware.tasks import Tasks
-from firmware.core.session import StopReason
 from firmware.core.vocabulary import LocalListResult
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,8 @@ class Ocpp16Adapter(AdapterBase):
         if parent and session is not None:  # OCPP 1.6 3.5.1: a tag of this group may now end it
             session.parent_id_tag = parent
         if status != "Accepted":
-            self.tasks.spawn(self._invalid_id(local_id, status), f"invalid id of transaction {local_id}")
+            self.tasks.spawn(invalid_id.enforce(self.station, self.metering, self.policy, local_id, status),
+                             f"invalid id of transaction {local_id}")
         return str(answer.transaction_id)
 
     def _set_aside(self, action: str, payload: dict, local_id: str | None, reason: str) -> None:
@@ -214,23 +215,6 @@ class Ocpp16Adapter(AdapterBase):
                   "ends when the EV unplugs", session.connector_id, local_id, reason)
         self.tasks.spawn(self.station.set_hold(session.connector_id, "unbilled", True),
                          f"suspend unbilled session on connector {session.connector_id}")
-
-    async def _invalid_id(self, local_id: str, status: str) -> None:
-        """OCPP 1.6 StopTransactionOnInvalidId / MaxEnergyOnInvalidId (section 9.1)."""
-        session = self.station.session_by_id(local_id)
-        if session is None:
-            return
-        log.warning("connector %s: CSMS refused id tag of %s (%s)", session.connector_id, local_id, status)
-        if self.policy.stop_on_invalid_id():
-            await self.station.stop_session(local_id, StopReason.DEAUTHORIZED)
-            return
-        allowed = self.policy.max_energy_on_invalid_id_wh()
-        while self.station.session_by_id(local_id) is session:
-            reading = self.metering.latest.get(session.connector_id)
-            if reading is not None and reading.energy_wh - (session.meter_start_wh or 0) >= allowed:
-                await self.station.set_hold(session.connector_id, "invalid_id", True)
-                return
-            await asyncio.sleep(1.0)
 
     # ---- authorization --------------------------------------------------
     async def remote_authorize(self, id_tag: str) -> dict | None:

@@ -14,6 +14,7 @@ STOP_REASON = {  # 7.41 Reason
     StopReason.EMERGENCY_STOP: "EmergencyStop", StopReason.HARD_RESET: "HardReset",
     StopReason.SOFT_RESET: "SoftReset", StopReason.POWER_LOSS: "PowerLoss", StopReason.REBOOT: "Reboot",
     StopReason.UNLOCK_COMMAND: "UnlockCommand", StopReason.DEAUTHORIZED: "DeAuthorized", StopReason.OTHER: "Other",
+    StopReason.MASTER_PASS: "Other",  # 1.6 has no master pass; never produced under 1.6
 }
 AVAILABILITY = {  # 7.5 AvailabilityStatus
     AvailabilityResult.ACCEPTED: "Accepted", AvailabilityResult.SCHEDULED: "Scheduled",

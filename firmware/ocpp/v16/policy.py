@@ -32,6 +32,9 @@ class Policy16:
     def local_list_max_length(self) -> int:
         return self._keys.get_int("LocalAuthListMaxLength")
 
+    def master_pass_group(self) -> str | None:
+        return None  # OCPP 1.6 has no master pass
+
     def stop_on_invalid_id(self) -> bool:
         return self._keys.get_bool("StopTransactionOnInvalidId")
 

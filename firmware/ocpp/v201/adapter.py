@@ -15,6 +15,7 @@ import logging
 from ocpp.v201 import call
 
 from firmware import __version__
+from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
@@ -219,9 +220,17 @@ class Ocpp201Adapter(AdapterBase):
 
     def _confirmed(self, action, payload, answer, local_id):
         info = getattr(answer, "id_token_info", None)
-        if info and payload.get("idToken"):
-            self.authorizer.remember(payload["idToken"]["idToken"], id_tag_info(info))
-        return None  # our own transaction id, known from the start
+        if not info or not payload.get("idToken"):
+            return None  # our own transaction id, known from the start
+        known = id_tag_info(info)
+        self.authorizer.remember(payload["idToken"]["idToken"], known)
+        session = self.station.session_by_id(self.transactions.session_of(local_id) or local_id)
+        if session is not None and known.parent_id_tag:  # C09: a token of this group may now end it
+            session.parent_id_tag = known.parent_id_tag
+        if session is not None and not known.accepted:
+            self.tasks.spawn(invalid_id.enforce(self.station, self.metering, self.policy, session.local_id,
+                                                known.status), f"invalid id of transaction {local_id}")
+        return None
 
     # ---- authorization (C01) ----------------------------------------------
     async def remote_authorize(self, id_tag: str) -> IdTagInfo | None:

@@ -21,6 +21,7 @@ STOP_REASON = {  # ReasonEnumType
     StopReason.EMERGENCY_STOP: "EmergencyStop", StopReason.HARD_RESET: "ImmediateReset",
     StopReason.SOFT_RESET: "Reboot", StopReason.POWER_LOSS: "PowerLoss", StopReason.REBOOT: "Reboot",
     StopReason.UNLOCK_COMMAND: "Other", StopReason.DEAUTHORIZED: "DeAuthorized", StopReason.OTHER: "Other",
+    StopReason.MASTER_PASS: "MasterPass",
 }
 STOP_TRIGGER = {  # TriggerReasonEnumType of the Ended event
     StopReason.LOCAL: "StopAuthorized", StopReason.REMOTE: "RemoteStop", StopReason.EV_DISCONNECTED: "EVDeparted",
@@ -28,6 +29,7 @@ STOP_TRIGGER = {  # TriggerReasonEnumType of the Ended event
     StopReason.SOFT_RESET: "ResetCommand", StopReason.POWER_LOSS: "AbnormalCondition",
     StopReason.REBOOT: "ResetCommand", StopReason.UNLOCK_COMMAND: "UnlockCommand",
     StopReason.DEAUTHORIZED: "Deauthorized", StopReason.OTHER: "AbnormalCondition",
+    StopReason.MASTER_PASS: "StopAuthorized",
 }
 AVAILABILITY = {AvailabilityResult.ACCEPTED: "Accepted", AvailabilityResult.SCHEDULED: "Scheduled",
                 AvailabilityResult.REJECTED: "Rejected"}

@@ -36,6 +36,9 @@ class Policy201:
     def authorize_remote_start(self) -> bool:
         return self._bool("AuthCtrlr", "AuthorizeRemoteStart")
 
+    def master_pass_group(self) -> str | None:
+        return self._model.read("AuthCtrlr", "MasterPassGroupId") or None
+
     def local_list_max_length(self) -> int:
         return int(self._model.variables[("LocalAuthListCtrlr", None, None, None, "Entries", None)].max)
 

@@ -41,6 +41,11 @@ class Transactions201:
                                "ORDER BY rowid DESC LIMIT 1", (key, key)).fetchone()
         return None if row is None else row[0]
 
+    def session_of(self, key: str) -> str | None:
+        """The session running in the transaction with this key, if one does."""
+        row = self._db.execute("SELECT session_id FROM transactions201 WHERE local_id = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
     def key_of_session(self, session_id: str) -> str | None:
         row = self._db.execute("SELECT local_id FROM transactions201 WHERE session_id = ? AND ended = 0 "
                                "ORDER BY rowid DESC LIMIT 1", (session_id,)).fetchone()

@@ -1,0 +1,81 @@
+"""OCPP 2.0.1 authorization (C): groups, the master pass, tokens refused after the start, the cache."""
+
+from ocpp.v201 import call
+
+GROUP = {"idToken": "FLEET-7", "type": "Central"}
+
+
+def set_var(component: str, name: str, value: str) -> call.SetVariables:
+    return call.SetVariables(set_variable_data=[{"component": {"name": component}, "variable": {"name": name},
+                                                 "attributeValue": value}])
+
+
+def ended(csms) -> list[dict]:
+    return [e for e in csms.actions("TransactionEvent") if e["eventType"] == "Ended"]
+
+
+async def charge(station, cid: int, tag: str) -> None:
+    await station.post("/ev", {"connector": cid, "state": "C"})
+    await station.post("/rfid", {"connector": cid, "id_tag": tag})
+    await station.until(lambda c: c["contactor_closed"], cid=cid)
+
+
+async def test_a_token_of_the_same_group_ends_the_transaction(csms201, station):  # TC_C_39, TC_C_43
+    csms201.tags.update({t: {"status": "Accepted", "groupIdToken": GROUP} for t in ("CARD-A", "CARD-B")})
+    csms201.tags["OUTSIDER"] = {"status": "Accepted", "groupIdToken": {"idToken": "OTHER", "type": "Central"}}
+    await charge(station, 1, "CARD-A")
+    await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"])
+    await station.post("/rfid", {"connector": 1, "id_tag": "OUTSIDER"})  # TC_C_43: not of the group
+    await csms201.wait_for(lambda c: [a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "OUTSIDER"])
+    assert (await station.connector(1))["contactor_closed"]
+    await station.post("/rfid", {"connector": 1, "id_tag": "CARD-B"})
+    done = await csms201.wait_for(ended, 10)
+    assert done[0]["transactionInfo"]["stoppedReason"] == "Local" and done[0]["triggerReason"] == "StopAuthorized"
+
+
+async def test_a_master_pass_ends_every_transaction_and_starts_none(csms201, station):  # TC_C_49
+    cp = csms201.charge_points["CP001"]
+    assert (await cp.call(set_var("AuthCtrlr", "MasterPassGroupId", "MASTERS"))).set_variable_result[0][
+        "attribute_status"] == "Accepted"
+    csms201.tags["BOSS"] = {"status": "Accepted", "groupIdToken": {"idToken": "MASTERS", "type": "Central"}}
+    await charge(station, 1, "DRIVER-1")
+    await charge(station, 2, "DRIVER-2")
+    await station.post("/rfid", {"connector": 1, "id_tag": "BOSS"})
+    done = await csms201.wait_for(lambda c: len(ended(c)) == 2 and ended(c), 10)
+    assert {e["transactionInfo"]["stoppedReason"] for e in done} == {"MasterPass"}
+    await station.until(lambda c: not c["contactor_closed"], cid=2)
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "BOSS"})  # a master pass starts nothing
+    await csms201.wait_for(lambda c: len([a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "BOSS"])
+                           == 2)
+    assert not (await station.connector(1))["contactor_closed"]
+    assert len([e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"]) == 2
+
+
+async def test_a_token_refused_after_the_start_ends_the_transaction(csms201, station):  # TC_C_17 (E05)
+    csms201.rejected_tags.add("LATE-NO")
+    cp = csms201.charge_points["CP001"]
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    answer = await cp.call(call.RequestStartTransaction(id_token={"idToken": "LATE-NO", "type": "Central"},
+                                                        remote_start_id=3, evse_id=1))
+    assert answer.status == "Accepted"  # AuthorizeRemoteStart is false: the Started event asks the CSMS
+    done = await csms201.wait_for(ended, 15)
+    assert done[0]["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+    assert done[0]["triggerReason"] == "Deauthorized"
+
+
+async def test_max_energy_on_an_invalid_token_then_suspended(csms201, station):  # TC_C_15, TC_C_16
+    csms201.rejected_tags.add("LATE-NO")
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("TxCtrlr", "StopTxOnInvalidId", "false"))
+    await cp.call(set_var("TxCtrlr", "MaxEnergyOnInvalidId", "20"))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await cp.call(call.RequestStartTransaction(id_token={"idToken": "LATE-NO", "type": "Central"},
+                                               remote_start_id=4, evse_id=1))
+    await station.until(lambda c: c["contactor_closed"])
+    suspended = await station.until(lambda c: c["status"] == "Occupied" and not c["contactor_closed"], timeout=60)
+    assert suspended["session"] is not None  # still a transaction, no longer charging
+    assert not ended(csms201)
+    states = [e["transactionInfo"].get("chargingState") for e in csms201.actions("TransactionEvent")]
+    assert "SuspendedEVSE" in states
