@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run it: system tools (socat for
-# the Modbus RTU pty pairs, python3-venv), the project with its test extras.
+# the Modbus RTU pty pairs, python3-venv, node and npm for the independent
+# validator), the project with its test extras, npm's ocpp-rpc (pinned, locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v socat >/dev/null || need+=(socat)
 python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
     echo "scripts/test.sh: please install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
@@ -14,4 +17,5 @@ if ((${#need[@]})); then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+(cd tests/independent && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 exec .venv/bin/python -m pytest "$@"
