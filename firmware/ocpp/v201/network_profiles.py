@@ -68,7 +68,9 @@ class NetworkProfiles:
         slot, _ = self.current()
         self._index += 1
         self._failures = 0
-        log.warning("network profile in slot %s failed %s times; trying slot %s", slot, attempts, self.current()[0])
+        following = self.current()[0]
+        log.warning("network profile in slot %s failed %s times; %s", slot, attempts,
+                    f"trying slot {following}" if following != slot else "no other slot to try, trying it again")
 
     def connected(self, slot: int, profile: int) -> None:
         self._failures = 0

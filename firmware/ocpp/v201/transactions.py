@@ -33,6 +33,7 @@ class Transactions201:
         self._db = store.db
         self._outbox = outbox
         self._online = online  # () -> bool: an event queued while offline says so
+        self._last_at: dict = {}  # key -> the timestamp of the event queued last
         store.ensure(SCHEMA)
 
     def transaction_id(self, key: str) -> str | None:
@@ -66,7 +67,15 @@ class Transactions201:
 
     def event(self, kind: str, key: str, evse: int, trigger: str, at, info: dict | None = None,
               extra: dict | None = None, session_id: str | None = None) -> None:
-        """Queue one TransactionEvent (kind Started, Updated or Ended) of the transaction `key`."""
+        """Queue one TransactionEvent (kind Started, Updated or Ended) of the transaction `key`.
+
+        Timestamps never go back within a transaction: an event whose moment was read
+        before the one queued last (a session's end reading, queued after the charging
+        state it caused) takes that event's time, so a CSMS billing by time sees order."""
+        at = max(at, self._last_at.get(key, at))
+        self._last_at[key] = at
+        if kind == "Ended":
+            self._last_at.pop(key, None)
         with self._store.transaction():
             tx, seq = self._next(key, evse, session_id)
             payload = {

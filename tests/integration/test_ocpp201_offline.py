@@ -1,0 +1,62 @@
+"""OCPP 2.0.1 through a CSMS outage: two transactions running, one ending and one starting while it is away."""
+
+import asyncio
+from collections import defaultdict
+
+from ocpp.v201 import call
+
+from firmware.bench.csms201 import BenchCsms201
+
+
+async def charging(station, cid, tag):
+    await station.post("/ev", {"connector": cid, "state": "C"})
+    await station.post("/rfid", {"connector": cid, "id_tag": tag})
+    await station.until(lambda c: c["contactor_closed"], cid=cid)
+
+
+async def test_csms_down_during_two_transactions_every_event_once_in_order(csms201, station):  # TC_E_ offline, TC_B_57
+    cp = csms201.charge_points["CP001"]
+    await cp.call(call.SetVariables(set_variable_data=[{
+        "component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+        "attributeValue": "1"}]))
+    await charging(station, 1, "ONE")
+    await charging(station, 2, "TWO")
+    await csms201.wait_for(lambda c: len([e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"])
+                           == 2)
+    port = csms201.port
+    await csms201.stop()
+    await station.wait_disconnected()
+    await asyncio.sleep(2.5)  # sampled values pile up
+    await station.post("/rfid", {"connector": 1, "id_tag": "ONE"})  # one ends while the CSMS is away
+    await station.until(lambda c: not c["contactor_closed"])
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.until(lambda c: c["status"] == "Available")
+    await charging(station, 1, "ONE")  # and another starts, authorized from the cache
+    await asyncio.sleep(1.5)
+    again = BenchCsms201(port=port)
+    await again.start()
+    try:
+        await again.wait_connected("CP001", 30)
+        await station.post("/ev", {"connector": 2, "state": "A"})
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await again.wait_for(lambda c: len([e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+                             == 3, 30)
+    finally:
+        await again.stop()
+    ids = csms201.message_ids + again.message_ids
+    assert len(ids) == len(set(ids)) and not again.retransmissions
+    events = [p for a, p in csms201.received + again.received if a == "TransactionEvent"]
+    by_tx = defaultdict(list)
+    for e in events:
+        by_tx[e["transactionInfo"]["transactionId"]].append(e)
+    assert len(by_tx) == 3
+    for tx, mine in by_tx.items():
+        assert [e["seqNo"] for e in mine] == list(range(len(mine)))  # contiguous, in order, none twice
+        assert [e["eventType"] for e in mine][0] == "Started" and mine[-1]["eventType"] == "Ended"
+        stamps = [e["timestamp"] for e in mine]
+        assert stamps == sorted(stamps), [(e["seqNo"], e["eventType"], e["triggerReason"], e["timestamp"]) for e in mine]
+    offline = [e for e in events if e.get("offline")]
+    assert offline and all(e in again.actions("TransactionEvent") for e in offline)
+    third = next(m for m in by_tx.values() if m[0]["timestamp"] > min(e["timestamp"] for e in offline))
+    assert third[0]["offline"] and third[0]["idToken"]["idToken"] == "ONE"
+    assert {m[-1]["transactionInfo"]["stoppedReason"] for m in by_tx.values()} <= {"Local", "EVDisconnected"}
