@@ -94,7 +94,7 @@ class Controller:
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
                                  on_reading=wake.set, clock=self.wall)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
-        self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length())
+        self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length(), clock=self.wall)
         self.uplink = Uplink()
         self.journal = SessionJournal(self.store)
         self.outbox = Outbox(self.store, attempts=self.policy.message_attempts,

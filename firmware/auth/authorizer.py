@@ -25,10 +25,10 @@ OFFLINE_UNKNOWN = IdTagInfo("Accepted")
 
 
 class Authorizer:
-    def __init__(self, store, policy, list_max_length: int = 10_000):
+    def __init__(self, store, policy, list_max_length: int = 10_000, clock=None):
         self._policy = policy  # firmware.policy.Policy: whatever OCPP version stores it
         self.local_list = LocalList(store, list_max_length)
-        self.cache = AuthCache(store)
+        self.cache = AuthCache(store, clock=clock, lifetime_s=policy.cache_lifetime_s)
 
     def local(self, id_tag: str) -> IdTagInfo | None:
         """What the local list, else the cache, says: no network involved."""

@@ -68,8 +68,12 @@ async def installed_controller(csms, tmp_path, releases, ocpp_version="1.6"):
     install(root, releases["0.1.0"])
     ctl = ControllerProcess(csms.url, root / "var/lib/evse", command=[str(root / "opt/evse/current/bin/evse")],
                             env={"EVSE_ROOT": str(root)}, ocpp_version=ocpp_version)
-    await ctl.start()
-    await csms.wait_for(lambda c: boots(c) == ["0.1.0"], 20)
+    try:
+        await ctl.start()
+        await csms.wait_for(lambda c: boots(c) == ["0.1.0"], 20)
+    except BaseException:
+        await ctl.close()  # never leave a controller running behind a failed start
+        raise
     return root, ctl
 
 

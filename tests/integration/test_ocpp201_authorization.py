@@ -1,5 +1,7 @@
 """OCPP 2.0.1 authorization (C): groups, the master pass, tokens refused after the start, the cache."""
 
+import asyncio
+
 from ocpp.v201 import call
 
 GROUP = {"idToken": "FLEET-7", "type": "Central"}
@@ -79,3 +81,39 @@ async def test_max_energy_on_an_invalid_token_then_suspended(csms201, station): 
     assert not ended(csms201)
     states = [e["transactionInfo"].get("chargingState") for e in csms201.actions("TransactionEvent")]
     assert "SuspendedEVSE" in states
+
+
+async def test_the_authorization_cache(csms201, station):  # TC_C_08, TC_C_32, TC_C_36, TC_C_37, TC_C_38, TC_C_46
+    cp = csms201.charge_points["CP001"]
+
+    def asked() -> int:
+        return len([a for a in csms201.actions("Authorize") if a["idToken"]["idToken"] == "CACHED"])
+
+    async def session() -> None:
+        await charge(station, 1, "CACHED")
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available")
+
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))
+    await session()
+    assert asked() == 1  # unknown: the CSMS is asked, its answer cached
+    await session()
+    assert asked() == 1  # TC_C_08: from the cache, no question
+    assert (await cp.call(call.Reset(type="Immediate"))).status == "Accepted"
+    await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)
+    await station.wait_api()
+    cp = await csms201.wait_connected("CP001")
+    await session()
+    assert asked() == 1  # TC_C_32: the cache outlives a restart
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "false"))
+    await session()
+    assert asked() == 2  # TC_C_36: without LocalPreAuthorize the CSMS is asked every time
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))
+    await cp.call(set_var("AuthCacheCtrlr", "LifeTime", "1"))
+    await station.until(lambda c: c["status"] == "Available")
+    await asyncio.sleep(1.5)
+    await session()
+    assert asked() == 3  # TC_C_46: unused past its lifetime, the entry is gone
+    assert (await cp.call(call.ClearCache())).status == "Accepted"  # TC_C_37
+    await cp.call(set_var("AuthCacheCtrlr", "Enabled", "false"))
+    assert (await cp.call(call.ClearCache())).status == "Rejected"  # TC_C_38

@@ -6,6 +6,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cache import AuthCache
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong, LocalList
+from firmware.clock import SteppedClock
 from firmware.core.vocabulary import LocalListResult
 from firmware.ocpp.v16.policy import Policy16
 from firmware.store import Store
@@ -67,6 +68,23 @@ def test_cache_evicts_the_least_recently_used(store):
     cache.get("A")  # A is now the most recently used
     cache.put("D", OK)
     assert cache.get("B") is None and cache.get("A") is not None and len(cache) == 3
+
+
+def test_cache_lifetime_counts_from_the_last_use(store):  # OCPP 2.0.1 AuthCacheCtrlr.LifeTime (TC_C_46)
+    clock = SteppedClock()
+    lifetime = [100]
+    cache = AuthCache(store, clock=clock, lifetime_s=lambda: lifetime[0])
+    cache.put("A", OK)
+    clock.advance(90)
+    assert cache.get("A") is not None  # used: its life starts again
+    clock.advance(90)
+    assert cache.get("A") is not None
+    clock.advance(101)
+    assert cache.get("A") is None and len(cache) == 0  # unused for longer than its lifetime: gone
+    cache.put("B", OK)
+    lifetime[0] = None
+    clock.advance(10**6)
+    assert cache.get("B") is not None  # no lifetime (1.6, or LifeTime 0): kept until pushed out
 
 
 class Keys:

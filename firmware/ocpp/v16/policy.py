@@ -32,6 +32,9 @@ class Policy16:
     def local_list_max_length(self) -> int:
         return self._keys.get_int("LocalAuthListMaxLength")
 
+    def cache_lifetime_s(self) -> int | None:
+        return None  # OCPP 1.6 keeps cache entries until the cache is full
+
     def master_pass_group(self) -> str | None:
         return None  # OCPP 1.6 has no master pass
 

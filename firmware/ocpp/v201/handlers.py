@@ -174,6 +174,8 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
 
     @on("ClearCache")
     def on_clear_cache(self, **_):
+        if not self.adapter.policy.cache_enabled():
+            return call_result.ClearCache(status="Rejected")  # C11: no cache to clear
         self.adapter.authorizer.clear_cache()
         return call_result.ClearCache(status="Accepted")
 

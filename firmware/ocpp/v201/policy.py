@@ -36,6 +36,9 @@ class Policy201:
     def authorize_remote_start(self) -> bool:
         return self._bool("AuthCtrlr", "AuthorizeRemoteStart")
 
+    def cache_lifetime_s(self) -> int | None:
+        return self._int("AuthCacheCtrlr", "LifeTime") or None
+
     def master_pass_group(self) -> str | None:
         return self._model.read("AuthCtrlr", "MasterPassGroupId") or None
 

@@ -72,6 +72,7 @@ def station_variables(board) -> list[Variable]:
         v("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "boolean", "false", required=False),
         v("AuthCtrlr", "MasterPassGroupId", "string", "", required=False),
         v("AuthCacheCtrlr", "Enabled", "boolean", "true", required=False),
+        v("AuthCacheCtrlr", "LifeTime", "integer", "0", unit="s", min=0, max=10**8, required=False),  # 0: none
         v("LocalAuthListCtrlr", "Enabled", "boolean", "true", required=False),
         v("LocalAuthListCtrlr", "Entries", "integer", "0", RO, max=10_000, required=False),
         v("SampledDataCtrlr", "TxStartedMeasurands", "MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
