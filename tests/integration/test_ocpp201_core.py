@@ -181,6 +181,26 @@ async def test_reset_on_idle_waits_for_the_transaction_then_restarts(csms201, st
     assert ended and ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"
 
 
+async def test_reset_of_one_evse(csms201, station):  # TC_B_26, TC_B_27, TC_B_28
+    cp = csms201.charge_points["CP001"]
+    assert (await cp.call(call.Reset(type="Immediate", evse_id=7))).status == "Rejected"
+    for cid in (1, 2):
+        await station.post("/ev", {"connector": cid, "state": "C"})
+        await station.post("/rfid", {"connector": cid, "id_tag": f"EVSE{cid}"})
+        await station.until(lambda c: c["contactor_closed"], cid=cid)
+    assert (await cp.call(call.Reset(type="OnIdle", evse_id=1))).status == "Scheduled"
+    assert (await cp.call(call.Reset(type="Immediate", evse_id=2))).status == "Accepted"
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
+    assert ended[0]["evse"]["id"] == 2 and ended[0]["transactionInfo"]["stoppedReason"] == "ImmediateReset"
+    assert (await station.connector(1))["contactor_closed"]  # EVSE 1 waits for its transaction
+    await csms201.wait_for(lambda c: [s["connectorStatus"] for s in c.actions("StatusNotification")
+                                      if s["evseId"] == 2][-2:] == ["Unavailable", "Occupied"], 15)
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await csms201.wait_for(lambda c: [s["connectorStatus"] for s in c.actions("StatusNotification")
+                                      if s["evseId"] == 1][-2:] == ["Unavailable", "Available"], 15)
+    assert len(csms201.actions("BootNotification")) == 1  # the station itself did not restart
+
+
 async def set_points(cp, start, stop):
     answer = await cp.call(call.SetVariables(set_variable_data=[
         {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attributeValue": start},

@@ -28,6 +28,7 @@ from firmware.ocpp.v201.transactions import Transactions201
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
 from firmware.core import charger
 from firmware.core.charger import AVAILABLE
+from firmware.core.session import StopReason
 from firmware.core.milestones import Authorized, EnergyFlowing, EvConnected, PowerPathClosed
 from firmware.tasks import Tasks
 
@@ -213,6 +214,22 @@ class Ocpp201Adapter(AdapterBase):
         if reading is None:
             return []
         return sampled_values_201(reading, measurands, context, offered=self.station.offered(cid))
+
+    # ---- Reset of one EVSE (B11, B12) ------------------------------------------
+    async def reset_evse(self, cid: int, immediate: bool) -> None:
+        """What resetting one EVSE means here: its transaction ends (at once, or OnIdle when it
+        ends by itself), the EVSE is briefly Unavailable and returns as it was before."""
+        connector = self.station.connector(cid)
+        if immediate and connector.session is not None:
+            await self.station.stop_session(connector.session.local_id, StopReason.HARD_RESET)
+        while connector.session is not None:
+            await asyncio.sleep(0.5)
+        was_operative = self.store.get(f"availability.{cid}", True)
+        log.warning("EVSE %s: reset by the CSMS", cid)
+        await self.station.set_operative(cid, False)
+        await asyncio.sleep(1.0)  # the EVSE's own restart: Unavailable, then as before
+        if was_operative:
+            await self.station.set_operative(cid, True)
 
     # ---- the outbox's hooks ---------------------------------------------
     def _prepare(self, action, payload, local_id):

@@ -125,14 +125,17 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
 
     @on("Reset")
     def on_reset(self, type, evse_id=None, **_):
-        if evse_id is not None:
-            return call_result.Reset(status="Rejected")  # a reset of one EVSE comes later
-        busy = bool(self.station.sessions())
+        if evse_id is not None and evse_id not in self.station.connectors:
+            return call_result.Reset(status="Rejected")
+        busy = bool(self.station.sessions()) if evse_id is None else self.station.connector(evse_id).session
         return call_result.Reset(status="Scheduled" if busy and type == "OnIdle" else "Accepted")
 
     @after("Reset")
     async def after_reset(self, type, evse_id=None, **_):
+        if evse_id is not None and evse_id not in self.station.connectors:
+            return
         if evse_id is not None:
+            await self.adapter.reset_evse(evse_id, immediate=(type == "Immediate"))
             return
         while type == "OnIdle" and self.station.sessions():
             await asyncio.sleep(1.0)  # Scheduled (B12): once the last transaction has ended
