@@ -91,6 +91,24 @@ async def test_get_base_report_arrives_as_notify_reports(csms201, station):  # T
     assert ("TxCtrlr", "TxStartPoint") in names and ("Connector", "ConnectorType") in names
 
 
+async def test_get_report_with_criteria_and_live_availability(csms201, station):  # TC_B_16-19, TC_B_54-56
+    cp = csms201.charge_points["CP001"]
+    off = await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 2}))
+    assert off.status == "Accepted"
+    answer = await cp.call(call.GetReport(request_id=8, component_variable=[
+        {"component": {"name": "EVSE"}, "variable": {"name": "AvailabilityState"}}]))
+    assert answer.status == "Accepted"
+    parts = await csms201.wait_for(lambda c: [r for r in c.actions("NotifyReport") if r["requestId"] == 8], 10)
+    states = {d["component"]["evse"]["id"]: d["variableAttribute"][0]["value"] for d in parts[0]["reportData"]}
+    assert states == {1: "Available", 2: "Unavailable"}  # what the EVSEs are now, not a stored default
+    enabled = await cp.call(call.GetReport(request_id=9, component_criteria=["Enabled"]))
+    assert enabled.status == "Accepted"
+    empty = await cp.call(call.GetReport(request_id=10, component_variable=[{"component": {"name": "Nope"}}]))
+    assert empty.status == "EmptyResultSet"
+    await csms201.wait_for(lambda c: [r for r in c.actions("NotifyReport") if r["requestId"] == 9], 10)
+    assert not [r for r in csms201.actions("NotifyReport") if r["requestId"] == 10]
+
+
 async def test_a_bad_frame_gets_2_0_1_words_and_the_link_stays(csms201, station):
     await csms201.send_raw("CP001", "[" * 500 + "]" * 500)
     answer = await csms201.wait_response("-1")

@@ -133,3 +133,33 @@ def test_the_policy_changes_the_app_follows_name_real_variables(model):
 
     present = {(v.component, v.name) for v in model.variables.values()}
     assert set(NEUTRAL_201) <= present
+
+
+def reported(items):
+    return sorted((i["component"]["name"], i["component"].get("evse", {}).get("id"),
+                   i["component"].get("evse", {}).get("connectorId"), i["variable"]["name"],
+                   i["variable"].get("instance")) for i in items)
+
+
+def test_custom_report_by_component_and_variable(model):  # TC_B_17, TC_B_54, TC_B_55, TC_B_56
+    pair = [{"component": c("EVSE", evse=2), "variable": {"name": "AvailabilityState"}}]
+    assert reported(model.custom_report(None, pair)) == [("EVSE", 2, None, "AvailabilityState", None)]
+    no_evse = [{"component": c("EVSE"), "variable": {"name": "AvailabilityState"}}]  # every EVSE
+    assert reported(model.custom_report(None, no_evse)) == [("EVSE", 1, None, "AvailabilityState", None),
+                                                             ("EVSE", 2, None, "AvailabilityState", None)]
+    no_instance = [{"component": c("OCPPCommCtrlr"), "variable": {"name": "MessageAttempts"}}]
+    with_instance = [{"component": c("OCPPCommCtrlr"),
+                      "variable": {"name": "MessageAttempts", "instance": "TransactionEvent"}}]
+    assert reported(model.custom_report(None, no_instance)) == reported(model.custom_report(None, with_instance))
+    assert model.custom_report(None, [{"component": c("Nope")}]) == []  # answered EmptyResultSet
+
+
+def test_custom_report_by_criteria(model):  # TC_B_16, TC_B_18, TC_B_19
+    enabled = reported(model.custom_report(["Enabled"], None))
+    assert {r[0] for r in enabled} == {"AuthCacheCtrlr", "LocalAuthListCtrlr"}  # components whose Enabled is true
+    both = model.custom_report(["Enabled"], [{"component": c("AuthCacheCtrlr")}, {"component": c("TxCtrlr")}])
+    assert {r[0] for r in reported(both)} == {"AuthCacheCtrlr"}  # TxCtrlr has no Enabled: not kept
+    assert model.set(c("AuthCacheCtrlr"), {"name": "Enabled"}, "false") == "Accepted"
+    assert {r[0] for r in reported(model.custom_report(["Enabled"], None))} == {"LocalAuthListCtrlr"}
+    available = {(r[0], r[1]) for r in reported(model.custom_report(["Available"], None))}
+    assert ("EVSE", 1) in available and ("ChargingStation", None) in available

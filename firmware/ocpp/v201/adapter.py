@@ -72,6 +72,9 @@ class Ocpp201Adapter(AdapterBase):
         self._heartbeat_kick = asyncio.Event()
         self._events = bus.subscribe()
         model.listeners.append(self._variable_changed)
+        for component in ("EVSE", "Connector", "ChargingStation"):  # what GetVariables and reports show
+            model.live[(component, "AvailabilityState")] = self._availability
+            model.live[(component, "Available")] = lambda row: str(self._availability(row) != "Unavailable").lower()
 
     def _variable_changed(self, row, value: str) -> None:
         if (row.component, row.name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
@@ -81,6 +84,14 @@ class Ocpp201Adapter(AdapterBase):
     def status_name(self, cid: int) -> str:
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
         return connector_status(state, faults)
+
+    def _availability(self, row) -> str:
+        """AvailabilityState of an EVSE or its connector, or of the station (Unavailable or Faulted when
+        every EVSE is, else Available)."""
+        if row.evse is not None:
+            return self.status_name(row.evse)
+        states = {self.status_name(cid) for cid in self.station.connectors}
+        return states.pop() if len(states) == 1 and states & {"Unavailable", "Faulted"} else "Available"
 
     def transaction_id(self, session) -> str | None:
         return self.transactions.transaction_id(session.local_id)

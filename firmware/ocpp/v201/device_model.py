@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from firmware.clock import parse_utc
+from firmware.ocpp.v201.report_criteria import select
 from firmware.ocpp.v201.variables import RO, RW, WO, Variable, station_variables
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS device_model (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -104,6 +105,10 @@ class DeviceModel:
         else:
             rows = list(self.variables.values())
         return [self._report_item(v) for v in rows]
+
+    def custom_report(self, criteria: list[str] | None, pairs: list[dict] | None) -> list[dict]:
+        """ReportData items for GetReport (B08); an empty list is answered EmptyResultSet."""
+        return [self._report_item(v) for v in select(self.variables.values(), self.value, criteria, pairs)]
 
     def _report_item(self, v: Variable) -> dict:
         component: dict = {"name": v.component}

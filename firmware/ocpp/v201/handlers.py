@@ -62,7 +62,21 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
 
     @after("GetBaseReport")
     async def after_get_base_report(self, request_id, report_base, **_):
-        items = self.model.report(report_base)
+        await self._notify_report(request_id, self.model.report(report_base))
+
+    @on("GetReport")
+    def on_get_report(self, request_id, component_criteria=None, component_variable=None, **_):
+        found = self.model.custom_report(component_criteria, component_variable)
+        return call_result.GetReport(status="Accepted" if found else "EmptyResultSet")
+
+    @after("GetReport")
+    async def after_get_report(self, request_id, component_criteria=None, component_variable=None, **_):
+        found = self.model.custom_report(component_criteria, component_variable)
+        if found:
+            await self._notify_report(request_id, found)
+
+    async def _notify_report(self, request_id: int, items: list[dict]) -> None:
+        """NotifyReport parts of at most ItemsPerMessage items, seqNo from 0, tbc on all but the last."""
         per_message = int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
         chunks = [items[i:i + per_message] for i in range(0, len(items), per_message)] or [[]]
         for seq, chunk in enumerate(chunks):
