@@ -219,6 +219,20 @@ async def test_reset_of_one_evse(csms201, station):  # TC_B_26, TC_B_27, TC_B_28
     assert len(csms201.actions("BootNotification")) == 1  # the station itself did not restart
 
 
+async def test_an_unavailable_evse_stays_so_across_a_reset(csms201, station):  # TC_B_24
+    cp = csms201.charge_points["CP001"]
+    off = await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 2}))
+    assert off.status == "Accepted"
+    assert (await cp.call(call.Reset(type="Immediate"))).status == "Accepted"
+    await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)
+    boot_at = [a for a, _ in csms201.received].index("BootNotification", 1)
+    await csms201.wait_for(lambda c: len([p for a, p in c.received[boot_at:] if a == "StatusNotification"]) == 2)
+    after = {p["evseId"]: p["connectorStatus"] for a, p in csms201.received[boot_at:] if a == "StatusNotification"}
+    assert after == {1: "Available", 2: "Unavailable"}  # told so at once after the restart
+    await station.wait_api()
+    assert [c["status"] for c in (await station.status())["connectors"]] == ["Available", "Unavailable"]
+
+
 async def set_points(cp, start, stop):
     answer = await cp.call(call.SetVariables(set_variable_data=[
         {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attributeValue": start},

@@ -43,6 +43,7 @@ async def test_csms_down_during_two_transactions_every_event_once_in_order(csms2
                              == 3, 30)
     finally:
         await again.stop()
+    assert {s["evseId"] for s in again.actions("StatusNotification")} == {1, 2}  # TC_B_51: every status again
     ids = csms201.message_ids + again.message_ids
     assert len(ids) == len(set(ids)) and not again.retransmissions
     events = [p for a, p in csms201.received + again.received if a == "TransactionEvent"]
