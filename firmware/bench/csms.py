@@ -29,8 +29,9 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class CsmsSide(ChargePoint):
-    """The CSMS's view of one charge point."""
+class RecordingSide:
+    """What the bench CSMS does with every frame of a station, in both versions: record it,
+    answer a retransmission as before, misbehave when a test asks for it."""
 
     def __init__(self, cp_id, ws, csms):
         super().__init__(cp_id, ws, response_timeout=15)
@@ -68,6 +69,11 @@ class CsmsSide(ChargePoint):
         if frame[0] in (3, 4):
             self.csms.answers[frame[1]] = message
         await super()._send(message)
+
+
+
+class CsmsSide(RecordingSide, ChargePoint):
+    """The CSMS's view of one charge point."""
 
     @on(Action.boot_notification)
     def on_boot(self, **_):

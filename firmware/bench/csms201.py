@@ -8,23 +8,14 @@ the 1.6 bench CSMS (firmware/bench/csms.py), so tests read alike.
 
 from __future__ import annotations
 
-import json
-
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 
-from firmware.bench.csms import BenchCsms, now_iso
+from firmware.bench.csms import BenchCsms, RecordingSide, now_iso
 
 
-class CsmsSide201(ChargePoint):
-    def __init__(self, cp_id, ws, csms):
-        super().__init__(cp_id, ws, response_timeout=15)
-        self.csms = csms
-
-    async def start(self):
-        async for raw in self._connection:
-            self.csms.record(json.loads(raw))
-            await self.route_message(raw)
+class CsmsSide201(RecordingSide, ChargePoint):
+    """The CSMS's view of one charging station (recording as the 1.6 side does)."""
 
     @on("BootNotification")
     def on_boot(self, **_):

@@ -219,8 +219,15 @@ async def test_reset_of_one_evse(csms201, station):  # TC_B_26, TC_B_27, TC_B_28
     assert len(csms201.actions("BootNotification")) == 1  # the station itself did not restart
 
 
-async def test_an_unavailable_evse_stays_so_across_a_reset(csms201, station):  # TC_B_24
+async def test_an_unavailable_evse_stays_so_across_a_reset(csms201, station):  # TC_B_24, TC_G_07, TC_G_08
     cp = csms201.charge_points["CP001"]
+    two = await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 1, "connectorId": 2}))
+    assert two.status == "Rejected"  # no such connector
+    one = {"id": 1, "connectorId": 1}
+    assert (await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse=one))).status == "Accepted"
+    await station.until(lambda c: c["status"] == "Unavailable")
+    assert (await cp.call(call.ChangeAvailability(operational_status="Operative", evse=one))).status == "Accepted"
+    await station.until(lambda c: c["status"] == "Available")
     off = await cp.call(call.ChangeAvailability(operational_status="Inoperative", evse={"id": 2}))
     assert off.status == "Accepted"
     assert (await cp.call(call.Reset(type="Immediate"))).status == "Accepted"

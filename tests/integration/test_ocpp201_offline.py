@@ -61,3 +61,32 @@ async def test_csms_down_during_two_transactions_every_event_once_in_order(csms2
     third = next(m for m in by_tx.values() if m[0]["timestamp"] > min(e["timestamp"] for e in offline))
     assert third[0]["offline"] and third[0]["idToken"]["idToken"] == "ONE"
     assert {m[-1]["transactionInfo"]["stoppedReason"] for m in by_tx.values()} <= {"Local", "EVDisconnected"}
+
+
+async def test_transaction_events_are_retried_then_set_aside(csms201, station):  # TC_E_41, TC_E_42, TC_E_50, TC_E_51
+    cp = csms201.charge_points["CP001"]
+    await cp.call(call.SetVariables(set_variable_data=[
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "MessageAttemptInterval",
+                                                            "instance": "TransactionEvent"}, "attributeValue": "1"},
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "MessageAttempts",
+                                                            "instance": "TransactionEvent"}, "attributeValue": "3"}]))
+    csms201.refuse["TransactionEvent"] = "InternalError"
+    await charging(station, 1, "RETRY")
+    await csms201.wait_for(lambda c: c.counts.get("TransactionEvent", 0) == 2, 10)
+    del csms201.refuse["TransactionEvent"]  # TC_E_42/51: the third attempt succeeds
+    await csms201.wait_for(lambda c: c.counts["TransactionEvent"] >= 3, 10)
+    first_ids = [i for i, (a, _) in zip(csms201.message_ids, csms201.received) if a == "TransactionEvent"]
+    assert len(set(first_ids[:3])) == 1  # the same message, attempted again
+    assert (await station.status())["ocpp"]["set_aside"] == []
+
+    csms201.refuse["TransactionEvent"] = "InternalError"  # TC_E_41/50: never accepted
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    for _ in range(60):
+        aside = (await station.status())["ocpp"]["set_aside"]
+        if aside:
+            break
+        await asyncio.sleep(0.25)
+    assert aside and aside[0]["action"] == "TransactionEvent"
+    ended = [i for i, (a, p) in zip(csms201.message_ids, csms201.received)
+             if a == "TransactionEvent" and p["eventType"] == "Ended"]
+    assert len(ended) == 3 and len(set(ended)) == 1  # MessageAttempts tries of one message, then set aside

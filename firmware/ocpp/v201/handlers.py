@@ -130,8 +130,8 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
     @on("ChangeAvailability")
     async def on_change_availability(self, operational_status, evse=None, **_):
         cid = 0 if not evse else evse["id"]
-        if cid != 0 and cid not in self.station.connectors:
-            return call_result.ChangeAvailability(status="Rejected")
+        if cid != 0 and (cid not in self.station.connectors or evse.get("connector_id") not in (None, 1)):
+            return call_result.ChangeAvailability(status="Rejected")  # each EVSE has connector 1 only
         operative = operational_status == "Operative"
         self.adapter.remember_availability(cid, operative)
         status = await self.station.set_operative(cid, operative)
