@@ -82,3 +82,13 @@ def parse_utc(text) -> datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+def next_boundary(now: datetime, interval_s: int) -> datetime:
+    """The next instant that is a whole number of intervals after midnight UTC (OCPP 1.6 9.1.7; 2.0.1 J01)."""
+    now = now.astimezone(timezone.utc)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = (now - midnight).total_seconds()
+    steps = int(elapsed // interval_s) + 1
+    # The intervals are "per day, starting at midnight": the last one of a day ends at midnight.
+    return min(midnight + timedelta(seconds=steps * interval_s), midnight + timedelta(days=1))

@@ -100,6 +100,7 @@ class V201:
 
     def services(self, adapter, security) -> dict:
         return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sample_loop,
+                "aligned meter values": adapter.aligned.run,
                 "certificate renewal": lambda: security.renew_before_expiry(adapter)}
 
 

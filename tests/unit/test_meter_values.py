@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from firmware.ocpp.v16.meter_reports import next_boundary
+from firmware.clock import next_boundary
 from firmware.ocpp.v16.meter_values import sampled_values
 from hal.types import MeterReading
 

@@ -16,9 +16,9 @@ Only fresh readings are reported: a stale value is skipped, never resent as new.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-from firmware.clock import iso
+from firmware.clock import iso, next_boundary
 from firmware.ocpp.v16.meter_values import sampled_values
 
 TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest samples, End
@@ -134,13 +134,3 @@ class MeterReports:
             }, None if session is None else session.local_id)
             if session is not None:
                 self.journal.touch(session.local_id, at, reading.energy_wh)
-
-
-def next_boundary(now: datetime, interval_s: int) -> datetime:
-    """The next instant that is a whole number of intervals after midnight UTC (OCPP 1.6 9.1.7)."""
-    now = now.astimezone(timezone.utc)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    elapsed = (now - midnight).total_seconds()
-    steps = int(elapsed // interval_s) + 1
-    # The intervals are "per day, starting at midnight": the last one of a day ends at midnight.
-    return min(midnight + timedelta(seconds=steps * interval_s), midnight + timedelta(days=1))

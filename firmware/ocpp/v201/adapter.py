@@ -21,6 +21,7 @@ from firmware.clock import iso
 from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
+from firmware.ocpp.v201.clock_aligned import ClockAligned201
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
@@ -62,6 +63,10 @@ class Ocpp201Adapter(AdapterBase):
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
                                   session_active=lambda cid: station.connector(cid).session is not None)
+        self.aligned = ClockAligned201(
+            policy=policy, wall=wall, metering=metering, evses=lambda: list(station.connectors),
+            running=lambda cid: self.tx_points.evses[cid].key if cid in self.tx_points.evses else None,
+            transactions=self.transactions, outbox=outbox, values=self._values)
         self.cp: ChargePoint201 | None = None
         self.accepted = False  # BootNotification accepted, once per process
         self.model_state: dict[int, tuple[str, tuple]] = {}
