@@ -60,6 +60,7 @@ class AdapterBase:
                 await asyncio.sleep(BOOT_RETRY_S)
                 continue
             self.adopt_time(conf.current_time)
+            self.registration = conf.status
             if conf.status == "Accepted":
                 if conf.interval > 0:
                     self.keep_heartbeat_interval(conf.interval)

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+from ocpp.exceptions import SecurityError
 from ocpp.v201 import call
 
 from controller import ControllerProcess
@@ -134,6 +136,25 @@ async def test_while_pending_nothing_starts_and_a_triggered_status_goes_at_once(
         status = (await csms201.wait_for(lambda c: c.actions("StatusNotification"), 5))[0]
         assert status["evseId"] == 1 and status["connectorStatus"] == "Available"
         assert not csms201.actions("TransactionEvent")
+    finally:
+        await proc.close()
+
+
+async def test_rejected_then_accepted_after_the_interval(csms201, tmp_path):  # TC_B_03, TC_B_30
+    csms201.boot_answer = ("Rejected", 2)
+    proc = ControllerProcess(csms201.url, tmp_path / "rejected", ocpp_version="2.0.1")
+    await proc.start()
+    try:
+        cp = await csms201.wait_connected("CP001")
+        await csms201.wait_for(lambda c: c.actions("BootNotification"))
+        with pytest.raises(SecurityError):  # while Rejected, the CSMS's requests are refused
+            await cp.call(call.GetVariables(get_variable_data=[
+                {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}}]), suppress=False)
+        assert [a for a, _ in csms201.received] == ["BootNotification"]  # and nothing else is sent
+        csms201.boot_answer = ("Accepted", 300)
+        await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 10)  # after the interval
+        await csms201.wait_for(lambda c: len(c.actions("StatusNotification")) == 2, 10)
+        assert (await cp.call(call.ClearCache())).status == "Accepted"
     finally:
         await proc.close()
 

@@ -60,6 +60,7 @@ class Ocpp16Adapter(AdapterBase):
         self.smart = smart
         self.reservations = reservations
         self.cp: ChargePoint16 | None = None
+        self.registration: str | None = None  # the last BootNotification answer's status
         self.accepted = False  # BootNotification accepted, once per process (OCPP 1.6 4.2)
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}

@@ -68,6 +68,7 @@ class Ocpp201Adapter(AdapterBase):
             running=lambda cid: self.tx_points.evses[cid].key if cid in self.tx_points.evses else None,
             transactions=self.transactions, outbox=outbox, values=self._values)
         self.cp: ChargePoint201 | None = None
+        self.registration: str | None = None  # the last BootNotification answer's status
         self.accepted = False  # BootNotification accepted, once per process
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, str] = {}

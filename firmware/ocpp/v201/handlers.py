@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ocpp.exceptions import SecurityError
 from ocpp.routing import after, on
 from ocpp.v201 import call, call_result
 
@@ -33,6 +34,12 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
         self.adapter = adapter
         self.station = adapter.station
         self.model = adapter.model
+
+    async def _handle_call(self, msg):
+        """B03: while the CSMS has Rejected our registration, every request of its is refused."""
+        if self.adapter.registration == "Rejected" and not self.adapter.accepted:
+            raise SecurityError(description="the registration of this station was rejected")
+        return await super()._handle_call(msg)
 
     # ---- device model (B05-B07) ---------------------------------------------
     @on("GetVariables")
