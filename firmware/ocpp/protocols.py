@@ -99,7 +99,7 @@ class V201:
                               logs=LogUploads(data_dir, cp_id, common["outbox"].push))
 
     def services(self, adapter, security) -> dict:
-        return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sample_loop,
+        return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sampling.run,
                 "aligned meter values": adapter.aligned.run,
                 "certificate renewal": lambda: security.renew_before_expiry(adapter)}
 

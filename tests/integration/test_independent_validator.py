@@ -37,7 +37,7 @@ REQUESTS_201 = [
     ("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 2}}),
     ("UnlockConnector", {"evseId": 2, "connectorId": 1}),
     ("GetTransactionStatus", {}),
-    ("Reset", {"type": "OnIdle", "evseId": 1}),
+    ("Reset", {"type": "OnIdle", "evseId": 2}),
 ]
 
 

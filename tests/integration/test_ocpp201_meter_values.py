@@ -1,5 +1,6 @@
 """OCPP 2.0.1 meter values (J): clock-aligned and sampled, in and outside transactions."""
 
+import asyncio
 from datetime import datetime
 
 from ocpp.v201 import call
@@ -55,3 +56,31 @@ async def test_sampled_values_at_start_update_and_end(csms201, station):  # TC_J
     assert measurands == {"Power.Active.Import", "Current.Import"} and contexts(periodic[0]) == {"Sample.Periodic"}
     ended = events[-1]
     assert ended["eventType"] == "Ended" and contexts(ended) == {"Transaction.End"}
+
+
+async def test_the_ended_event_carries_what_was_taken_for_it(csms201, station):  # TC_J_02 (TxEnded*)
+    cp = csms201.charge_points["CP001"]
+    await cp.call(settings(("SampledDataCtrlr", "TxUpdatedInterval", "0"),
+                           ("SampledDataCtrlr", "TxEndedInterval", "1"),
+                           ("SampledDataCtrlr", "TxEndedMeasurands", "Energy.Active.Import.Register"),
+                           ("AlignedDataCtrlr", "TxEndedInterval", "2"),
+                           ("AlignedDataCtrlr", "TxEndedMeasurands", "Voltage")))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "ENDED"})
+    await station.until(lambda c: c["contactor_closed"])
+    await asyncio.sleep(4.5)
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    ended = (await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                               if e["eventType"] == "Ended"]))[0]
+    assert not [e for e in csms201.actions("TransactionEvent") if e["triggerReason"] == "MeterValuePeriodic"]
+    by_context = {}
+    for mv in ended["meterValue"]:
+        for sv in mv["sampledValue"]:
+            by_context.setdefault(sv["context"], []).append((mv["timestamp"], sv["measurand"]))
+    assert len(by_context["Sample.Periodic"]) >= 3  # every second of the transaction
+    assert {m for _, m in by_context["Sample.Periodic"]} == {"Energy.Active.Import.Register"}
+    assert len(by_context["Sample.Clock"]) >= 1 and {m for _, m in by_context["Sample.Clock"]} == {"Voltage"}
+    assert all(datetime.fromisoformat(t.replace("Z", "+00:00")).second % 2 == 0 for t, _ in by_context["Sample.Clock"])
+    assert "Transaction.End" in by_context
+    stamps = [mv["timestamp"] for mv in ended["meterValue"]]
+    assert stamps[-1] == max(stamps)  # the end value last

@@ -22,6 +22,7 @@ from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201.clock_aligned import ClockAligned201
+from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
@@ -63,6 +64,11 @@ class Ocpp201Adapter(AdapterBase):
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
                                   session_active=lambda cid: station.connector(cid).session is not None)
+        self.ended_values = EndedValues(store)
+        self.sampling = TxSampling(
+            model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
+            running=lambda: {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None},
+            ended=self.ended_values)
         self.aligned = ClockAligned201(
             policy=policy, wall=wall, metering=metering, evses=lambda: list(station.connectors),
             running=lambda cid: self.tx_points.evses[cid].key if cid in self.tx_points.evses else None,
@@ -166,13 +172,17 @@ class Ocpp201Adapter(AdapterBase):
     def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
         """One TransactionEvent, with the meter values its context asks for (Begin, End)."""
         at = at or self.wall.now()
-        if context is not None:
-            which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
-            reading = reading if reading is not None else self.metering.fresh(cid)
-            values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
-            if values:
-                extra = {**extra, "meterValue": [{"timestamp": iso(at), "sampledValue": values}]}
-        self.transactions.event(kind, key, cid, trigger, at, info, extra, session_id=session_id)
+        with self.store.transaction():
+            kept = self.ended_values.take(key) if kind == "Ended" else []  # J02: taken during the transaction
+            if context is not None:
+                which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
+                reading = reading if reading is not None else self.metering.fresh(cid)
+                values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
+                if values:
+                    kept.append({"timestamp": iso(at), "sampledValue": values})
+            if kept:
+                extra = {**extra, "meterValue": kept}
+            self.transactions.event(kind, key, cid, trigger, at, info, extra, session_id=session_id)
 
     def _tx_points(self, name: str) -> set[str]:
         return {p for p in self.model.read("TxCtrlr", name).split(",") if p}
@@ -183,29 +193,6 @@ class Ocpp201Adapter(AdapterBase):
             log.warning("EVSE %s: transaction %s ended by the restart", evse, key)
             self._emit("Ended", key, evse, "AbnormalCondition", {"chargingState": "Idle", "stoppedReason": "PowerLoss"},
                        {}, None)
-
-    async def sample_loop(self) -> None:
-        """TxUpdatedInterval: an Updated event with the sampled values of every running transaction
-        (looked at four times a second, so a new interval applies at once)."""
-        last: dict[str, float] = {}
-        while True:
-            await asyncio.sleep(0.25)
-            interval = self.policy.sample_interval_s()
-            running = {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None}
-            for gone in set(last) - set(running.values()):
-                del last[gone]
-            for cid, key in running.items():
-                since = last.setdefault(key, self.wall.monotonic())
-                if interval <= 0 or self.wall.monotonic() - since < interval:
-                    continue
-                reading = self.metering.fresh(cid)
-                if reading is None:
-                    continue  # never a stale value as a current sample
-                last[key] = self.wall.monotonic()
-                values = self._values(cid, reading, "Sample.Periodic", self.policy.sampled_measurands())
-                now = self.wall.now()
-                self.transactions.event("Updated", key, cid, "MeterValuePeriodic", now, None,
-                                        {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
 
     async def send_triggered(self, cp, message: str, cid: int | None) -> None:
         """F06: MeterValues (the aligned measurands) or a TransactionEvent Updated, of one EVSE or all, now."""
