@@ -4,7 +4,8 @@ Online: with LocalPreAuthorize a tag the local list or the cache accepts
 starts at once; otherwise the CSMS decides (Authorize), and its answer is
 cached. Offline (or the CSMS does not answer): with LocalAuthorizeOffline the
 list, then the cache decide; a tag neither knows starts only with
-AllowOfflineTxForUnknownId. The local list always wins over the cache.
+AllowOfflineTxForUnknownId. The local list always wins over the cache. With
+2.0.1's DisableRemoteAuthorization the list and the cache decide even online.
 The CSMS is asked through `remote(id_tag)`, given with each question by whoever
 asks (the card handler, the adapter): a coroutine that returns an IdTagInfo, or
 None when the CSMS cannot be reached.
@@ -44,6 +45,8 @@ class Authorizer:
         known = self.local(id_tag)
         if known is not None and known.accepted and self._policy.local_pre_authorize():
             return known
+        if self._policy.remote_authorization_disabled():  # 2.0.1 C: list and cache decide, online or not
+            return IdTagInfo(known.now_status(), known.expiry, known.parent_id_tag) if known else INVALID
         answer = await remote(id_tag) if remote else None
         if answer is not None:
             self.remember(id_tag, answer)

@@ -117,3 +117,16 @@ async def test_the_authorization_cache(csms201, station):  # TC_C_08, TC_C_32, T
     assert (await cp.call(call.ClearCache())).status == "Accepted"  # TC_C_37
     await cp.call(set_var("AuthCacheCtrlr", "Enabled", "false"))
     assert (await cp.call(call.ClearCache())).status == "Rejected"  # TC_C_38
+
+
+async def test_with_remote_authorization_disabled_only_list_and_cache_decide(csms201, station):  # TC_E_52
+    cp = csms201.charge_points["CP001"]
+    await charge(station, 1, "KNOWN")  # asked once, and cached
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.until(lambda c: c["status"] == "Available")
+    await cp.call(set_var("AuthCtrlr", "DisableRemoteAuthorization", "true"))
+    await station.post("/ev", {"connector": 2, "state": "C"})
+    await station.post("/rfid", {"connector": 2, "id_tag": "STRANGER"})
+    await charge(station, 1, "KNOWN")  # from the cache, not asked
+    assert [a["idToken"]["idToken"] for a in csms201.actions("Authorize")] == ["KNOWN"]
+    assert not (await station.connector(2))["contactor_closed"]  # unknown, and nobody asked: refused

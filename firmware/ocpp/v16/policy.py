@@ -32,6 +32,9 @@ class Policy16:
     def local_list_max_length(self) -> int:
         return self._keys.get_int("LocalAuthListMaxLength")
 
+    def remote_authorization_disabled(self) -> bool:
+        return False  # OCPP 1.6 always asks the CSMS about an unknown tag when online
+
     def cache_lifetime_s(self) -> int | None:
         return None  # OCPP 1.6 keeps cache entries until the cache is full
 

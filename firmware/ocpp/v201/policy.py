@@ -36,6 +36,9 @@ class Policy201:
     def authorize_remote_start(self) -> bool:
         return self._bool("AuthCtrlr", "AuthorizeRemoteStart")
 
+    def remote_authorization_disabled(self) -> bool:
+        return self._bool("AuthCtrlr", "DisableRemoteAuthorization")
+
     def cache_lifetime_s(self) -> int | None:
         return self._int("AuthCacheCtrlr", "LifeTime") or None
 

@@ -69,6 +69,7 @@ def station_variables(board) -> list[Variable]:
         v("AuthCtrlr", "AuthorizeRemoteStart", "boolean", "false"),
         v("AuthCtrlr", "LocalAuthorizeOffline", "boolean", "true"),
         v("AuthCtrlr", "LocalPreAuthorize", "boolean", "false"),
+        v("AuthCtrlr", "DisableRemoteAuthorization", "boolean", "false", required=False),
         v("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "boolean", "false", required=False),
         v("AuthCtrlr", "MasterPassGroupId", "string", "", required=False),
         v("AuthCacheCtrlr", "Enabled", "boolean", "true", required=False),
