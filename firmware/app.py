@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import hal as hal_pkg
@@ -221,8 +220,8 @@ class Controller:
             await self.station.stop_all(reason)
         # Every ended session must reach the outbox: the recorder reads its
         # meter stop, then the adapter queues its StopTransaction.
-        deadline = time.monotonic() + 2.0
-        while self.adapter.sessions_ended < self.station.sessions_ended() and time.monotonic() < deadline:
+        deadline = self.wall.monotonic() + 2.0
+        while self.adapter.sessions_ended < self.station.sessions_ended() and self.wall.monotonic() < deadline:
             await asyncio.sleep(0.01)
         await self.outbox.wait_empty(flush_s)
 

@@ -39,7 +39,7 @@ class Station:
         }
         self.faults: set[str] = set()  # charger-wide, outside the tick (e.g. "reader")
         self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0,
-                                wake=wake)
+                                wake=wake, clock=wall.monotonic)
 
     def start(self) -> None:
         self.loop.start()

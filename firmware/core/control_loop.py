@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 class ControlLoop:
     def __init__(self, connectors: list, tick_s: float, idle_tick_s: float | None = None,
-                 wake: threading.Event | None = None):
+                 wake: threading.Event | None = None, clock: Callable[[], float] = time.monotonic):
         self.connectors = connectors
+        self._clock = clock  # the injected monotonic clock (firmware.clock), read by the loop thread
         self.tick_s = tick_s
         self.idle_tick_s = idle_tick_s or tick_s
         self.ticks = 0
@@ -37,7 +38,7 @@ class ControlLoop:
         self._failing: set[int] = set()  # connectors whose tick raised, logged once
         self._running = False
         self._thread: threading.Thread | None = None
-        self.guard = TickGuard(self)
+        self.guard = TickGuard(self, clock=clock)
 
     def start(self) -> None:
         self._running = True
@@ -67,9 +68,9 @@ class ControlLoop:
 
     def _run(self) -> None:
         while self._running:
-            self._wake.wait(self._period(time.monotonic()))
+            self._wake.wait(self._period(self._clock()))
             self._wake.clear()
-            self.tick_once(time.monotonic())
+            self.tick_once(self._clock())
 
     def _period(self, now: float) -> float:
         """Until the next tick; sooner when a time-based check falls due before it."""
