@@ -111,6 +111,29 @@ async def test_get_report_with_criteria_and_live_availability(csms201, station):
     assert not [r for r in csms201.actions("NotifyReport") if r["requestId"] == 10]
 
 
+async def test_the_hardware_in_the_device_model_is_live(csms201, station):
+    """The contactor, RCD, meter, e-stop of the board as standardized components, read when asked."""
+    cp = csms201.charge_points["CP001"]
+
+    async def read(*wanted):
+        got = await cp.call(call.GetVariables(get_variable_data=[
+            {"component": {"name": c, **({"evse": {"id": e}} if e else {})}, "variable": {"name": n}}
+            for c, n, e in wanted]))
+        return [r.get("attribute_value") for r in got.get_variable_result]
+
+    wanted = (("PowerContactor", "Active", 1), ("RCD", "Tripped", 1), ("EmergencyStopSensor", "Active", None))
+    assert await read(*wanted) == ["false", "false", "false"]
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "LIVE"})
+    await station.until(lambda c: c["contactor_closed"] and c["meter"]["power_w"] > 0)
+    active, power = await read(("PowerContactor", "Active", 1), ("EVSE", "Power", 1))
+    assert active == "true" and float(power) > 0
+    await station.post("/fault", {"connector": 1, "kind": "rcd", "active": True})
+    await station.post("/fault", {"kind": "estop", "active": True})
+    await station.until(lambda c: not c["contactor_closed"])
+    assert await read(*wanted) == ["false", "true", "true"]
+
+
 async def test_a_bad_frame_gets_2_0_1_words_and_the_link_stays(csms201, station):
     await csms201.send_raw("CP001", "[" * 500 + "]" * 500)
     answer = await csms201.wait_response("-1")

@@ -21,6 +21,7 @@ from firmware.clock import iso
 from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
+from firmware.ocpp.v201 import hardware
 from firmware.ocpp.v201.clock_aligned import ClockAligned201
 from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
@@ -84,6 +85,7 @@ class Ocpp201Adapter(AdapterBase):
         self._heartbeat_kick = asyncio.Event()
         self._events = bus.subscribe()
         model.listeners.append(self._variable_changed)
+        model.live.update(hardware.live(station, metering))
         for component in ("EVSE", "Connector", "ChargingStation"):  # what GetVariables and reports show
             model.live[(component, "AvailabilityState")] = self._availability
             model.live[(component, "Available")] = lambda row: str(self._availability(row) != "Unavailable").lower()

@@ -111,8 +111,11 @@ def station_variables(board) -> list[Variable]:
     for item in ("GetReport", "GetVariables", "SetVariables"):
         rows.append(v("DeviceDataCtrlr", "ItemsPerMessage", "integer", "100", RO, instance=item, min=1))
         rows.append(v("DeviceDataCtrlr", "BytesPerMessage", "integer", "65000", RO, instance=item, min=1))
+    from firmware.ocpp.v201.hardware import evse_rows, station_rows  # the hardware's own components
+
+    rows += station_rows()
     for c in board.connectors:
-        rows += evse_variables(c, board)
+        rows += evse_variables(c, board) + evse_rows(c)
     return rows
 
 
