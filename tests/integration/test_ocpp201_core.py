@@ -55,6 +55,9 @@ async def test_remote_start_and_stop(csms201, station):  # TC_F_01, TC_F_03
                                                 if e["eventType"] == "Started"])
     tx = started[0]["transactionInfo"]["transactionId"]
     assert (await station.connector(2))["session"]["transaction_id"] == tx
+    with_token = next(e for e in csms201.actions("TransactionEvent") if e.get("idToken"))
+    assert with_token["idToken"] == {"idToken": "REMOTE1", "type": "Central"}  # the type the CSMS gave
+    assert with_token["transactionInfo"]["remoteStartId"] == 7  # the request that began it
     assert (await cp.call(call.RequestStopTransaction(transaction_id=tx))).status == "Accepted"
     ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
     assert ended[0]["transactionInfo"]["stoppedReason"] == "Remote"

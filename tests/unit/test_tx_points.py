@@ -139,3 +139,20 @@ def test_every_start_point_starts_once(point):
     for p in (EV, AUTH, PATH, ENERGY):
         t.milestone(1, p, True, "TAG" if p == AUTH else None)
     assert [k for k, _ in kinds(ledger)].count("Started") == 1
+
+
+def test_a_remote_start_is_named_on_the_event_that_carries_its_token():  # F01 (TC_F_01, TC_F_02)
+    ledger = Ledger()
+    points = {"TxStartPoint": {AUTH}, "TxStopPoint": {EV}}
+    remote = {"R1": ("Central", 42)}
+    t = TxPoints(ledger, points.__getitem__, ledger.sink, lambda cid: True,
+                 token=lambda tag: remote.pop(tag) if tag in remote else ("ISO14443", None))
+    t.milestone(1, AUTH, True, "R1")
+    kind, _, trigger, info, extra, *_ = ledger.events[0]
+    assert (kind, trigger) == ("Started", "RemoteStart") and info["remoteStartId"] == 42
+    assert extra["idToken"] == {"idToken": "R1", "type": "Central"}
+    t.milestone(1, EV, True)
+    t.milestone(1, EV, False)
+    t.milestone(2, AUTH, True, "CARD")  # a card afterwards: its own type, no remote id
+    assert ledger.events[-1][2] == "Authorized" and "remoteStartId" not in (ledger.events[-1][3] or {})
+    assert ledger.events[-1][4]["idToken"]["type"] == "ISO14443"

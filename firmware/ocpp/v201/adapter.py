@@ -63,8 +63,10 @@ class Ocpp201Adapter(AdapterBase):
         self.logs = logs
         self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
+        self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
-                                  session_active=lambda cid: station.connector(cid).session is not None)
+                                  session_active=lambda cid: station.connector(cid).session is not None,
+                                  token=self.token_of)
         self.ended_values = EndedValues(store)
         self.sampling = TxSampling(
             model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
@@ -98,6 +100,13 @@ class Ocpp201Adapter(AdapterBase):
     def status_name(self, cid: int) -> str:
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
         return connector_status(state, faults)
+
+    def token_of(self, id_tag: str) -> tuple[str, int | None]:
+        """The IdToken type of a tag and, once, the remoteStartId of the request that brought it."""
+        if id_tag in self.remote_starts:
+            kind, remote_start_id = self.remote_starts.pop(id_tag)
+            return kind, remote_start_id
+        return "ISO14443", None  # the card reader's
 
     def _availability(self, row) -> str:
         """AvailabilityState of an EVSE or its connector, or of the station (Unavailable or Faulted when
@@ -261,15 +270,16 @@ class Ocpp201Adapter(AdapterBase):
         if cp is None or not self.accepted:
             return None
         try:
-            conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": "ISO14443"}))
+            kind = self.remote_starts.get(id_tag, ("ISO14443", None))[0]
+            conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": kind}))
         except asyncio.TimeoutError:
             return None
         return None if conf is None else id_tag_info(conf.id_token_info)
 
     async def authorize_then_start(self, cid: int, id_tag: str) -> None:
         result = await self.authorizer.authorize(id_tag, self.remote_authorize)
-        if result.accepted:
-            await self.station.authorize(cid, id_tag, result.parent_id_tag)
+        if not (result.accepted and await self.station.authorize(cid, id_tag, result.parent_id_tag)):
+            self.remote_starts.pop(id_tag, None)  # no transaction will carry this request's id
 
 
 def id_tag_info(info: dict) -> IdTagInfo:

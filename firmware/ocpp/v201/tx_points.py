@@ -39,14 +39,17 @@ class Evse:
 
 
 class TxPoints:
-    def __init__(self, transactions, points: Callable[[str], set], sink: Callable, session_active: Callable):
+    def __init__(self, transactions, points: Callable[[str], set], sink: Callable, session_active: Callable,
+                 token: Callable = lambda id_tag: ("ISO14443", None)):
         """`points(name)`: TxStartPoint / TxStopPoint as sets; `sink(kind, key, evse, trigger, info, extra,
         context, reading=None, at=None, session_id=None)` queues an event with meter values;
-        `session_active(cid)`: the model's session on the connector still runs."""
+        `session_active(cid)`: the model's session on the connector still runs; `token(id_tag)`: its
+        IdToken type and, for a remote start, the remoteStartId (taken once)."""
         self._tx = transactions
         self._points = points
         self._sink = sink
         self._session_active = session_active
+        self._token = token
         self.evses: dict[int, Evse] = {}
 
     def evse(self, cid: int) -> Evse:
@@ -161,6 +164,10 @@ class TxPoints:
     def _event(self, kind, cid, e, trigger, info, context=None, reading=None, at=None, session_id=None) -> None:
         extra = {}
         if e.id_tag and not e.token_sent:
-            extra["idToken"] = {"idToken": e.id_tag, "type": "ISO14443"}
+            kind_of_token, remote_start_id = self._token(e.id_tag)
+            extra["idToken"] = {"idToken": e.id_tag, "type": kind_of_token}
+            if remote_start_id is not None:  # F01: the event that carries the token says who asked
+                info = {**(info or {}), "remoteStartId": remote_start_id}
+                trigger = "RemoteStart" if trigger == "Authorized" else trigger
             e.token_sent = True
         self._sink(kind, e.key, cid, trigger, info, extra, context, reading=reading, at=at, session_id=session_id)
