@@ -35,6 +35,7 @@ async def test_a_card_session_is_one_transaction_with_contiguous_seq_numbers(csm
     ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"])
     events = csms201.actions("TransactionEvent")
     assert events[0]["eventType"] == "Started" and events[0]["idToken"]["idToken"] == "04A1B2C3"
+    assert events[0]["numberOfPhasesUsed"] == 3 and events[0]["cableMaxCurrent"] > 0
     assert [e["seqNo"] for e in events] == list(range(len(events)))
     assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
     assert ended[0]["transactionInfo"]["stoppedReason"] == "EVDisconnected"

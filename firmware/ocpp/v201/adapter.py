@@ -183,6 +183,11 @@ class Ocpp201Adapter(AdapterBase):
     def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
         """One TransactionEvent, with the meter values its context asks for (Begin, End)."""
         at = at or self.wall.now()
+        if kind == "Started":  # E01: what the EVSE can give, as the transaction begins
+            extra = {**extra, "numberOfPhasesUsed": self.board.phases}
+            cable = self.station.connector(cid).cable_a
+            if cable:
+                extra["cableMaxCurrent"] = int(cable)
         with self.store.transaction():
             kept = self.ended_values.take(key) if kind == "Ended" else []  # J02: taken during the transaction
             if context is not None:
