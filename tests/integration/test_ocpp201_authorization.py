@@ -130,3 +130,28 @@ async def test_with_remote_authorization_disabled_only_list_and_cache_decide(csm
     await charge(station, 1, "KNOWN")  # from the cache, not asked
     assert [a["idToken"]["idToken"] for a in csms201.actions("Authorize")] == ["KNOWN"]
     assert not (await station.connector(2))["contactor_closed"]  # unknown, and nobody asked: refused
+
+
+async def test_offline_an_unknown_token_starts_only_when_allowed(csms201, station):  # TC_C_26 (C15), TC_E_43
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "false"))
+    await station.post("/network", {"connected": False})
+    await station.wait_disconnected()
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "UNKNOWN-1"})
+    await asyncio.sleep(1.0)
+    assert not (await station.connector(1))["contactor_closed"]  # unknown and not allowed offline
+    await station.post("/network", {"connected": True})
+    cp = await csms201.wait_for(lambda c: c.charge_points.get("CP001") is not cp and c.charge_points.get("CP001"))
+    await cp.call(set_var("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "true"))
+    await station.post("/network", {"connected": False})
+    await station.wait_disconnected()
+    await station.post("/rfid", {"connector": 1, "id_tag": "UNKNOWN-2"})
+    await station.until(lambda c: c["contactor_closed"])  # allowed: charging offline
+    csms201.rejected_tags.add("UNKNOWN-2")  # the CSMS will not know it either
+    await station.post("/network", {"connected": True})
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"],
+                                   20)
+    started = next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")
+    assert started["offline"] and started["idToken"]["idToken"] == "UNKNOWN-2"
+    assert ended[0]["transactionInfo"]["stoppedReason"] == "DeAuthorized"  # StopTxOnInvalidId, once told
