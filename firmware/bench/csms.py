@@ -112,7 +112,7 @@ class CsmsSide(RecordingSide, ChargePoint):
     @on(Action.sign_certificate)
     def on_sign_certificate(self, csr, **_):
         self.csms.csrs.append(csr)
-        return call_result.SignCertificate(status="Accepted")
+        return call_result.SignCertificate(status=self.csms.sign_answer)
 
     @on(Action.firmware_status_notification)
     def on_firmware_status(self, **_):
@@ -153,6 +153,7 @@ class BenchCsms:
         self.retransmissions: list[tuple[str, str]] = []
         self.tags: dict[str, dict] = {}  # id tag -> IdTagInfo answered (default Accepted)
         self.csrs: list[str] = []  # SignCertificate requests received
+        self.sign_answer = "Accepted"  # what a SignCertificate request is answered
         self.responses: list[list] = []  # CALLRESULT / CALLERROR frames, raw
         self.changed = asyncio.Event()
         self.charge_points: dict[str, CsmsSide] = {}

@@ -59,7 +59,7 @@ class CsmsSide201(RecordingSide, ChargePoint):
     @on("SignCertificate")
     def on_sign_certificate(self, csr, **_):
         self.csms.csrs.append(csr)
-        return call_result.SignCertificate(status="Accepted")
+        return call_result.SignCertificate(status=self.csms.sign_answer)
 
     @on("LogStatusNotification")
     def on_log_status(self, **_):

@@ -25,7 +25,7 @@ from firmware.ocpp.v201 import hardware
 from firmware.ocpp.v201.clock_aligned import ClockAligned201
 from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
-from firmware.ocpp.v201.mappings import CHARGING_STATE, connector_status
+from firmware.ocpp.v201.mappings import CHARGING_STATE, SECURITY_EVENT, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
 from firmware.ocpp.v201.transactions import Transactions201
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
@@ -253,6 +253,8 @@ class Ocpp201Adapter(AdapterBase):
 
     # ---- the outbox's hooks ---------------------------------------------
     def _prepare(self, action, payload, local_id):
+        if action == "SecurityEventNotification" and payload["type"] in SECURITY_EVENT:
+            return {**payload, "type": SECURITY_EVENT[payload["type"]]}  # 2.0.1's name for it
         return payload
 
     def _confirmed(self, action, payload, answer, local_id):

@@ -50,3 +50,9 @@ def connector_status(state: str, faults) -> str:
     if any(BY_NAME[f].action == TRIP for f in faults if f in BY_NAME):
         return "Faulted"
     return CONNECTOR_STATUS[state]
+
+
+# Security events: the log keeps the whitepaper's (1.6) names; 2.0.1 (Part 2, appendix) renamed these.
+SECURITY_EVENT = {"FailedToAuthenticateAtCentralSystem": "FailedToAuthenticateAtCsms",
+                  "InvalidCentralSystemCertificate": "InvalidCsmsCertificate",
+                  "InvalidChargePointCertificate": "InvalidChargingStationCertificate"}
