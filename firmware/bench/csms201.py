@@ -37,7 +37,9 @@ class CsmsSide201(RecordingSide, ChargePoint):
     @on("TransactionEvent")
     def on_transaction_event(self, event_type, id_token=None, **_):
         if id_token is not None:
-            return call_result.TransactionEvent(id_token_info=self.csms.token_info(id_token["id_token"]))
+            tag = id_token["id_token"]
+            info = self.csms.transaction_tags.get(tag) or self.csms.token_info(tag)
+            return call_result.TransactionEvent(id_token_info=info)
         return call_result.TransactionEvent()
 
     @on("NotifyReport")
@@ -77,6 +79,10 @@ class CsmsSide201(RecordingSide, ChargePoint):
 class BenchCsms201(BenchCsms):
     subprotocol = "ocpp2.0.1"
     side = CsmsSide201
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transaction_tags: dict[str, dict] = {}  # id token -> IdTokenInfo of TransactionEvent answers only
 
     def token_info(self, id_token: str) -> dict:
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""

@@ -123,7 +123,7 @@ async def test_signed_update_installs_restarts_and_reports(csms, tmp_path, relea
 
 
 async def test_2_0_1_update_firmware_installs_restarts_and_reports(tmp_path, releases, web_server):
-    """TC_L_02, TC_L_06, TC_L_07, TC_L_11: the same OTA chain under OCPP 2.0.1's UpdateFirmware."""
+    """TC_L_02, TC_L_03, TC_L_05, TC_L_06, TC_L_07, TC_L_11: the same OTA chain under 2.0.1's UpdateFirmware."""
     files, base = web_server
     maker = Manufacturer()
     csms = BenchCsms201()
@@ -149,11 +149,16 @@ async def test_2_0_1_update_firmware_installs_restarts_and_reports(tmp_path, rel
 
         good = files / "evse-0.1.1.tar"
         good.write_bytes(releases["0.1.1"].read_bytes())
-        answer = await cp.call(request201(f"{base}/evse-0.1.1.tar", maker, sign(good, maker.key), 4))
-        assert answer.status == "Accepted"
+        tonight = await cp.call(request201(f"{base}/evse-0.1.1.tar", maker, sign(good, maker.key), 4,
+                                           install_at=later))
+        assert tonight.status == "Accepted"  # TC_L_03: downloaded and verified now, installed later
+        await csms.wait_for(lambda c: statuses201(c, 4) == ["Downloading", "Downloaded", "SignatureVerified",
+                                                            "InstallScheduled"], 30)
+        answer = await cp.call(request201(f"{base}/evse-0.1.1.tar", maker, sign(good, maker.key), 5))
+        assert answer.status == "AcceptedCanceled"
         await csms.wait_for(lambda c: boots(c) == ["0.1.0", "0.1.1"], 90)
-        await csms.wait_for(lambda c: statuses201(c, 4)[-1:] == ["Installed"], 30)
-        assert statuses201(csms, 4) == ["Downloading", "Downloaded", "SignatureVerified", "Installing",
+        await csms.wait_for(lambda c: statuses201(c, 5)[-1:] == ["Installed"], 30)
+        assert statuses201(csms, 5) == ["Downloading", "Downloaded", "SignatureVerified", "Installing",
                                         "InstallRebooting", "Installed"]
         assert (root / "opt/evse/current").resolve().name == "0.1.1"
         events = await csms.wait_for(lambda c: {e["type"] for e in c.actions("SecurityEventNotification")}
@@ -164,10 +169,12 @@ async def test_2_0_1_update_firmware_installs_restarts_and_reports(tmp_path, rel
         await csms.stop()
 
 
-def request201(url, maker, signature, request_id, at=None):
-    return call201.UpdateFirmware(request_id=request_id, firmware={
-        "location": url, "retrieveDateTime": (at or datetime.now(timezone.utc)).isoformat(),
-        "signingCertificate": pem(maker.cert), "signature": signature})
+def request201(url, maker, signature, request_id, at=None, install_at=None):
+    firmware = {"location": url, "retrieveDateTime": (at or datetime.now(timezone.utc)).isoformat(),
+                "signingCertificate": pem(maker.cert), "signature": signature}
+    if install_at is not None:
+        firmware["installDateTime"] = install_at.isoformat()
+    return call201.UpdateFirmware(request_id=request_id, firmware=firmware)
 
 
 def statuses201(csms, request_id):

@@ -220,3 +220,58 @@ async def test_data_transfer_and_custom_data(csms201, station):  # TC_P_01, TC_P
     assert ours.status == "UnknownMessageId"
     custom = await cp.call(call.ClearCache(custom_data={"vendorId": "com.example", "anything": 1}))
     assert custom.status == "Accepted"  # customData is accepted and ignored
+
+
+async def test_reset_immediate_ends_the_transactions_first(csms201, station):  # TC_B_23
+    cp = csms201.charge_points["CP001"]
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "NOW"})
+    await station.until(lambda c: c["contactor_closed"])
+    assert (await cp.call(call.Reset(type="Immediate"))).status == "Accepted"
+    ended = (await csms201.wait_for(lambda c: events(c, "Ended"), 10))[0]
+    assert ended["transactionInfo"]["stoppedReason"] == "ImmediateReset" and ended["triggerReason"] == "ResetCommand"
+    await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)
+
+
+async def test_reset_on_idle_waits_for_every_transaction(csms201, station):  # TC_B_25, TC_B_41, TC_B_22
+    cp = csms201.charge_points["CP001"]
+    for cid in (1, 2):
+        await station.post("/ev", {"connector": cid, "state": "C"})
+        await station.post("/rfid", {"connector": cid, "id_tag": f"IDLE{cid}"})
+        await station.until(lambda c: c["contactor_closed"], cid=cid)
+    assert (await cp.call(call.Reset(type="OnIdle"))).status == "Scheduled"
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await csms201.wait_for(lambda c: events(c, "Ended"))
+    await asyncio.sleep(2.0)
+    assert len(csms201.actions("BootNotification")) == 1  # one transaction still runs
+    await station.post("/ev", {"connector": 2, "state": "A"})
+    await csms201.wait_for(lambda c: len(c.actions("BootNotification")) == 2, 20)
+    assert {e["transactionInfo"]["stoppedReason"] for e in events(csms201, "Ended")} == {"EVDisconnected"}
+
+
+@pytest.mark.parametrize("max_energy", ["0", "50000"])
+async def test_stop_on_invalid_id_wins_over_max_energy(csms201, station, max_energy):  # TC_C_18, TC_C_57
+    csms201.rejected_tags.add("LATE-NO")
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("TxCtrlr", "MaxEnergyOnInvalidId", max_energy))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await cp.call(call.RequestStartTransaction(id_token={"idToken": "LATE-NO", "type": "Central"},
+                                               remote_start_id=5, evse_id=1))
+    ended = (await csms201.wait_for(lambda c: events(c, "Ended"), 15))[0]
+    assert ended["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+
+
+async def test_a_transaction_answer_updates_the_cache(csms201, station):  # TC_C_33, TC_C_34
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))
+    csms201.transaction_tags["CHANGES"] = {"status": "Blocked"}  # Authorize says Accepted, the Started answer not
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "CHANGES"})
+    ended = (await csms201.wait_for(lambda c: events(c, "Ended"), 15))[0]
+    assert ended["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.until(lambda c: c["status"] == "Available")
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "CHANGES"})
+    await csms201.wait_for(lambda c: len([a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "CHANGES"])
+                           == 2)  # the cache holds Blocked now: no start from it, the CSMS is asked again
