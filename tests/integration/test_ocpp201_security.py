@@ -165,3 +165,4 @@ async def test_migration_to_a_new_csms_and_fallback(tmp_path):  # TC_B_43, TC_B_
     finally:
         await ctl.close()
         await old.stop()
+

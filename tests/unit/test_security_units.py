@@ -128,3 +128,17 @@ async def test_a_certificate_near_expiry_is_renewed(tmp_path):
     task.cancel()
     assert len(sent) == 1 and "BEGIN CERTIFICATE REQUEST" in sent[0].csr
     store.close()
+
+
+def test_tls_below_1_2_and_other_suites_are_never_offered(tmp_path):  # 2.0.1 TC_A_06, Security Whitepaper
+    import ssl
+
+    from firmware.ocpp.connection import LinkSettings, ssl_context
+
+    ctx = ssl_context(LinkSettings(csms_url="wss://localhost:1", charge_point_id="X", subprotocol="ocpp2.0.1"))
+    assert ctx.minimum_version == ssl.TLSVersion.TLSv1_2 and ctx.check_hostname
+    tls12 = {c["name"] for c in ctx.get_ciphers() if c["protocol"] == "TLSv1.2"}
+    assert tls12 and tls12 <= {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                               "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                               "AES128-GCM-SHA256", "AES256-GCM-SHA384"}
+    assert ssl_context(LinkSettings(csms_url="ws://localhost:1", charge_point_id="X", subprotocol="ocpp1.6")) is None
