@@ -105,6 +105,8 @@ class SecurityBase:
         return "Accepted"
 
     def delete(self, hash_data: dict) -> str:
+        if self.certs.is_own(hash_data):
+            return "Failed"  # 2.0.1 M04: the charging station certificate is never deleted
         found = self.certs.find_root(hash_data)
         if found is None:
             return "NotFound"

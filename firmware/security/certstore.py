@@ -120,6 +120,17 @@ class CertificateStore:
                     return kind, path
         return None
 
+    def is_own(self, wanted: dict) -> bool:
+        """Whether the hash names our own certificate (its serial number and issuer): never deleted."""
+        path = self.client_certificate()
+        if path is None:
+            return False
+        from firmware.security import pki
+
+        leaf = pki.load_chain(path.read_bytes())[0]
+        got = pki.hash_data(leaf)
+        return all(str(wanted.get(k, "")).lower() == str(got[k]).lower() for k in ("serial_number", "issuer_name_hash"))
+
     def trust_bundle(self) -> Path | None:
         files = self.root_files(CSMS_ROOT)
         if not files:

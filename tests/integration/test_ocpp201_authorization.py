@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from ocpp.v201 import call
 
 GROUP = {"idToken": "FLEET-7", "type": "Central"}
@@ -22,23 +24,38 @@ async def charge(station, cid: int, tag: str) -> None:
     await station.until(lambda c: c["contactor_closed"], cid=cid)
 
 
-async def test_a_token_of_the_same_group_ends_the_transaction(csms201, station):  # TC_C_39, TC_C_43
+@pytest.mark.parametrize("cached_b", [None, "Accepted", "Invalid"])
+async def test_a_token_of_the_same_group_ends_the_transaction(csms201, station, cached_b):
+    """TC_C_39, TC_C_43; from the cache: TC_C_42 (Accepted ends it), TC_C_45 (Invalid: the CSMS decides)."""
     csms201.tags.update({t: {"status": "Accepted", "groupIdToken": GROUP} for t in ("CARD-A", "CARD-B")})
     csms201.tags["OUTSIDER"] = {"status": "Accepted", "groupIdToken": {"idToken": "OTHER", "type": "Central"}}
+    if cached_b is not None:  # CARD-B was seen before: the cache knows it
+        await csms201.charge_points["CP001"].call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))
+        csms201.tags["CARD-B"] = {"status": cached_b, "groupIdToken": GROUP}
+        await station.post("/rfid", {"connector": 2, "id_tag": "CARD-B"})
+        await csms201.wait_for(lambda c: c.actions("Authorize"))
+        await asyncio.sleep(0.5)
+        if cached_b == "Accepted":
+            await station.post("/rfid", {"connector": 2, "id_tag": "CARD-B"})  # ends its own authorization
+        csms201.tags["CARD-B"] = {"status": "Accepted", "groupIdToken": GROUP}
     await charge(station, 1, "CARD-A")
     await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"])
     await station.post("/rfid", {"connector": 1, "id_tag": "OUTSIDER"})  # TC_C_43: not of the group
     await csms201.wait_for(lambda c: [a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "OUTSIDER"])
     assert (await station.connector(1))["contactor_closed"]
+    asked = len(csms201.actions("Authorize"))
     await station.post("/rfid", {"connector": 1, "id_tag": "CARD-B"})
     done = await csms201.wait_for(ended, 10)
+    from_cache = len(csms201.actions("Authorize")) == asked
+    assert from_cache is (cached_b == "Accepted")  # an Invalid cache entry is asked again
     assert done[0]["transactionInfo"]["stoppedReason"] == "Local" and done[0]["triggerReason"] == "StopAuthorized"
 
 
-async def test_a_master_pass_ends_every_transaction_and_starts_none(csms201, station):  # TC_C_49
+async def test_a_master_pass_ends_every_transaction_and_starts_none(csms201, station):  # TC_C_49, TC_C_14
     cp = csms201.charge_points["CP001"]
     assert (await cp.call(set_var("AuthCtrlr", "MasterPassGroupId", "MASTERS"))).set_variable_result[0][
         "attribute_status"] == "Accepted"
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))  # the second time, from the cache
     csms201.tags["BOSS"] = {"status": "Accepted", "groupIdToken": {"idToken": "MASTERS", "type": "Central"}}
     await charge(station, 1, "DRIVER-1")
     await charge(station, 2, "DRIVER-2")
@@ -48,9 +65,9 @@ async def test_a_master_pass_ends_every_transaction_and_starts_none(csms201, sta
     await station.until(lambda c: not c["contactor_closed"], cid=2)
     await station.post("/ev", {"connector": 1, "state": "A"})
     await station.post("/ev", {"connector": 1, "state": "C"})
-    await station.post("/rfid", {"connector": 1, "id_tag": "BOSS"})  # a master pass starts nothing
-    await csms201.wait_for(lambda c: len([a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "BOSS"])
-                           == 2)
+    await station.post("/rfid", {"connector": 1, "id_tag": "BOSS"})  # a master pass starts nothing (TC_C_14)
+    await asyncio.sleep(1.0)
+    assert len([a for a in csms201.actions("Authorize") if a["idToken"]["idToken"] == "BOSS"]) == 1  # cached
     assert not (await station.connector(1))["contactor_closed"]
     assert len([e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"]) == 2
 

@@ -184,7 +184,7 @@ async def test_a_bad_chain_and_a_refused_sign_request(csms201, station):  # TC_A
     assert len(csms201.csrs) == 1  # refused: not asked again
 
 
-async def test_customer_data_by_other_identifiers_and_clear_without_report(csms201, station):  # TC_N_32, N_62
+async def test_customer_data_by_other_identifiers_and_clear_without_report(csms201, station):  # TC_N_32, 62
     cp = csms201.charge_points["CP001"]
     await station.post("/rfid", {"connector": 1, "id_tag": "FORGET"})
     await csms201.wait_for(lambda c: c.actions("Authorize"))
@@ -196,7 +196,10 @@ async def test_customer_data_by_other_identifiers_and_clear_without_report(csms2
     assert not csms201.actions("NotifyCustomerInformation")  # TC_N_32: no report asked, none sent
     await cp.call(call.CustomerInformation(request_id=2, report=True, clear=False, id_token=token))
     await cp.call(call.CustomerInformation(request_id=3, report=True, clear=True, customer_identifier="C-77"))
-    reports = await csms201.wait_for(lambda c: len(c.actions("NotifyCustomerInformation")) == 2
+    certificate = {"hashAlgorithm": "SHA256", "issuerNameHash": "ab" * 32, "issuerKeyHash": "cd" * 32,
+                   "serialNumber": "1f"}  # TC_N_33, TC_N_63: no contract certificates are kept here
+    await cp.call(call.CustomerInformation(request_id=4, report=True, clear=True, customer_certificate=certificate))
+    reports = await csms201.wait_for(lambda c: len(c.actions("NotifyCustomerInformation")) == 3
                                      and c.actions("NotifyCustomerInformation"))
     assert {r["data"] for r in reports} == {"no customer information stored"}
 
@@ -275,3 +278,61 @@ async def test_a_transaction_answer_updates_the_cache(csms201, station):  # TC_C
     await station.post("/rfid", {"connector": 1, "id_tag": "CHANGES"})
     await csms201.wait_for(lambda c: len([a for a in c.actions("Authorize") if a["idToken"]["idToken"] == "CHANGES"])
                            == 2)  # the cache holds Blocked now: no start from it, the CSMS is asked again
+
+
+async def test_lock_failure_shows_faulted(csms201, station):  # TC_G_20
+    await station.post("/ev", {"connector": 1, "state": "B"})
+    await station.post("/fault", {"connector": 1, "kind": "lock", "active": True})
+    await station.post("/rfid", {"connector": 1, "id_tag": "LOCKED"})
+    await csms201.wait_for(lambda c: [s for s in c.actions("StatusNotification")
+                                      if s["evseId"] == 1 and s["connectorStatus"] == "Faulted"], 15)
+    assert not (await station.connector(1))["contactor_closed"]
+
+
+async def test_energy_transfer_stop_point_and_a_suspending_ev(csms201, station):  # TC_E_22
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("TxCtrlr", "TxStopPoint", "EnergyTransfer"))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "SUSPENDS"})
+    await station.until(lambda c: c["contactor_closed"] and c["meter"]["power_w"] > 0)
+    await csms201.wait_for(lambda c: events(c, "Started"))
+    await station.post("/ev", {"connector": 1, "state": "B"})  # the EV stops taking energy
+    ended = (await csms201.wait_for(lambda c: events(c, "Ended"), 15))[0]
+    assert ended["transactionInfo"]["stoppedReason"] == "StoppedByEV"
+
+
+async def test_triggered_statuses_while_uploading_and_downloading(csms201, station):  # TC_F_16, TC_F_19
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from pki import CA, pem
+
+    async def stall(reader, writer):  # accepts, never answers: an upload or download under way
+        await asyncio.sleep(3600)
+
+    server = await asyncio.start_server(stall, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    cp = csms201.charge_points["CP001"]
+    try:
+        await cp.call(call.GetLog(log_type="DiagnosticsLog", request_id=21, log={"remoteLocation": url + "/up"}))
+        await csms201.wait_for(lambda c: [s for s in c.actions("LogStatusNotification") if s["status"] == "Uploading"])
+        await cp.call(call.TriggerMessage(requested_message="LogStatusNotification"))
+        await csms201.wait_for(lambda c: len([s for s in c.actions("LogStatusNotification")
+                                              if s == {"status": "Uploading", "requestId": 21}]) == 2)
+        maker = CA("Manufacturer Root")
+        signer = maker.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signer")]),
+                             ec.generate_private_key(ec.SECP256R1()).public_key())
+        await cp.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                              certificate=pem(maker.cert)))
+        answer = await cp.call(call.UpdateFirmware(request_id=22, firmware={
+            "location": url + "/fw.tar", "retrieveDateTime": "2020-01-01T00:00:00Z",
+            "signingCertificate": pem(signer), "signature": "AA=="}))
+        assert answer.status == "Accepted"
+        await csms201.wait_for(lambda c: [s for s in c.actions("FirmwareStatusNotification")
+                                          if s["status"] == "Downloading"])
+        await cp.call(call.TriggerMessage(requested_message="FirmwareStatusNotification"))
+        await csms201.wait_for(lambda c: len([s for s in c.actions("FirmwareStatusNotification")
+                                              if s == {"status": "Downloading", "requestId": 22}]) == 2)
+    finally:
+        server.close()

@@ -9,6 +9,7 @@ from ocpp.v201 import call
 
 from controller import ControllerProcess
 from firmware.bench.csms201 import BenchCsms201
+from firmware.security.pki import hash_data
 from pki import CA, pem, server_context, write
 
 PASSWORD = "a-password-of-24-letters"
@@ -66,9 +67,12 @@ async def test_certificates_and_the_raise_to_profile_3(tmp_path, root):  # TC_A_
         csr_pem = (await csms.wait_for(lambda c: c.csrs))[0]
         csr = x509.load_pem_x509_csr(csr_pem.encode())
         assert csr.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "ACME CPO"
-        signed = await cp.call(call.CertificateSigned(certificate_chain=pem(root.sign_csr(csr_pem)),
+        ours = root.sign_csr(csr_pem)
+        signed = await cp.call(call.CertificateSigned(certificate_chain=pem(ours),
                                                       certificate_type="ChargingStationCertificate"))
         assert signed.status == "Accepted"  # TC_A_11
+        own = await cp.call(call.DeleteCertificate(certificate_hash_data=hash_data(ours)))
+        assert own.status == "Failed"  # TC_M_23: our own certificate is never deleted
         down = call.SetNetworkProfile(configuration_slot=2, connection_data=profile(csms.url, 1))
         assert (await cp.call(down)).status == "Rejected"  # TC_A_22: below the profile in use
         up = call.SetNetworkProfile(configuration_slot=1, connection_data=profile(csms.url, 3))
