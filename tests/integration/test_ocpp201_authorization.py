@@ -172,3 +172,34 @@ async def test_offline_an_unknown_token_starts_only_when_allowed(csms201, statio
     started = next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")
     assert started["offline"] and started["idToken"]["idToken"] == "UNKNOWN-2"
     assert ended[0]["transactionInfo"]["stoppedReason"] == "DeAuthorized"  # StopTxOnInvalidId, once told
+
+
+async def test_a_cached_token_before_the_cable(csms201, station):  # TC_C_13
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("AuthCtrlr", "LocalPreAuthorize", "true"))
+    await charge(station, 1, "EARLY")  # known from now on
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.until(lambda c: c["status"] == "Available")
+    await station.post("/rfid", {"connector": 1, "id_tag": "EARLY"})  # no cable yet: from the cache
+    await asyncio.sleep(0.5)
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.until(lambda c: c["contactor_closed"])
+    assert len([a for a in csms201.actions("Authorize") if a["idToken"]["idToken"] == "EARLY"]) == 1
+
+
+async def test_offline_a_token_of_the_group_ends_the_transaction(csms201, station):  # TC_E_45
+    csms201.tags.update({t: {"status": "Accepted", "groupIdToken": GROUP} for t in ("CARD-A", "CARD-B")})
+    await station.post("/rfid", {"connector": 2, "id_tag": "CARD-B"})  # seen once: cached with its group
+    await csms201.wait_for(lambda c: c.actions("Authorize"))
+    await asyncio.sleep(0.5)
+    await station.post("/rfid", {"connector": 2, "id_tag": "CARD-B"})  # and its authorization ended again
+    await charge(station, 1, "CARD-A")
+    await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e.get("idToken")])
+    await asyncio.sleep(0.5)
+    await station.post("/network", {"connected": False})
+    await station.wait_disconnected()
+    await station.post("/rfid", {"connector": 1, "id_tag": "CARD-B"})
+    await station.until(lambda c: not c["contactor_closed"])
+    await station.post("/network", {"connected": True})
+    done = await csms201.wait_for(ended, 15)
+    assert done[0]["transactionInfo"]["stoppedReason"] == "Local" and done[0]["offline"]
