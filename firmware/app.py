@@ -110,7 +110,8 @@ class Controller:
         self.firmware = FirmwareService(
             data_dir=data_dir, releases=self._installer(board), station=self.station,
             events=self.security_events, certs=self.certs, report=firmware_reports.report,
-            restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s)
+            restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s,
+            allow_new_sessions=self.policy.firmware_allows_new_sessions)
         self.profiles = ProfileStore(self.store, self.policy.profile_limits)
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
                                 transaction_id=lambda s: self.outbox.transaction_id(s.local_id),

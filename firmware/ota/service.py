@@ -27,14 +27,16 @@ def when(text: str | None) -> datetime:
 
 
 class FirmwareService:
-    def __init__(self, *, data_dir, releases, station, events, certs, report, restart, gate_s):
+    def __init__(self, *, data_dir, releases, station, events, certs, report, restart, gate_s,
+                 allow_new_sessions=lambda: False):
         self.data_dir = Path(data_dir)
         self.events = events
         self.certs = certs
         self.report = report  # (status, request_id | None, signed) -> None
         self.gate_s = gate_s  # callable -> seconds a new release has to come online
         self._parts = dict(data_dir=data_dir, releases=releases, station=station, events=events,
-                           report=lambda s, r: report(s, r.request_id, r.signed), restart=restart)
+                           report=lambda s, r: report(s, r.request_id, r.signed), restart=restart,
+                           allow_new_sessions=allow_new_sessions)
         self._updater = None
         self._restart = restart
 
@@ -68,7 +70,11 @@ class FirmwareService:
         request = UpdateRequest(fw["location"], when(fw.get("retrieve_date_time")), retries or 0, interval or 60,
                                 when(fw["install_date_time"]) if fw.get("install_date_time") else None,
                                 fw["signature"], signer, request_id)
-        return "AcceptedCanceled" if self.updater.start(request) else "Accepted"
+        replaced = self.updater.start(request)
+        if replaced is None:
+            log.warning("firmware request %s refused: an installation is under way", request_id)
+            return "Rejected"
+        return "AcceptedCanceled" if replaced else "Accepted"
 
     def _confirm_slot(self) -> None:
         from firmware.ota.releases import InstallError

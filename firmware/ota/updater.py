@@ -45,17 +45,22 @@ class UpdateRequest:
 
 
 class Updater:
-    def __init__(self, *, data_dir, releases, station, events, report, restart):
+    def __init__(self, *, data_dir, releases, station, events, report, restart, allow_new_sessions=lambda: False):
         self.data_dir = Path(data_dir)
+        self.allow_new_sessions = allow_new_sessions  # () -> bool: new sessions while an install waits
         self.releases = releases
         self.station = station
         self.events = events  # SecurityEvents
         self.report = report  # (status, request) -> queued notification
         self.restart = restart  # async () -> None: leave this process for the switched release
         self.task: asyncio.Task | None = None
+        self.installing = False  # past the point of no return: a new request cannot replace it
 
-    def start(self, request: UpdateRequest) -> bool:
-        """Run the update; True when it replaced one still under way (AcceptedCanceled)."""
+    def start(self, request: UpdateRequest) -> bool | None:
+        """Run the update; True when it replaced one still under way (AcceptedCanceled), None when
+        the one under way is installing and cannot be stopped (Rejected: 2.0.1 L01, TC_L_12)."""
+        if self.installing:
+            return None
         canceled = self.task is not None and not self.task.done()
         if canceled:
             self.task.cancel()
@@ -106,15 +111,15 @@ class Updater:
         return True
 
     async def _install(self, req: UpdateRequest, bundle: Path) -> None:
-        await self.station.set_operative(0, False)  # in memory only: a restart makes them available again
-        while self.station.sessions():
-            await asyncio.sleep(1.0)  # sessions end as their drivers decide
+        await wait_until_idle(self.station, self.allow_new_sessions())
+        self.installing = True
         self.report("Installing", req)
         try:
             release = await asyncio.to_thread(self.releases.install, bundle)
         except InstallError as exc:
             log.error("firmware install failed: %s", exc)
             self.report("InstallationFailed", req)
+            self.installing = False
             await self.station.set_operative(0, True)
             return
         external = getattr(self.releases, "external", False)
@@ -130,6 +135,20 @@ class Updater:
             self.report("InstallRebooting", req)
         log.warning("switching to %s", "the new slot (reboot)" if external else f"release {release.name}")
         await self.restart()
+
+
+async def wait_until_idle(station, allow_new_sessions: bool, poll_s: float = 1.0) -> None:
+    """Until no session runs, then every EVSE is out of service for the install (in memory only: a
+    restart makes them available again). Without AllowNewSessionsPendingFirmwareUpdate (2.0.1; always
+    so in 1.6) an EVSE that becomes free stays Unavailable meanwhile; with it, new sessions may start,
+    and the install waits for a moment when none runs."""
+    if not allow_new_sessions:
+        await station.set_operative(0, False)
+    while station.sessions():
+        await asyncio.sleep(poll_s)  # sessions end as their drivers decide
+    await station.set_operative(0, False)
+    while station.sessions():  # one that began in between ends first; none can begin now
+        await asyncio.sleep(poll_s)
 
 
 async def _until(moment: datetime) -> None:

@@ -35,6 +35,9 @@ class Policy16:
     def remote_authorization_disabled(self) -> bool:
         return False  # OCPP 1.6 always asks the CSMS about an unknown tag when online
 
+    def firmware_allows_new_sessions(self) -> bool:
+        return False  # 1.6: connectors not in use are made Unavailable while an update waits
+
     def cache_lifetime_s(self) -> int | None:
         return None  # OCPP 1.6 keeps cache entries until the cache is full
 

@@ -39,6 +39,9 @@ class Policy201:
     def remote_authorization_disabled(self) -> bool:
         return self._bool("AuthCtrlr", "DisableRemoteAuthorization")
 
+    def firmware_allows_new_sessions(self) -> bool:
+        return self._bool("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate")
+
     def cache_lifetime_s(self) -> int | None:
         return self._int("AuthCacheCtrlr", "LifeTime") or None
 

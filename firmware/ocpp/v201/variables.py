@@ -101,6 +101,7 @@ def station_variables(board) -> list[Variable]:
           values=("Available", "Occupied", "Reserved", "Unavailable", "Faulted")),
         v("ChargingStation", "Available", "boolean", "true", RO),
         v("ChargingStation", "SupplyPhases", "integer", phases, RO, min=0, max=3),
+        v("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "boolean", "false", required=False),
         v("ChargingStation", "Model", "string", board.model, RO, required=False),
         v("ChargingStation", "VendorName", "string", board.vendor, RO, required=False),
         v(VENDOR, "ResumeSessionsAfterPowerLoss", "boolean", "false", required=False),
