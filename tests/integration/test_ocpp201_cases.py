@@ -336,3 +336,14 @@ async def test_triggered_statuses_while_uploading_and_downloading(csms201, stati
                                               if s == {"status": "Downloading", "requestId": 22}]) == 2)
     finally:
         server.close()
+
+
+async def test_too_many_or_too_big_get_and_set_variables_are_refused(csms201, station):  # B06, B07
+    from ocpp.exceptions import OccurrenceConstraintViolationError
+
+    cp = csms201.charge_points["CP001"]
+    one = {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}}
+    with pytest.raises(OccurrenceConstraintViolationError):  # ItemsPerMessage GetVariables is 100
+        await cp.call(call.GetVariables(get_variable_data=[one] * 101), suppress=False)
+    answer = await cp.call(call.GetVariables(get_variable_data=[one] * 100))
+    assert len(answer.get_variable_result) == 100

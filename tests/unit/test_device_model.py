@@ -1,5 +1,6 @@
 """The OCPP 2.0.1 device model: every GetVariables/SetVariables status, persistence, schema-valid reports."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,16 @@ def test_custom_report_by_criteria(model):  # TC_B_16, TC_B_18, TC_B_19
     assert {r[0] for r in reported(model.custom_report(["Enabled"], None))} == {"LocalAuthListCtrlr", "TokenReader"}
     available = {(r[0], r[1]) for r in reported(model.custom_report(["Available"], None))}
     assert ("EVSE", 1) in available and ("ChargingStation", None) in available
+
+
+def test_report_parts_keep_both_limits(model):  # B07: ItemsPerMessage and BytesPerMessage
+    from firmware.ocpp.v201.handlers import REPORT_OVERHEAD, report_parts
+
+    items = model.report("FullInventory")
+    by_count = report_parts(items, 10, 10**9)
+    assert [i for part in by_count for i in part] == items and max(len(p) for p in by_count) == 10
+    by_size = report_parts(items, 10**6, 2000)
+    assert [i for part in by_size for i in part] == items
+    assert all(REPORT_OVERHEAD + sum(len(json.dumps(i, separators=(",", ":"))) + 1 for i in p) <= 2000
+               for p in by_size if len(p) > 1)
+    assert report_parts([], 10, 100) == [[]]

@@ -7,9 +7,10 @@ One ChargePoint201 lives per websocket connection; what outlives a connection
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
-from ocpp.exceptions import SecurityError
+from ocpp.exceptions import FormatViolationError, OccurrenceConstraintViolationError, SecurityError
 from ocpp.routing import after, on
 from ocpp.v201 import call, call_result
 
@@ -36,9 +37,17 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
         self.model = adapter.model
 
     async def _handle_call(self, msg):
-        """B03: while the CSMS has Rejected our registration, every request of its is refused."""
+        """B03: while the CSMS has Rejected our registration, every request of its is refused.
+        B06, B07: a Get/SetVariables larger than ItemsPerMessage or BytesPerMessage says is refused."""
         if self.adapter.registration == "Rejected" and not self.adapter.accepted:
             raise SecurityError(description="the registration of this station was rejected")
+        if msg.action in LIMITED:
+            items = len(msg.payload.get(LIMITED[msg.action]) or [])
+            if items > int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", msg.action)):
+                raise OccurrenceConstraintViolationError(description=f"{items} items exceed ItemsPerMessage")
+            size = len(json.dumps(msg.payload, separators=(",", ":")))
+            if size > int(self.model.read("DeviceDataCtrlr", "BytesPerMessage", msg.action)):
+                raise FormatViolationError(description=f"{size} bytes exceed BytesPerMessage")
         return await super()._handle_call(msg)
 
     # ---- device model (B05-B07) ---------------------------------------------
@@ -83,9 +92,10 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
             await self._notify_report(request_id, found)
 
     async def _notify_report(self, request_id: int, items: list[dict]) -> None:
-        """NotifyReport parts of at most ItemsPerMessage items, seqNo from 0, tbc on all but the last."""
-        per_message = int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
-        chunks = [items[i:i + per_message] for i in range(0, len(items), per_message)] or [[]]
+        """NotifyReport parts of at most ItemsPerMessage items and BytesPerMessage bytes (GetReport),
+        seqNo from 0, tbc on all but the last."""
+        chunks = report_parts(items, int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", "GetReport")),
+                              int(self.model.read("DeviceDataCtrlr", "BytesPerMessage", "GetReport")))
         for seq, chunk in enumerate(chunks):
             await self.call(call.NotifyReport(request_id=request_id, generated_at=iso(self.adapter.wall.now()),
                                               seq_no=seq, report_data=chunk or None, tbc=seq < len(chunks) - 1))
@@ -213,6 +223,24 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
 
 
 TRANSACTION_EVENT = "TransactionEvent"
+LIMITED = {"GetVariables": "getVariableData", "SetVariables": "setVariableData"}
+REPORT_OVERHEAD = 200  # bytes of a NotifyReport around its reportData (ids, times, the frame)
+
+
+def report_parts(items: list[dict], per_message: int, max_bytes: int) -> list[list[dict]]:
+    """Items in order, cut where a part would hold more than `per_message` of them or its frame more
+    than `max_bytes` bytes; an item alone over the limit still goes, alone. One empty part if none."""
+    parts: list[list[dict]] = []
+    current: list[dict] = []
+    size = REPORT_OVERHEAD
+    for item in items:
+        length = len(json.dumps(item, separators=(",", ":"))) + 1
+        if current and (len(current) >= per_message or size + length > max_bytes):
+            parts.append(current)
+            current, size = [], REPORT_OVERHEAD
+        current.append(item)
+        size += length
+    return parts + [current] if current or not parts else parts
 # L01: once an update has ended one way or the other, a triggered status says Idle.
 FIRMWARE_DONE = {"Installed", "InstallationFailed", "DownloadFailed", "InvalidSignature", "InstallVerificationFailed",
                  "Idle"}
