@@ -165,6 +165,7 @@ class Controller:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_exit)
         await self.station.set_connection_timeout(self.policy.connection_timeout_s())
+        await self.station.set_unlock_on_ev_side_disconnect(self.policy.unlock_on_ev_side_disconnect())
         self.security_events.record(ev.STARTUP, f"firmware {__version__}")
         services = {
             "metering": self.metering.run, "recorder": self.recorder.run, "journal": self.recorder.keep_alive,
@@ -264,5 +265,8 @@ class Controller:
         if name == "connection_timeout_s":
             self.tasks.spawn(self.station.set_connection_timeout(self.policy.connection_timeout_s()),
                              "connection timeout")
+        elif name == "unlock_on_ev_side_disconnect":
+            self.tasks.spawn(self.station.set_unlock_on_ev_side_disconnect(self.policy.unlock_on_ev_side_disconnect()),
+                             "unlock on EV-side disconnect")
         elif name == "failsafe_current_a":
             self.load.kick()

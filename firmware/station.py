@@ -114,6 +114,7 @@ class Station:
             return UnlockResult.NOT_SUPPORTED  # nothing to release: unlocking must not end a session for nothing
 
         def do_unlock(now):
+            connector.cable_held_for = None
             connector.end_session(StopReason.UNLOCK_COMMAND)
             connector.tick(now)  # session ends and the lock is released in this tick
             connector.hal.lock.unlock()
@@ -139,6 +140,23 @@ class Station:
             return AvailabilityResult.SCHEDULED if busy else AvailabilityResult.ACCEPTED
 
         return await self.call(apply)
+
+    async def release_cable(self, id_tag: str) -> bool:
+        """A card at the reader: the cable a connector holds for it is unlocked (True)."""
+        def apply(now):
+            released = [c for c in self.connectors.values() if c.release_cable(id_tag)]
+            for c in released:
+                c.tick(now)
+            return bool(released)
+
+        return await self.call(apply)
+
+    async def set_unlock_on_ev_side_disconnect(self, unlock: bool) -> None:
+        def apply(now):
+            for c in self.connectors.values():
+                c.unlock_on_ev_side_disconnect = unlock
+
+        await self.call(apply)
 
     async def set_connection_timeout(self, seconds: float) -> None:
         def apply(now):

@@ -44,7 +44,9 @@ class CardHandler:
                 log.exception("card %s could not be handled", card.id_tag)
 
     async def present(self, id_tag: str, connector: int | None) -> str:
-        """What happened, for the log and the bench: 'stopped', 'started', 'rejected', 'busy'."""
+        """What happened, for the log and the bench: 'stopped', 'started', 'rejected', 'busy', 'unlocked'."""
+        if await self._station.release_cable(id_tag):
+            return "unlocked"  # its cable, held in the socket after an EV-side unplug
         own = self._station.session_of_tag(id_tag)
         if own is not None:  # the tag that started a session ends it, no question asked
             return await self._stop(own, "its own tag")

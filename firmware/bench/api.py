@@ -152,6 +152,8 @@ class BenchApi:
             "faults": sorted(faults),
             "ev": self._ev(cid),
             "limits": {"schedule_a": c.csms_limit_a, "site_share_a": c.site_share_a},
+            "cable_locked": c.hal.lock is not None and c.hal.lock.is_locked(),
+            "cable_held_for": c.cable_held_for,
             "reservation": None if c.reserved_for is None else {
                 "id": c.reserved_for.id, "id_tag": c.reserved_for.id_tag,
                 "expiry": c.reserved_for.expiry.isoformat()},

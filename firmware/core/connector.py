@@ -75,6 +75,10 @@ class Connector(SessionModel):
         self._reported: tuple | None = None
         self.milestones = Milestones(self.id)
         self.sessions_ended = 0
+        # OCPP UnlockConnectorOnEVSideDisconnect (1.6) / UnlockOnEVSideDisconnect (2.0.1): when false, a
+        # socket's cable unplugged at the EV side stays locked here until its driver's card says so.
+        self.unlock_on_ev_side_disconnect = True
+        self.cable_held_for: str | None = None  # the tag whose cable stays locked in the socket
         self.hal.pilot.set_pwm(DUTY_NO_PWM)
         self.hal.contactor.open()
 
@@ -194,10 +198,13 @@ class Connector(SessionModel):
         )
         if want_closed != self.contactor_closed:
             self._set_contactor(want_closed, now)
-        if lock is not None and in_session != self._lock_wanted:
+        if self.cable_held_for is not None and not self.cable_a:
+            self.cable_held_for = None  # the cable is gone from the socket: nothing left to hold
+        locked = in_session or self.cable_held_for is not None
+        if lock is not None and locked != self._lock_wanted:
             # Commanded on change only: a real lock motor takes one pulse, not one per tick.
-            self._lock_wanted, self._lock_commanded_at = in_session, now
-            lock.lock() if in_session else lock.unlock()
+            self._lock_wanted, self._lock_commanded_at = locked, now
+            lock.lock() if locked else lock.unlock()
 
     def _set_contactor(self, closed: bool, now: float) -> None:
         if closed:
@@ -236,10 +243,23 @@ class Connector(SessionModel):
         # from the CSMS meanwhile cannot make a session negative or too long.
         session.ended_at = session.started_at + timedelta(seconds=self.wall.monotonic() - session.started_mono)
         session.stop_reason = self.stop_reason
+        if (self.stop_reason == StopReason.EV_DISCONNECTED and not self.unlock_on_ev_side_disconnect
+                and self.cfg.cable != "tethered" and self.cable_a and self.hal.lock is not None):
+            self.cable_held_for = session.id_tag
+            log.info("connector %s: cable unplugged at the EV side; it stays locked until %s is presented",
+                     self.id, session.id_tag)
         log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)
         self.publish(SessionEnded(session))
 
     # ---- commands (control thread only) ---------------------------------
+    def release_cable(self, id_tag: str) -> bool:
+        """The held cable's driver presented the card: unlock it (True), else nothing happens."""
+        if self.cable_held_for is None or self.cable_held_for.lower() != id_tag.lower():
+            return False
+        self.cable_held_for = None
+        log.info("connector %s: cable released for %s", self.id, id_tag)
+        return True
+
     def holds_for(self, id_tag: str, parent: str | None) -> bool:
         """True when no reservation holds this connector, or it is this tag's (or its group's)."""
         r = self.reserved_for

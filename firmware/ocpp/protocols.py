@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 VERSIONS = ("1.6", "2.0.1")
-NEUTRAL_16 = {"ConnectionTimeOut": "connection_timeout_s", "FailsafeCurrent": "failsafe_current_a"}
+NEUTRAL_16 = {"ConnectionTimeOut": "connection_timeout_s", "FailsafeCurrent": "failsafe_current_a",
+              "UnlockConnectorOnEVSideDisconnect": "unlock_on_ev_side_disconnect"}
 NEUTRAL_201 = {("TxCtrlr", "EVConnectionTimeOut"): "connection_timeout_s",
-               ("OpenChargeController", "FailsafeCurrent"): "failsafe_current_a"}
+               ("OpenChargeController", "FailsafeCurrent"): "failsafe_current_a",
+               ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"): "unlock_on_ev_side_disconnect"}
 
 
 class V16:

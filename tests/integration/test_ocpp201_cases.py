@@ -347,3 +347,26 @@ async def test_too_many_or_too_big_get_and_set_variables_are_refused(csms201, st
         await cp.call(call.GetVariables(get_variable_data=[one] * 101), suppress=False)
     answer = await cp.call(call.GetVariables(get_variable_data=[one] * 100))
     assert len(answer.get_variable_result) == 100
+
+
+@pytest.mark.parametrize("unlock", ["true", "false"])
+async def test_a_cable_unplugged_at_the_ev_side(csms201, station, unlock):  # TC_E_24, TC_E_25
+    cp = csms201.charge_points["CP001"]
+    await cp.call(set_var("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", unlock))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "MINE"})
+    await station.until(lambda c: c["contactor_closed"] and c["cable_locked"])
+    await station.post("/ev", {"connector": 1, "state": "A"})  # the cable stays in the socket
+    ended = (await csms201.wait_for(lambda c: events(c, "Ended")))[0]
+    assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    await asyncio.sleep(0.5)
+    connector = await station.connector(1)
+    if unlock == "true":  # TC_E_24: released at once
+        assert not connector["cable_locked"] and connector["cable_held_for"] is None
+        return
+    assert connector["cable_locked"] and connector["cable_held_for"] == "MINE"  # TC_E_25: kept for its driver
+    await station.post("/rfid", {"connector": 1, "id_tag": "SOMEONE-ELSE"})
+    await asyncio.sleep(0.5)
+    assert (await station.connector(1))["cable_locked"]
+    await station.post("/rfid", {"connector": 1, "id_tag": "MINE"})
+    await station.until(lambda c: not c["cable_locked"])

@@ -38,6 +38,9 @@ class Policy16:
     def firmware_allows_new_sessions(self) -> bool:
         return False  # 1.6: connectors not in use are made Unavailable while an update waits
 
+    def unlock_on_ev_side_disconnect(self) -> bool:
+        return self._keys.get_bool("UnlockConnectorOnEVSideDisconnect")
+
     def cache_lifetime_s(self) -> int | None:
         return None  # OCPP 1.6 keeps cache entries until the cache is full
 

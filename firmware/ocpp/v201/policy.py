@@ -42,6 +42,9 @@ class Policy201:
     def firmware_allows_new_sessions(self) -> bool:
         return self._bool("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate")
 
+    def unlock_on_ev_side_disconnect(self) -> bool:
+        return self._bool("OCPPCommCtrlr", "UnlockOnEVSideDisconnect")
+
     def cache_lifetime_s(self) -> int | None:
         return self._int("AuthCacheCtrlr", "LifeTime") or None
 
