@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT.parent / "shared" / "reference" / "ocpp201-conformance-cases.txt"
+SHARED = ROOT.parent / "shared" / "reference" / "ocpp201-conformance-cases.txt"
+CASES = ROOT / "tests" / "data" / "ocpp201-conformance-cases.txt"  # a copy of SHARED, kept equal by a test
 DOC = ROOT / "docs" / "ocpp201-conformance.md"
 BLOCKS = "ABCEFGJLMNP"  # the functional blocks of issue 13
 SPAN = re.compile(r"TC_([A-P])_(\d+)(?:\s*(?:-|to|\.\.)\s*(?:TC_\1_)?(\d+))?")

@@ -173,7 +173,8 @@ async def test_rejected_then_accepted_after_the_interval(csms201, tmp_path):  # 
     await proc.start()
     try:
         cp = await csms201.wait_connected("CP001")
-        await csms201.wait_for(lambda c: c.actions("BootNotification"))
+        await csms201.wait_for(lambda c: c.message_ids and c.message_ids[0] in c.answers)  # Rejected went out
+        await asyncio.sleep(0.3)  # and was read by the station
         with pytest.raises(SecurityError):  # while Rejected, the CSMS's requests are refused
             await cp.call(call.GetVariables(get_variable_data=[
                 {"component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}}]), suppress=False)
