@@ -171,11 +171,13 @@ class Station:
         await self.call(lambda now: (connector.holds.add if active else connector.holds.discard)(reason))
 
     async def set_limits(self, limits: dict) -> None:
-        """{connector: (schedule amps or None, site share amps or None)} from the load manager."""
+        """{connector: (schedule amps or None, site share amps or None[, why the schedule, why the share])}
+        from the load manager."""
         def apply(now):
-            for cid, (schedule_a, share_a) in limits.items():
+            for cid, (schedule_a, share_a, *why) in limits.items():
                 connector = self.connectors[cid]
                 connector.csms_limit_a, connector.site_share_a = schedule_a, share_a
+                connector.limit_details = tuple(why) if why else ("", "")
 
         await self.call(apply)
 

@@ -152,6 +152,7 @@ class BenchApi:
             "faults": sorted(faults),
             "ev": self._ev(cid),
             "limits": {"schedule_a": c.csms_limit_a, "site_share_a": c.site_share_a},
+            "limit_sources": [s.as_dict() for s in c.limit_sources],
             "cable_locked": c.hal.lock is not None and c.hal.lock.is_locked(),
             "cable_held_for": c.cable_held_for,
             "reservation": None if c.reserved_for is None else {

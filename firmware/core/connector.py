@@ -20,7 +20,7 @@ from firmware.core.iec61851.pilot import (
     DUTY_NO_PWM, DUTY_STATE_F, CPState, PPInvalid, cable_rating_a, classify, current_for_duty, diode_ok,
     duty_for_current,
 )
-from firmware.core.limits import offered_current, temperature_limit
+from firmware.core.limits import LimitSource, limit_sources, offered_current, temperature_limit
 from firmware.core.milestones import Authorized, Milestones
 from firmware.core.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
 from firmware.core.session import Session, StopReason
@@ -58,6 +58,8 @@ class Connector(SessionModel):
         self.cable_a: int | None = cfg.cable_rating_a
         self.csms_limit_a: float | None = None  # the composite schedule (or the failsafe), from the load manager
         self.site_share_a: float | None = None  # this connector's share of the site budget
+        self.limit_details = ("", "")  # what set the schedule and the share, in words (the load manager's)
+        self.limit_sources: list[LimitSource] = []  # every limit in force now (limits.limit_sources)
         # Reasons to offer 0 A although a session may go on: "meter" (offline_policy
         # "stop"), "invalid_id" (OCPP StopTransactionOnInvalidId=false).
         self.holds: set[str] = set()
@@ -103,16 +105,28 @@ class Connector(SessionModel):
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
         self._log_faults()
-        self.offered_a = offered_current(
-            self.cfg.max_current_a, self.cable_a, self.csms_limit_a, self.site_share_a, 0.0 if self.holds else None,
-            temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a),
-        )
+        sources = limit_sources(
+            board_a=self.cfg.max_current_a, cable_a=self.cable_a, tethered=self.cfg.cable == "tethered",
+            schedule_a=self.csms_limit_a, schedule_detail=self.limit_details[0], share_a=self.site_share_a,
+            share_detail=self.limit_details[1], holds=self.holds, temperature_c=self.safety.temperature_c,
+            temperature_a=temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a))
+        self.offered_a = offered_current(*(s.limit_a for s in sources))
+        if [(s.source, round(s.limit_a)) for s in sources] != [(s.source, round(s.limit_a))
+                                                               for s in self.limit_sources]:
+            self._log_limits(sources)
+        self.limit_sources = sources
         self.offer_ok = self.offered_a > 0
         self._step(now)
         self._drive(now)
         self._report()
         for event in self.milestones.update(self.plugged, self.contactor_closed, reading):
             self.publish(event)
+
+    def _log_limits(self, sources: list[LimitSource]) -> None:
+        """Why the car charges as it does, in one line, each time a limit comes, goes or moves an amp."""
+        lowest = min(sources, key=lambda s: s.limit_a)
+        log.info("connector %s: offer %.0f A, set by %s (%s); limits %s", self.id, self.offered_a, lowest.source,
+                 lowest.detail, ", ".join(f"{s.source} {s.limit_a:.0f} A" for s in sources))
 
     def _read_pilot(self):
         try:

@@ -1,6 +1,12 @@
-"""The one place where every current limit meets: the offer is their minimum."""
+"""The one place where every current limit meets: the offer is their minimum.
+
+`limit_sources` names each limit in force with where it comes from, so the
+bench, the log and (later) the installer's page can say why a car charges slowly.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from firmware.core.iec61851.pilot import MIN_CURRENT_A
 
@@ -26,3 +32,32 @@ def temperature_limit(temp_c: float | None, board, full_a: float) -> float | Non
     span = board.max_temperature_c - board.derate_from_c
     share = max(0.0, (board.max_temperature_c - temp_c) / span) if span > 0 else 0.0
     return MIN_CURRENT_A + share * max(0.0, full_a - MIN_CURRENT_A)
+
+
+@dataclass(frozen=True)
+class LimitSource:
+    source: str  # board, cable, csms_schedule, site_share, hold, temperature
+    limit_a: float
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "limit_a": round(self.limit_a, 1), "detail": self.detail}
+
+
+def limit_sources(*, board_a: float, cable_a: float | None, tethered: bool, schedule_a: float | None,
+                  schedule_detail: str, share_a: float | None, share_detail: str, holds: set[str],
+                  temperature_a: float | None, temperature_c: float | None) -> list[LimitSource]:
+    """Every limit in force on one connector, in the order offered_current takes them."""
+    out = [LimitSource("board", board_a, "the connector's rating in the board config")]
+    if cable_a is not None:
+        out.append(LimitSource("cable", cable_a, "the tethered cable's rating" if tethered
+                               else "the plugged cable's rating (PP)" if cable_a else "no cable plugged (PP)"))
+    if schedule_a is not None:
+        out.append(LimitSource("csms_schedule", schedule_a, schedule_detail))
+    if share_a is not None:
+        out.append(LimitSource("site_share", share_a, share_detail))
+    if holds:
+        out.append(LimitSource("hold", 0.0, "held at 0 A: " + ", ".join(sorted(holds))))
+    if temperature_a is not None:
+        out.append(LimitSource("temperature", temperature_a, f"derating at {temperature_c:.1f} °C"))
+    return out

@@ -67,6 +67,13 @@ def relevant(profiles, view: ConnectorView) -> dict[str, list[Profile]]:
 def limit_at(profiles, view: ConnectorView, t: datetime, voltage_v: float, *,
              purposes=(TX, TX_DEFAULT, CHARGE_POINT_MAX)) -> tuple[float | None, int]:
     """(amps per phase or None, phases) in force at t for this connector."""
+    limit, phases, _ = deciding(profiles, view, t, voltage_v, purposes=purposes)
+    return limit, phases
+
+
+def deciding(profiles, view: ConnectorView, t: datetime, voltage_v: float, *,
+             purposes=(TX, TX_DEFAULT, CHARGE_POINT_MAX)) -> tuple[float | None, int, Profile | None]:
+    """limit_at, with the profile whose period sets the limit (for saying why)."""
     groups = relevant(profiles, view)
     tx_start = view.tx_start
     limits = []
@@ -78,8 +85,11 @@ def limit_at(profiles, view: ConnectorView, t: datetime, voltage_v: float, *,
                   else None):
         if found is not None:
             amps, phases = to_amps(found[1], found[0].schedule.unit, voltage_v, view.phases_in_use)
-            limits.append(amps)
-    return (min(limits) if limits else None), phases
+            limits.append((amps, found[0]))
+    if not limits:
+        return None, phases, None
+    amps, profile = min(limits, key=lambda x: x[0])
+    return amps, phases, profile
 
 
 def composite(profiles, view: ConnectorView, t0: datetime, duration_s: int, voltage_v: float,

@@ -19,7 +19,7 @@ from typing import Callable
 
 from firmware.core.charger import AVAILABLE, SESSION_STATES
 from firmware.events import SessionEnded, SessionStarted, StatusChanged, kicked_within
-from firmware.smart_charging.composite import ConnectorView, limit_at
+from firmware.smart_charging.composite import ConnectorView, deciding, limit_at
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT
 from firmware.smart_charging.sharing import Demand, share
 
@@ -77,18 +77,22 @@ class LoadManager:
             if limits != self.applied:
                 await self.station.set_limits(limits)
                 self.applied = limits
-                log.info("limits now %s", {cid: tuple(None if x is None else round(x, 1) for x in v)
+                log.info("limits now %s", {cid: tuple(None if x is None else round(x, 1) for x in v[:2])
                                             for cid, v in limits.items()})
             await kicked_within(self._kick, PERIOD_S)
 
     # ---- the computation ----------------------------------------------------
-    def compute(self) -> dict[int, tuple[float | None, float | None]]:
+    def compute(self) -> dict[int, tuple[float | None, float | None, str, str]]:
+        """{connector: (schedule amps, site share amps, what set the schedule, what set the share)}."""
         now = self.wall.now()
-        schedules = {cid: self._schedule(c, now) for cid, c in self.station.connectors.items()}
+        decided = {cid: self._schedule(c, now) for cid, c in self.station.connectors.items()}
+        schedules = {cid: limit for cid, (limit, _) in decided.items()}
         demands = [self._demand(c, schedules[cid]) for cid, c in self.station.connectors.items()]
-        shares = share(self.budget(now), demands)
+        budget = self.budget(now)
+        shares = share(budget, demands)
         self._rotate(demands, shares)
-        return {cid: (schedules[cid], shares[cid]) for cid in self.station.connectors}
+        why_share = "" if budget is None else f"this connector's part of the site's {budget:.0f} A"
+        return {cid: (schedules[cid], shares[cid], decided[cid][1], why_share) for cid in self.station.connectors}
 
     def _rotate(self, demands, shares) -> None:
         """A session kept waiting for PAUSE_TURN_S moves to the front; the one behind it waits next."""
@@ -118,12 +122,15 @@ class LoadManager:
                 return drawing
         return self.board.phases
 
-    def _schedule(self, connector, now) -> float | None:
-        limit, _ = limit_at(self.profiles.profiles, self.view(connector), now, self.board.voltage_v,
-                            purposes=(TX, TX_DEFAULT, CHARGE_POINT_MAX))
+    def _schedule(self, connector, now) -> tuple[float | None, str]:
+        """The schedule's limit now, and in words what set it."""
+        limit, _, profile = deciding(self.profiles.profiles, self.view(connector), now, self.board.voltage_v,
+                                     purposes=(TX, TX_DEFAULT, CHARGE_POINT_MAX))
         if limit is None and not self.online() and self.failsafe_a() > 0:
-            return float(self.failsafe_a())  # the schedule ran out while the CSMS is away
-        return limit
+            return float(self.failsafe_a()), "failsafe current: no schedule while the CSMS is unreachable"
+        if profile is None:
+            return limit, ""
+        return limit, f"{profile.purpose} profile {profile.id}, stack level {profile.stack_level}"
 
     def _demand(self, connector, schedule_a: float | None) -> Demand:
         cap = min(x for x in (connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a,
