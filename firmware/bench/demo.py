@@ -49,7 +49,7 @@ class Narrator:
         print(f"[{time.monotonic() - self.started:5.1f}s] {text}", flush=True)
 
     def live(self, c: dict) -> None:
-        drawn = c["meter"]["power_w"] / 230.0 / 3 if c["meter"]["power_w"] else 0.0
+        drawn = c["ev"]["draw_a"]  # per phase, whatever the board's phases (1-phase boards too)
         line = (
             f"[{time.monotonic() - self.started:5.1f}s]   CP {c['cp_state']} | offered {c['offered_current_a']:4.1f} A"
             f" | drawn {drawn:4.1f} A | {c['meter']['energy_wh'] / 1000:.3f} kWh | OCPP {c['status']}"
@@ -122,6 +122,10 @@ class Dialect201(Dialect16):
 
 async def demo(args) -> int:
     board = load_board(args.board or DEFAULT_BOARD)
+    if board.hal != "mock":
+        print(f"evse demo: {args.board} drives real hardware (hal = {board.hal!r}); the demo needs a bench board, "
+              "for example board-configs/bench.toml (the default)", file=sys.stderr)
+        return 2
     dialect = Dialect201() if getattr(args, "ocpp_version", "1.6") == "2.0.1" else Dialect16()
     csms = BenchCsms201() if dialect.version == "2.0.1" else BenchCsms()
     await csms.start()

@@ -28,6 +28,7 @@ INVALID_FIRMWARE_SIGNING_CERTIFICATE = "InvalidFirmwareSigningCertificate"
 FIRMWARE_UPDATED = "FirmwareUpdated"
 TAMPER = "TamperDetectionActivated"
 
+ROUTINE = (STARTUP, RESET, FIRMWARE_UPDATED, SETTING_SYSTEM_TIME)  # logged at INFO: nothing is wrong
 TECH_INFO_MAX = 255
 THROTTLED = (INVALID_MESSAGES,)  # at most one a minute
 THROTTLE_S = 60.0  # SecurityEventNotification.techInfo is a CiString255
@@ -63,7 +64,8 @@ class SecurityEvents:
             self._last[kind] = now
         info = (tech_info or "")[:TECH_INFO_MAX]
         self._log.info("%s %s", kind, info)
-        logging.getLogger(__name__).warning("security event %s %s", kind, info)
+        level = logging.INFO if kind in ROUTINE else logging.WARNING
+        logging.getLogger(__name__).log(level, "security event %s %s", kind, info)
         if self.push is not None:
             payload = {"type": kind, "timestamp": iso(self._wall.now())}
             if info:

@@ -77,8 +77,8 @@ class LoadManager:
             if limits != self.applied:
                 await self.station.set_limits(limits)
                 self.applied = limits
-                log.info("limits now %s", {cid: tuple(None if x is None else round(x, 1) for x in v[:2])
-                                            for cid, v in limits.items()})
+                for cid, limit in limits.items():
+                    log.info("connector %s: %s", cid, in_words(*limit))
             await kicked_within(self._kick, PERIOD_S)
 
     # ---- the computation ----------------------------------------------------
@@ -182,3 +182,13 @@ class LoadManager:
                         ours[grid_phase[i]] += amps
         others = max((g - o for g, o in zip(grid.currents_a, ours)), default=0.0)
         return max(0.0, site.grid_limit_a - site.grid_margin_a - max(0.0, others))
+
+
+def in_words(schedule_a, share_a, why_schedule: str, why_share: str) -> str:
+    """A connector's limits from the load manager as a technician reads them."""
+    def one(amps, by: str, why: str) -> str:
+        return f"limited to {amps:.0f} A by the {by}" + (f" ({why})" if why else "")
+
+    schedule = "no schedule" if schedule_a is None else one(schedule_a, "schedule", why_schedule)
+    share_text = "no site budget" if share_a is None else one(share_a, "site budget", why_share)
+    return f"{schedule}; {share_text}"

@@ -29,8 +29,12 @@ def pin_factory_named(name: str | None):
     module, cls = FACTORIES[name].split(":")
     try:
         return getattr(importlib.import_module(module), cls)()
-    except Exception as exc:  # ImportError, or the factory's own "not a Pi" errors
-        raise HalError(f"pin factory {name!r} cannot start here: {exc}") from exc
+    except ImportError as exc:
+        raise HalError(f"pin factory {name!r} is not installed ({exc.name}): install the [rpi] extra, "
+                       "pip install 'evse-controller[rpi]', on the Raspberry Pi") from exc
+    except Exception as exc:  # the factory's own "not a Raspberry Pi" errors
+        raise HalError(f"pin factory {name!r} cannot start here: {exc}; an rpi board config needs a "
+                       "Raspberry Pi (use a bench board config on other machines)") from exc
 
 
 def create_rpi_hal(board, wake: Callable[[], None], state_dir=None, *, pin_factory=None, sysfs_root=None,
