@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from controller import ROOT
 
-SOURCES = ("firmware", "hal", "systemd", "pyproject.toml", "README.md")
+SOURCES = ("firmware", "hal", "systemd", "board-configs", "docs", "pyproject.toml", "README.md")
 
 
 def dependency_wheels(folder: Path) -> Path:

@@ -29,7 +29,10 @@ from firmware.settings import RuntimeSettings
 
 CARD = "04A1B2C3"
 CP_ID = "DEMO-CP"
-DEFAULT_BOARD = Path(__file__).resolve().parents[2] / "board-configs" / "bench.toml"
+# In a source tree beside the package; in an installed release under its prefix (pyproject data-files).
+DEFAULT_BOARD = next((p for p in (Path(__file__).resolve().parents[2] / "board-configs" / "bench.toml",
+                                  Path(sys.prefix) / "share" / "evse" / "board-configs" / "bench.toml")
+                      if p.exists()), Path("board-configs") / "bench.toml")
 
 
 def free_port() -> int:

@@ -83,6 +83,18 @@ def request(url, maker, signature, request_id):
         "signing_certificate": pem(maker.cert), "signature": signature})
 
 
+def test_an_installed_release_runs_its_demo_and_documents_itself(tmp_path, releases):  # issue 14, part 2
+    root = tmp_path / "root"
+    install(root, releases["0.1.0"])
+    done = subprocess.run([str(root / "opt/evse/current/bin/evse"), "demo", "--charge-seconds", "2"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)  # far from any source tree
+    assert done.returncode == 0 and "OK: billed energy matches the meter" in done.stdout, done.stderr[-2000:]
+    unit = (root / "opt/evse/current/share/evse/systemd/evse.service").read_text()
+    documentation = unit.split("Documentation=file://", 1)[1].split()[0]
+    assert (root / documentation.lstrip("/")).exists()  # the unit's Documentation= is installed
+    assert (root / "opt/evse/current/share/evse/board-configs/rpi5-2x3ph-16a.toml").exists()
+
+
 async def test_signed_update_installs_restarts_and_reports(csms, tmp_path, releases, web_server):  # TC_080, TC_081
     files, base = web_server
     maker = Manufacturer()
