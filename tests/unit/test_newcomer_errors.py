@@ -1,5 +1,6 @@
 """Errors, not tracebacks, for what a newcomer tries first (issue 14, part 3)."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_missing_lgpio_names_the_rpi_extra():
-    pytest.importorskip("gpiozero")
-    try:
-        import lgpio  # noqa: F401  (on a Raspberry Pi with the extra, there is nothing to explain)
-        return
-    except ImportError:
-        pass
+    if importlib.util.find_spec("lgpio") is not None:
+        return  # a Raspberry Pi with the extra: nothing to explain
     with pytest.raises(HalError, match=r"\[rpi\] extra"):
         pin_factory_named("lgpio")
 
