@@ -8,6 +8,7 @@ wall time never changes a session's length or energy.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from datetime import datetime, timedelta, timezone
@@ -92,3 +93,17 @@ def next_boundary(now: datetime, interval_s: int) -> datetime:
     steps = int(elapsed // interval_s) + 1
     # The intervals are "per day, starting at midnight": the last one of a day ends at midnight.
     return min(midnight + timedelta(seconds=steps * interval_s), midnight + timedelta(days=1))
+
+
+async def at_each_boundary(interval_s, clock: Clock, act) -> None:
+    """Call act(boundary) at every clock-aligned boundary of `interval_s()` seconds (read again each
+    time: a new interval applies from the next boundary; 0 or less: none, looked at every second)."""
+    while True:
+        interval = interval_s()
+        if interval <= 0:
+            await asyncio.sleep(1.0)
+            continue
+        boundary = next_boundary(clock.now(), interval)
+        await asyncio.sleep(max(0.0, (boundary - clock.now()).total_seconds()))
+        if interval_s() == interval:  # not changed while waiting
+            act(boundary)

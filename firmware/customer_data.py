@@ -33,7 +33,7 @@ class CustomerData:
                 lines.append(f"session in progress on connector {session.connector_id} since "
                              f"{session.started_at.isoformat()} (kept until it ends and is billed)")
         queued = sum(1 for action in ("TransactionEvent", "StartTransaction", "StopTransaction")
-                     for m in self.outbox.pending(action) if id_tag in str(m))
+                     for m in self.outbox.pending(action) if _token_of(m) == id_tag.lower())
         if queued:
             lines.append(f"{queued} transaction message(s) not yet confirmed by the CSMS (kept until they are)")
         return lines
@@ -42,3 +42,9 @@ class CustomerData:
         """Clear what may be cleared; the lines say what was and what stays."""
         lines = ["authorization cache entry removed"] if self.authorizer.cache.forget(id_tag) else []
         return lines + [line for line in self.report(id_tag) if "kept" in line]
+
+
+def _token_of(payload: dict) -> str | None:
+    """The id token a transaction message names (1.6 idTag, 2.0.1 idToken), lower case."""
+    tag = payload.get("idTag") or (payload.get("idToken") or {}).get("idToken")
+    return tag.lower() if tag else None

@@ -60,6 +60,7 @@ class Connector(SessionModel):
         self.site_share_a: float | None = None  # this connector's share of the site budget
         self.limit_details = ("", "")  # what set the schedule and the share, in words (the load manager's)
         self.limit_sources: list[LimitSource] = []  # every limit in force now (limits.limit_sources)
+        self._limit_inputs: tuple | None = None  # what limit_sources was last worked out from
         # Reasons to offer 0 A although a session may go on: "meter" (offline_policy
         # "stop"), "invalid_id" (OCPP StopTransactionOnInvalidId=false).
         self.holds: set[str] = set()
@@ -105,22 +106,33 @@ class Connector(SessionModel):
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
         self._log_faults()
-        sources = limit_sources(
-            board_a=self.cfg.max_current_a, cable_a=self.cable_a, tethered=self.cfg.cable == "tethered",
-            schedule_a=self.csms_limit_a, schedule_detail=self.limit_details[0], share_a=self.site_share_a,
-            share_detail=self.limit_details[1], holds=self.holds, temperature_c=self.safety.temperature_c,
-            temperature_a=temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a))
-        self.offered_a = offered_current(*(s.limit_a for s in sources))
-        if [(s.source, round(s.limit_a)) for s in sources] != [(s.source, round(s.limit_a))
-                                                               for s in self.limit_sources]:
-            self._log_limits(sources)
-        self.limit_sources = sources
+        self._update_offer()
         self.offer_ok = self.offered_a > 0
         self._step(now)
         self._drive(now)
         self._report()
         for event in self.milestones.update(self.plugged, self.contactor_closed, reading):
             self.publish(event)
+
+    def _update_offer(self) -> None:
+        """The offer and the named limits behind it, worked out again only when a limit changed
+        (most ticks nothing did: no list is built then)."""
+        temperature_a = temperature_limit(self.safety.temperature_c, self.board, self.cfg.max_current_a)
+        inputs = (self.cable_a, self.csms_limit_a, self.site_share_a, frozenset(self.holds), temperature_a,
+                  self.limit_details)
+        if inputs == self._limit_inputs:
+            return
+        self._limit_inputs = inputs
+        sources = limit_sources(
+            board_a=self.cfg.max_current_a, cable_a=self.cable_a, tethered=self.cfg.cable == "tethered",
+            schedule_a=self.csms_limit_a, schedule_detail=self.limit_details[0], share_a=self.site_share_a,
+            share_detail=self.limit_details[1], holds=self.holds, temperature_c=self.safety.temperature_c,
+            temperature_a=temperature_a)
+        self.offered_a = offered_current(*(s.limit_a for s in sources))
+        if [(s.source, round(s.limit_a)) for s in sources] != [(s.source, round(s.limit_a))
+                                                               for s in self.limit_sources]:
+            self._log_limits(sources)
+        self.limit_sources = sources
 
     def _log_limits(self, sources: list[LimitSource]) -> None:
         """Why the car charges as it does, in one line, each time a limit comes, goes or moves an amp."""

@@ -54,12 +54,15 @@ class LinkSettings:
         return self.csms_url.rstrip("/") + "/" + self.charge_point_id
 
 
-def settings_from(runtime, store, certs, subprotocol: str, profile: int, ping_interval_s: float | None = 30.0):
-    """The link's settings as they are now: the URL and id given at start, the Basic auth password and
-    profile as stored (the CSMS may have changed them), our certificate once one is installed."""
+def settings_from(runtime, store, certs, subprotocol: str, profile: int, ping_interval_s: float | None = 30.0,
+                  csms_url: str | None = None, slot: int | None = None):
+    """The link's settings as they are now: the URL and id given at start (or a 2.0.1 network profile's
+    URL and slot), the Basic auth password and profile as stored (the CSMS may have changed them), our
+    certificate once one is installed."""
     client = certs.client_certificate()
     return LinkSettings(
-        csms_url=runtime.csms_url,
+        csms_url=csms_url or runtime.csms_url,
+        slot=slot,
         charge_point_id=runtime.charge_point_id,
         subprotocol=subprotocol,
         security_profile=profile,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from firmware.clock import iso, next_boundary
+from firmware.clock import at_each_boundary, iso
 from firmware.ocpp.v16.meter_values import sampled_values
 
 TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest samples, End
@@ -86,15 +86,7 @@ class MeterReports:
 
     # ---- clock-aligned samples ------------------------------------------
     async def aligned_loop(self) -> None:
-        while True:
-            interval = self.keys.get_int("ClockAlignedDataInterval")
-            if interval <= 0:
-                await asyncio.sleep(1.0)
-                continue
-            boundary = next_boundary(self.wall.now(), interval)
-            await asyncio.sleep(max(0.0, (boundary - self.wall.now()).total_seconds()))
-            if self.keys.get_int("ClockAlignedDataInterval") == interval:
-                self._aligned(boundary)
+        await at_each_boundary(lambda: self.keys.get_int("ClockAlignedDataInterval"), self.wall, self._aligned)
 
     def _aligned(self, boundary: datetime) -> None:
         for cid in self.metering.latest:

@@ -101,6 +101,13 @@ class Ocpp201Adapter(AdapterBase):
         state, faults = self.model_state.get(cid, (self.station.connector(cid).state, ()))
         return connector_status(state, faults)
 
+    def remote_start(self, id_tag: str, kind: str, remote_start_id: int) -> None:
+        """A RequestStartTransaction for this token: its type and id go with the transaction it starts."""
+        self.remote_starts[id_tag] = (kind, remote_start_id)
+
+    def remote_start_failed(self, id_tag: str) -> None:
+        self.remote_starts.pop(id_tag, None)  # no transaction will carry this request's id
+
     def token_of(self, id_tag: str) -> tuple[str, int | None]:
         """The IdToken type of a tag and, once, the remoteStartId of the request that brought it."""
         if id_tag in self.remote_starts:
@@ -286,7 +293,7 @@ class Ocpp201Adapter(AdapterBase):
     async def authorize_then_start(self, cid: int, id_tag: str) -> None:
         result = await self.authorizer.authorize(id_tag, self.remote_authorize)
         if not (result.accepted and await self.station.authorize(cid, id_tag, result.parent_id_tag)):
-            self.remote_starts.pop(id_tag, None)  # no transaction will carry this request's id
+            self.remote_start_failed(id_tag)
 
 
 def id_tag_info(info: dict) -> IdTagInfo:

@@ -9,9 +9,8 @@ Sample.Clock, timestamped at the boundary. Interval 0 sends none.
 
 from __future__ import annotations
 
-import asyncio
 
-from firmware.clock import iso, next_boundary
+from firmware.clock import at_each_boundary, iso
 
 
 class ClockAligned201:
@@ -26,15 +25,7 @@ class ClockAligned201:
         self.values = values  # (evse, reading, context, measurands) -> sampledValue items
 
     async def run(self) -> None:
-        while True:
-            interval = self.policy.aligned_interval_s()
-            if interval <= 0:
-                await asyncio.sleep(1.0)
-                continue
-            boundary = next_boundary(self.wall.now(), interval)
-            await asyncio.sleep(max(0.0, (boundary - self.wall.now()).total_seconds()))
-            if self.policy.aligned_interval_s() == interval:  # not changed while waiting
-                self.report(boundary)
+        await at_each_boundary(self.policy.aligned_interval_s, self.wall, self.report)
 
     def report(self, boundary) -> None:
         for evse in self.evses():

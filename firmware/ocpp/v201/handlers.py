@@ -109,13 +109,13 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, RpcChargePoint201):
         cid = self.station.pick_connector(evse_id, tag)
         if cid is None:
             return call_result.RequestStartTransaction(status="Rejected")
-        self.adapter.remote_starts[tag] = (id_token["type"], remote_start_id)
+        self.adapter.remote_start(tag, id_token["type"], remote_start_id)
         if self.adapter.policy.authorize_remote_start():
             self.tasks.spawn(self.adapter.authorize_then_start(cid, tag), f"remote start on EVSE {cid}")
             return call_result.RequestStartTransaction(status="Accepted")
         started = await self.station.authorize(cid, tag)
         if not started:
-            self.adapter.remote_starts.pop(tag, None)
+            self.adapter.remote_start_failed(tag)
         return call_result.RequestStartTransaction(status="Accepted" if started else "Rejected")
 
     @on("RequestStopTransaction")

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from ocpp.v201 import call
 
-from firmware.ocpp.connection import LINK_ERRORS, LinkSettings
+from firmware.ocpp.connection import LINK_ERRORS, LinkSettings, settings_from
 from firmware.ocpp.security_base import SecurityBase
 from firmware.ocpp.v201.network_profiles import SLOTS
 from firmware.security import events as ev
@@ -52,16 +52,9 @@ class Security201(SecurityBase):
 
     def link_settings(self) -> LinkSettings:
         slot, data = self.networks.current()
-        client = self.certs.client_certificate()
         ping = int(self.model.read("OCPPCommCtrlr", "WebSocketPingInterval")) or None
-        return LinkSettings(
-            csms_url=data["ocppCsmsUrl"], charge_point_id=self.runtime.charge_point_id, subprotocol=SUBPROTOCOL,
-            security_profile=int(data["securityProfile"]),
-            basic_auth_password=self.store.get("setting.basic_auth_password"),
-            ca_file=str(self.certs.trust_bundle() or self.runtime.ca_file or "") or None,
-            client_cert=str(client) if client else self.runtime.client_cert,
-            client_key=str(self.certs.key_path) if client else self.runtime.client_key,
-            ping_interval_s=ping, slot=slot)
+        return settings_from(self.runtime, self.store, self.certs, SUBPROTOCOL, int(data["securityProfile"]), ping,
+                             csms_url=data["ocppCsmsUrl"], slot=slot)
 
     def on_failure(self, settings, exc: BaseException) -> None:
         super().on_failure(settings, exc)
