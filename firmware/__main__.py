@@ -32,6 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--client-cert", dest="client_cert")
     run.add_argument("--client-key", dest="client_key")
     run.add_argument("--log-level", default="INFO")
+    web = run.add_argument_group("local web page (docs/web.md)")
+    web.add_argument("--web-port", type=int, default=0, help="HTTPS port of the installer's page; 0 = off")
+    web.add_argument("--web-bind", default="127.0.0.1", help="address to listen on (0.0.0.0: every network)")
+    web.add_argument("--web-http", action="store_true", help="plain HTTP (loopback addresses only)")
+    web.add_argument("--web-cert", help="the page's certificate (PEM); default: one made on the charger")
+    web.add_argument("--web-key", help="its private key (PEM)")
+    web.add_argument("--no-mdns", dest="mdns", action="store_false", help="do not announce evse-<serial>.local")
+
+    pw = sub.add_parser("web-password", help="set the local web page's password (read from the terminal or stdin)")
+    pw.add_argument("--data-dir", required=True, help="the controller's data directory")
+    pw.add_argument("--api-token", metavar="NAME", help="instead: make an API token with this name and print it")
+    pw.add_argument("--log-level", default="WARNING")
 
     sim = sub.add_parser("meter-sim", help="serve simulated Modbus meters (RTU on a serial port, or TCP)")
     sim.add_argument("--model", required=True, choices=sorted(MODEL_NAMES))
@@ -90,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.ota.install import main as install_main
 
         return install_main(args)
+    if args.command == "web-password":
+        from firmware.web.cli import web_password
+
+        return web_password(args)
     if args.command in ("selftest", "calibrate"):
         return commission(args)
     if args.command == "meter-sim":
@@ -145,6 +161,15 @@ def open_data_dir(path: str):
         raise SettingsError(f"--data-dir {path}: {why} (it must be a directory the controller can write)") from None
 
 
+def web_options(args):
+    if not args.web_port:
+        return None
+    from firmware.web.server import WebOptions
+
+    return WebOptions(port=args.web_port, bind=args.web_bind, tls=not args.web_http, cert_file=args.web_cert,
+                      key_file=args.web_key, mdns=args.mdns)
+
+
 def run(args) -> int:
     from firmware.app import Controller, StartupError
     from firmware.config import ConfigError, load_board
@@ -164,7 +189,7 @@ def run(args) -> int:
 
     async def go() -> int:
         try:
-            controller = Controller(board, settings, args.data_dir, args.bench_port or None)
+            controller = Controller(board, settings, args.data_dir, args.bench_port or None, web=web_options(args))
         except HalError as exc:
             print(f"evse: the hardware cannot be opened: {exc}", file=sys.stderr)
             return 3

@@ -16,6 +16,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.clock import Clock
 from firmware.events import EventBus, MessageSetAside
+from firmware.history import SessionHistory
 from firmware.journal import SessionJournal
 from firmware.metering import Metering
 from firmware import __version__
@@ -79,7 +80,7 @@ class StartupError(Exception):
 class Controller:
     """Everything running for one board; `run()` returns the process exit code."""
 
-    def __init__(self, board, settings, data_dir, bench_port: int | None):
+    def __init__(self, board, settings, data_dir, bench_port: int | None, web=None):
         """Everything built in dependency order, each part given what it needs; nothing is set afterwards."""
         self.board = board
         self.settings = settings
@@ -94,8 +95,9 @@ class Controller:
                                  on_reading=wake.set, clock=self.wall)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
         self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length(), clock=self.wall)
-        self.uplink = Uplink()
-        self.journal = SessionJournal(self.store)
+        self.uplink = Uplink(self.wall)
+        self.history = SessionHistory(self.store)
+        self.journal = SessionJournal(self.store, self.history)
         self.outbox = Outbox(self.store, attempts=self.policy.message_attempts,
                              retry_interval_s=self.policy.message_retry_interval_s,
                              on_set_aside=lambda *why: self.bus.publish(MessageSetAside(*why)), link_errors=LINK_ERRORS)
@@ -138,10 +140,27 @@ class Controller:
             self.bench = BenchApi(self.station, self.metering, self.adapter, self.hal.bench, self.hal.reader,
                                   self.uplink, self.security.profile)
         self.bench_port = bench_port
+        self.web = None if web is None else self._web_server(web, data_dir)
         self.service = ServiceNotifier(self.station.loop, self.wall)
         self.tasks = Tasks()
         self._exit = asyncio.Event()
         self._reexec = False
+
+    def _web_server(self, options, data_dir):
+        """The installer's page, given the same services the OCPP adapter uses (DESIGN.md arrow 7)."""
+        from firmware.web.passwords import WebCredentials
+        from firmware.web.server import WebServer
+        from firmware.web.settings_edit import SettingsEditor
+        from firmware.web.views import Views
+
+        views = Views(station=self.station, metering=self.metering, adapter=self.adapter, uplink=self.uplink,
+                      security=self.security, certs=self.certs, clock=self.wall, history=self.history,
+                      settings=self.settings)
+        editor = SettingsEditor(store=self.store, settings=self.settings, security=self.security,
+                                events=self.security_events, outbox=self.outbox, uplink=self.uplink,
+                                restart=self.restart_when_idle)
+        return WebServer(options, views=views, editor=editor, credentials=WebCredentials(self.store), bus=self.bus,
+                         clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial)
 
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""
@@ -157,9 +176,15 @@ class Controller:
             try:
                 await self.bench.start(self.bench_port)
             except OSError as exc:
-                self.hal.close()
-                self.store.close()
+                await self._close_early()
                 raise StartupError(f"--bench-port {self.bench_port}: {exc.strerror or exc}") from None
+        if self.web is not None:
+            try:
+                await self.web.start()
+            except (OSError, ValueError) as exc:
+                await self._close_early()
+                raise StartupError(f"--web-port {self.web.options.port}: {getattr(exc, 'strerror', None) or exc}") \
+                    from None
         self.station.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -184,6 +209,27 @@ class Controller:
         if self._reexec:
             self._exec_self()
         return 0
+
+    async def _close_early(self) -> None:
+        """A port in use at start: give back what was opened, nothing has run yet."""
+        if self.bench is not None:
+            await self.bench.stop()
+        self.hal.close()
+        self.store.close()
+
+    def restart_when_idle(self) -> None:
+        """New CSMS settings from the page: the adapter is rebuilt by a restart, never under a running session."""
+        async def when_idle():
+            if self.station.sessions():
+                log.warning("new CSMS settings: restarting once the running sessions end")
+            while self.station.sessions():
+                await asyncio.sleep(1.0)
+            log.warning("new CSMS settings: restarting the controller to apply them")
+            await self.outbox.wait_empty(2.0)
+            self._reexec = True
+            self._exit.set()
+
+        self.tasks.spawn(when_idle(), "restart for new settings")
 
     def request_exit(self) -> None:
         log.info("SIGTERM: stopping")
@@ -236,6 +282,8 @@ class Controller:
         await self.tasks.cancel_all()
         if self.bench is not None:
             await self.bench.stop()
+        if self.web is not None:
+            await self.web.stop()
         self.hal.close()  # every contactor is open (station.stop); a restart finds the pins free
         self.store.close()
         logging.getLogger().removeHandler(self._diagnostics)

@@ -77,6 +77,11 @@ class EventBus:
         self._queues.append(queue)
         return queue
 
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        """A subscriber that leaves (a closed page) must not keep a queue that grows for ever."""
+        if queue in self._queues:
+            self._queues.remove(queue)
+
     def publish(self, event) -> None:
         for queue in self._queues:
             queue.put_nowait(event)

@@ -38,9 +38,10 @@ class Interrupted:
 
 
 class SessionJournal:
-    def __init__(self, store):
+    def __init__(self, store, history=None):
         self._store = store
         self._db = store.db
+        self._history = history
         store.ensure(SCHEMA)
 
     def open(self, session) -> None:
@@ -65,9 +66,12 @@ class SessionJournal:
         row = self._db.execute("SELECT last_alive FROM sessions WHERE local_id = ?", (local_id,)).fetchone()
         return None if row is None else datetime.fromisoformat(row[0])
 
-    def close(self, local_id: str) -> None:
+    def close(self, session) -> None:
+        """The session leaves the journal for the history in one step: never in both, never in neither."""
         with self._store.transaction():
-            self._db.execute("DELETE FROM sessions WHERE local_id = ?", (local_id,))
+            self._db.execute("DELETE FROM sessions WHERE local_id = ?", (session.local_id,))
+            if self._history is not None:
+                self._history.add(session)
 
     def interrupted(self) -> list[Interrupted]:
         rows = self._db.execute(

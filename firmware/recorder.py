@@ -100,7 +100,7 @@ class SessionRecorder:
             session.ended_at = alive  # never before a value already sent for it
         with self._store.transaction():
             self._sink.end_transaction(session, reading)
-            self.journal.close(session.local_id)
+            self.journal.close(session)
 
     # ---- after a crash or a power cut -----------------------------------
     async def recover(self) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run it: system tools (socat for
 # the Modbus RTU pty pairs, python3-venv, node and npm for the independent
-# validator), the project with its test extras, npm's ocpp-rpc (pinned, locked).
+# validator, Debian's chromium and chromium-driver for the web page's browser
+# tests), the project with its test extras, npm's ocpp-rpc (pinned, locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -9,6 +10,8 @@ command -v socat >/dev/null || need+=(socat)
 python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
     echo "scripts/test.sh: please install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1

@@ -12,12 +12,16 @@ import asyncio
 import base64
 import logging
 import random
+import socket
 import ssl
+from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 
 import websockets
 from websockets.asyncio.client import connect
 
+from firmware.clock import Clock
 from firmware.security import events as ev
 from firmware.tasks import cancel_and_wait
 
@@ -79,21 +83,36 @@ class Uplink:
     modem (the bench's), a request for a new connection (new security settings), and whether
     a connection is up now (the load manager's failsafe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=None) -> None:
         self._up = asyncio.Event()
         self._up.set()
         self._down = asyncio.Event()
         self._restart = asyncio.Event()
         self.online = False
+        self._clock = clock or Clock()
+        # For the installer's page: since when, what was last heard, and why the last attempts failed.
+        self.connected_since: datetime | None = None
+        self.last_message_at: datetime | None = None
+        self.url: str | None = None
+        self.errors: deque[tuple[datetime, str]] = deque(maxlen=5)
+
+    def heard(self) -> None:
+        self.last_message_at = self._clock.now()
+
+    def failed(self, url: str, why: str) -> None:
+        self.url = url
+        self.errors.append((self._clock.now(), why))
 
     def reconnect(self) -> None:
         """Drop the current connection; the next one uses the settings as they are then."""
         self._restart.set()
 
-    def connected(self, up: bool) -> None:
+    def connected(self, up: bool, url: str | None = None) -> None:
         """The link's word: a connection began (older reconnect requests are answered by it) or ended."""
         if up:
             self._restart.clear()
+            self.url = url or self.url
+        self.connected_since = self._clock.now() if up else None
         self.online = up
 
     async def wait_reconnect(self) -> None:
@@ -112,6 +131,44 @@ class Uplink:
 
     async def wait_down(self) -> None:
         await self._down.wait()
+
+
+class Heard:
+    """The connection as the OCPP library sees it, noting when the CSMS last said something."""
+
+    def __init__(self, ws, heard):
+        self._ws = ws
+        self._heard = heard
+
+    async def recv(self, *args, **kwargs):
+        message = await self._ws.recv(*args, **kwargs)
+        self._heard()
+        return message
+
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
+
+
+def in_words(exc: BaseException) -> str:
+    """A failed connection attempt as a technician reads it."""
+    if isinstance(exc, websockets.exceptions.InvalidStatus):
+        code = exc.response.status_code
+        if code in (401, 403):
+            return f"the CSMS refused the charge point's credentials (HTTP {code}): check the id and password"
+        if code == 404:
+            return "the CSMS does not know this URL or charge point id (HTTP 404)"
+        return f"the CSMS answered HTTP {code} instead of opening the connection"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the CSMS's TLS certificate is not trusted: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return f"the TLS handshake failed: {exc.reason or exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "nothing listens at the CSMS address (connection refused)"
+    if isinstance(exc, socket.gaierror):
+        return "the CSMS host name cannot be resolved (check DNS and the URL)"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "the CSMS did not answer in time"
+    return f"connection error: {exc}"
 
 
 def backoff_s(attempt: int) -> float:
@@ -199,9 +256,11 @@ class OcppLink:
                 attempt = 0
             except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
                 log.warning("CSMS %s unreachable: %s", url, exc)
+                self.uplink.failed(url, in_words(exc))
                 self.on_failure(settings, exc)
-            except Exception:  # whatever broke, the charger must go on trying to reach its CSMS
+            except Exception as exc:  # whatever broke, the charger must go on trying to reach its CSMS
                 log.exception("link to %s failed unexpectedly", url)
+                self.uplink.failed(url, f"unexpected error: {exc}")
             delay = self.backoff(attempt)
             attempt += 1
             log.info("reconnecting to the CSMS in %.1fs", delay)
@@ -223,8 +282,8 @@ class OcppLink:
                 log.warning("CSMS did not confirm subprotocol %s (got %s)", s.subprotocol, ws.subprotocol)
             log.info("connected to %s (security profile %s)", s.url, s.security_profile)
             self.on_connected(s)
-            self.uplink.connected(True)
-            session = asyncio.create_task(on_connection(ws))
+            self.uplink.connected(True, s.url)
+            session = asyncio.create_task(on_connection(Heard(ws, self.uplink.heard)))
             modem = asyncio.create_task(self.uplink.wait_down())
             restart = asyncio.create_task(self.uplink.wait_reconnect())
             try:

@@ -17,7 +17,8 @@ CORE_MAY_NOT = ("firmware.ocpp", "firmware.web", "firmware.witness", "firmware.b
                 "firmware.metering", "firmware.recorder", "firmware.journal", "firmware.app", "ocpp",
                 "asyncio", "sqlite3", "socket", "aiohttp", "websockets", "urllib", "http", "ssl")
 SERVICES = ("firmware/metering.py", "firmware/auth", "firmware/smart_charging", "firmware/reservations.py",
-            "firmware/ota", "firmware/recorder.py", "firmware/journal.py", "firmware/store.py", "firmware/station.py")
+            "firmware/ota", "firmware/recorder.py", "firmware/journal.py", "firmware/store.py", "firmware/station.py",
+            "firmware/history.py")
 
 
 def imports(path: Path, text: str | None = None) -> list[str]:
@@ -64,6 +65,12 @@ def test_only_hal_imports_hardware_libraries():
 
 def test_services_import_no_protocol_adapter():
     assert offences(files(*SERVICES), ("firmware.ocpp",)) == []
+
+
+def test_the_web_page_uses_no_adapter_internals():  # DESIGN.md arrow 7
+    assert files("firmware/web"), "the web page has moved"
+    assert offences(files("firmware/web"), ("firmware.ocpp.v16", "firmware.ocpp.v201", "firmware.bench",
+                                            "hal")) == []
 
 
 @pytest.mark.parametrize("source, forbidden", [

@@ -1,0 +1,144 @@
+// The installer's page: live dashboard from Server-Sent Events, everything else from the JSON API.
+"use strict";
+const csrf = document.querySelector('meta[name="csrf"]').content;
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  for (const c of children) node.append(c === null || c === undefined ? "" : c);
+  return node;
+}
+
+async function api(path, options) {
+  const opts = Object.assign({ headers: {} }, options || {});
+  if (opts.body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(opts.body);
+  }
+  if (opts.method && opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(path, opts);
+  if (response.status === 401) { location.reload(); throw new Error("logged out"); }
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+function minutes(s) { return `${Math.floor(s / 60)} min ${s % 60} s`; }
+
+function faultBox(f) {
+  return el("div", { class: "fault", "data-fault": f.fault }, el("strong", {}, f.fault), ": ", f.what_to_do, " ",
+            el("em", {}, f.how_it_ends));
+}
+
+function connectorCard(c) {
+  const phases = c.currents_a.map((a, i) => `L${i + 1} ${a.toFixed(1)} A`).join(", ") || "no reading";
+  const card = el("div", { class: "connector", id: `connector-${c.id}` },
+    el("h3", {}, `Connector ${c.id}: `, el("span", { class: `status ${c.status}`, id: `status-${c.id}` }, c.status)),
+    el("p", {}, `Offered ${c.offered_current_a.toFixed(1)} A · power `,
+       el("span", { id: `power-${c.id}` }, `${(c.power_w / 1000).toFixed(2)} kW`), ` · ${phases}`));
+  if (c.session) {
+    card.append(el("p", { id: `session-${c.id}` }, `Session for ${c.session.id_tag}: `,
+      el("span", { id: `energy-${c.id}` }, `${(c.session.energy_wh / 1000).toFixed(3)} kWh`),
+      ` in ${minutes(c.session.duration_s)}`));
+  }
+  const limits = el("ul", { class: "limits" });
+  for (const l of c.limit_sources) limits.append(el("li", {}, `${l.source}: ${l.limit_a} A (${l.detail})`));
+  card.append(el("p", {}, "Limits in force:"), limits);
+  for (const f of c.faults) card.append(faultBox(f));
+  return card;
+}
+
+function showLink(link) {
+  const fields = document.getElementById("link-fields");
+  const rows = [["CSMS", link.csms_url], ["Charge point id", link.charge_point_id], ["OCPP", link.version],
+    ["Security profile", link.security_profile],
+    ["Connected", link.connected ? `yes, since ${when(link.connected_since)}` : "no"],
+    ["Last message", link.last_message_at ? when(link.last_message_at) : "none yet"], ["Queued messages", link.queued_messages],
+    ["Certificate expires in", link.certificate_expires_in_days === null ? "no client certificate"
+      : `${link.certificate_expires_in_days} days`]];
+  fields.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+  document.getElementById("link-errors").replaceChildren(
+    ...link.last_errors.map(e => el("li", {}, `${when(e.at)}: ${e.error}`)));
+}
+
+let sessionsSeen = 0;
+function showDashboard(d) {
+  const sessions = d.connectors.filter(c => c.session).length;
+  if (sessions < sessionsSeen) loadTransactions();  // one ended: it is in the history now
+  sessionsSeen = sessions;
+  document.getElementById("station-faults").replaceChildren(...d.station_faults.map(faultBox));
+  document.getElementById("connectors").replaceChildren(...d.connectors.map(connectorCard));
+  showLink(d.link);
+}
+
+function watch() {
+  const source = new EventSource("/api/events");
+  source.onmessage = (e) => { document.getElementById("offline").hidden = true; showDashboard(JSON.parse(e.data)); };
+  source.addEventListener("logout", () => { source.close(); location.reload(); });
+  source.onerror = () => { document.getElementById("offline").hidden = false; };
+}
+
+let txPage = 0;
+async function loadTransactions() {
+  const t = await api(`/api/transactions?page=${txPage}&per_page=20`);
+  document.getElementById("tx-rows").replaceChildren(...t.transactions.map(r => el("tr", {},
+    el("td", {}, when(r.started_at)), el("td", {}, when(r.ended_at)), el("td", {}, String(r.connector_id)),
+    el("td", {}, r.id_tag), el("td", {}, (r.energy_wh / 1000).toFixed(3)), el("td", {}, r.stop_reason),
+    el("td", {}, r.transaction_id || ""))));
+  const pages = Math.max(1, Math.ceil(t.total / t.per_page));
+  document.getElementById("tx-page").textContent = `page ${txPage + 1} of ${pages} (${t.total} sessions)`;
+  document.getElementById("tx-newer").disabled = txPage === 0;
+  document.getElementById("tx-older").disabled = txPage + 1 >= pages;
+}
+
+async function loadMeters() {
+  const meters = await api("/api/meters");
+  document.getElementById("meter-rows").replaceChildren(...meters.map(m => el("tr", {},
+    el("td", {}, m.connector === 0 ? "site" : String(m.connector)), el("td", {}, m.online ? "yes" : "no"),
+    el("td", {}, m.age_s === null ? "never" : `${m.age_s} s ago`), el("td", {}, m.serial || ""),
+    el("td", {}, m.energy_wh === null ? "" : (m.energy_wh / 1000).toFixed(3)))));
+}
+
+async function loadSettings() {
+  const s = await api("/api/settings");
+  for (const name of ["csms_url", "charge_point_id", "ocpp_version", "security_profile"]) {
+    document.getElementById(name).value = String(s[name]);
+  }
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const body = {};
+  for (const [k, v] of form.entries()) if (v !== "") body[k] = k === "security_profile" ? Number(v) : v;
+  const result = document.getElementById("settings-result");
+  try {
+    const answer = await api("/api/settings", { method: "POST", body });
+    result.textContent = answer.changed.length ? `Saved: ${answer.changed.join(", ")}; ${answer.takes_effect}.`
+      : "Nothing changed.";
+    result.className = "";
+  } catch (e) { result.textContent = e.message; result.className = "error"; }
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  const result = document.getElementById("password-result");
+  try {
+    await api("/api/web-password", { method: "POST", body: {
+      current: document.getElementById("pw-current").value, new: document.getElementById("pw-new").value } });
+    location.reload();
+  } catch (e) { result.textContent = e.message; result.className = "error"; }
+}
+
+document.getElementById("logout").onclick = async () => {
+  await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": csrf } });
+  location.reload();
+};
+document.getElementById("tx-newer").onclick = () => { txPage = Math.max(0, txPage - 1); loadTransactions(); };
+document.getElementById("tx-older").onclick = () => { txPage += 1; loadTransactions(); };
+document.getElementById("settings-form").onsubmit = saveSettings;
+document.getElementById("password-form").onsubmit = changePassword;
+watch();
+loadTransactions(); loadMeters(); loadSettings();
+window.addEventListener("hashchange", () => { loadTransactions(); loadMeters(); });
