@@ -20,8 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the controller")
-    run.add_argument("--board", required=True, help="board config TOML")
-    run.add_argument("--data-dir", required=True, help="where settings, outbox and keys persist")
+    run.add_argument("--config", help="the settings file of an installed charger (/etc/evse/evse.toml)")
+    run.add_argument("--board", help="board config TOML (default: the settings file's)")
+    run.add_argument("--data-dir", help="where settings, outbox and keys persist (default: the settings file's)")
     run.add_argument("--csms-url", dest="csms_url", help="ws://host:port/path (the id is appended)")
     run.add_argument("--charge-point-id", dest="charge_point_id")
     run.add_argument("--ocpp-version", dest="ocpp_version", choices=["1.6", "2.0.1"])
@@ -31,14 +32,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ca-file", dest="ca_file")
     run.add_argument("--client-cert", dest="client_cert")
     run.add_argument("--client-key", dest="client_key")
-    run.add_argument("--log-level", default="INFO")
+    run.add_argument("--log-level", default=None, help="default INFO, or the settings file's")
     web = run.add_argument_group("local web page (docs/web.md)")
-    web.add_argument("--web-port", type=int, default=0, help="HTTPS port of the installer's page; 0 = off")
-    web.add_argument("--web-bind", default="127.0.0.1", help="address to listen on (0.0.0.0: every network)")
+    web.add_argument("--web-port", type=int, default=None, help="HTTPS port of the installer's page; 0 = off "
+                                                                "(default: off, or the settings file's)")
+    web.add_argument("--web-bind", default=None, help="address to listen on (default 127.0.0.1, or the "
+                                                      "settings file's; 0.0.0.0: every network)")
     web.add_argument("--web-http", action="store_true", help="plain HTTP (loopback addresses only)")
     web.add_argument("--web-cert", help="the page's certificate (PEM); default: one made on the charger")
     web.add_argument("--web-key", help="its private key (PEM)")
     web.add_argument("--no-mdns", dest="mdns", action="store_false", help="do not announce evse-<serial>.local")
+
+    cfg = sub.add_parser("config", help="check the settings file, or apply its CSMS section to the data directory")
+    cfg.add_argument("action", choices=["check", "apply"])
+    cfg.add_argument("--config", default="/etc/evse/evse.toml")
+    cfg.add_argument("--log-level", default="WARNING")
 
     pw = sub.add_parser("web-password", help="set the local web page's password (read from the terminal or stdin)")
     pw.add_argument("--data-dir", required=True, help="the controller's data directory")
@@ -85,8 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from firmware.run_plan import log_level
+
     logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        level=getattr(logging, str(log_level(args)).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from firmware.security.redact import RedactSecrets
@@ -102,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.ota.install import main as install_main
 
         return install_main(args)
+    if args.command == "config":
+        from firmware.cli_config import config_command
+
+        return config_command(args)
     if args.command == "web-password":
         from firmware.web.cli import web_password
 
@@ -161,26 +175,19 @@ def open_data_dir(path: str):
         raise SettingsError(f"--data-dir {path}: {why} (it must be a directory the controller can write)") from None
 
 
-def web_options(args):
-    if not args.web_port:
-        return None
-    from firmware.web.server import WebOptions
-
-    return WebOptions(port=args.web_port, bind=args.web_bind, tls=not args.web_http, cert_file=args.web_cert,
-                      key_file=args.web_key, mdns=args.mdns)
-
-
 def run(args) -> int:
     from firmware.app import Controller, StartupError
     from firmware.config import ConfigError, load_board
+    from firmware.run_plan import plan
     from firmware.settings import SettingsError, resolve
     from hal.errors import HalError
 
     try:
-        board = load_board(args.board)
-        store = open_data_dir(args.data_dir)
+        todo = plan(args)
+        board = load_board(todo.board)
+        store = open_data_dir(todo.data_dir)
         try:
-            settings = resolve(args, store)
+            settings = resolve(args, store, seed=todo.seed)
         finally:
             store.close()
     except (ConfigError, SettingsError) as exc:
@@ -189,7 +196,7 @@ def run(args) -> int:
 
     async def go() -> int:
         try:
-            controller = Controller(board, settings, args.data_dir, args.bench_port or None, web=web_options(args))
+            controller = Controller(board, settings, todo.data_dir, args.bench_port or None, web=todo.web)
         except HalError as exc:
             print(f"evse: the hardware cannot be opened: {exc}", file=sys.stderr)
             return 3

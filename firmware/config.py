@@ -254,6 +254,11 @@ def _check_meters(board: BoardConfig, path: Path) -> None:
         seen.add((m.bus, m.address))
 
 
+def build_table(cls, table: Any, path: Path, where: str):
+    """A checked dataclass from one TOML table: the board config's rules for any other file (evse.toml)."""
+    return _build(cls, table, path, where)
+
+
 def _build(cls, table: Any, path: Path, where: str):
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{where}] must be a table")
@@ -261,15 +266,16 @@ def _build(cls, table: Any, path: Path, where: str):
     hints = get_type_hints(cls)
     unknown = sorted(set(table) - set(fields))
     if unknown:
+        prefix = f"{where}." if where else ""
         raise ConfigError(
-            f"{path}: unknown key {where}.{unknown[0]}; allowed keys: {', '.join(sorted(fields))}"
+            f"{path}: unknown key {prefix}{unknown[0]}; allowed keys: {', '.join(sorted(fields))}"
         )
     values = {}
     for name, f in fields.items():
         # [[connectors]], [mock] and [rpi] are sections of their own in the file.
-        key = name if cls is BoardConfig and name in TOP_SECTIONS else f"{where}.{name}"
+        key = name if (cls is BoardConfig and name in TOP_SECTIONS) or not where else f"{where}.{name}"
         if name not in table:
-            if f.default is dataclasses.MISSING:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ConfigError(f"{path}: missing key {key}")
             continue
         values[name] = _value(hints[name], table[name], f.metadata, path, key)

@@ -34,8 +34,9 @@ class SettingsError(ValueError):
     pass
 
 
-def resolve(args, store) -> RuntimeSettings:
-    """The settings in force; flags are stored only once they are known to be good."""
+def resolve(args, store, seed: dict | None = None) -> RuntimeSettings:
+    """The settings in force; flags are stored only once they are known to be good. `seed` (the
+    settings file's CSMS section) fills in only what was never stored: the first start."""
     reexec = os.environ.get("EVSE_REEXEC") == "1"
     values, given = {}, {}
     for name in FIELDS:
@@ -43,12 +44,25 @@ def resolve(args, store) -> RuntimeSettings:
         stored = store.get(f"setting.{name}")
         if flag is not None and (not reexec or stored is None):
             values[name] = given[name] = flag
+        elif stored is None and seed and seed.get(name) is not None:
+            values[name] = given[name] = seed[name]
         else:
             values[name] = stored
     settings = _checked(values, store)
     for name, flag in given.items():
         store.put(f"setting.{name}", flag)
     return settings
+
+
+def apply_seed(store, seed: dict) -> list[str]:
+    """`evse config apply`: the file's CSMS values replace the stored ones; checked first, all or nothing."""
+    values = {name: seed.get(name) if seed.get(name) is not None else store.get(f"setting.{name}")
+              for name in FIELDS}
+    _checked(dict(values), store)
+    changed = [name for name in FIELDS if seed.get(name) is not None and store.get(f"setting.{name}") != seed[name]]
+    for name in changed:
+        store.put(f"setting.{name}", seed[name])
+    return changed
 
 
 def check_csms_url(url: str) -> None:

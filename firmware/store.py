@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -72,3 +73,14 @@ class Store:
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, json.dumps(value)),
         )
+
+
+def match_owner(data_dir: Path) -> None:
+    """Run as root before the service ever started, the store's files would be root's and the
+    service (user evse) could not open them: they get the data directory's owner."""
+    if os.geteuid() != 0:
+        return
+    owner = data_dir.stat()
+    for path in data_dir.iterdir():
+        if path.is_file() and path.stat().st_uid != owner.st_uid:
+            os.chown(path, owner.st_uid, owner.st_gid)

@@ -4,8 +4,9 @@ Under --root (default /, a temporary directory in tests): the release in
 /opt/evse/releases/<version> and /opt/evse/current; the health check at
 /opt/evse/bin/evse-health (outside every release, so it works whatever a
 release does); /var/lib/evse (0700) and /etc/evse; the systemd units; on a
-Raspberry Pi, systemd's use of the board's hardware watchdog; and, run as
-root, the `evse` system user in the gpio/spi/i2c/dialout groups.
+Raspberry Pi, systemd's use of the board's hardware watchdog; a commented
+/etc/evse/evse.toml unless one is there; and, run as root, the `evse` system
+user in the gpio/spi/i2c/dialout groups.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ RebootWatchdogSec=2min
 """
 
 
-def units_dir() -> Path | None:
+def units_dir(holding: str = "evse.service") -> Path | None:
+    """The installed copy of systemd/ (data-files), else the source tree's."""
     for candidate in (Path(sys.prefix) / "share" / "evse" / "systemd", Path(__file__).resolve().parents[2] / "systemd"):
-        if candidate.is_dir():
+        if (candidate / holding).exists():
             return candidate
     return None
 
@@ -45,6 +47,7 @@ def install(root: Path, bundle: Path, make_user: bool) -> str:
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
     (root / "etc" / "evse").mkdir(parents=True, exist_ok=True)
+    write_settings_file(root)
     checker = root / "opt" / "evse" / "bin" / "evse-health"
     checker.parent.mkdir(parents=True, exist_ok=True)
     checker.write_text("#!/usr/bin/python3\n" + Path(health.__file__).read_text())
@@ -59,6 +62,21 @@ def install(root: Path, bundle: Path, make_user: bool) -> str:
     if make_user and os.geteuid() == 0:
         _system_user(data)
     return release.name
+
+
+BOARD_CONFIGS = "/opt/evse/current/share/evse/board-configs"  # through `current`: the release in use
+
+
+def write_settings_file(root: Path) -> Path | None:
+    """/etc/evse/evse.toml from the commented template, unless the installer has one already."""
+    target = root / "etc" / "evse" / "evse.toml"
+    units = units_dir("evse.toml")
+    if target.exists() or units is None:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((units / "evse.toml").read_text().replace("@BOARD_CONFIGS@", BOARD_CONFIGS))
+    os.chmod(target, 0o640)  # it may hold the CSMS password
+    return target
 
 
 def enable_hardware_watchdog(root: Path) -> Path | None:
@@ -84,6 +102,9 @@ def _system_user(data: Path) -> None:
     if groups:
         subprocess.run(["usermod", "-aG", ",".join(groups), "evse"], check=True)
     shutil.chown(data, "evse", "evse")
+    settings = data.parents[2] / "etc" / "evse" / "evse.toml"
+    if settings.exists():
+        shutil.chown(settings, "root", "evse")  # the service reads it; only root writes it
 
 
 def _group_exists(name: str) -> bool:
@@ -101,4 +122,7 @@ def main(args) -> int:
         print(f"evse install: {exc}", file=sys.stderr)
         return 1
     print(f"installed release {version} under {args.root}")
+    print("next: edit /etc/evse/evse.toml (board, [csms]), check it with `sudo evse config check`, set the web "
+          "page's password with `sudo evse web-password --data-dir /var/lib/evse`, then "
+          "`sudo systemctl enable --now evse`")
     return 0

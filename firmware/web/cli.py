@@ -11,6 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from firmware.store import match_owner
 from firmware.web.passwords import PasswordError, WebCredentials
 
 
@@ -48,6 +49,7 @@ def web_password(args) -> int:
             return 1
     finally:
         store.close()
+    match_owner(Path(args.data_dir))
     print("web password set; log in at the charger's page")
     cert = Path(args.data_dir) / "web" / "server.crt"
     if cert.exists():

@@ -9,17 +9,16 @@ has, and kept in the data directory so the fingerprint stays the same.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
+import json
 import logging
 import os
 import socket
 import ssl
+import subprocess
+import sys
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +39,13 @@ def local_names(mdns_name: str | None) -> tuple[list[str], list[str]]:
 
 
 def make_certificate(cert_path: Path, key_path: Path, common_name: str, names, addresses) -> None:
+    """Run in a child process (`python -m firmware.web.tls`): cryptography's X.509 code costs the
+    controller some 7 MB that it would keep for ever for a job done once."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -63,8 +69,17 @@ def make_certificate(cert_path: Path, key_path: Path, common_name: str, names, a
 
 
 def fingerprint(cert_path: Path) -> str:
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    return cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    """SHA-256 over the DER certificate, as browsers show it."""
+    der = ssl.PEM_cert_to_DER_cert(cert_path.read_text())
+    return hashlib.sha256(der).digest().hex(":").upper()
+
+
+def make_in_child(cert_path: Path, key_path: Path, common_name: str, names, addresses) -> None:
+    order = json.dumps([str(cert_path), str(key_path), common_name, names, addresses])
+    done = subprocess.run([sys.executable, "-m", "firmware.web.tls"], input=order, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        raise OSError(f"could not make the page's certificate: {done.stderr.strip()[-500:]}")
 
 
 def server_context(data_dir, common_name: str, mdns_name: str | None, cert_file=None, key_file=None) -> ssl.SSLContext:
@@ -76,10 +91,15 @@ def server_context(data_dir, common_name: str, mdns_name: str | None, cert_file=
         cert_path, key_path = folder / "server.crt", folder / "server.key"
         if not (cert_path.exists() and key_path.exists()):
             names, addresses = local_names(mdns_name)
-            make_certificate(cert_path, key_path, common_name, names, addresses)
+            make_in_child(cert_path, key_path, common_name, names, addresses)
             log.info("web page: made its HTTPS certificate for %s and %s", ", ".join(names), ", ".join(addresses))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert_path, key_path)
     log.info("web page certificate fingerprint (SHA-256) %s", fingerprint(cert_path))
     return context
+
+
+if __name__ == "__main__":
+    cert, key, cn, dns_names, ips = json.loads(sys.stdin.read())
+    make_certificate(Path(cert), Path(key), cn, dns_names, ips)
