@@ -54,5 +54,5 @@ def _check_seed(settings) -> None:
                                                                                   "charge_point_id")) from None
     if c.security_profile in (1, 2) and not c.basic_auth_password:
         raise SettingsError("[csms] security_profile 1 and 2 need basic_auth_password")
-    if c.security_profile >= 2 and not c.url.startswith("wss://"):
+    if (c.security_profile or 0) >= 2 and not c.url.startswith("wss://"):
         raise SettingsError("[csms] security_profile 2 and 3 need a wss:// url")

@@ -25,8 +25,9 @@ SECTIONS = ("csms", "web")
 class CsmsSection:
     url: str | None = _f(None, doc="ws://host[:port]/path or wss://...; the charge point id is appended")
     charge_point_id: str | None = _f(None, doc="1 to 48 printable characters, no '/'")
-    ocpp_version: str = _f("1.6", choices=("1.6", "2.0.1"), doc="OCPP version spoken to the CSMS")
-    security_profile: int = _f(0, choices=(0, 1, 2, 3), doc="0 none, 1 Basic auth, 2 TLS + Basic auth, 3 mutual TLS")
+    ocpp_version: str | None = _f(None, choices=("1.6", "2.0.1"), doc="OCPP version spoken to the CSMS (unset: 1.6)")
+    security_profile: int | None = _f(None, choices=(0, 1, 2, 3),
+                                      doc="0 none, 1 Basic auth, 2 TLS + Basic auth, 3 mutual TLS (unset: 0)")
     basic_auth_password: str | None = _f(None, doc="profiles 1 and 2 (1.6: 32 to 40 hex digits)")
     ca_file: str | None = _f(None, doc="the CSMS's root certificate (PEM), profiles 2 and 3")
     client_cert: str | None = _f(None, doc="the charger's certificate (PEM), profile 3")

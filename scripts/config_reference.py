@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from firmware import config  # noqa: E402
+from firmware import settings_file  # noqa: E402
 from firmware.settings import FIELDS  # noqa: E402
 
 SECTIONS = [  # (TOML section, the class it is read into)
@@ -40,7 +41,13 @@ def _range(f) -> str:
     return "" if lo is None and hi is None else f"{'' if lo is None else lo} .. {'' if hi is None else hi}"
 
 
+SETTINGS_SECTIONS = [("top level", settings_file.SettingsFile), ("[csms]", settings_file.CsmsSection),
+                     ("[web]", settings_file.WebSection)]
+
+
 def _default(f) -> str:
+    if f.default_factory is not dataclasses.MISSING:
+        return "(section)"
     if f.default is not dataclasses.MISSING:
         value = f.default
         return "(section)" if dataclasses.is_dataclass(value) else "" if value == () else repr(value)
@@ -56,6 +63,17 @@ def render() -> str:
         out += [f"### `{section}`", "", "| key | type | default | range / values | meaning |", "|---|---|---|---|---|"]
         for f in dataclasses.fields(cls):
             if dataclasses.is_dataclass(f.default) or "Config" in str(f.type) or "RpiPins" in str(f.type):
+                continue  # a section of its own, listed below
+            out.append(f"| `{f.name}` | {_type(f)} | {_default(f)} | {_range(f)} | {f.metadata.get('doc', '')} |")
+        out.append("")
+    out += ["## Settings file (/etc/evse/evse.toml, `evse run --config`)", "",
+            "How an installed charger runs (docs/install.md). `[csms]` only seeds the data directory at",
+            "the first start and on `evse config apply`; a flag given to `evse run` wins over the file.", ""]
+    for section, cls in SETTINGS_SECTIONS:
+        out += [f"### {section if section == 'top level' else f'`{section}`'}", "",
+                "| key | type | default | range / values | meaning |", "|---|---|---|---|---|"]
+        for f in dataclasses.fields(cls):
+            if f.default_factory is not dataclasses.MISSING:
                 continue  # a section of its own, listed below
             out.append(f"| `{f.name}` | {_type(f)} | {_default(f)} | {_range(f)} | {f.metadata.get('doc', '')} |")
         out.append("")

@@ -6,6 +6,7 @@ event loop beside the OCPP link and never touches the safety thread.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class WebServer:
                              web.get("/api/openapi.json", self.openapi), web.static("/static", STATIC)])
         self._runner: web.AppRunner | None = None
         self._announcer = None
+        self._announcing: asyncio.Task | None = None
 
     async def openapi(self, request):
         return web.FileResponse(STATIC / "openapi.json")
@@ -96,7 +98,8 @@ class WebServer:
             from firmware.web.mdns import Announcer
 
             self._announcer = Announcer(self.name, self.port, o.bind, o.tls)
-            await self._announcer.start()
+            # mDNS probing takes a second or two: the charger does not wait for it to boot.
+            self._announcing = asyncio.create_task(self._announcer.start(), name="mDNS announcement")
 
     @property
     def port(self) -> int:
@@ -109,6 +112,7 @@ class WebServer:
 
     async def stop(self) -> None:
         if self._announcer is not None:
+            await asyncio.gather(self._announcing, return_exceptions=True)
             await self._announcer.stop()
         if self._runner is not None:
             await self._runner.cleanup()

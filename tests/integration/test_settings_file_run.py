@@ -57,14 +57,14 @@ async def test_the_file_seeds_the_first_start_and_apply_imposes_it_again(csms, t
         await csms.wait_for(lambda c: "FROM-PAGE" in c.charge_points, 30)
         await proc.wait_api()
         await proc.stop()
-        await proc.start()  # a manual restart: the page's change stays, the file does not undo it
         connections = csms.connections.get("FROM-PAGE", 0)
+        await proc.start()  # a manual restart: the page's change stays, the file does not undo it
         await csms.wait_for(lambda c: c.connections.get("FROM-PAGE", 0) > connections, 15)
         await proc.stop()
         applied = evse("config", "apply", "--config", config)
         assert applied.returncode == 0 and "charge_point_id" in applied.stdout
-        await proc.start()
         connections = csms.connections.get("FROM-FILE", 0)
+        await proc.start()
         await csms.wait_for(lambda c: c.connections.get("FROM-FILE", 0) > connections, 15)
     finally:
         await proc.close()
