@@ -148,6 +148,7 @@ class Controller:
 
     def _web_server(self, options, data_dir):
         """The installer's page, given the same services the OCPP adapter uses (DESIGN.md arrow 7)."""
+        from firmware.commissioning import Commissioning
         from firmware.web.passwords import WebCredentials
         from firmware.web.server import WebServer
         from firmware.web.settings_edit import SettingsEditor
@@ -159,8 +160,11 @@ class Controller:
         editor = SettingsEditor(store=self.store, settings=self.settings, security=self.security,
                                 events=self.security_events, outbox=self.outbox, uplink=self.uplink,
                                 restart=self.restart_when_idle)
+        commissioning = Commissioning(board=self.board, hal=self.hal, station=self.station, data_dir=data_dir,
+                                      restart=self.restart_now)
         return WebServer(options, views=views, editor=editor, credentials=WebCredentials(self.store), bus=self.bus,
-                         clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial)
+                         clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial,
+                         firmware=self.firmware, commissioning=commissioning)
 
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""
@@ -216,6 +220,10 @@ class Controller:
             await self.bench.stop()
         self.hal.close()
         self.store.close()
+
+    async def restart_now(self) -> None:
+        self._reexec = True
+        self._exit.set()
 
     def restart_when_idle(self) -> None:
         """New CSMS settings from the page: the adapter is rebuilt by a restart, never under a running session."""

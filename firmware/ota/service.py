@@ -7,6 +7,7 @@ reports through a callable the adapter gives it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,8 @@ from firmware.security import events as ev
 from firmware.security.certstore import CertificateError
 
 log = logging.getLogger(__name__)
+
+LAST_UPDATE = "last_update.json"
 
 
 def when(text: str | None) -> datetime:
@@ -106,13 +109,33 @@ class FirmwareService:
             if trial.get("external"):
                 self._confirm_slot()
             self.report("Installed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record(ev.FIRMWARE_UPDATED, f"now running {__version__}")
+            outcome = f"now running {__version__}"
         elif trial.get("status") == "trial" and trial.get("external"):  # the bootloader fell back
             self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record(ev.FIRMWARE_UPDATED, f"the new slot did not boot: still {__version__}")
+            outcome = f"the new slot did not boot: still {__version__}"
         elif trial.get("status") == "rolled_back":
             self.report("InstallationFailed", trial.get("request_id"), trial.get("signed", False))
-            self.events.record(ev.FIRMWARE_UPDATED, f"rolled back to {__version__}: {trial.get('why', '')}"[:255])
+            outcome = f"rolled back to {__version__}: {trial.get('why', '')}"
         else:
             return
+        self.events.record(ev.FIRMWARE_UPDATED, outcome[:255])
+        (self.data_dir / LAST_UPDATE).write_text(json.dumps({
+            "at": datetime.now(timezone.utc).isoformat(), "from_version": trial.get("from_version"),
+            "version": __version__, "outcome": outcome}))
         health.save(self.data_dir, None)
+
+    def summary(self) -> dict:
+        """For the installer's page: what runs, what is installed beside it, how the last update ended."""
+        try:
+            last = json.loads((self.data_dir / LAST_UPDATE).read_text())
+        except (OSError, ValueError):
+            last = None
+        out = {"version": __version__, "last_update": last, "update_in_progress": health.load(self.data_dir)}
+        releases = self.installer
+        if getattr(releases, "external", False):
+            return {**out, "installer": "external (A/B slots)"}
+        folder = Path(releases.dir)
+        names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        return {**out, "installer": "releases", "releases": names,
+                "current": releases.current.name if releases.current else None,
+                "previous": releases.previous.name if releases.previous else None}

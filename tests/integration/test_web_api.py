@@ -201,3 +201,45 @@ async def test_the_page_works_for_ocpp_2_0_1_too(csms201, tmp_path):
     finally:
         await browser.close()
         await proc.close()
+
+
+async def test_firmware_and_log_panels(web):
+    proc, browser = web
+    await browser.login()
+    status, fw = await browser.get("/api/firmware")
+    assert status == 200 and fw["version"] == "0.1.0" and fw["last_update"] is None
+    await browser.post("/api/settings", {"basic_auth_password": "0123456789abcdef0123456789abcdef"})
+    status, logs = await browser.get("/api/logs")
+    assert status == 200 and any("web page: logged in" in line for line in logs["lines"])
+    status, whole = await browser.get("/api/logs/download")
+    assert status == 200 and "BootNotification accepted" in whole
+    assert "0123456789abcdef0123456789abcdef" not in whole  # never a secret, in the page or the file
+
+
+async def test_the_self_test_runs_only_with_nothing_plugged_then_the_charger_restarts(web, csms):
+    proc, browser = web
+    await browser.login()
+    await proc.post("/ev", {"connector": 2, "state": "B"})
+    await proc.until(lambda c: c["cp_state"] == "B", cid=2)
+    status, info = await browser.get("/api/selftest")
+    assert not info["can_run"] and "connector 2" in info["why_not"] and "plugged" in info["why_not"]
+    status, answer = await browser.post("/api/selftest", {})
+    assert status == 409 and "connector 2" in answer["error"]
+    await proc.post("/ev", {"connector": 2, "state": "A"})
+    await proc.until(lambda c: c["cp_state"] == "A", cid=2)
+    boots = len(csms.actions("BootNotification"))
+    status, answer = await browser.post("/api/selftest", {})
+    assert status == 200 and answer["started"]
+    await csms.wait_for(lambda c: len(c.actions("BootNotification")) > boots, 60)  # it restarted
+    await proc.wait_api()
+    again = Browser(proc.web)
+    try:
+        await again.login()
+        status, info = await again.get("/api/selftest")
+        last = info["last"]
+        assert last["passed"], last["rows"]
+        results = {(r["where"], r["check"]): r["result"] for r in last["rows"]}
+        assert results[("connector 2", "pilot -12 V (state F)")] == "PASS"  # it drove the pilot itself
+        assert results[("connector 1", "RCD test")] == "PASS" and results[("station", "e-stop released")] == "PASS"
+    finally:
+        await again.close()

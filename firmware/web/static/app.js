@@ -63,10 +63,14 @@ function showLink(link) {
 }
 
 let sessionsSeen = 0;
+let pluggedSeen = "";
 function showDashboard(d) {
   const sessions = d.connectors.filter(c => c.session).length;
   if (sessions < sessionsSeen) loadTransactions();  // one ended: it is in the history now
   sessionsSeen = sessions;
+  const plugged = d.connectors.map(c => c.cp_state + (c.session ? "+" : "")).join();
+  if (plugged !== pluggedSeen) loadSelftest();  // whether it may run depends on what is plugged
+  pluggedSeen = plugged;
   document.getElementById("station-faults").replaceChildren(...d.station_faults.map(faultBox));
   document.getElementById("connectors").replaceChildren(...d.connectors.map(connectorCard));
   showLink(d.link);
@@ -98,6 +102,40 @@ async function loadMeters() {
     el("td", {}, m.connector === 0 ? "site" : String(m.connector)), el("td", {}, m.online ? "yes" : "no"),
     el("td", {}, m.age_s === null ? "never" : `${m.age_s} s ago`), el("td", {}, m.serial || ""),
     el("td", {}, m.energy_wh === null ? "" : (m.energy_wh / 1000).toFixed(3)))));
+}
+
+async function loadFirmware() {
+  const f = await api("/api/firmware");
+  const last = f.last_update ? `${when(f.last_update.at)}: ${f.last_update.outcome}` : "none recorded";
+  const rows = [["Running", f.version], ["Installer", f.installer],
+    ["Releases installed", (f.releases || []).join(", ") || "-"], ["Previous (rollback target)", f.previous || "-"],
+    ["Last update", last], ["Update under way", f.update_in_progress ? f.update_in_progress.status : "no"]];
+  document.getElementById("firmware-fields").replaceChildren(
+    ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+}
+
+async function loadSelftest() {
+  const t = await api("/api/selftest");
+  document.getElementById("selftest-run").disabled = !t.can_run;
+  document.getElementById("selftest-why").textContent = t.running ? "running..." : (t.why_not || "");
+  const last = t.last;
+  document.getElementById("selftest-when").textContent = last
+    ? `Last run ${when(last.at)}: ${last.passed ? "all passed" : "some checks FAILED"}` : "Never run on this charger.";
+  document.getElementById("selftest-rows").replaceChildren(...(last ? last.rows : []).map(r => el("tr", {},
+    el("td", {}, r.where), el("td", {}, r.check), el("td", { class: `result ${r.result}` }, r.result),
+    el("td", {}, r.detail))));
+}
+
+async function runSelftest() {
+  try {
+    const answer = await api("/api/selftest", { method: "POST", body: {} });
+    document.getElementById("selftest-why").textContent = answer.takes_effect;
+  } catch (e) { document.getElementById("selftest-why").textContent = e.message; }
+}
+
+async function loadLogs() {
+  const l = await api("/api/logs");
+  document.getElementById("log-lines").textContent = l.lines.join("\n");
 }
 
 async function loadSettings() {
@@ -138,7 +176,9 @@ document.getElementById("logout").onclick = async () => {
 document.getElementById("tx-newer").onclick = () => { txPage = Math.max(0, txPage - 1); loadTransactions(); };
 document.getElementById("tx-older").onclick = () => { txPage += 1; loadTransactions(); };
 document.getElementById("settings-form").onsubmit = saveSettings;
+document.getElementById("selftest-run").onclick = runSelftest;
+document.getElementById("log-refresh").onclick = loadLogs;
 document.getElementById("password-form").onsubmit = changePassword;
 watch();
-loadTransactions(); loadMeters(); loadSettings();
-window.addEventListener("hashchange", () => { loadTransactions(); loadMeters(); });
+loadTransactions(); loadMeters(); loadSettings(); loadFirmware(); loadSelftest(); loadLogs();
+window.addEventListener("hashchange", () => { loadTransactions(); loadMeters(); loadSelftest(); loadLogs(); });
