@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--board", help="board config TOML (default: the settings file's)")
     run.add_argument("--data-dir", help="where settings, outbox and keys persist (default: the settings file's)")
     run.add_argument("--csms-url", dest="csms_url", help="ws://host:port/path (the id is appended)")
+    run.add_argument("--standalone", action="store_true",
+                     help="no CSMS: cards from the local list (web page) or free charging; a stored URL still wins")
     run.add_argument("--charge-point-id", dest="charge_point_id")
     run.add_argument("--ocpp-version", dest="ocpp_version", choices=["1.6", "2.0.1"])
     run.add_argument("--bench-port", type=int, default=7780, help="bench HTTP API port (mock HAL only); 0 = off")
@@ -187,7 +189,7 @@ def run(args) -> int:
         board = load_board(todo.board)
         store = open_data_dir(todo.data_dir)
         try:
-            settings = resolve(args, store, seed=todo.seed)
+            settings = resolve(args, store, seed=todo.seed, allow_standalone=args.standalone or args.config is not None)
         finally:
             store.close()
     except (ConfigError, SettingsError) as exc:

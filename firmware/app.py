@@ -14,6 +14,7 @@ from pathlib import Path
 import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
+from firmware.auth.standalone import StandaloneCards
 from firmware.clock import Clock
 from firmware.events import EventBus, MessageSetAside
 from firmware.history import SessionHistory
@@ -121,7 +122,7 @@ class Controller:
                                 failsafe_a=self.policy.failsafe_current_a, phase_map=self.policy.phase_rotation)
         self.reservations = Reservations(self.store, self.station, self.wall, self.bus)
         self.adapter = self.protocol.adapter(
-            data_dir=data_dir, cp_id=settings.charge_point_id, uplink=self.uplink, profiles=self.profiles,
+            data_dir=data_dir, cp_id=settings.charge_point_id or board.serial, uplink=self.uplink, profiles=self.profiles,
             load=self.load, board=board, station=self.station, metering=self.metering, authorizer=self.authorizer,
             store=self.store, bus=self.bus, wall=self.wall, journal=self.journal, outbox=self.outbox,
             reset=self.reset, security=self.security, firmware=self.firmware, firmware_reports=firmware_reports,
@@ -133,6 +134,7 @@ class Controller:
         )
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
                                  master_pass=self.policy.master_pass_group)
+        self.standalone = StandaloneCards(self.store, self.authorizer.local_list, self.station)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
@@ -164,7 +166,8 @@ class Controller:
                                       restart=self.restart_now)
         return WebServer(options, views=views, editor=editor, credentials=WebCredentials(self.store), bus=self.bus,
                          clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial,
-                         firmware=self.firmware, commissioning=commissioning)
+                         firmware=self.firmware, commissioning=commissioning, standalone_cards=self.standalone,
+                         settings=self.settings)
 
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""
@@ -199,11 +202,16 @@ class Controller:
         services = {
             "metering": self.metering.run, "recorder": self.recorder.run, "journal": self.recorder.keep_alive,
             **self.protocol.services(self.adapter, self.security), "card reader": self.cards.run,
-            "CSMS link": lambda: self.link.run(self.adapter.on_connection),
             "systemd notifier": self.service.run, "firmware trial": self.firmware.watch_trial,
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
             "load manager": self.load.run, "reservations": self.reservations.run,
         }
+        if self.settings.standalone:
+            log.warning("standalone: no CSMS configured; cards come from the list on the web page (or free "
+                        "charging), sessions are kept for a CSMS added later")
+            services["free charging"] = self.standalone.run_free_charging
+        else:
+            services["CSMS link"] = lambda: self.link.run(self.adapter.on_connection)
         if self.bench is not None:
             services["bench meter registers"] = self.bench.keep_meter_registers
         tasks = [owned(supervised(name, start), name) for name, start in services.items()]

@@ -20,7 +20,9 @@ def config_command(args) -> int:
         load_board(settings.board)
         if args.action == "check":
             _check_seed(settings)
-            print(f"{args.config}: fine (board {settings.board}, data in {settings.data_dir})")
+            mode = "standalone: no CSMS URL, cards on the web page" if settings.csms.url is None else \
+                f"CSMS {settings.csms.url}"
+            print(f"{args.config}: fine (board {settings.board}, data in {settings.data_dir}; {mode})")
             return 0
         store = open_data_dir(settings.data_dir)
         try:
@@ -44,8 +46,10 @@ def _check_seed(settings) -> None:
     from firmware.settings import SettingsError, check_charge_point_id, check_csms_url
 
     c = settings.csms
-    if c.url is None or c.charge_point_id is None:
-        raise SettingsError("[csms] needs url and charge_point_id (the charger cannot reach a CSMS without them)")
+    if c.url is None:
+        return  # standalone
+    if c.charge_point_id is None:
+        raise SettingsError("[csms] url needs charge_point_id: the id the CSMS knows this charger by")
     try:
         check_csms_url(c.url)
         check_charge_point_id(c.charge_point_id)

@@ -20,8 +20,8 @@ FIELDS = (
 
 @dataclass
 class RuntimeSettings:
-    csms_url: str
-    charge_point_id: str
+    csms_url: str | None  # None: standalone, no CSMS (firmware.auth.standalone)
+    charge_point_id: str | None
     ocpp_version: str
     security_profile: int
     basic_auth_password: str | None
@@ -29,12 +29,16 @@ class RuntimeSettings:
     client_cert: str | None
     client_key: str | None
 
+    @property
+    def standalone(self) -> bool:
+        return self.csms_url is None
+
 
 class SettingsError(ValueError):
     pass
 
 
-def resolve(args, store, seed: dict | None = None) -> RuntimeSettings:
+def resolve(args, store, seed: dict | None = None, allow_standalone: bool = False) -> RuntimeSettings:
     """The settings in force; flags are stored only once they are known to be good. `seed` (the
     settings file's CSMS section) fills in only what was never stored: the first start."""
     reexec = os.environ.get("EVSE_REEXEC") == "1"
@@ -48,7 +52,7 @@ def resolve(args, store, seed: dict | None = None) -> RuntimeSettings:
             values[name] = given[name] = seed[name]
         else:
             values[name] = stored
-    settings = _checked(values, store)
+    settings = _checked(values, store, allow_standalone)
     for name, flag in given.items():
         store.put(f"setting.{name}", flag)
     return settings
@@ -58,7 +62,7 @@ def apply_seed(store, seed: dict) -> list[str]:
     """`evse config apply`: the file's CSMS values replace the stored ones; checked first, all or nothing."""
     values = {name: seed.get(name) if seed.get(name) is not None else store.get(f"setting.{name}")
               for name in FIELDS}
-    _checked(dict(values), store)
+    _checked(dict(values), store, allow_standalone=True)
     changed = [name for name in FIELDS if seed.get(name) is not None and store.get(f"setting.{name}") != seed[name]]
     for name in changed:
         store.put(f"setting.{name}", seed[name])
@@ -88,9 +92,13 @@ def check_charge_point_id(cp_id: str) -> None:
         raise SettingsError(f"--charge-point-id {cp_id!r}: 1 to 48 printable characters, no '/' or outer spaces")
 
 
-def _checked(values: dict, store) -> RuntimeSettings:
+def _checked(values: dict, store, allow_standalone: bool = False) -> RuntimeSettings:
     values["ocpp_version"] = values["ocpp_version"] or "1.6"
     values["security_profile"] = int(values["security_profile"] or 0)
+    if allow_standalone and not values["csms_url"]:
+        if values["charge_point_id"]:
+            check_charge_point_id(values["charge_point_id"])
+        return RuntimeSettings(**{**values, "csms_url": None, "security_profile": 0})
     for needed in ("csms_url", "charge_point_id"):
         if not values[needed]:
             raise SettingsError(f"--{needed.replace('_', '-')} is required (none stored in the data directory)")

@@ -40,6 +40,10 @@ class LocalList:
         ).fetchone()
         return None if row is None else IdTagInfo(*row)
 
+    def entries(self, limit: int = 10_000) -> list[tuple[str, str]]:
+        """(id tag, status), sorted: for the installer's page in standalone mode."""
+        return self._db.execute("SELECT id_tag, status FROM local_list ORDER BY id_tag LIMIT ?", (limit,)).fetchall()
+
     def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> LocalListResult:
         """Accepted, version mismatch or failed: an update applies whole or not at all."""
         if not 0 <= version <= MAX_VERSION:

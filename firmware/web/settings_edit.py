@@ -33,7 +33,7 @@ class SettingsEditor:
         self.restart = restart  # async: restart the controller once no session runs
 
     def current(self) -> dict:
-        return {"csms_url": self.settings.csms_url, "charge_point_id": self.settings.charge_point_id,
+        return {"standalone": self.settings.standalone, "csms_url": self.settings.csms_url, "charge_point_id": self.settings.charge_point_id,
                 "ocpp_version": self.settings.ocpp_version, "security_profile": self.security.profile(),
                 "basic_auth_password_set": bool(self.store.get("setting.basic_auth_password"))}
 
@@ -62,6 +62,11 @@ class SettingsEditor:
         return {"changed": sorted(changes), "takes_effect": "a new connection to the CSMS is made now"}
 
     def _check(self, changes: dict) -> None:
+        if self.settings.standalone and "csms_url" in changes and not (
+                changes.get("charge_point_id") or self.settings.charge_point_id):
+            raise SettingsRefused("give the charge point id the CSMS knows this charger by, with the CSMS URL")
+        if self.settings.standalone and "csms_url" not in changes and {"security_profile", "ocpp_version"} & changes.keys():
+            raise SettingsRefused("no CSMS is configured (standalone): give the CSMS URL first")
         try:
             if "csms_url" in changes:
                 _string(changes, "csms_url")

@@ -58,6 +58,7 @@ class Views:
     def link(self) -> dict:
         u = self.uplink
         return {
+            "standalone": self.settings.standalone,
             "csms_url": self.settings.csms_url,
             "charge_point_id": self.settings.charge_point_id,
             "version": self.adapter.version,

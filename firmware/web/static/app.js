@@ -51,7 +51,7 @@ function connectorCard(c) {
 
 function showLink(link) {
   const fields = document.getElementById("link-fields");
-  const rows = [["CSMS", link.csms_url], ["Charge point id", link.charge_point_id], ["OCPP", link.version],
+  const rows = [["CSMS", link.standalone ? "none: standalone (cards on this page)" : link.csms_url], ["Charge point id", link.charge_point_id], ["OCPP", link.version],
     ["Security profile", link.security_profile],
     ["Connected", link.connected ? `yes, since ${when(link.connected_since)}` : "no"],
     ["Last message", link.last_message_at ? when(link.last_message_at) : "none yet"], ["Queued messages", link.queued_messages],
@@ -138,10 +138,32 @@ async function loadLogs() {
   document.getElementById("log-lines").textContent = l.lines.join("\n");
 }
 
+async function cardAction(path, options) {
+  const result = document.getElementById("cards-result");
+  try { await api(path, options); result.textContent = ""; } catch (e) { result.textContent = e.message; }
+  loadCards();
+}
+
+async function loadCards() {
+  const c = await api("/api/cards");
+  document.getElementById("cards").hidden = !c.standalone;
+  if (!c.standalone) return;
+  document.getElementById("free-charging").checked = c.free_charging;
+  document.getElementById("card-rows").replaceChildren(...c.cards.map(card => {
+    const other = card.status === "Accepted" ? "Blocked" : "Accepted";
+    const toggle = el("button", { type: "button" }, card.status === "Accepted" ? "Block" : "Allow");
+    toggle.onclick = () => cardAction("/api/cards", { method: "POST", body: { id_tag: card.id_tag, status: other } });
+    const remove = el("button", { type: "button" }, "Remove");
+    remove.onclick = () => cardAction(`/api/cards/${encodeURIComponent(card.id_tag)}`, { method: "DELETE" });
+    return el("tr", { "data-card": card.id_tag }, el("td", {}, card.id_tag), el("td", {}, card.status),
+              el("td", {}, toggle, " ", remove));
+  }));
+}
+
 async function loadSettings() {
   const s = await api("/api/settings");
   for (const name of ["csms_url", "charge_point_id", "ocpp_version", "security_profile"]) {
-    document.getElementById(name).value = String(s[name]);
+    document.getElementById(name).value = s[name] === null ? "" : String(s[name]);
   }
 }
 
@@ -177,8 +199,14 @@ document.getElementById("tx-newer").onclick = () => { txPage = Math.max(0, txPag
 document.getElementById("tx-older").onclick = () => { txPage += 1; loadTransactions(); };
 document.getElementById("settings-form").onsubmit = saveSettings;
 document.getElementById("selftest-run").onclick = runSelftest;
+document.getElementById("card-form").onsubmit = (event) => {
+  event.preventDefault();
+  cardAction("/api/cards", { method: "POST", body: { id_tag: document.getElementById("card-id").value } });
+};
+document.getElementById("free-charging").onchange = (event) =>
+  cardAction("/api/free-charging", { method: "POST", body: { on: event.target.checked } });
 document.getElementById("log-refresh").onclick = loadLogs;
 document.getElementById("password-form").onsubmit = changePassword;
 watch();
-loadTransactions(); loadMeters(); loadSettings(); loadFirmware(); loadSelftest(); loadLogs();
+loadTransactions(); loadMeters(); loadSettings(); loadFirmware(); loadSelftest(); loadLogs(); loadCards();
 window.addEventListener("hashchange", () => { loadTransactions(); loadMeters(); loadSelftest(); loadLogs(); });
