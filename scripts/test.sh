@@ -2,7 +2,8 @@
 # Install everything the test suite needs, then run it: system tools (socat for
 # the Modbus RTU pty pairs, python3-venv, node and npm for the independent
 # validator, Debian's chromium and chromium-driver for the web page's browser
-# tests), the project with its test extras, npm's ocpp-rpc (pinned, locked).
+# tests, lintian and binutils-aarch64-linux-gnu for the Debian packages), the
+# project with its test extras, npm's ocpp-rpc (pinned, locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -12,6 +13,8 @@ command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+command -v lintian >/dev/null || need+=(lintian)  # the Debian packages (scripts/build-deb.sh)
+command -v aarch64-linux-gnu-strip >/dev/null || need+=(binutils-aarch64-linux-gnu)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
     echo "scripts/test.sh: please install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
