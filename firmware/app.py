@@ -158,7 +158,7 @@ class Controller:
 
         views = Views(station=self.station, metering=self.metering, adapter=self.adapter, uplink=self.uplink,
                       security=self.security, certs=self.certs, clock=self.wall, history=self.history,
-                      settings=self.settings)
+                      settings=self.settings, board=self.board)
         editor = SettingsEditor(store=self.store, settings=self.settings, security=self.security,
                                 events=self.security_events, outbox=self.outbox, uplink=self.uplink,
                                 restart=self.restart_when_idle)

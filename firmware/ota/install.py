@@ -122,7 +122,36 @@ def main(args) -> int:
         print(f"evse install: {exc}", file=sys.stderr)
         return 1
     print(f"installed release {version} under {args.root}")
-    print("next: edit /etc/evse/evse.toml (board, [csms]), check it with `sudo evse config check`, set the web "
-          "page's password with `sudo evse web-password --data-dir /var/lib/evse`, then "
+    print(web_password_at_install(Path(args.root) / "var" / "lib" / "evse"))
+    print("next: edit /etc/evse/evse.toml (board, [csms]), check it with `sudo evse config check`, then "
           "`sudo systemctl enable --now evse`")
     return 0
+
+
+def web_password_at_install(data: Path) -> str:
+    """No default password: asked here on a terminal, else a one-time code the first browser uses to choose it."""
+    import time
+
+    from firmware.store import Store, match_owner
+    from firmware.web.cli import read_password
+    from firmware.web.passwords import PasswordError, WebCredentials
+
+    store = Store(data)
+    try:
+        credentials = WebCredentials(store)
+        if credentials.password_set:
+            return "the web page keeps its password"
+        if sys.stdin.isatty():
+            password = read_password()
+            try:
+                if password is not None:
+                    credentials.set_password(password)
+                    return "web page password set"
+            except PasswordError as exc:
+                print(f"evse install: {exc}", file=sys.stderr)
+        code = credentials.new_setup_code(time.time())
+    finally:
+        store.close()
+        match_owner(data)
+    return (f"web page setup code (valid 7 days, once): {code}\n  open https://<this charger>:8443/ and enter it to "
+            "choose the password, or run `sudo evse web-password --data-dir /var/lib/evse`")

@@ -57,6 +57,7 @@ class Api:
             web.get("/api/transactions", self.transactions),
             web.get("/api/transactions.csv", self.transactions_csv),
             web.get("/api/settings", self.settings),
+            web.get("/api/configuration", self.configuration),
             web.post("/api/settings", self.change_settings),
             web.post("/api/web-password", self.change_password),
         ]
@@ -82,6 +83,10 @@ class Api:
 
     async def settings(self, request):
         return web.json_response(self.editor.current())
+
+    async def configuration(self, request):
+        """Everything that configures the charger, for reading: the board config and the CSMS settings."""
+        return web.json_response({"board": self.views.board_config(), "csms": self.editor.current()})
 
     async def change_settings(self, request):
         body = await json_body(request)

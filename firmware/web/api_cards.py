@@ -35,12 +35,15 @@ class CardsApi:
             self.cards.put(body.get("id_tag"), body.get("status", "Accepted"))
         except CardRefused as exc:
             raise Refused(400, str(exc)) from None
+        self.events.record(ev.RECONFIGURATION, f"card {body['id_tag']} {body.get('status', 'Accepted')} "
+                                               "(local web page)")
         return web.json_response({"ok": True})
 
     async def remove_card(self, request):
         self._only_standalone()
         if not self.cards.remove(request.match_info["id_tag"]):
             raise Refused(404, "no such card")
+        self.events.record(ev.RECONFIGURATION, f"card {request.match_info['id_tag']} removed (local web page)")
         return web.json_response({"ok": True})
 
     async def free(self, request):

@@ -15,7 +15,7 @@ from firmware.store import match_owner
 from firmware.web.passwords import PasswordError, WebCredentials
 
 
-def _read_password() -> str | None:
+def read_password() -> str | None:
     if sys.stdin.isatty():
         first = getpass.getpass("New web password: ")
         if getpass.getpass("Again: ") != first:
@@ -39,7 +39,7 @@ def web_password(args) -> int:
         if args.api_token:
             print(credentials.new_token(args.api_token))
             return 0
-        password = _read_password()
+        password = read_password()
         if password is None:
             return 1
         try:

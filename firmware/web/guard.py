@@ -19,7 +19,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 COOKIE = "evse_session"
-OPEN_PATHS = ("/login", "/static/", "/api/openapi.json")
+OPEN_PATHS = ("/login", "/setup", "/static/", "/api/openapi.json")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

@@ -15,6 +15,8 @@ import secrets
 
 PASSWORD_KEY = "web.password"
 TOKENS_KEY = "web.api_tokens"
+SETUP_KEY = "web.setup_code"
+SETUP_VALID_S = 7 * 24 * 3600  # an installer who prints it at install has a week to open the page
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 # scrypt cost: about 50 ms and 16 MiB on a Raspberry Pi 4 (RFC 7914's interactive range).
@@ -70,6 +72,28 @@ class WebCredentials:
     def check_password(self, password: str) -> bool:
         stored = self._store.get(PASSWORD_KEY)
         return bool(stored) and isinstance(password, str) and len(password) <= MAX_LENGTH and verify(password, stored)
+
+    def new_setup_code(self, now: float) -> str:
+        """A one-time code that lets the first browser choose the password (`evse install` without a terminal)."""
+        raw = base64.b32encode(secrets.token_bytes(10)).decode()  # 16 characters, 80 bits
+        code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+        self._store.put(SETUP_KEY, {"sha256": hashlib.sha256(code.encode()).hexdigest(), "made": now})
+        return code
+
+    def setup_code_pending(self, now: float) -> bool:
+        kept = self._store.get(SETUP_KEY)
+        return bool(kept) and not self.password_set and now - kept["made"] < SETUP_VALID_S
+
+    def use_setup_code(self, code: str, password: str, now: float) -> bool:
+        """The password is set when the code is right and still valid; the code is then gone."""
+        if not isinstance(code, str) or not self.setup_code_pending(now):
+            return False
+        digest = hashlib.sha256(code.strip().upper().encode()).hexdigest()
+        if not hmac.compare_digest(digest, self._store.get(SETUP_KEY)["sha256"]):
+            return False
+        self.set_password(password)
+        self._store.put(SETUP_KEY, None)
+        return True
 
     def new_token(self, name: str) -> str:
         """A new API token; only its hash is kept, so it is shown once."""

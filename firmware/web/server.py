@@ -59,7 +59,7 @@ class WebServer:
         self.data_dir = data_dir
         self._serial = serial
         pages = Pages(credentials, self.sessions, LoginThrottle(clock.monotonic), title=f"EVSE {serial}",
-                      secure=options.tls)
+                      secure=options.tls, wall_now=lambda: clock.now().timestamp())
         api = Api(views, editor, credentials, self.sessions, events)
         device = DeviceApi(firmware, commissioning, data_dir)
         cards = CardsApi(standalone_cards, settings, events)

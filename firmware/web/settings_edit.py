@@ -33,8 +33,9 @@ class SettingsEditor:
         self.restart = restart  # async: restart the controller once no session runs
 
     def current(self) -> dict:
-        return {"standalone": self.settings.standalone, "csms_url": self.settings.csms_url, "charge_point_id": self.settings.charge_point_id,
-                "ocpp_version": self.settings.ocpp_version, "security_profile": self.security.profile(),
+        return {"standalone": self.settings.standalone, "csms_url": self.settings.csms_url,
+                "charge_point_id": self.settings.charge_point_id, "ocpp_version": self.settings.ocpp_version,
+                "security_profile": self.security.profile(),
                 "basic_auth_password_set": bool(self.store.get("setting.basic_auth_password"))}
 
     def apply(self, changes: dict) -> dict:

@@ -6,13 +6,15 @@ live dashboard sends `dashboard()` whenever it changes.
 
 from __future__ import annotations
 
+import dataclasses
+
 from firmware import __version__
 from firmware.core.iec61851.pilot import current_for_duty
 from firmware.web.remedies import remedy
 
 
 class Views:
-    def __init__(self, *, station, metering, adapter, uplink, security, certs, clock, history, settings):
+    def __init__(self, *, station, metering, adapter, uplink, security, certs, clock, history, settings, board):
         self.station = station
         self.metering = metering
         self.adapter = adapter
@@ -22,9 +24,10 @@ class Views:
         self.clock = clock
         self.history = history
         self.settings = settings
+        self.board = board  # read-only: what the hardware is (DESIGN.md arrow 5)
 
     def dashboard(self) -> dict:
-        return {"firmware_version": __version__, "link": self.link(),
+        return {"firmware_version": __version__, "link": self.link(), "sessions_recorded": self.history.count(),
                 "station_faults": [remedy(f) for f in sorted(self.station.faults)],
                 "connectors": [self.connector(cid) for cid in sorted(self.station.connectors)]}
 
@@ -86,6 +89,9 @@ class Views:
                         "energy_wh": round(reading.energy_wh, 1) if reading else None,
                         "faults": sorted(self.metering.faults.get(cid, set()))})
         return out
+
+    def board_config(self) -> dict:
+        return dataclasses.asdict(self.board)
 
     def transactions(self, page: int, per_page: int) -> dict:
         rows = [dict(s.as_dict(), transaction_id=self.adapter.outbox.transaction_id(s.local_id))

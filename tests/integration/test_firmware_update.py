@@ -41,9 +41,10 @@ async def web_server(tmp_path):
     await runner.cleanup()
 
 
-def install(root, bundle_path):
-    subprocess.run([sys.executable, "-m", "firmware", "install", "--root", str(root), "--bundle", str(bundle_path),
-                    "--no-user"], check=True, capture_output=True, cwd=ROOT)
+def install(root, bundle_path) -> str:
+    done = subprocess.run([sys.executable, "-m", "firmware", "install", "--root", str(root), "--bundle",
+                           str(bundle_path), "--no-user"], check=True, capture_output=True, text=True, cwd=ROOT)
+    return done.stdout
 
 
 def statuses(csms, request_id):
@@ -85,7 +86,13 @@ def request(url, maker, signature, request_id):
 
 def test_an_installed_release_runs_its_demo_and_documents_itself(tmp_path, releases):  # issue 14, part 2
     root = tmp_path / "root"
-    install(root, releases["0.1.0"])
+    said = install(root, releases["0.1.0"])
+    assert "web page setup code" in said  # no terminal here: a one-time code instead of a default password
+    settings = (root / "etc/evse/evse.toml").read_text()
+    assert 'board = "/opt/evse/current/share/evse/board-configs/' in settings
+    check = subprocess.run([str(root / "opt/evse/current/bin/evse"), "config", "check", "--config",
+                            str(root / "etc/evse/evse.toml")], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 2 and "/opt/evse/current/share/evse/board-configs" in check.stderr  # names root paths
     done = subprocess.run([str(root / "opt/evse/current/bin/evse"), "demo", "--charge-seconds", "2"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)  # far from any source tree
     assert done.returncode == 0 and "OK: billed energy matches the meter" in done.stdout, done.stderr[-2000:]

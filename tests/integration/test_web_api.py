@@ -243,3 +243,12 @@ async def test_the_self_test_runs_only_with_nothing_plugged_then_the_charger_res
         assert results[("connector 1", "RCD test")] == "PASS" and results[("station", "e-stop released")] == "PASS"
     finally:
         await again.close()
+
+
+async def test_the_whole_configuration_can_be_read_without_secrets(web):
+    proc, browser = web
+    await browser.login()
+    await browser.post("/api/settings", {"basic_auth_password": "0123456789abcdef0123456789abcdef"})
+    status, config = await browser.get("/api/configuration")
+    assert status == 200 and config["board"]["serial"] == "BENCH-0001" and len(config["board"]["connectors"]) == 2
+    assert config["csms"]["basic_auth_password_set"] and "0123456789abcdef" not in str(config)

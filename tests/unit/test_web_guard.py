@@ -123,3 +123,42 @@ def test_sessions_are_bounded(tmp_path):
         clock.advance(1)
         sessions.open()
     assert sessions.get(first.id) is None  # the least recently used gave way
+
+
+async def test_the_first_password_is_chosen_with_the_one_time_setup_code(tmp_path):
+    clock = SteppedClock()
+    store = Store(tmp_path)
+    credentials = WebCredentials(store)
+    code = credentials.new_setup_code(clock.now().timestamp())
+    sessions = Sessions(clock.monotonic)
+    app = web.Application(middlewares=[make_guard(credentials, sessions)])
+    app.add_routes(Pages(credentials, sessions, LoginThrottle(clock.monotonic), "t", secure=False,
+                         wall_now=lambda: clock.now().timestamp()).routes())
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        assert 'name="code"' in await (await client.get("/")).text()
+        form = {"code": "AAAA-BBBB-CCCC-DDDD", "password": PASSWORD, "again": PASSWORD}
+        assert (await client.post("/setup", data=form, allow_redirects=False)).status == 401
+        form = {"code": code, "password": PASSWORD, "again": PASSWORD + "x"}
+        assert (await client.post("/setup", data=form, allow_redirects=False)).status == 400
+        form = {"code": code.lower(), "password": PASSWORD, "again": PASSWORD}
+        r = await client.post("/setup", data=form, allow_redirects=False)
+        assert r.status == 303 and credentials.check_password(PASSWORD)  # set, and logged in at once
+        assert 'id="connectors"' in await (await client.get("/")).text()
+        form = {"code": code, "password": "another password", "again": "another password"}
+        assert (await client.post("/setup", data=form, allow_redirects=False)).status == 401  # once only
+    finally:
+        await client.close()
+        store.close()
+
+
+def test_a_setup_code_expires(tmp_path):
+    from firmware.web.passwords import SETUP_VALID_S
+
+    store = Store(tmp_path)
+    credentials = WebCredentials(store)
+    code = credentials.new_setup_code(1000.0)
+    assert not credentials.use_setup_code(code, PASSWORD, 1000.0 + SETUP_VALID_S + 1)
+    assert credentials.use_setup_code(code, PASSWORD, 1000.0 + 60)
+    store.close()

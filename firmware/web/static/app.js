@@ -62,12 +62,11 @@ function showLink(link) {
     ...link.last_errors.map(e => el("li", {}, `${when(e.at)}: ${e.error}`)));
 }
 
-let sessionsSeen = 0;
+let recordedSeen = null;
 let pluggedSeen = "";
 function showDashboard(d) {
-  const sessions = d.connectors.filter(c => c.session).length;
-  if (sessions < sessionsSeen) loadTransactions();  // one ended: it is in the history now
-  sessionsSeen = sessions;
+  if (recordedSeen !== null && d.sessions_recorded !== recordedSeen) loadTransactions();  // one more in the history
+  recordedSeen = d.sessions_recorded;
   const plugged = d.connectors.map(c => c.cp_state + (c.session ? "+" : "")).join();
   if (plugged !== pluggedSeen) loadSelftest();  // whether it may run depends on what is plugged
   pluggedSeen = plugged;
@@ -161,6 +160,8 @@ async function loadCards() {
 }
 
 async function loadSettings() {
+  const c = await api("/api/configuration");
+  document.getElementById("configuration").textContent = JSON.stringify(c, null, 2);
   const s = await api("/api/settings");
   for (const name of ["csms_url", "charge_point_id", "ocpp_version", "security_profile"]) {
     document.getElementById(name).value = s[name] === null ? "" : String(s[name]);
