@@ -4,7 +4,8 @@ boot_s is from process start to the CSMS receiving BootNotification. cpu_pct
 is user+system time over the idle window as a percentage of one core, read
 from /proc; rss_mb is VmRSS at the end of the window. The web variant runs
 as a board in the field does (bench API off) with the installer's page on,
-a browser logged in and its live stream open for the whole window; its
+a browser logged in (before the window) and its live stream open for the whole
+window; its
 web_rss_added_mb is against the run without the page, measured in the same
 run, and page_kb is the page with everything it loads.
 """
@@ -55,18 +56,13 @@ async def page_weight_kb(browser) -> float:
     return total / 1024.0
 
 
-async def watch_page(ctl, idle_s: float, data_dir: Path) -> tuple[float, float]:
-    """Log in, keep the live stream open while idle; the page's weight and the process's RSS at the end."""
-    browser = Browser(ctl.web)
-    try:
-        await browser.login()
-        kb = await page_weight_kb(browser)
-        async with browser.http.get(browser.base + "/api/events") as stream:
-            await stream.content.readline()
-            await asyncio.sleep(idle_s)
-        return kb, rss_mb(ctl.proc.pid)
-    finally:
-        await browser.close()
+async def watch_page(browser, idle_s: float, pid: int) -> float:
+    """The live stream open for the whole idle window (the page logged in before): the CPU percentage."""
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    async with browser.http.get(browser.base + "/api/events") as stream:
+        await stream.content.readline()
+        await asyncio.sleep(idle_s)
+    return 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
 async def measure(idle_s: float, extra: tuple, version: str = "1.6", web: bool = False):
@@ -94,13 +90,19 @@ async def measure(idle_s: float, extra: tuple, version: str = "1.6", web: bool =
         await csms.wait_for(lambda c: len(c.actions("StatusNotification")) >= (2 if version == "2.0.1" else 3), 30)
         await asyncio.sleep(2.0)  # settle after boot
         pid = ctl.proc.pid
-        cpu0, t0 = cpu_seconds(pid), time.monotonic()
         kb = None
-        if web:
-            kb, _ = await watch_page(ctl, idle_s, Path(data) / "d")
+        if web:  # logging in (scrypt) and loading the page happen once, before the window
+            browser = Browser(ctl.web)
+            try:
+                await browser.login()
+                kb = await page_weight_kb(browser)
+                cpu_pct = await watch_page(browser, idle_s, pid)
+            finally:
+                await browser.close()
         else:
+            cpu0, t0 = cpu_seconds(pid), time.monotonic()
             await asyncio.sleep(idle_s)
-        cpu_pct = 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+            cpu_pct = 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
         rss = rss_mb(pid)
         await ctl.close()
     await csms.stop()

@@ -104,6 +104,9 @@ class Outbox:
         rows = self._db.execute("SELECT payload FROM outbox WHERE action = ? ORDER BY seq", (action,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def set_aside_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM outbox_set_aside").fetchone()[0]
+
     def set_aside(self) -> list[dict]:
         """Messages the CSMS refused for good, oldest first, with why."""
         rows = self._db.execute(

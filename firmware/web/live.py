@@ -1,7 +1,7 @@
 """The dashboard pushed to the page as Server-Sent Events: no polling loop in the browser.
 
-The server looks again when the model publishes an event and at least once a
-second (meters move without events), and sends only what changed. A page
+The server looks again when the model publishes an event and at least every
+two seconds (meters move without events), and sends only what changed. A page
 whose session expired is told so and the stream ends.
 """
 
@@ -17,7 +17,7 @@ from firmware.web.guard import COOKIE
 
 log = logging.getLogger(__name__)
 
-LOOK_S = 1.0
+LOOK_S = 2.0  # meters move without events: live enough for a person, half the looks of one a second
 KEEPALIVE_S = 15.0
 
 

@@ -25,6 +25,7 @@ class Views:
         self.history = history
         self.settings = settings
         self.board = board  # read-only: what the hardware is (DESIGN.md arrow 5)
+        self._cert_days: tuple[float | None, float | None] = (None, None)
 
     def dashboard(self) -> dict:
         return {"firmware_version": __version__, "link": self.link(), "sessions_recorded": self.history.count(),
@@ -70,14 +71,21 @@ class Views:
             "connected_since": u.connected_since.isoformat() if u.online and u.connected_since else None,
             "last_message_at": u.last_message_at.isoformat() if u.last_message_at else None,
             "queued_messages": len(self.adapter.outbox),
-            "set_aside_messages": len(self.adapter.outbox.set_aside()),
+            "set_aside_messages": self.adapter.outbox.set_aside_count(),
             "certificate_expires_in_days": self._certificate_days(),
             "last_errors": [{"at": at.isoformat(), "error": why} for at, why in reversed(u.errors)],
         }
 
     def _certificate_days(self) -> float | None:
-        days = self.certs.expires_in_days()
-        return None if days is None else round(days, 1)
+        """Parsed again only when the certificate file changes (the live view asks every second)."""
+        try:
+            stamp = self.certs.cert_path.stat().st_mtime
+        except OSError:
+            return None
+        if self._cert_days[0] != stamp:
+            days = self.certs.expires_in_days()
+            self._cert_days = (stamp, None if days is None else round(days, 1))
+        return self._cert_days[1]
 
     def meters(self) -> list[dict]:
         now = self.clock.monotonic()
