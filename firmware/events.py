@@ -38,6 +38,15 @@ class StationFaultsChanged:
 
 
 @dataclass(frozen=True)
+class ReservationEnded:
+    """A reservation that ended unused: "expired" at its expiry date, or "removed" because its connector went
+    out of service (2.0.1 ReservationStatusUpdate)."""
+
+    reservation_id: int
+    why: str
+
+
+@dataclass(frozen=True)
 class MessageSetAside:
     """The CSMS refused a queued message for good (firmware.ocpp.outbox): kept, and acted on."""
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from firmware.core.charger import AVAILABLE, FAULTED, RESERVED, UNAVAILABLE
 from firmware.core.vocabulary import CancelResult, ReservationResult
-from firmware.events import SessionStarted, StatusChanged, kicked_within
+from firmware.events import ReservationEnded, SessionStarted, StatusChanged, kicked_within
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class Reservations:
         self._store = store
         self._station = station
         self._wall = wall
+        self._bus = bus
         self._events = bus.subscribe()
         self.active: dict[int, Reservation] = self._load()
         self.held: dict[int, Reservation | None] = {}
@@ -114,12 +115,18 @@ class Reservations:
             await kicked_within(self._kick, CHECK_S)
 
     def _expire(self) -> None:
+        """Past their expiry date, or on a connector taken out of service (2.0.1 H22): gone, and said so."""
         now = self._wall.now()
-        gone = [r for r in self.active.values() if r.expiry <= now]
-        for r in gone:
-            log.info("reservation %s expired", r.id)
+        connectors = self._station.connectors
+        ended = [(r, "expired") for r in self.active.values() if r.expiry <= now]
+        ended += [(r, "removed") for r in self.active.values() if r.expiry > now and r.connector_id in connectors
+                  and connectors[r.connector_id].state == UNAVAILABLE]
+        for r, why in ended:
+            log.info("reservation %s %s", r.id, "expired" if why == "expired" else
+                     f"removed: connector {r.connector_id} is out of service")
             del self.active[r.id]
-        if gone:
+            self._bus.publish(ReservationEnded(r.id, why))
+        if ended:
             self._save()
 
     def placement(self) -> dict[int, Reservation | None]:

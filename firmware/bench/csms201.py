@@ -71,6 +71,10 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_customer_information(self, **_):
         return call_result.NotifyCustomerInformation()
 
+    @on("ReservationStatusUpdate")
+    def on_reservation_status_update(self, **_):
+        return call_result.ReservationStatusUpdate()
+
     @on("DataTransfer")
     def on_data_transfer(self, **_):
         return call_result.DataTransfer(status="Accepted")

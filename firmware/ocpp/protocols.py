@@ -67,18 +67,25 @@ class V201:
         from firmware.ocpp.v201.device_model import DeviceModel
         from firmware.ocpp.v201.policy import Policy201
 
-        self.model = DeviceModel(store, board, live=self._live())
+        self.model = DeviceModel(store, board, live=self._live(store))
         self.policy = Policy201(self.model)
         self.model.listeners.append(
             lambda row, value: (row.component, row.name) in NEUTRAL_201
             and on_change(NEUTRAL_201[(row.component, row.name)]))
 
-    def _live(self) -> dict:
+    def _live(self, store) -> dict:
         from datetime import datetime, timezone
 
         from firmware.clock import iso
 
-        return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc))}
+        def list_entries(row) -> str:
+            try:
+                return str(store.db.execute("SELECT COUNT(*) FROM local_list").fetchone()[0])
+            except Exception:  # the table comes with the authorizer, built after the device model
+                return "0"
+
+        return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc)),
+                ("LocalAuthListCtrlr", "Entries"): list_entries}
 
     def security(self, *, store, certs, events, board, runtime, uplink):
         from firmware.ocpp.v201.network_profiles import NetworkProfiles
@@ -96,7 +103,7 @@ class V201:
         from firmware.log_uploads import LogUploads
         from firmware.ocpp.v201.adapter import Ocpp201Adapter
 
-        common = {k: v for k, v in common.items() if k not in ("journal", "reservations")}
+        common = {k: v for k, v in common.items() if k != "journal"}
         return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, **common,
                               logs=LogUploads(data_dir, cp_id, common["outbox"].push))
 

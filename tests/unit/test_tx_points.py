@@ -1,9 +1,10 @@
 """TxStartPoint and TxStopPoint (OCPP 2.0.1 E01-E09): when a transaction starts and ends, for each choice."""
 
-from types import SimpleNamespace
+from datetime import datetime, timezone
 
 import pytest
 
+from firmware.core.session import Session
 from firmware.core.vocabulary import StopReason
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
 
@@ -34,7 +35,7 @@ def tracker(start, stop, active=lambda cid: True):
 
 
 def session(cid=1, tag="TAG", reason=StopReason.LOCAL):
-    return SimpleNamespace(connector_id=cid, id_tag=tag, local_id=f"s-{tag}", stop_reason=reason, ended_at=None)
+    return Session(cid, tag, datetime(2026, 1, 1, tzinfo=timezone.utc), local_id=f"s-{tag}", stop_reason=reason)
 
 
 def kinds(ledger):

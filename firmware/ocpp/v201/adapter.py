@@ -19,7 +19,7 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
-from firmware.events import MessageSetAside, StatusChanged
+from firmware.events import MessageSetAside, ReservationEnded, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201 import hardware
 from firmware.ocpp.v201.clock_aligned import ClockAligned201
@@ -45,7 +45,7 @@ class Ocpp201Adapter(AdapterBase):
     CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
-                 uplink, reset, firmware, firmware_reports, security, logs):
+                 uplink, reset, firmware, firmware_reports, security, logs, reservations):
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -61,6 +61,7 @@ class Ocpp201Adapter(AdapterBase):
         self.firmware_reports = firmware_reports
         self.security = security
         self.logs = logs
+        self.reservations = reservations
         self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
@@ -173,6 +174,10 @@ class Ocpp201Adapter(AdapterBase):
                 self.tx_points.milestone(event.connector_id, PATH, event.closed)
             elif isinstance(event, EnergyFlowing):
                 self.tx_points.milestone(event.connector_id, ENERGY, event.flowing)
+            elif isinstance(event, ReservationEnded):
+                status = "Expired" if event.why == "expired" else "Removed"
+                self.outbox.push("ReservationStatusUpdate", {"reservationId": event.reservation_id,
+                                                             "reservationUpdateStatus": status}, None)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
                 log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
 
@@ -289,6 +294,24 @@ class Ocpp201Adapter(AdapterBase):
         except asyncio.TimeoutError:
             return None
         return None if conf is None else id_tag_info(conf.id_token_info)
+
+    # ---- local list (D01, D02) and reservations (H01-H04) ----------------------------------
+    def apply_local_list(self, version: int, full: bool, entries: list[dict]):
+        from firmware.ocpp.v201.handlers_lists import apply_local_list
+
+        return apply_local_list(self.authorizer, self.policy, version, full, entries)
+
+    def local_list_version(self) -> int:
+        """0 while the list is disabled or empty of any version (D02.FR.02)."""
+        return self.authorizer.local_list.version if self.policy.local_list_enabled() else 0
+
+    def connector_type_fits(self, evse_id: int | None, connector_type: str | None) -> bool:
+        """ReserveNow's connectorType against the board: Type 2 sockets (sType2) or tethered cables (cType2)."""
+        if connector_type is None:
+            return True
+        kinds = {cid: "cType2" if c.cable == "tethered" else "sType2"
+                 for cid, c in ((c.id, c) for c in self.board.connectors)}
+        return kinds.get(evse_id) == connector_type if evse_id else connector_type in kinds.values()
 
     async def authorize_then_start(self, cid: int, id_tag: str) -> None:
         result = await self.authorizer.authorize(id_tag, self.remote_authorize)

@@ -166,6 +166,8 @@ class TxPoints:
         if e.id_tag and not e.token_sent:
             kind_of_token, remote_start_id = self._token(e.id_tag)
             extra["idToken"] = {"idToken": e.id_tag, "type": kind_of_token}
+            if e.session is not None and e.session.reservation_id is not None:  # H01: the reservation it ends
+                extra["reservationId"] = e.session.reservation_id
             if remote_start_id is not None:  # F01: the event that carries the token says who asked
                 info = {**(info or {}), "remoteStartId": remote_start_id}
                 trigger = "RemoteStart" if trigger == "Authorized" else trigger

@@ -76,6 +76,12 @@ def station_variables(board) -> list[Variable]:
         v("AuthCacheCtrlr", "LifeTime", "integer", "0", unit="s", min=0, max=10**8, required=False),  # 0: none
         v("LocalAuthListCtrlr", "Enabled", "boolean", "true", required=False),
         v("LocalAuthListCtrlr", "Entries", "integer", "0", RO, max=10_000, required=False),
+        v("LocalAuthListCtrlr", "Available", "boolean", "true", RO, required=False),
+        v("LocalAuthListCtrlr", "ItemsPerMessage", "integer", "10000", RO, required=False),  # a whole list fits
+        v("LocalAuthListCtrlr", "BytesPerMessage", "integer", "4194304", RO, unit="B", required=False),
+        v("ReservationCtrlr", "Enabled", "boolean", "true", RO, required=False),
+        v("ReservationCtrlr", "Available", "boolean", "true", RO, required=False),
+        v("ReservationCtrlr", "NonEvseSpecific", "boolean", "true", RO, required=False),
         v("SampledDataCtrlr", "TxStartedMeasurands", "MemberList", "Energy.Active.Import.Register", values=MEASURANDS),
         v("SampledDataCtrlr", "TxUpdatedMeasurands", "MemberList",
           "Energy.Active.Import.Register,Power.Active.Import,Current.Import", values=MEASURANDS),
