@@ -71,6 +71,10 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_customer_information(self, **_):
         return call_result.NotifyCustomerInformation()
 
+    @on("ReportChargingProfiles")
+    def on_report_charging_profiles(self, **_):
+        return call_result.ReportChargingProfiles()
+
     @on("ReservationStatusUpdate")
     def on_reservation_status_update(self, **_):
         return call_result.ReservationStatusUpdate()

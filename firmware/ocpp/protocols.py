@@ -84,8 +84,16 @@ class V201:
             except Exception:  # the table comes with the authorizer, built after the device model
                 return "0"
 
+        def profile_entries(row) -> str:
+            import json
+
+            from firmware.smart_charging.store import KEY
+
+            return str(len(json.loads(store.get(KEY) or "[]")))
+
         return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc)),
-                ("LocalAuthListCtrlr", "Entries"): list_entries}
+                ("LocalAuthListCtrlr", "Entries"): list_entries,
+                ("SmartChargingCtrlr", "Entries"): profile_entries}
 
     def security(self, *, store, certs, events, board, runtime, uplink):
         from firmware.ocpp.v201.network_profiles import NetworkProfiles
@@ -104,7 +112,8 @@ class V201:
         from firmware.ocpp.v201.adapter import Ocpp201Adapter
 
         common = {k: v for k, v in common.items() if k != "journal"}
-        return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, **common,
+        return Ocpp201Adapter(cp_id=cp_id, model=self.model, policy=self.policy, uplink=uplink, profiles=profiles,
+                              load=load, **common,
                               logs=LogUploads(data_dir, cp_id, common["outbox"].push))
 
     def services(self, adapter, security) -> dict:

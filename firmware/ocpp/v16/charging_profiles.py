@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from firmware.clock import iso, parse_utc
-from firmware.smart_charging.composite import Segment
+from firmware.ocpp.schedules import composite_to_ocpp, when as _when
 from firmware.smart_charging.profiles import Period, Profile, Schedule
 
-
-def _when(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    when = parse_utc(text)
-    if when is None:
-        raise ValueError(f"{text[:40]!r} is no date and time")
-    return when
+__all__ = ["composite_to_ocpp", "profile_from_ocpp"]
 
 
 def profile_from_ocpp(connector_id: int, p: dict) -> Profile:
@@ -38,22 +28,3 @@ def _transaction(tx: int | None) -> str | None:
     if tx is not None and tx < 0:
         raise ValueError(f"transactionId {tx} is negative")
     return None if tx is None else str(tx)
-
-
-def composite_to_ocpp(segments: list[Segment], start: datetime, unit: str, voltage_v: float,
-                      ceiling_a: float) -> dict:
-    """A GetCompositeSchedule chargingSchedule: periods from `start`, stretches without a
-    profile reported at the connector's own ceiling, in the unit asked for."""
-    periods = []
-    for seg in segments:
-        amps = ceiling_a if seg.limit_a is None else min(seg.limit_a, ceiling_a)
-        limit = round(amps * voltage_v * seg.phases, 1) if unit == "W" else round(amps, 1)
-        offset = int((seg.start - start).total_seconds())
-        if periods and periods[-1]["startPeriod"] == offset:
-            periods.pop()  # it lasted less than a second: the later limit holds from this second on
-        if periods and periods[-1]["limit"] == limit and periods[-1].get("numberPhases") == seg.phases:
-            continue
-        periods.append({"startPeriod": offset, "limit": limit, "numberPhases": seg.phases})
-    duration = int((segments[-1].end - start).total_seconds()) if segments else 0
-    return {"duration": duration, "startSchedule": iso(start), "chargingRateUnit": unit,
-            "chargingSchedulePeriod": periods}

@@ -20,6 +20,7 @@ from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, ReservationEnded, StatusChanged
+from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201 import hardware
 from firmware.ocpp.v201.clock_aligned import ClockAligned201
@@ -45,7 +46,7 @@ class Ocpp201Adapter(AdapterBase):
     CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
-                 uplink, reset, firmware, firmware_reports, security, logs, reservations):
+                 uplink, reset, firmware, firmware_reports, security, logs, reservations, profiles, load):
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -62,6 +63,7 @@ class Ocpp201Adapter(AdapterBase):
         self.security = security
         self.logs = logs
         self.reservations = reservations
+        self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
         self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
@@ -304,6 +306,10 @@ class Ocpp201Adapter(AdapterBase):
     def local_list_version(self) -> int:
         """0 while the list is disabled or empty of any version (D02.FR.02)."""
         return self.authorizer.local_list.version if self.policy.local_list_enabled() else 0
+
+    def _transaction_of(self, evse_id: int) -> str | None:
+        session = self.station.connector(evse_id).session if evse_id in self.station.connectors else None
+        return None if session is None else self.transaction_id(session)
 
     def connector_type_fits(self, evse_id: int | None, connector_type: str | None) -> bool:
         """ReserveNow's connectorType against the board: Type 2 sockets (sType2) or tethered cables (cType2)."""

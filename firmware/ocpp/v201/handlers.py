@@ -20,6 +20,7 @@ from firmware.ocpp.v201 import mappings as words
 from firmware.ocpp.v201.handlers_lists import ListHandlers
 from firmware.ocpp.v201.handlers_maintenance import MaintenanceHandlers
 from firmware.ocpp.v201.handlers_security import SecurityHandlers
+from firmware.ocpp.v201.handlers_smart import SmartHandlers
 from firmware.ocpp.v201.rpc import RpcChargePoint201
 from firmware.station import UnknownConnector
 
@@ -30,7 +31,7 @@ TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues
              "FirmwareStatusNotification", "LogStatusNotification", "SignChargingStationCertificate")
 
 
-class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, RpcChargePoint201):
+class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartHandlers, RpcChargePoint201):
     def __init__(self, cp_id, connection, adapter, response_timeout=30):
         super().__init__(cp_id, connection, response_timeout=response_timeout)
         self.adapter = adapter

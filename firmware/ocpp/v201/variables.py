@@ -79,6 +79,13 @@ def station_variables(board) -> list[Variable]:
         v("LocalAuthListCtrlr", "Available", "boolean", "true", RO, required=False),
         v("LocalAuthListCtrlr", "ItemsPerMessage", "integer", "10000", RO, required=False),  # a whole list fits
         v("LocalAuthListCtrlr", "BytesPerMessage", "integer", "4194304", RO, unit="B", required=False),
+        v("SmartChargingCtrlr", "Enabled", "boolean", "true", RO, required=False),
+        v("SmartChargingCtrlr", "Available", "boolean", "true", RO, required=False),
+        v("SmartChargingCtrlr", "Entries", "integer", "0", RO, max=20),
+        v("SmartChargingCtrlr", "LimitChangeSignificance", "decimal", "10", unit="Percent", min=0, max=100),
+        v("SmartChargingCtrlr", "PeriodsPerSchedule", "integer", "48", RO),
+        v("SmartChargingCtrlr", "ProfileStackLevel", "integer", "10", RO),
+        v("SmartChargingCtrlr", "RateUnit", "MemberList", "A,W", RO, values=("A", "W")),
         v("ReservationCtrlr", "Enabled", "boolean", "true", RO, required=False),
         v("ReservationCtrlr", "Available", "boolean", "true", RO, required=False),
         v("ReservationCtrlr", "NonEvseSpecific", "boolean", "true", RO, required=False),
