@@ -75,3 +75,16 @@ async def test_get_charging_profiles_reports_what_is_installed(csms201, station)
     reports = csms201.actions("ReportChargingProfiles")
     assert [(r["evseId"], [p["id"] for p in r["chargingProfile"]], r.get("tbc", False)) for r in reports] == [
         (1, [21], True), (2, [22], False)]
+
+
+async def test_a_remote_start_brings_its_own_profile(csms201, station):  # TC_K_37, K05
+    cp = csms201.charge_points["CP001"]
+    await station.post("/ev", {"connector": 2, "state": "C"})
+    token = {"idToken": "REMOTE-K", "type": "Central"}
+    bad = await cp.call(call.RequestStartTransaction(id_token=token, remote_start_id=41, evse_id=2,
+                                                     charging_profile=profile(31, "TxDefaultProfile", 9)))
+    assert bad.status == "Rejected"  # only a TxProfile comes with a remote start
+    answer = await cp.call(call.RequestStartTransaction(id_token=token, remote_start_id=42, evse_id=2,
+                                                        charging_profile=profile(32, "TxProfile", 9)))
+    assert answer.status == "Accepted"
+    await station.until(lambda c: c["contactor_closed"] and abs(c["offered_current_a"] - 9) < 0.6, cid=2, timeout=10)

@@ -104,13 +104,16 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
 
     # ---- remote control (F01-F06) -------------------------------------------
     @on("RequestStartTransaction")
-    async def on_request_start(self, id_token, remote_start_id, evse_id=None, **_):
+    async def on_request_start(self, id_token, remote_start_id, evse_id=None, charging_profile=None, **_):
         if not self.adapter.accepted or (evse_id is not None and evse_id not in self.station.connectors):
             return call_result.RequestStartTransaction(status="Rejected")
         tag = id_token["id_token"]
         cid = self.station.pick_connector(evse_id, tag)
         if cid is None:
             return call_result.RequestStartTransaction(status="Rejected")
+        if charging_profile is not None and self.adapter.smart.set_profile(
+                cid, charging_profile, for_remote_start=True) != "Accepted":
+            return call_result.RequestStartTransaction(status="Rejected")  # K05.FR.03
         self.adapter.remote_start(tag, id_token["type"], remote_start_id)
         if self.adapter.policy.authorize_remote_start():
             self.tasks.spawn(self.adapter.authorize_then_start(cid, tag), f"remote start on EVSE {cid}")

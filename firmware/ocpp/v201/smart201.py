@@ -71,12 +71,17 @@ class SmartCharging201:
         self.transaction_of = transaction_of  # evse id -> the CSMS's id of its running transaction, or None
         self.wall = wall
 
-    def set_profile(self, evse_id: int, payload: dict) -> str:
+    def set_profile(self, evse_id: int, payload: dict, *, for_remote_start: bool = False) -> str:
+        """`for_remote_start`: K05, a TxProfile without transactionId for the transaction about to start."""
         if evse_id != 0 and evse_id not in self.station.connectors:
             return "Rejected"
         try:
             profile = profile_from_201(evse_id, payload)
-            self.profiles.install(profile, lambda cid, tx: tx is not None and self.transaction_of(cid) == tx)
+            if for_remote_start and (profile.purpose != TX or profile.transaction_id is not None):
+                raise ProfileRejected("RequestStartTransaction takes a TxProfile without transactionId")
+            has_transaction = (lambda cid, tx: True) if for_remote_start else (
+                lambda cid, tx: tx is not None and self.transaction_of(cid) == tx)
+            self.profiles.install(profile, has_transaction)
         except ProfileRejected as exc:
             log.warning("SetChargingProfile on EVSE %s rejected: %s", evse_id, exc)
             return "Rejected"
