@@ -71,6 +71,14 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_customer_information(self, **_):
         return call_result.NotifyCustomerInformation()
 
+    @on("NotifyChargingLimit")
+    def on_notify_charging_limit(self, **_):
+        return call_result.NotifyChargingLimit()
+
+    @on("ClearedChargingLimit")
+    def on_cleared_charging_limit(self, **_):
+        return call_result.ClearedChargingLimit()
+
     @on("ReportChargingProfiles")
     def on_report_charging_profiles(self, **_):
         return call_result.ReportChargingProfiles()

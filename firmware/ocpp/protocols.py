@@ -118,7 +118,7 @@ class V201:
 
     def services(self, adapter, security) -> dict:
         return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sampling.run,
-                "aligned meter values": adapter.aligned.run,
+                "aligned meter values": adapter.aligned.run, "charging limits": adapter.charging_limits.run,
                 "certificate renewal": lambda: security.renew_before_expiry(adapter)}
 
 

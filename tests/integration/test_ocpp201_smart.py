@@ -21,7 +21,7 @@ async def charging(station, cid: int, tag: str) -> None:
     await station.until(lambda c: c["contactor_closed"], cid=cid)
 
 
-async def test_a_default_profile_sets_the_offer_and_names_itself(csms201, station):  # TC_K_05, TC_K_08, TC_K_28, TC_K_39
+async def test_a_default_profile_sets_the_offer_and_names_itself(csms201, station):  # TC_K_05, TC_K_08, TC_K_28, TC_K_47
     cp = csms201.charge_points["CP001"]
     await charging(station, 1, "SMART")
     answer = await cp.call(call.SetChargingProfile(evse_id=0, charging_profile=profile(3, "TxDefaultProfile", 10, 1)))
@@ -31,13 +31,15 @@ async def test_a_default_profile_sets_the_offer_and_names_itself(csms201, statio
     assert schedule["limit_a"] == 10 and "profile 3" in schedule["detail"] and "stack level 1" in schedule["detail"]
     composite = await cp.call(call.GetCompositeSchedule(duration=600, evse_id=1, charging_rate_unit="A"))
     assert composite.status == "Accepted" and composite.schedule["charging_schedule_period"][0]["limit"] == 10
+    unknown = await cp.call(call.GetCompositeSchedule(duration=600, evse_id=7))
+    assert unknown.status == "Rejected"  # TC_K_47
     cleared = await cp.call(call.ClearChargingProfile(charging_profile_id=3))
     assert cleared.status == "Accepted"
     await station.until(lambda c: c["offered_current_a"] > 30, timeout=5)
     assert (await cp.call(call.ClearChargingProfile(charging_profile_id=3))).status == "Unknown"
 
 
-async def test_a_tx_profile_needs_its_running_transaction(csms201, station):  # TC_K_16, K01.FR rules
+async def test_a_tx_profile_needs_its_running_transaction(csms201, station):  # TC_K_16, TC_K_60, K01.FR rules
     cp = csms201.charge_points["CP001"]
     lonely = await cp.call(call.SetChargingProfile(evse_id=1, charging_profile=profile(4, "TxProfile", 8, tx="none")))
     assert lonely.status == "Rejected"  # no transaction there
@@ -88,3 +90,32 @@ async def test_a_remote_start_brings_its_own_profile(csms201, station):  # TC_K_
                                                         charging_profile=profile(32, "TxProfile", 9)))
     assert answer.status == "Accepted"
     await station.until(lambda c: c["contactor_closed"] and abs(c["offered_current_a"] - 9) < 0.6, cid=2, timeout=10)
+
+
+async def test_limits_the_csms_did_not_set_are_notified_then_cleared(csms201, tmp_path):  # K11-K13
+    from controller import ControllerProcess
+
+    proc = ControllerProcess(csms201.url, tmp_path / "shared", board="bench-shared.toml", ocpp_version="2.0.1")
+    await proc.start()
+    try:
+        await csms201.wait_for(lambda c: len({p["evseId"] for p in c.actions("StatusNotification")}) == 2, 15)
+        await charging(proc, 1, "SHARE-1")
+        await charging(proc, 2, "SHARE-2")  # two sessions on one 32 A supply: the site's share, 16 A each
+        await csms201.wait_for(lambda c: {n["evseId"] for n in c.actions("NotifyChargingLimit")} == {1, 2}, 15)
+        first = {n["evseId"]: n for n in csms201.actions("NotifyChargingLimit")}
+        assert first[1]["chargingLimit"]["chargingLimitSource"] == "EMS"
+        assert first[1]["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"] == 16
+        await proc.post("/ev", {"connector": 2, "state": "A"})  # the share is gone: the board's own 32 A again
+        await csms201.wait_for(lambda c: c.actions("ClearedChargingLimit"), 15)
+        assert csms201.actions("ClearedChargingLimit")[0] == {"chargingLimitSource": "EMS", "evseId": 1}
+        await proc.post("/temperature", {"celsius": 75})  # derating: a limit of the station itself
+        await csms201.wait_for(lambda c: [n for n in c.actions("NotifyChargingLimit")
+                                          if n["chargingLimit"]["chargingLimitSource"] == "Other"], 15)
+        derated = [n for n in csms201.actions("NotifyChargingLimit")
+                   if n["chargingLimit"]["chargingLimitSource"] == "Other"][0]
+        assert derated["evseId"] == 1 and derated["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"] < 32
+        per_evse = [n["evseId"] for n in csms201.actions("NotifyChargingLimit")]
+        assert per_evse.count(1) <= 3  # no flood however the headroom moves
+    finally:
+        await proc.close()
+        print(proc.log())

@@ -20,6 +20,7 @@ from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
 from firmware.events import MessageSetAside, ReservationEnded, StatusChanged
+from firmware.ocpp.v201.charging_limits import ChargingLimits
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201 import hardware
@@ -64,6 +65,8 @@ class Ocpp201Adapter(AdapterBase):
         self.logs = logs
         self.reservations = reservations
         self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
+        self.charging_limits = ChargingLimits(
+            station, outbox, lambda: float(model.read("SmartChargingCtrlr", "LimitChangeSignificance")), wall)
         self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
