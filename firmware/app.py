@@ -16,6 +16,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.auth.standalone import StandaloneCards
 from firmware.clock import Clock
+from firmware.display_messages import DisplayMessages, DisplayService, station_state, status_line
 from firmware.events import EventBus, MessageSetAside
 from firmware.history import SessionHistory
 from firmware.journal import SessionJournal
@@ -121,12 +122,13 @@ class Controller:
                                 online=lambda: self.uplink.online,
                                 failsafe_a=self.policy.failsafe_current_a, phase_map=self.policy.phase_rotation)
         self.reservations = Reservations(self.store, self.station, self.wall, self.bus)
+        self.display_messages = DisplayMessages(self.store)
         self.adapter = self.protocol.adapter(
             data_dir=data_dir, cp_id=settings.charge_point_id or board.serial, uplink=self.uplink, profiles=self.profiles,
             load=self.load, board=board, station=self.station, metering=self.metering, authorizer=self.authorizer,
             store=self.store, bus=self.bus, wall=self.wall, journal=self.journal, outbox=self.outbox,
             reset=self.reset, security=self.security, firmware=self.firmware, firmware_reports=firmware_reports,
-            reservations=self.reservations,
+            reservations=self.reservations, display_messages=self.display_messages,
         )
         self.recorder = SessionRecorder(
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
@@ -135,6 +137,10 @@ class Controller:
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
                                  master_pass=self.policy.master_pass_group)
         self.standalone = StandaloneCards(self.store, self.authorizer.local_list, self.station)
+        self.display = DisplayService(
+            self.display_messages, self.hal.display, self.station, self.wall,
+            state_of=lambda: station_state(self.station), status_line=lambda: status_line(self.station),
+            running_transactions=lambda: {self.adapter.transaction_id(s) for s in self.station.sessions()} - {None})
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
@@ -204,7 +210,7 @@ class Controller:
             **self.protocol.services(self.adapter, self.security), "card reader": self.cards.run,
             "systemd notifier": self.service.run, "firmware trial": self.firmware.watch_trial,
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
-            "load manager": self.load.run, "reservations": self.reservations.run,
+            "load manager": self.load.run, "reservations": self.reservations.run, "display": self.display.run,
         }
         if self.settings.standalone:
             log.warning("standalone: no CSMS configured; cards come from the list on the web page (or free "

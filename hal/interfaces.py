@@ -65,6 +65,12 @@ class RfidReader(Protocol):
 
 
 @runtime_checkable
+class Display(Protocol):
+    def show(self, text: str) -> None:
+        """Replace what the charger's display shows (lines split by newlines); may block (I2C)."""
+
+
+@runtime_checkable
 class Meter(Protocol):
     def read(self) -> MeterReading:
         """May block (Modbus); raises hal.errors.MeterError when it cannot answer."""
@@ -90,6 +96,7 @@ class Hal:
     site_meter: Meter | None = None  # the supply's meter, when the board has one
     power_fail: BinaryInput | None = None  # supply lost: the board runs on its hold-up for seconds
     tamper: BinaryInput | None = None  # enclosure opened
+    display: Display | None = None  # a text display for drivers (OCPP 2.0.1 display messages)
     bench: object | None = field(default=None)  # the mock bench, when there is one
 
     def close(self) -> None:

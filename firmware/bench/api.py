@@ -118,6 +118,7 @@ class BenchApi:
             },
             "connectors": [self._connector_status(cid) for cid in sorted(self.station.connectors)],
             "station": {"faults": sorted(self.station.faults), "temperature_c": self._temperature()},
+            "display": {"text": self.wire.display_text},
         })
 
     def _temperature(self) -> float | None:

@@ -71,6 +71,10 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_customer_information(self, **_):
         return call_result.NotifyCustomerInformation()
 
+    @on("NotifyDisplayMessages")
+    def on_notify_display_messages(self, **_):
+        return call_result.NotifyDisplayMessages()
+
     @on("NotifyChargingLimit")
     def on_notify_charging_limit(self, **_):
         return call_result.NotifyChargingLimit()

@@ -48,6 +48,7 @@ class V16:
         from firmware.log_uploads import LogUploads
         from firmware.ocpp.v16.smart16 import SmartCharging16
 
+        common = {k: v for k, v in common.items() if k != "display_messages"}  # a 2.0.1 use case
         return Ocpp16Adapter(
             cp_id=cp_id, keys=self.keys, policy=self.policy, **common,
             logs=LogUploads(data_dir, cp_id, common["outbox"].push),

@@ -20,6 +20,16 @@ from hal.mock.meter import MockMeter
 from hal.mock.wire import BenchWire, ConnectorWire
 
 
+class MockDisplay:
+    """The bench's display: it keeps the text, the bench API shows it."""
+
+    def __init__(self, bench: BenchWire):
+        self.bench = bench
+
+    def show(self, text: str) -> None:
+        self.bench.display_text = text
+
+
 def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = None) -> Hal:
     wires = {
         c.id: ConnectorWire(
@@ -57,5 +67,6 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
         site_meter=modbus.get(0),
         power_fail=MockStationInput(bench, "power_fail"),
         tamper=MockStationInput(bench, "tamper"),
+        display=MockDisplay(bench),
         bench=bench,
     )

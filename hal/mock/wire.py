@@ -132,6 +132,7 @@ class BenchWire:
     faults: set[str] = field(default_factory=set)  # STATION_FAULTS that are on
     temperature_c: float = 25.0  # what the charger's sensor reads (POST /temperature)
     cards: list = field(default_factory=list)
+    display_text: str = ""  # what the charger's display shows now (GET /status "display")
 
     state_file: Path | None = None
     _persisted: dict | None = None

@@ -19,7 +19,7 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
-from firmware.events import MessageSetAside, ReservationEnded, StatusChanged
+from firmware.events import MessageSetAside, ReservationEnded, SessionEnded, StatusChanged
 from firmware.ocpp.v201.charging_limits import ChargingLimits
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
@@ -47,7 +47,8 @@ class Ocpp201Adapter(AdapterBase):
     CALLS = call
 
     def __init__(self, *, cp_id, board, station, metering, authorizer, store, model, policy, bus, wall, outbox,
-                 uplink, reset, firmware, firmware_reports, security, logs, reservations, profiles, load):
+                 uplink, reset, firmware, firmware_reports, security, logs, reservations, profiles, load,
+                 display_messages):
         self.cp_id = cp_id
         self.board = board
         self.station = station
@@ -64,6 +65,7 @@ class Ocpp201Adapter(AdapterBase):
         self.security = security
         self.logs = logs
         self.reservations = reservations
+        self.display_messages = display_messages
         self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
         self.charging_limits = ChargingLimits(
             station, outbox, lambda: float(model.read("SmartChargingCtrlr", "LimitChangeSignificance")), wall)
@@ -179,6 +181,10 @@ class Ocpp201Adapter(AdapterBase):
                 self.tx_points.milestone(event.connector_id, PATH, event.closed)
             elif isinstance(event, EnergyFlowing):
                 self.tx_points.milestone(event.connector_id, ENERGY, event.flowing)
+            elif isinstance(event, SessionEnded):
+                tx = self.transaction_id(event.session)
+                if tx is not None:
+                    self.display_messages.drop_transaction(tx)  # O02: a transaction's messages end with it
             elif isinstance(event, ReservationEnded):
                 status = "Expired" if event.why == "expired" else "Removed"
                 self.outbox.push("ReservationStatusUpdate", {"reservationId": event.reservation_id,
@@ -309,6 +315,10 @@ class Ocpp201Adapter(AdapterBase):
     def local_list_version(self) -> int:
         """0 while the list is disabled or empty of any version (D02.FR.02)."""
         return self.authorizer.local_list.version if self.policy.local_list_enabled() else 0
+
+    def transaction_running(self, transaction_id: str) -> bool:
+        local_id = self.outbox.local_id_of(transaction_id)
+        return local_id is not None and self.station.session_by_id(local_id) is not None
 
     def _transaction_of(self, evse_id: int) -> str | None:
         session = self.station.connector(evse_id).session if evse_id in self.station.connectors else None

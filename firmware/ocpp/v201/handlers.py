@@ -17,6 +17,7 @@ from ocpp.v201 import call, call_result
 from firmware.clock import iso
 from firmware.core.session import StopReason
 from firmware.ocpp.v201 import mappings as words
+from firmware.ocpp.v201.handlers_display import DisplayHandlers
 from firmware.ocpp.v201.handlers_lists import ListHandlers
 from firmware.ocpp.v201.handlers_maintenance import MaintenanceHandlers
 from firmware.ocpp.v201.handlers_security import SecurityHandlers
@@ -31,7 +32,8 @@ TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues
              "FirmwareStatusNotification", "LogStatusNotification", "SignChargingStationCertificate")
 
 
-class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartHandlers, RpcChargePoint201):
+class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartHandlers, DisplayHandlers,
+                     RpcChargePoint201):
     def __init__(self, cp_id, connection, adapter, response_timeout=30):
         super().__init__(cp_id, connection, response_timeout=response_timeout)
         self.adapter = adapter
