@@ -139,7 +139,8 @@ class Controller:
         self.standalone = StandaloneCards(self.store, self.authorizer.local_list, self.station)
         self.display = DisplayService(
             self.display_messages, self.hal.display, self.station, self.wall,
-            state_of=lambda: station_state(self.station), status_line=lambda: status_line(self.station),
+            state_of=lambda: station_state(self.station),
+            status_line=lambda: status_line(self.station, self.adapter.running_cost),
             running_transactions=lambda: {self.adapter.transaction_id(s) for s in self.station.sessions()} - {None})
         self.bench = None
         if self.hal.bench is not None and bench_port:

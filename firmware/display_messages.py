@@ -104,12 +104,18 @@ def station_state(station) -> str:
     return "Idle"
 
 
-def status_line(station) -> str:
-    """What the display says when no message applies: each connector's state, in a driver's words."""
+def status_line(station, cost_of=lambda session: None) -> str:
+    """What the display says when no message applies: each connector's state, in a driver's words, and
+    what its session costs so far when the CSMS said so (2.0.1 I01, I02)."""
     words = {"available": "ready", "preparing": "waiting for a card", "charging": "charging",
              "suspended_ev": "paused by the car", "suspended_evse": "paused", "finishing": "finished",
              "reserved": "reserved", "unavailable": "out of service", "faulted": "fault"}
-    return "\n".join(f"{cid}: {words.get(c.state, c.state)}" for cid, c in sorted(station.connectors.items()))
+    def line(cid, c) -> str:
+        cost = cost_of(c.session) if c.session is not None else None
+        money = f" {cost['total']:.2f} {cost['currency']}" if cost else ""
+        return f"{cid}: {words.get(c.state, c.state)}{money}"
+
+    return "\n".join(line(cid, c) for cid, c in sorted(station.connectors.items()))
 
 
 class DisplayService:

@@ -149,6 +149,7 @@ class BenchApi:
                 "id_tag": session.id_tag,
                 "transaction_id": self.adapter.transaction_id(session),
                 "energy_wh": round(energy - session.meter_start_wh, 3) if session.meter_start_wh is not None else 0.0,
+                "cost": self.adapter.running_cost(session),
             },
             "faults": sorted(faults),
             "ev": self._ev(cid),

@@ -36,11 +36,12 @@ class CsmsSide201(RecordingSide, ChargePoint):
 
     @on("TransactionEvent")
     def on_transaction_event(self, event_type, id_token=None, **_):
+        cost = {} if self.csms.total_cost is None or event_type == "Started" else {"total_cost": self.csms.total_cost}
         if id_token is not None:
             tag = id_token["id_token"]
             info = self.csms.transaction_tags.get(tag) or self.csms.token_info(tag)
-            return call_result.TransactionEvent(id_token_info=info)
-        return call_result.TransactionEvent()
+            return call_result.TransactionEvent(id_token_info=info, **cost)
+        return call_result.TransactionEvent(**cost)
 
     @on("NotifyReport")
     def on_notify_report(self, **_):
@@ -103,6 +104,7 @@ class BenchCsms201(BenchCsms):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.transaction_tags: dict[str, dict] = {}  # id token -> IdTokenInfo of TransactionEvent answers only
+        self.total_cost: float | None = None  # the running cost put in TransactionEvent answers (I02)
 
     def token_info(self, id_token: str) -> dict:
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""

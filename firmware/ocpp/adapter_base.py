@@ -30,6 +30,10 @@ class AdapterBase:
     def connected(self) -> bool:
         return self.cp is not None
 
+    def running_cost(self, session) -> dict | None:
+        """What the CSMS says a session costs so far ({"total", "currency"}); 1.6 has no word for it."""
+        return None
+
     async def on_connection(self, ws) -> None:
         cp = self.cp = self.make_cp(ws)
         try:

@@ -54,6 +54,7 @@ class Views:
                 "energy_wh": round(energy - session.meter_start_wh, 1) if session.meter_start_wh is not None else 0.0,
                 "duration_s": round(max(0.0, self.clock.monotonic() - session.started_mono)),
                 "started_at": session.started_at.isoformat(),
+                "cost": self.adapter.running_cost(session),
             },
             "limit_sources": [s.as_dict() for s in c.limit_sources],
             "faults": [remedy(f) for f in sorted(faults)],

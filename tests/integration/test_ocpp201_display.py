@@ -85,3 +85,24 @@ async def test_messages_survive_a_restart(csms201, station):  # TC_O_28
     await station.stop()
     await station.start()
     await until_shown(station, lambda t: t == "Kept")
+
+
+async def test_the_running_cost_is_shown(csms201, station):  # TC_I_02, TC_I_07
+    cp = csms201.charge_points["CP001"]
+    await cp.call(call.SetVariables(set_variable_data=[{"component": {"name": "SampledDataCtrlr"},
+                                                        "variable": {"name": "TxUpdatedInterval"},
+                                                        "attributeValue": "1"}]))
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "PAYING"})
+    await station.until(lambda c: c["contactor_closed"])
+    await asyncio.sleep(0.5)
+    tx = next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")["transactionInfo"][
+        "transactionId"]
+    assert (await cp.call(call.CostUpdated(total_cost=1.25, transaction_id=tx))) is not None
+    c1 = await station.until(lambda c: (c["session"] or {}).get("cost") is not None)
+    assert c1["session"]["cost"] == {"total": 1.25, "currency": "EUR"}
+    await until_shown(station, lambda t: "1.25 EUR" in t)
+    csms201.total_cost = 2.5  # TC_I_07: the answer to a TransactionEvent Updated carries it
+    await station.until(lambda c: (c["session"]["cost"] or {}).get("total") == 2.5, timeout=10)
+    await until_shown(station, lambda t: "2.50 EUR" in t)
+    assert (await cp.call(call.CostUpdated(total_cost=9.0, transaction_id="not-running"))) is not None

@@ -66,6 +66,7 @@ class Ocpp201Adapter(AdapterBase):
         self.logs = logs
         self.reservations = reservations
         self.display_messages = display_messages
+        self.costs: dict[str, float] = {}  # transaction id -> total cost so far (I01, I02), while it runs
         self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
         self.charging_limits = ChargingLimits(
             station, outbox, lambda: float(model.read("SmartChargingCtrlr", "LimitChangeSignificance")), wall)
@@ -185,6 +186,7 @@ class Ocpp201Adapter(AdapterBase):
                 tx = self.transaction_id(event.session)
                 if tx is not None:
                     self.display_messages.drop_transaction(tx)  # O02: a transaction's messages end with it
+                    self.costs.pop(tx, None)
             elif isinstance(event, ReservationEnded):
                 status = "Expired" if event.why == "expired" else "Removed"
                 self.outbox.push("ReservationStatusUpdate", {"reservationId": event.reservation_id,
@@ -281,6 +283,9 @@ class Ocpp201Adapter(AdapterBase):
         return payload
 
     def _confirmed(self, action, payload, answer, local_id):
+        total = getattr(answer, "total_cost", None)
+        if total is not None and payload.get("transactionInfo"):  # I02: the running cost in the answer
+            self.costs[payload["transactionInfo"]["transactionId"]] = float(total)
         info = getattr(answer, "id_token_info", None)
         if not info or not payload.get("idToken"):
             return None  # our own transaction id, known from the start
@@ -315,6 +320,12 @@ class Ocpp201Adapter(AdapterBase):
     def local_list_version(self) -> int:
         """0 while the list is disabled or empty of any version (D02.FR.02)."""
         return self.authorizer.local_list.version if self.policy.local_list_enabled() else 0
+
+    def running_cost(self, session) -> dict | None:
+        tx = self.transaction_id(session)
+        if tx is None or tx not in self.costs:
+            return None
+        return {"total": round(self.costs[tx], 2), "currency": self.model.read("TariffCostCtrlr", "Currency")}
 
     def transaction_running(self, transaction_id: str) -> bool:
         local_id = self.outbox.local_id_of(transaction_id)

@@ -1,4 +1,4 @@
-"""OCPP 2.0.1 display messages (O01-O06): parse, keep in firmware.display_messages, answer.
+"""OCPP 2.0.1 display messages (O01-O06) and the running cost (I01, I02): parse, keep, answer.
 
 A mixin of ChargePoint201.
 """
@@ -75,6 +75,13 @@ class DisplayHandlers:
         if found:
             self.adapter.outbox.push("NotifyDisplayMessages", {
                 "requestId": request_id, "messageInfo": [message_to_201(m) for m in found]}, None)
+
+    @on("CostUpdated")
+    def on_cost_updated(self, total_cost, transaction_id, **_):
+        """I02: the running cost of a transaction, shown on the display and in the bench's status."""
+        if self.adapter.transaction_running(transaction_id):
+            self.adapter.costs[transaction_id] = float(total_cost)
+        return call_result.CostUpdated()
 
     @on("ClearDisplayMessage")
     def on_clear_display_message(self, id, **_):

@@ -40,7 +40,8 @@ function connectorCard(c) {
   if (c.session) {
     card.append(el("p", { id: `session-${c.id}` }, `Session for ${c.session.id_tag}: `,
       el("span", { id: `energy-${c.id}` }, `${(c.session.energy_wh / 1000).toFixed(3)} kWh`),
-      ` in ${minutes(c.session.duration_s)}`));
+      ` in ${minutes(c.session.duration_s)}`,
+      c.session.cost ? ` · ${c.session.cost.total.toFixed(2)} ${c.session.cost.currency} so far` : ""));
   }
   const limits = el("ul", { class: "limits" });
   for (const l of c.limit_sources) limits.append(el("li", {}, `${l.source}: ${l.limit_a} A (${l.detail})`));
