@@ -27,6 +27,16 @@ async def until_shown(station, predicate, timeout=10.0) -> str:
         await asyncio.sleep(0.1)
 
 
+async def started_transaction(csms201, station, tag: str) -> str:
+    """A session on connector 1 under `tag`; its transaction id."""
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": tag})
+    await station.until(lambda c: c["contactor_closed"])
+    await asyncio.sleep(0.5)
+    return next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")["transactionInfo"][
+        "transactionId"]
+
+
 async def test_set_get_clear_and_what_the_display_shows(csms201, station):  # TC_O_01, TC_O_03 .. TC_O_05, TC_O_09
     cp = csms201.charge_points["CP001"]
     assert "1: ready" in await until_shown(station, lambda t: t != "")  # no message: the charger's own words
@@ -63,12 +73,7 @@ async def test_messages_for_a_transaction_a_time_and_bad_ones(csms201, station):
     await until_shown(station, lambda t: t == "Soon")  # from its start time on
     assert (await cp.call(call.ClearDisplayMessage(id=11))).status == "Accepted"
 
-    await station.post("/ev", {"connector": 1, "state": "C"})
-    await station.post("/rfid", {"connector": 1, "id_tag": "DRIVER"})
-    await station.until(lambda c: c["contactor_closed"])
-    await asyncio.sleep(0.5)
-    tx = next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")["transactionInfo"][
-        "transactionId"]
+    tx = await started_transaction(csms201, station, "DRIVER")
     mine = message(12, "Your car: 7 kW", "AlwaysFront", transactionId=tx)
     assert (await cp.call(call.SetDisplayMessage(message=mine))).status == "Accepted"
     await until_shown(station, lambda t: t == "Your car: 7 kW")
@@ -92,12 +97,7 @@ async def test_the_running_cost_is_shown(csms201, station):  # TC_I_02, TC_I_07
     await cp.call(call.SetVariables(set_variable_data=[{"component": {"name": "SampledDataCtrlr"},
                                                         "variable": {"name": "TxUpdatedInterval"},
                                                         "attributeValue": "1"}]))
-    await station.post("/ev", {"connector": 1, "state": "C"})
-    await station.post("/rfid", {"connector": 1, "id_tag": "PAYING"})
-    await station.until(lambda c: c["contactor_closed"])
-    await asyncio.sleep(0.5)
-    tx = next(e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started")["transactionInfo"][
-        "transactionId"]
+    tx = await started_transaction(csms201, station, "PAYING")
     assert (await cp.call(call.CostUpdated(total_cost=1.25, transaction_id=tx))) is not None
     c1 = await station.until(lambda c: (c["session"] or {}).get("cost") is not None)
     assert c1["session"]["cost"] == {"total": 1.25, "currency": "EUR"}
