@@ -143,6 +143,12 @@ class RpiConfig:
     ntc_r25_ohms: float = _f(10000.0, lo=100.0, hi=1000000.0)
     ntc_series_ohms: float = _f(10000.0, lo=100.0, hi=1000000.0, doc="from ADC vref to the NTC")
     ds18b20_id: str | None = _f(None, doc="1-wire id, e.g. 28-0316a2795aff; the first one found if unset")
+    display: str = _f("none", choices=("none", "lcd_i2c"), doc="a character LCD behind a PCF8574 I2C backpack")
+    display_i2c_bus: int = _f(1, lo=0, hi=9, doc="lcd_i2c: /dev/i2c-N")
+    display_i2c_address: int = _f(0x27, choices=tuple(range(0x20, 0x28)) + tuple(range(0x38, 0x40)),
+                                  doc="lcd_i2c: the backpack's address (PCF8574 0x20-0x27, PCF8574A 0x38-0x3F)")
+    display_columns: int = _f(16, choices=(16, 20), doc="lcd_i2c: characters per line")
+    display_rows: int = _f(2, choices=(2, 4), doc="lcd_i2c: lines")
     reader: str = _f("none", choices=("none", "serial"))
     reader_port: str | None = _f(None, doc="serial: e.g. /dev/ttyUSB0 or /dev/serial0")
     reader_baud: int = _f(9600, choices=(9600, 19200, 38400, 57600, 115200))

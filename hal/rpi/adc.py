@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from hal.errors import HalError
+from hal.rpi.i2c import open_smbus
 
 
 class Mcp3008:
@@ -54,14 +55,7 @@ class Ads1115:
 
     def __init__(self, *, bus: int = 1, address: int = 0x48, smbus=None):
         self.address = address
-        if smbus is None:
-            from smbus2 import SMBus
-
-            try:
-                smbus = SMBus(bus)
-            except OSError as exc:
-                raise HalError(f"ADS1115: /dev/i2c-{bus}: {exc.strerror or exc} (is I2C enabled?)") from exc
-        self._bus = smbus
+        self._bus = smbus if smbus is not None else open_smbus(bus, "ADS1115")
 
     def read_v(self, channel: int) -> float:
         config = OS_START | MUX_SINGLE[channel] | PGA_4_096 | MODE_SINGLE | DR_860 | COMP_OFF

@@ -54,6 +54,7 @@ class RpiBuilder:
             power_fail=self._input(self.rpi.power_fail_pin),
             tamper=self._input(self.rpi.tamper_pin, wake=False),
             site_meter=self.meters.get(0),
+            display=self._display(),
         )
         hal.close = self.release
         return hal
@@ -106,6 +107,15 @@ class RpiBuilder:
             return NtcTemperature(adc, rpi.ntc_channel, beta=rpi.ntc_beta, r25_ohms=rpi.ntc_r25_ohms,
                                   series_ohms=rpi.ntc_series_ohms, vref_v=rpi.adc_vref_v)
         return self._keep(Ds18b20(rpi.ds18b20_id, root=self.w1_root))
+
+    def _display(self):
+        if self.rpi.display == "none":
+            return None
+        from hal.rpi.display import CharacterLcd
+
+        r = self.rpi
+        return self._keep(CharacterLcd(bus=r.display_i2c_bus, address=r.display_i2c_address,
+                                       columns=r.display_columns, rows=r.display_rows, smbus=self.smbus))
 
     def _reader(self):
         if self.rpi.reader == "none":

@@ -157,13 +157,15 @@ def test_custom_report_by_component_and_variable(model):  # TC_B_17, TC_B_54, TC
 
 def test_custom_report_by_criteria(model):  # TC_B_16, TC_B_18, TC_B_19
     enabled = reported(model.custom_report(["Enabled"], None))
-    assert {r[0] for r in enabled} == {"AuthCacheCtrlr", "LocalAuthListCtrlr", "ReservationCtrlr",
-                                       "SmartChargingCtrlr", "TokenReader"}  # Enabled true
+    assert {r[0] for r in enabled} == {"AuthCacheCtrlr", "DisplayMessageCtrlr", "LocalAuthListCtrlr",
+                                       "ReservationCtrlr", "SmartChargingCtrlr",
+                                       "TokenReader"}  # Enabled true
     both = model.custom_report(["Enabled"], [{"component": c("AuthCacheCtrlr")}, {"component": c("TxCtrlr")}])
     assert {r[0] for r in reported(both)} == {"AuthCacheCtrlr"}  # TxCtrlr has no Enabled: not kept
     assert model.set(c("AuthCacheCtrlr"), {"name": "Enabled"}, "false") == "Accepted"
     assert {r[0] for r in reported(model.custom_report(["Enabled"], None))} == {
-        "LocalAuthListCtrlr", "ReservationCtrlr", "SmartChargingCtrlr", "TokenReader"}
+        "DisplayMessageCtrlr", "LocalAuthListCtrlr", "ReservationCtrlr", "SmartChargingCtrlr",
+        "TokenReader"}
     available = {(r[0], r[1]) for r in reported(model.custom_report(["Available"], None))}
     assert ("EVSE", 1) in available and ("ChargingStation", None) in available
 
