@@ -141,3 +141,37 @@ async def test_list_updates_without_entries_and_the_list_across_a_restart(csms20
     assert (await cp.call(call.SendLocalList(version_number=7, update_type="Full"))).status == "Accepted"
     entries = await cp.call(get_var("LocalAuthListCtrlr", "Entries"))
     assert entries.get_variable_result[0]["attribute_value"] == "0"  # a full update without entries empties it
+
+
+async def test_occupied_replaced_and_group_reservations(csms201, station):
+    """TC_H_03, TC_H_04, TC_H_10, TC_H_14, TC_H_19, TC_H_21, TC_H_23."""
+    cp = csms201.charge_points["CP001"]
+    group = {"idToken": "FLEET", "type": "Central"}
+    csms201.tags.update({t: {"status": "Accepted", "groupIdToken": group} for t in ("FLEET-A", "FLEET-B")})
+    lead = {"idToken": "FLEET-A", "type": "ISO14443"}
+    reserve = call.ReserveNow(id=31, expiry_date_time=soon(300), id_token=lead, evse_id=1, group_id_token=group)
+    assert (await cp.call(reserve)).status == "Accepted"
+    other = call.ReserveNow(id=32, expiry_date_time=soon(300), id_token={"idToken": "X", "type": "ISO14443"},
+                            evse_id=1)
+    assert (await cp.call(other)).status == "Occupied"  # TC_H_03: already reserved
+    moved = call.ReserveNow(id=31, expiry_date_time=soon(300), id_token=lead, evse_id=2, group_id_token=group)
+    assert (await cp.call(moved)).status == "Accepted"  # TC_H_23: the same id replaces it, now on EVSE 2
+    await csms201.wait_for(lambda c: [s for s in c.actions("StatusNotification") if s["evseId"] == 2][-1][
+        "connectorStatus"] == "Reserved", 10)
+    any_evse = call.ReserveNow(id=33, expiry_date_time=soon(300), id_token={"idToken": "Y", "type": "ISO14443"})
+    assert (await cp.call(any_evse)).status == "Accepted"  # EVSE 1 is still free for it
+    third = call.ReserveNow(id=34, expiry_date_time=soon(300), id_token={"idToken": "Z", "type": "ISO14443"})
+    assert (await cp.call(third)).status == "Occupied"  # TC_H_14: as many reservations as free EVSEs
+    assert (await cp.call(call.CancelReservation(reservation_id=33))).status == "Accepted"
+
+    await station.post("/ev", {"connector": 2, "state": "C"})
+    await station.post("/rfid", {"connector": 2, "id_tag": "FLEET-B"})  # TC_H_19/21: another token of its group
+    await station.until(lambda c: c["contactor_closed"], cid=2)
+    busy = call.ReserveNow(id=35, expiry_date_time=soon(300), id_token={"idToken": "W", "type": "ISO14443"},
+                           evse_id=2)
+    assert (await cp.call(busy)).status == "Occupied"  # TC_H_04: a transaction runs there
+    await station.post("/ev", {"connector": 1, "state": "C"})
+    await station.post("/rfid", {"connector": 1, "id_tag": "FLEET-A"})
+    await station.until(lambda c: c["contactor_closed"], cid=1)
+    anywhere = call.ReserveNow(id=36, expiry_date_time=soon(300), id_token={"idToken": "V", "type": "ISO14443"})
+    assert (await cp.call(anywhere)).status == "Occupied"  # TC_H_10: every EVSE occupied
