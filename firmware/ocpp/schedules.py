@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from firmware.clock import iso, parse_utc
-from firmware.smart_charging.composite import Segment
+from firmware.smart_charging.composite import ConnectorView, Segment, composite
+from firmware.smart_charging.profiles import CHARGE_POINT_MAX
 
 
 def when(text: str | None) -> datetime | None:
@@ -34,3 +35,17 @@ def composite_to_ocpp(segments: list[Segment], start: datetime, unit: str, volta
     duration = int((segments[-1].end - start).total_seconds()) if segments else 0
     return {"duration": duration, "startSchedule": iso(start), "chargingRateUnit": unit,
             "chargingSchedulePeriod": periods}
+
+
+def composite_schedule(profiles, manager, station, board, cid: int, now: datetime, duration: int,
+                       unit: str) -> dict:
+    """GetCompositeSchedule's chargingSchedule for a connector (0: the charger's maximum), both versions."""
+    if cid == 0:
+        segments = composite(profiles.profiles, ConnectorView(0, phases_in_use=board.phases), now, duration,
+                             board.voltage_v, purposes=(CHARGE_POINT_MAX,))
+        ceiling = sum(c.max_current_a for c in board.connectors)
+    else:
+        connector = station.connector(cid)
+        segments = composite(profiles.profiles, manager.view(connector), now, duration, board.voltage_v)
+        ceiling = min(connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a)
+    return composite_to_ocpp(segments, now, unit, board.voltage_v, ceiling)

@@ -1,11 +1,9 @@
-"""OCPP 1.6 csChargingProfiles and composite schedules <-> the smart-charging model."""
+"""OCPP 1.6 csChargingProfiles -> the smart-charging model (composite schedules: firmware.ocpp.schedules)."""
 
 from __future__ import annotations
 
-from firmware.ocpp.schedules import composite_to_ocpp, when as _when
+from firmware.ocpp.schedules import when as _when
 from firmware.smart_charging.profiles import Period, Profile, Schedule
-
-__all__ = ["composite_to_ocpp", "profile_from_ocpp"]
 
 
 def profile_from_ocpp(connector_id: int, p: dict) -> Profile:

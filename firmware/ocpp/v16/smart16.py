@@ -10,9 +10,10 @@ manager, so the PWM follows at once.
 from __future__ import annotations
 
 import logging
-from firmware.ocpp.v16.charging_profiles import composite_to_ocpp, profile_from_ocpp
-from firmware.smart_charging.composite import ConnectorView, composite
-from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX
+
+from firmware.ocpp.schedules import composite_schedule
+from firmware.ocpp.v16.charging_profiles import profile_from_ocpp
+from firmware.smart_charging.profiles import TX
 from firmware.smart_charging.store import ProfileRejected
 
 log = logging.getLogger(__name__)
@@ -67,16 +68,7 @@ class SmartCharging16:
             return {"status": "Rejected"}
         unit = UNIT.get(unit or "A", "A")
         now = self.wall.now().replace(microsecond=0)
-        if connector_id == 0:
-            view = ConnectorView(0, phases_in_use=self.board.phases)
-            segments = composite(self.profiles.profiles, view, now, duration, self.board.voltage_v,
-                                 purposes=(CHARGE_POINT_MAX,))
-            ceiling = sum(c.max_current_a for c in self.board.connectors)
-        else:
-            connector = self.station.connector(connector_id)
-            segments = composite(self.profiles.profiles, self.manager.view(connector), now, duration,
-                                 self.board.voltage_v)
-            ceiling = min(connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a)
-        schedule = composite_to_ocpp(segments, now, unit, self.board.voltage_v, ceiling)
+        schedule = composite_schedule(self.profiles, self.manager, self.station, self.board, connector_id, now,
+                                      duration, unit)
         return {"status": "Accepted", "connector_id": connector_id, "schedule_start": schedule["startSchedule"],
                 "charging_schedule": schedule}

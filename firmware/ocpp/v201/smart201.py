@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from firmware.ocpp.schedules import composite_to_ocpp, when as _when
-from firmware.smart_charging.composite import ConnectorView, composite
+from firmware.ocpp.schedules import composite_schedule, when as _when
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT, Period, Profile, Schedule
 from firmware.smart_charging.store import ProfileRejected
 
@@ -122,16 +121,7 @@ class SmartCharging201:
             return {"status": "Rejected"}
         unit = unit if unit in ("A", "W") else "A"
         now = self.wall.now().replace(microsecond=0)
-        if evse_id == 0:
-            segments = composite(self.profiles.profiles, ConnectorView(0, phases_in_use=self.board.phases), now,
-                                 duration, self.board.voltage_v, purposes=(CHARGE_POINT_MAX,))
-            ceiling = sum(c.max_current_a for c in self.board.connectors)
-        else:
-            connector = self.station.connector(evse_id)
-            segments = composite(self.profiles.profiles, self.manager.view(connector), now, duration,
-                                 self.board.voltage_v)
-            ceiling = min(connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a)
-        s = composite_to_ocpp(segments, now, unit, self.board.voltage_v, ceiling)
+        s = composite_schedule(self.profiles, self.manager, self.station, self.board, evse_id, now, duration, unit)
         return {"status": "Accepted", "schedule": {"evseId": evse_id, "duration": s["duration"],
                                                    "scheduleStart": s["startSchedule"], "chargingRateUnit": unit,
                                                    "chargingSchedulePeriod": s["chargingSchedulePeriod"]}}
