@@ -1,7 +1,8 @@
 """Messages for drivers on the charger's display (OCPP 2.0.1 O01-O06), kept in SQLite.
 
-A message has an id, a priority (AlwaysFront beats InFront beats NormalCycle,
-whose messages take turns), optionally a charger state it is for (Charging,
+A message has an id, a priority (AlwaysFront beats InFront beats NormalCycle;
+the newest AlwaysFront replaces the others, InFront and NormalCycle messages
+take turns within their priority), optionally a charger state it is for (Charging,
 Faulted, Idle, Unavailable), a time window and a transaction it belongs to
 (shown while that transaction runs, gone when it ends). The service shows the
 message that applies now on the HAL's display, or the charger's own status
@@ -82,12 +83,14 @@ class DisplayMessages:
     def shown(self, now: datetime, state: str, running: set[str]) -> DisplayMessage | None:
         """The message the display shows now, if any applies."""
         live = [m for m in self.all() if m.active(now, state, running)]
-        for priority in PRIORITIES[:2]:
-            first = [m for m in live if m.priority == priority]
-            if first:
-                return max(first, key=lambda m: m.id)  # the newest of the highest priority
-        cycle = sorted((m for m in live if m.priority == "NormalCycle"), key=lambda m: m.id)
-        return cycle[int(now.timestamp() // CYCLE_S) % len(cycle)] if cycle else None
+        always = [m for m in live if m.priority == "AlwaysFront"]
+        if always:
+            return max(always, key=lambda m: m.id)  # the newest replaces the others, no turns
+        for priority in PRIORITIES[1:]:  # InFront ones take turns in front of the NormalCycle ones
+            cycle = sorted((m for m in live if m.priority == priority), key=lambda m: m.id)
+            if cycle:
+                return cycle[int(now.timestamp() // CYCLE_S) % len(cycle)]
+        return None
 
 
 def station_state(station) -> str:

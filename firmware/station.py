@@ -13,6 +13,7 @@ from firmware.core.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.control_loop import ControlLoop
 from firmware.core.iec61851.pilot import current_for_duty
+from firmware.core.limits import SITE_SHARE
 from firmware.events import StationFaultsChanged
 from firmware.core.safety import OncePerTick
 from firmware.core.session import Session, StopReason
@@ -171,13 +172,13 @@ class Station:
         await self.call(lambda now: (connector.holds.add if active else connector.holds.discard)(reason))
 
     async def set_limits(self, limits: dict) -> None:
-        """{connector: (schedule amps or None, site share amps or None[, why the schedule, why the share])}
-        from the load manager."""
+        """{connector: (schedule amps or None, site share amps or None[, why the schedule, why the share,
+        whose budget the share is of])} from the load manager."""
         def apply(now):
             for cid, (schedule_a, share_a, *why) in limits.items():
                 connector = self.connectors[cid]
                 connector.csms_limit_a, connector.site_share_a = schedule_a, share_a
-                connector.limit_details = tuple(why) if why else ("", "")
+                connector.limit_details = (*why, *("", "", SITE_SHARE)[len(why):])
 
         await self.call(apply)
 

@@ -92,6 +92,14 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_reservation_status_update(self, **_):
         return call_result.ReservationStatusUpdate()
 
+    @on("NotifyEvent")
+    def on_notify_event(self, **_):
+        return call_result.NotifyEvent()
+
+    @on("NotifyMonitoringReport")
+    def on_notify_monitoring_report(self, **_):
+        return call_result.NotifyMonitoringReport()
+
     @on("DataTransfer")
     def on_data_transfer(self, **_):
         return call_result.DataTransfer(status="Accepted")

@@ -20,7 +20,7 @@ from firmware.core.iec61851.pilot import (
     DUTY_NO_PWM, DUTY_STATE_F, CPState, PPInvalid, cable_rating_a, classify, current_for_duty, diode_ok,
     duty_for_current,
 )
-from firmware.core.limits import LimitSource, limit_sources, offered_current, temperature_limit
+from firmware.core.limits import SITE_SHARE, LimitSource, limit_sources, offered_current, temperature_limit
 from firmware.core.milestones import Authorized, Milestones
 from firmware.core.safety import ESTOP, PILOT_ADC, POWER_FAIL, SafetySupervisor
 from firmware.core.session import Session, StopReason
@@ -58,7 +58,8 @@ class Connector(SessionModel):
         self.cable_a: int | None = cfg.cable_rating_a
         self.csms_limit_a: float | None = None  # the composite schedule (or the failsafe), from the load manager
         self.site_share_a: float | None = None  # this connector's share of the site budget
-        self.limit_details = ("", "")  # what set the schedule and the share, in words (the load manager's)
+        # what set the schedule and the share, in words, and whose budget the share is of (the load manager's)
+        self.limit_details = ("", "", SITE_SHARE)
         self.limit_sources: list[LimitSource] = []  # every limit in force now (limits.limit_sources)
         self._limit_inputs: tuple | None = None  # what limit_sources was last worked out from
         # Reasons to offer 0 A although a session may go on: "meter" (offline_policy
@@ -126,7 +127,8 @@ class Connector(SessionModel):
         sources = limit_sources(
             board_a=self.cfg.max_current_a, cable_a=self.cable_a, tethered=self.cfg.cable == "tethered",
             schedule_a=self.csms_limit_a, schedule_detail=self.limit_details[0], share_a=self.site_share_a,
-            share_detail=self.limit_details[1], holds=self.holds, temperature_c=self.safety.temperature_c,
+            share_detail=self.limit_details[1], share_source=self.limit_details[2],
+            holds=self.holds, temperature_c=self.safety.temperature_c,
             temperature_a=temperature_a)
         self.offered_a = offered_current(*(s.limit_a for s in sources))
         if [(s.source, round(s.limit_a)) for s in sources] != [(s.source, round(s.limit_a))

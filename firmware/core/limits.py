@@ -34,9 +34,14 @@ def temperature_limit(temp_c: float | None, board, full_a: float) -> float | Non
     return MIN_CURRENT_A + share * max(0.0, full_a - MIN_CURRENT_A)
 
 
+# Whose budget a connector's share is of: the site's (its supply, its grid meter: a local energy
+# manager's limit) or the CSMS's ChargingStationMaxProfile (a limit the CSMS set itself).
+SITE_SHARE, STATION_MAX = "site_share", "station_max"
+
+
 @dataclass(frozen=True)
 class LimitSource:
-    source: str  # board, cable, csms_schedule, site_share, hold, temperature
+    source: str  # board, cable, csms_schedule, site_share, station_max, hold, temperature
     limit_a: float
     detail: str
 
@@ -46,7 +51,8 @@ class LimitSource:
 
 def limit_sources(*, board_a: float, cable_a: float | None, tethered: bool, schedule_a: float | None,
                   schedule_detail: str, share_a: float | None, share_detail: str, holds: set[str],
-                  temperature_a: float | None, temperature_c: float | None) -> list[LimitSource]:
+                  temperature_a: float | None, temperature_c: float | None,
+                  share_source: str = SITE_SHARE) -> list[LimitSource]:
     """Every limit in force on one connector, in the order offered_current takes them."""
     out = [LimitSource("board", board_a, "the connector's rating in the board config")]
     if cable_a is not None:
@@ -55,7 +61,7 @@ def limit_sources(*, board_a: float, cable_a: float | None, tethered: bool, sche
     if schedule_a is not None:
         out.append(LimitSource("csms_schedule", schedule_a, schedule_detail))
     if share_a is not None:
-        out.append(LimitSource("site_share", share_a, share_detail))
+        out.append(LimitSource(share_source, share_a, share_detail))
     if holds:
         out.append(LimitSource("hold", 0.0, "held at 0 A: " + ", ".join(sorted(holds))))
     if temperature_a is not None:

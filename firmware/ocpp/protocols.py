@@ -120,7 +120,7 @@ class V201:
     def services(self, adapter, security) -> dict:
         return {"OCPP events": adapter.run_events, "sampled meter values": adapter.sampling.run,
                 "aligned meter values": adapter.aligned.run, "charging limits": adapter.charging_limits.run,
-                "certificate renewal": lambda: security.renew_before_expiry(adapter)}
+                "monitors": adapter.monitoring.watch.run, "certificate renewal": lambda: security.renew_before_expiry(adapter)}
 
 
 def protocol_for(version: str, store, board, on_change: Callable[[str], None]):

@@ -18,6 +18,7 @@ import math
 from typing import Callable
 
 from firmware.core.charger import AVAILABLE, SESSION_STATES
+from firmware.core.limits import SITE_SHARE, STATION_MAX
 from firmware.events import SessionEnded, SessionStarted, StatusChanged, kicked_within
 from firmware.smart_charging.composite import ConnectorView, deciding, limit_at
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT
@@ -88,11 +89,14 @@ class LoadManager:
         decided = {cid: self._schedule(c, now) for cid, c in self.station.connectors.items()}
         schedules = {cid: limit for cid, (limit, _) in decided.items()}
         demands = [self._demand(c, schedules[cid]) for cid, c in self.station.connectors.items()]
-        budget = self.budget(now)
+        budget, by_csms = self.budget_and_whose(now)
         shares = share(budget, demands)
         self._rotate(demands, shares)
-        why_share = "" if budget is None else f"this connector's part of the site's {budget:.0f} A"
-        return {cid: (schedules[cid], shares[cid], decided[cid][1], why_share) for cid in self.station.connectors}
+        why_share = "" if budget is None else (f"this connector's part of the CSMS's station maximum, {budget:.0f} A"
+                                               if by_csms else f"this connector's part of the site's {budget:.0f} A")
+        source = STATION_MAX if by_csms else SITE_SHARE
+        return {cid: (schedules[cid], shares[cid], decided[cid][1], why_share, source)
+                for cid in self.station.connectors}
 
     def _rotate(self, demands, shares) -> None:
         """A session kept waiting for PAUSE_TURN_S moves to the front; the one behind it waits next."""
@@ -155,17 +159,21 @@ class LoadManager:
         return max(6.0, draw + NEED_HEADROOM_A) if offer - draw > SPARE_A else None
 
     def budget(self, now) -> float | None:
-        """Amps per phase all connectors together may take, or None for no limit."""
+        return self.budget_and_whose(now)[0]
+
+    def budget_and_whose(self, now) -> tuple[float | None, bool]:
+        """Amps per phase all connectors together may take (None: no limit), and whether the CSMS's
+        station maximum is what sets it (else the site: its supply, its grid meter)."""
         site = self.board.site
-        limits = [site.max_current_a]
         # The charge point has no transaction of its own: a relative ChargePointMaxProfile runs from now.
         cp_max, _ = limit_at(self.profiles.profiles, ConnectorView(0, tx_start=now, phases_in_use=self.board.phases),
                              now, self.board.voltage_v, purposes=(CHARGE_POINT_MAX,))
-        limits.append(cp_max)
-        if site.grid_limit_a is not None:
-            limits.append(self._grid_headroom(site))
-        applicable = [x for x in limits if x is not None]
-        return min(applicable) if applicable else None
+        site_limits = [x for x in (site.max_current_a, self._grid_headroom(site) if site.grid_limit_a is not None
+                                   else None) if x is not None]
+        site_a = min(site_limits) if site_limits else None
+        if cp_max is not None and (site_a is None or cp_max < site_a):
+            return cp_max, True
+        return site_a, False
 
     def _grid_headroom(self, site) -> float:
         """The main fuse less the margin less what the rest of the site draws now."""
@@ -184,11 +192,12 @@ class LoadManager:
         return max(0.0, site.grid_limit_a - site.grid_margin_a - max(0.0, others))
 
 
-def in_words(schedule_a, share_a, why_schedule: str, why_share: str) -> str:
+def in_words(schedule_a, share_a, why_schedule: str, why_share: str, source: str = SITE_SHARE) -> str:
     """A connector's limits from the load manager as a technician reads them."""
     def one(amps, by: str, why: str) -> str:
         return f"limited to {amps:.0f} A by the {by}" + (f" ({why})" if why else "")
 
     schedule = "no schedule" if schedule_a is None else one(schedule_a, "schedule", why_schedule)
-    share_text = "no site budget" if share_a is None else one(share_a, "site budget", why_share)
+    budget = "CSMS's station maximum" if source == STATION_MAX else "site budget"
+    share_text = "no site budget" if share_a is None else one(share_a, budget, why_share)
     return f"{schedule}; {share_text}"

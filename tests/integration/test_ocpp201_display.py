@@ -106,3 +106,22 @@ async def test_the_running_cost_is_shown(csms201, station):  # TC_I_02, TC_I_07
     await station.until(lambda c: (c["session"]["cost"] or {}).get("total") == 2.5, timeout=10)
     await until_shown(station, lambda t: "2.50 EUR" in t)
     assert (await cp.call(call.CostUpdated(total_cost=9.0, transaction_id="not-running"))) is not None
+
+
+async def test_in_front_messages_turns_priorities_and_the_unavailable_state(csms201, station):  # TC_O_33, 38, 39
+    cp = csms201.charge_points["CP001"]
+    tx = await started_transaction(csms201, station, "TURNS")
+    for mid, text in ((31, "Your car is charging"), (32, "Tariff: 0.39 EUR/kWh")):
+        answer = await cp.call(call.SetDisplayMessage(message=message(mid, text, "InFront", transactionId=tx)))
+        assert answer.status == "Accepted"
+    await until_shown(station, lambda t: t == "Your car is charging", timeout=12)
+    await until_shown(station, lambda t: t == "Tariff: 0.39 EUR/kWh", timeout=12)  # InFront ones take turns
+    assert (await cp.call(call.GetDisplayMessages(request_id=30, id=[31], priority="AlwaysFront"))).status == "Unknown"
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    closed = message(33, "Out of service until 14:00", "InFront", state="Unavailable")
+    assert (await cp.call(call.SetDisplayMessage(message=closed))).status == "Accepted"
+    await asyncio.sleep(1.5)
+    assert await shown(station) != "Out of service until 14:00"  # the charger is not Unavailable yet
+    answer = await cp.call(call.ChangeAvailability(operational_status="Inoperative"))
+    assert answer.status == "Accepted"
+    await until_shown(station, lambda t: t == "Out of service until 14:00")

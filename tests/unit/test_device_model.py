@@ -157,21 +157,21 @@ def test_custom_report_by_component_and_variable(model):  # TC_B_17, TC_B_54, TC
 
 def test_custom_report_by_criteria(model):  # TC_B_16, TC_B_18, TC_B_19
     enabled = reported(model.custom_report(["Enabled"], None))
-    assert {r[0] for r in enabled} == {"AuthCacheCtrlr", "DisplayMessageCtrlr", "LocalAuthListCtrlr",
+    assert {r[0] for r in enabled} == {"AuthCacheCtrlr", "DisplayMessageCtrlr", "LocalAuthListCtrlr", "MonitoringCtrlr",
                                        "ReservationCtrlr", "SmartChargingCtrlr",
                                        "TokenReader"}  # Enabled true
     both = model.custom_report(["Enabled"], [{"component": c("AuthCacheCtrlr")}, {"component": c("TxCtrlr")}])
     assert {r[0] for r in reported(both)} == {"AuthCacheCtrlr"}  # TxCtrlr has no Enabled: not kept
     assert model.set(c("AuthCacheCtrlr"), {"name": "Enabled"}, "false") == "Accepted"
     assert {r[0] for r in reported(model.custom_report(["Enabled"], None))} == {
-        "DisplayMessageCtrlr", "LocalAuthListCtrlr", "ReservationCtrlr", "SmartChargingCtrlr",
+        "DisplayMessageCtrlr", "LocalAuthListCtrlr", "MonitoringCtrlr", "ReservationCtrlr", "SmartChargingCtrlr",
         "TokenReader"}
     available = {(r[0], r[1]) for r in reported(model.custom_report(["Available"], None))}
     assert ("EVSE", 1) in available and ("ChargingStation", None) in available
 
 
 def test_report_parts_keep_both_limits(model):  # B07: ItemsPerMessage and BytesPerMessage
-    from firmware.ocpp.v201.handlers import REPORT_OVERHEAD, report_parts
+    from firmware.ocpp.v201.report_parts import REPORT_OVERHEAD, report_parts
 
     items = model.report("FullInventory")
     by_count = report_parts(items, 10, 10**9)

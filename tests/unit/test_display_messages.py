@@ -29,3 +29,17 @@ def test_priorities_states_windows_and_turns(tmp_path):
     messages.drop_transaction("tx-1")
     assert [m.id for m in messages.all()] == [1, 2, 3, 4]
     store.close()
+
+
+def test_in_front_messages_take_turns_and_the_newest_always_front_wins(tmp_path):  # TC_O_33
+    store = Store(tmp_path)
+    messages = DisplayMessages(store)
+    messages.put(DisplayMessage(1, "NormalCycle", "cycle"))
+    messages.put(DisplayMessage(2, "InFront", "first", transaction_id="tx-1"))
+    messages.put(DisplayMessage(3, "InFront", "second", transaction_id="tx-1"))
+    turns = [messages.shown(NOW + timedelta(seconds=CYCLE_S * i), "Charging", {"tx-1"}).content for i in range(4)]
+    assert sorted(set(turns)) == ["first", "second"] and turns[0] != turns[1]  # cycled, in front of the cycle
+    messages.put(DisplayMessage(4, "AlwaysFront", "old"))
+    messages.put(DisplayMessage(5, "AlwaysFront", "new"))
+    assert {messages.shown(NOW + timedelta(seconds=CYCLE_S * i), "Idle", set()).content for i in range(4)} == {"new"}
+    store.close()

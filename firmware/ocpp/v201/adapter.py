@@ -19,7 +19,8 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
-from firmware.events import MessageSetAside, ReservationEnded, SessionEnded, StatusChanged
+from firmware.events import (MessageSetAside, MeterOnlineChanged, ReservationEnded, SessionEnded, StationFaultsChanged,
+                             StatusChanged)
 from firmware.ocpp.v201.charging_limits import ChargingLimits
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
@@ -29,6 +30,7 @@ from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, SECURITY_EVENT, connector_status
 from firmware.ocpp.v201.meter_values import sampled_values_201
+from firmware.ocpp.v201.monitoring import Monitoring201
 from firmware.ocpp.v201.transactions import Transactions201
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
 from firmware.core import charger
@@ -70,6 +72,8 @@ class Ocpp201Adapter(AdapterBase):
         self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
         self.charging_limits = ChargingLimits(
             station, outbox, lambda: float(model.read("SmartChargingCtrlr", "LimitChangeSignificance")), wall)
+        self.monitoring = Monitoring201(store=store, model=model, board=board, outbox=outbox, clock=wall,
+                                        online=lambda: uplink.online, transaction_on=self._transaction_on)
         self.customer_data = CustomerData(authorizer, station, outbox)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
@@ -169,6 +173,7 @@ class Ocpp201Adapter(AdapterBase):
             event = await self._events.get()
             if isinstance(event, StatusChanged):
                 self.model_state[event.connector_id] = (event.state, event.faults)
+                self.monitoring.trips(event.connector_id, event.faults)
                 self._status_kick.set()
                 if event.state == AVAILABLE:
                     self.tx_points.idle(event.connector_id)
@@ -191,6 +196,10 @@ class Ocpp201Adapter(AdapterBase):
                 status = "Expired" if event.why == "expired" else "Removed"
                 self.outbox.push("ReservationStatusUpdate", {"reservationId": event.reservation_id,
                                                              "reservationUpdateStatus": status}, None)
+            elif isinstance(event, StationFaultsChanged):
+                self.monitoring.station_faults(event.faults)
+            elif isinstance(event, MeterOnlineChanged):
+                self.monitoring.meter_online(event.connector_id, event.online)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
                 log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
 
@@ -334,6 +343,13 @@ class Ocpp201Adapter(AdapterBase):
     def _transaction_of(self, evse_id: int) -> str | None:
         session = self.station.connector(evse_id).session if evse_id in self.station.connectors else None
         return None if session is None else self.transaction_id(session)
+
+    def _transaction_on(self, evse_id: int | None) -> tuple[bool, str | None]:
+        """For a monitor that watches only during a transaction: on its EVSE, or any for the station."""
+        if evse_id is None:
+            return bool(self.station.sessions()), None
+        tx = self._transaction_of(evse_id)
+        return tx is not None, tx
 
     def connector_type_fits(self, evse_id: int | None, connector_type: str | None) -> bool:
         """ReserveNow's connectorType against the board: Type 2 sockets (sType2) or tethered cables (cType2)."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from firmware.clock import parse_utc
 from firmware.ocpp.v201.report_criteria import select
-from firmware.ocpp.v201.variables import RO, RW, WO, Variable, station_variables
+from firmware.ocpp.v201.variables import RO, RW, WO, Variable, component_json, station_variables, variable_json
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS device_model (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 INTEGER = re.compile(r"-?[0-9]{1,12}")
@@ -111,17 +111,12 @@ class DeviceModel:
         return [self._report_item(v) for v in select(self.variables.values(), self.value, criteria, pairs)]
 
     def _report_item(self, v: Variable) -> dict:
-        component: dict = {"name": v.component}
-        if v.component_instance:
-            component["instance"] = v.component_instance
-        if v.evse is not None:
-            component["evse"] = {"id": v.evse, **({"connectorId": v.connector} if v.connector else {})}
-        variable: dict = {"name": v.name, **({"instance": v.instance} if v.instance else {})}
+        component, variable = component_json(v), variable_json(v)
         attribute: dict = {"type": "Actual", "mutability": v.mutability, "persistent": v.mutability != RO,
                            "constant": v.mutability == RO and (v.component, v.name) not in self.live}
         if v.mutability != WO:
             attribute["value"] = self.value(v)[:2500]
-        characteristics: dict = {"dataType": v.data_type, "supportsMonitoring": False}
+        characteristics: dict = {"dataType": v.data_type, "supportsMonitoring": True}  # every row (N04)
         if v.unit:
             characteristics["unit"] = v.unit
         if v.min is not None:

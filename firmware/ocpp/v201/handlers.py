@@ -20,8 +20,10 @@ from firmware.ocpp.v201 import mappings as words
 from firmware.ocpp.v201.handlers_display import DisplayHandlers
 from firmware.ocpp.v201.handlers_lists import ListHandlers
 from firmware.ocpp.v201.handlers_maintenance import MaintenanceHandlers
+from firmware.ocpp.v201.handlers_monitoring import MonitoringHandlers
 from firmware.ocpp.v201.handlers_security import SecurityHandlers
 from firmware.ocpp.v201.handlers_smart import SmartHandlers
+from firmware.ocpp.v201.report_parts import report_parts_of
 from firmware.ocpp.v201.rpc import RpcChargePoint201
 from firmware.station import UnknownConnector
 
@@ -33,7 +35,7 @@ TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues
 
 
 class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartHandlers, DisplayHandlers,
-                     RpcChargePoint201):
+                     MonitoringHandlers, RpcChargePoint201):
     def __init__(self, cp_id, connection, adapter, response_timeout=30):
         super().__init__(cp_id, connection, response_timeout=response_timeout)
         self.adapter = adapter
@@ -42,15 +44,16 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
 
     async def _handle_call(self, msg):
         """B03: while the CSMS has Rejected our registration, every request of its is refused.
-        B06, B07: a Get/SetVariables larger than ItemsPerMessage or BytesPerMessage says is refused."""
+        B06, B07: a Get/SetVariables (or Set/ClearVariableMonitoring) larger than ItemsPerMessage or BytesPerMessage says is refused."""
         if self.adapter.registration == "Rejected" and not self.adapter.accepted:
             raise SecurityError(description="the registration of this station was rejected")
-        if msg.action in LIMITED:
-            items = len(msg.payload.get(LIMITED[msg.action]) or [])
-            if items > int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", msg.action)):
+        if msg.action in LIMITED:  # N04.FR.09, N06.FR.06/.07 alike for the monitors
+            component, field = LIMITED[msg.action]
+            items = len(msg.payload.get(field) or [])
+            if items > int(self.model.read(component, "ItemsPerMessage", msg.action)):
                 raise OccurrenceConstraintViolationError(description=f"{items} items exceed ItemsPerMessage")
             size = len(json.dumps(msg.payload, separators=(",", ":")))
-            if size > int(self.model.read("DeviceDataCtrlr", "BytesPerMessage", msg.action)):
+            if size > int(self.model.read(component, "BytesPerMessage", msg.action)):
                 raise FormatViolationError(description=f"{size} bytes exceed BytesPerMessage")
         return await super()._handle_call(msg)
 
@@ -98,8 +101,7 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
     async def _notify_report(self, request_id: int, items: list[dict]) -> None:
         """NotifyReport parts of at most ItemsPerMessage items and BytesPerMessage bytes (GetReport),
         seqNo from 0, tbc on all but the last."""
-        chunks = report_parts(items, int(self.model.read("DeviceDataCtrlr", "ItemsPerMessage", "GetReport")),
-                              int(self.model.read("DeviceDataCtrlr", "BytesPerMessage", "GetReport")))
+        chunks = report_parts_of(self.model, items)
         for seq, chunk in enumerate(chunks):
             await self.call(call.NotifyReport(request_id=request_id, generated_at=iso(self.adapter.wall.now()),
                                               seq_no=seq, report_data=chunk or None, tbc=seq < len(chunks) - 1))
@@ -230,24 +232,9 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
 
 
 TRANSACTION_EVENT = "TransactionEvent"
-LIMITED = {"GetVariables": "getVariableData", "SetVariables": "setVariableData"}
-REPORT_OVERHEAD = 200  # bytes of a NotifyReport around its reportData (ids, times, the frame)
-
-
-def report_parts(items: list[dict], per_message: int, max_bytes: int) -> list[list[dict]]:
-    """Items in order, cut where a part would hold more than `per_message` of them or its frame more
-    than `max_bytes` bytes; an item alone over the limit still goes, alone. One empty part if none."""
-    parts: list[list[dict]] = []
-    current: list[dict] = []
-    size = REPORT_OVERHEAD
-    for item in items:
-        length = len(json.dumps(item, separators=(",", ":"))) + 1
-        if current and (len(current) >= per_message or size + length > max_bytes):
-            parts.append(current)
-            current, size = [], REPORT_OVERHEAD
-        current.append(item)
-        size += length
-    return parts + [current] if current or not parts else parts
+LIMITED = {"GetVariables": ("DeviceDataCtrlr", "getVariableData"), "SetVariables": ("DeviceDataCtrlr", "setVariableData"),
+           "SetVariableMonitoring": ("MonitoringCtrlr", "setMonitoringData"),
+           "ClearVariableMonitoring": ("MonitoringCtrlr", "id")}
 # L01: once an update has ended one way or the other, a triggered status says Idle.
 FIRMWARE_DONE = {"Installed", "InstallationFailed", "DownloadFailed", "InvalidSignature", "InstallVerificationFailed",
                  "Idle"}

@@ -27,17 +27,26 @@ class SmartHandlers:
 
     @on("GetChargingProfiles")
     def on_get_charging_profiles(self, request_id, charging_profile, evse_id=None, **_):
-        found = self.adapter.smart.matching(evse_id, charging_profile)
-        return call_result.GetChargingProfiles(status="Accepted" if found else "NoProfiles")
+        return call_result.GetChargingProfiles(
+            status="Accepted" if self._profile_reports(request_id, charging_profile, evse_id) else "NoProfiles")
+
+    def _profile_reports(self, request_id, criteria: dict, evse_id) -> list[dict]:
+        """ReportChargingProfiles: the CSMS's profiles per EVSE, then the station's external
+        constraints per EVSE with their source (K09, TC_K_52)."""
+        smart = self.adapter.smart
+        found = smart.matching(evse_id, criteria)
+        reports = [{"requestId": request_id, "chargingLimitSource": "CSO", "evseId": evse,
+                    "chargingProfile": [profile_to_201(p) for p in found if p.connector_id == evse]}
+                   for evse in sorted({p.connector_id for p in found})]
+        reports += [{"requestId": request_id, "chargingLimitSource": source, "evseId": evse, "chargingProfile": [p]}
+                    for source, evse, p in smart.external_constraints(evse_id, criteria)]
+        return reports
 
     @after("GetChargingProfiles")
     def after_get_charging_profiles(self, request_id, charging_profile, evse_id=None, **_):
-        """ReportChargingProfiles, one per EVSE, through the outbox (K09.FR.03: tbc on all but the last)."""
-        found = self.adapter.smart.matching(evse_id, charging_profile)
-        evses = sorted({p.connector_id for p in found})
-        for n, evse in enumerate(evses):
-            report = {"requestId": request_id, "chargingLimitSource": "CSO", "evseId": evse,
-                      "chargingProfile": [profile_to_201(p) for p in found if p.connector_id == evse]}
-            if n < len(evses) - 1:
+        """Through the outbox (K09.FR.03: tbc on all but the last)."""
+        reports = self._profile_reports(request_id, charging_profile, evse_id)
+        for n, report in enumerate(reports):
+            if n < len(reports) - 1:
                 report["tbc"] = True
             self.adapter.outbox.push("ReportChargingProfiles", report, None)

@@ -19,7 +19,7 @@ def select(rows: Iterable, value_of: Callable, criteria: list[str] | None, pairs
     if criteria:
         rows = [r for r in rows if _component_key(r) in _components_meeting(rows, value_of, criteria)]
     if pairs:
-        rows = [r for r in rows if any(_matches(r, pair) for pair in pairs)]
+        rows = [r for r in rows if any(matches(r, pair) for pair in pairs)]
     return rows
 
 
@@ -31,7 +31,7 @@ def _components_meeting(rows: list, value_of: Callable, criteria: list[str]) -> 
     return {_component_key(r) for r in rows if r.name in criteria and r.instance is None and value_of(r) == "true"}
 
 
-def _matches(row, pair: dict) -> bool:
+def matches(row, pair: dict) -> bool:
     component, variable = pair.get("component") or {}, pair.get("variable")
     if row.component != component.get("name"):
         return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from firmware.ocpp.schedules import composite_schedule, when as _when
+from firmware.ocpp.v201.charging_limits import SOURCE_201
 from firmware.smart_charging.profiles import CHARGE_POINT_MAX, TX, TX_DEFAULT, Period, Profile, Schedule
 from firmware.smart_charging.store import ProfileRejected
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 PURPOSE_IN = {"ChargingStationMaxProfile": CHARGE_POINT_MAX, "TxDefaultProfile": TX_DEFAULT, "TxProfile": TX}
 PURPOSE_OUT = {v: k for k, v in PURPOSE_IN.items()}
 MAX_COMPOSITE_S = 31 * 86400
+EXTERNAL_ID = 1_000_000
 
 
 def profile_from_201(evse_id: int, p: dict) -> Profile:
@@ -102,8 +104,10 @@ class SmartCharging201:
 
     def matching(self, evse_id, criteria: dict) -> list[Profile]:
         """GetChargingProfiles (K09): the stored profiles the request's criteria select."""
-        purpose = PURPOSE_IN.get(criteria.get("charging_profile_purpose")) if criteria.get(
-            "charging_profile_purpose") else None
+        asked = criteria.get("charging_profile_purpose")
+        if asked is not None and asked not in PURPOSE_IN:
+            return []  # the external constraints are not stored profiles (external_constraints)
+        purpose = PURPOSE_IN.get(asked)
         ids = set(criteria.get("charging_profile_id") or [])
         sources = criteria.get("charging_limit_source")
         if sources and "CSO" not in sources:
@@ -112,6 +116,31 @@ class SmartCharging201:
                 if (evse_id is None or p.connector_id == evse_id) and (purpose is None or p.purpose == purpose)
                 and (criteria.get("stack_level") is None or p.stack_level == criteria["stack_level"])
                 and (not ids or p.id in ids)]
+
+    def external_constraints(self, evse_id, criteria: dict) -> list[tuple[str, int, dict]]:
+        """K09 with TC_K_52: the limits the station has from elsewhere (the site's energy manager: EMS;
+        derating and holds: Other), reported as a ChargingStationExternalConstraints profile per EVSE,
+        with its source. Their ids are EXTERNAL_ID + the EVSE, the same each time."""
+        sources = criteria.get("charging_limit_source")
+        if criteria.get("charging_profile_purpose") not in (None, "ChargingStationExternalConstraints") or (
+                criteria.get("stack_level") not in (None, 0)):
+            return []
+        out = []
+        for cid, connector in sorted(self.station.connectors.items()):
+            local = [s for s in connector.limit_sources if s.source in SOURCE_201]
+            if evse_id not in (None, cid) or not local:
+                continue
+            lowest = min(local, key=lambda s: s.limit_a)
+            source, pid = SOURCE_201[lowest.source], EXTERNAL_ID + cid
+            if (sources and source not in sources) or (criteria.get("charging_profile_id") and pid not in
+                                                        criteria["charging_profile_id"]):
+                continue
+            out.append((source, cid, {
+                "id": pid, "stackLevel": 0, "chargingProfilePurpose": "ChargingStationExternalConstraints",
+                "chargingProfileKind": "Absolute",
+                "chargingSchedule": [{"id": pid, "chargingRateUnit": "A", "chargingSchedulePeriod": [
+                    {"startPeriod": 0, "limit": round(lowest.limit_a, 1)}]}]}))
+        return out
 
     def composite(self, evse_id: int, duration: int, unit: str | None) -> dict:
         """The call_result fields of GetCompositeSchedule (K08)."""

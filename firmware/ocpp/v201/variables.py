@@ -42,6 +42,20 @@ class Variable:
         return (self.component, self.component_instance, self.evse, self.connector, self.name, self.instance)
 
 
+def component_json(row) -> dict:
+    """ComponentType of a device model row (reports, events) (the EVSE and connector only when it has them)."""
+    component: dict = {"name": row.component}
+    if row.component_instance:
+        component["instance"] = row.component_instance
+    if row.evse is not None:
+        component["evse"] = {"id": row.evse, **({"connectorId": row.connector} if row.connector else {})}
+    return component
+
+
+def variable_json(row) -> dict:
+    return {"name": row.name, **({"instance": row.instance} if row.instance else {})}
+
+
 def station_variables(board) -> list[Variable]:
     v = Variable
     phases = str(board.phases)
@@ -136,11 +150,22 @@ def station_variables(board) -> list[Variable]:
     for item in ("GetReport", "GetVariables", "SetVariables"):
         rows.append(v("DeviceDataCtrlr", "ItemsPerMessage", "integer", "100", RO, instance=item, min=1))
         rows.append(v("DeviceDataCtrlr", "BytesPerMessage", "integer", "65000", RO, instance=item, min=1))
+    rows += [  # N02-N08: SetMonitoringBase and SetMonitoringLevel set the two Active ones
+        v("MonitoringCtrlr", "Enabled", "boolean", "true", RO, required=False),
+        v("MonitoringCtrlr", "Available", "boolean", "true", RO, required=False),
+        v("MonitoringCtrlr", "OfflineQueuingSeverity", "integer", "5", min=0, max=9, required=False),
+        v("MonitoringCtrlr", "ActiveMonitoringBase", "OptionList", "All", RO,
+          values=("All", "FactoryDefault", "HardWiredOnly"), required=False),
+        v("MonitoringCtrlr", "ActiveMonitoringLevel", "integer", "9", RO, min=0, max=9, required=False),
+    ]
+    for item in ("SetVariableMonitoring", "ClearVariableMonitoring"):
+        rows.append(v("MonitoringCtrlr", "ItemsPerMessage", "integer", "20", RO, instance=item, min=1))
+        rows.append(v("MonitoringCtrlr", "BytesPerMessage", "integer", "65000", RO, instance=item, min=1))
     from firmware.ocpp.v201.hardware import evse_rows, station_rows  # the hardware's own components
 
     rows += station_rows()
     for c in board.connectors:
-        rows += evse_variables(c, board) + evse_rows(c)
+        rows += evse_variables(c, board) + evse_rows(c, board)
     return rows
 
 
