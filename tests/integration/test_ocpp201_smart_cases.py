@@ -144,3 +144,15 @@ async def test_the_stations_own_limits_in_the_profile_report(csms201, station): 
     assert await reported(csms201, cp, 3, {"chargingProfilePurpose": "TxDefaultProfile"}) == ("NoProfiles", [])
     assert await reported(csms201, cp, 4, {"chargingProfilePurpose": "ChargingStationExternalConstraints"},
                           evse_id=2) == ("Accepted", [1_000_002])
+
+
+async def test_watts_with_their_phases_and_no_phase_to_use(csms201, station):  # K01: numberPhases, phaseToUse
+    cp = csms201.charge_points["CP001"]
+    watts = profile(41, "TxDefaultProfile", 6900, unit="W")
+    watts["chargingSchedule"][0]["chargingSchedulePeriod"][0]["numberPhases"] = 3
+    assert await install(cp, 1, watts) == "Accepted"
+    assert limit_at(await composite(cp, 1), 0) == 10  # 6900 W over 3 phases of 230 V
+    one_phase = profile(42, "TxDefaultProfile", 16, stack=1)
+    one_phase["chargingSchedule"][0]["chargingSchedulePeriod"][0].update(numberPhases=1, phaseToUse=2)
+    assert await install(cp, 1, one_phase) == "Rejected"  # no phase switching here (K01.FR.20)
+    assert await reported(csms201, cp, 1, {}, evse_id=1) == ("Accepted", [41])

@@ -34,6 +34,9 @@ def profile_from_201(evse_id: int, p: dict) -> Profile:
     if len(schedules) != 1:
         raise ProfileRejected("one chargingSchedule per profile (more come only with ISO 15118)")
     s = schedules[0]
+    if any(x.get("phase_to_use") is not None for x in s["charging_schedule_period"]):
+        raise ProfileRejected("phaseToUse needs phase switching, which this charger has not "
+                              "(SmartChargingCtrlr.ACPhaseSwitchingSupported false, K01.FR.20)")
     periods = tuple(Period(int(x["start_period"]), float(x["limit"]), x.get("number_phases"))
                     for x in s["charging_schedule_period"])
     schedule = Schedule(unit=s["charging_rate_unit"], periods=periods, start=_when(s.get("start_schedule")),

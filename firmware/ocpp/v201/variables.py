@@ -100,6 +100,7 @@ def station_variables(board) -> list[Variable]:
         v("SmartChargingCtrlr", "PeriodsPerSchedule", "integer", "48", RO),
         v("SmartChargingCtrlr", "ProfileStackLevel", "integer", "10", RO),
         v("SmartChargingCtrlr", "RateUnit", "MemberList", "A,W", RO, values=("A", "W")),
+        v("SmartChargingCtrlr", "ACPhaseSwitchingSupported", "boolean", "false", RO, required=False),
         v("DisplayMessageCtrlr", "Enabled", "boolean", "true", RO, required=False),
         v("DisplayMessageCtrlr", "Available", "boolean", "true", RO, required=False),
         v("DisplayMessageCtrlr", "DisplayMessages", "integer", "20", RO),
