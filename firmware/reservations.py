@@ -45,6 +45,7 @@ class Reservations:
         self._events = bus.subscribe()
         self.active: dict[int, Reservation] = self._load()
         self.held: dict[int, Reservation | None] = {}
+        self.anywhere: tuple[Reservation, ...] = ()
         self._kick = asyncio.Event()
 
     # ---- the requests ---------------------------------------------------
@@ -59,7 +60,7 @@ class Reservations:
             if refusal:
                 return refusal
         elif not self._free_for(r):
-            return ReservationResult.OCCUPIED
+            return self._why_none_free()
         self.active[r.id] = r  # the same reservationId replaces the earlier one
         self._save()
         self._kick.set()
@@ -82,6 +83,15 @@ class Reservations:
         free = [c for c in self._station.connectors.values() if c.state in (AVAILABLE, RESERVED)]
         taken = [x for x in self.active.values() if x.id != r.id]
         return len(free) > len(taken)
+
+    def _why_none_free(self) -> ReservationResult:
+        """Connector 0 refused: every connector faulted or out of service says so (TC_H_12), else they are in use or held."""
+        states = {c.state for c in self._station.connectors.values()}
+        if states == {FAULTED}:
+            return ReservationResult.FAULTED
+        if states <= {FAULTED, UNAVAILABLE}:
+            return ReservationResult.UNAVAILABLE
+        return ReservationResult.OCCUPIED
 
     def cancel(self, reservation_id: int) -> CancelResult:
         if self.active.pop(reservation_id, None) is None:
@@ -109,9 +119,10 @@ class Reservations:
             self._kick.clear()  # a change during the work below is not lost
             self._expire()
             held = self.placement()
-            if held != self.held:
-                await self._station.set_reservations(held)
-                self.held = held
+            anywhere = tuple(r for r in sorted(self.active.values(), key=lambda r: r.id) if r.connector_id == 0)
+            if (held, anywhere) != (self.held, self.anywhere):
+                await self._station.set_reservations(held, anywhere)
+                self.held, self.anywhere = held, anywhere
             await kicked_within(self._kick, CHECK_S)
 
     def _expire(self) -> None:

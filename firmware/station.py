@@ -182,11 +182,13 @@ class Station:
 
         await self.call(apply)
 
-    async def set_reservations(self, held: dict) -> None:
-        """{connector: Reservation or None} from the reservation manager."""
+    async def set_reservations(self, held: dict, anywhere: tuple = ()) -> None:
+        """{connector: Reservation or None} from the reservation manager, and the reservations for any
+        connector (their tags use them wherever they start, held on a connector or not)."""
         def apply(now):
             for cid, reservation in held.items():
                 self.connectors[cid].reserved_for = reservation
+                self.connectors[cid].anywhere = anywhere
 
         await self.call(apply)
 

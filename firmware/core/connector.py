@@ -73,6 +73,7 @@ class Connector(SessionModel):
         self.pending_parent: str | None = None
         # The reservation holding this connector (set by the reservation manager), or None.
         self.reserved_for = None
+        self.anywhere: tuple = ()  # reservations for any connector: their tags may use them here
         self.authorized_at = 0.0
         self.connection_timeout_s = 60.0
         self.stop_reason = StopReason.OTHER
@@ -258,6 +259,9 @@ class Connector(SessionModel):
         if self.reserved_for is not None and self.holds_for(self.session.id_tag, self.pending_parent):
             self.session.reservation_id = self.reserved_for.id  # used up: the manager drops it on SessionStarted
             self.reserved_for = None
+        else:  # a reservation for any connector is used wherever its tag (or group) starts (H01, TC_H_24)
+            used = next((r for r in self.anywhere if reserved_for(r, self.session.id_tag, self.pending_parent)), None)
+            self.session.reservation_id = used.id if used is not None else None
         log.info("connector %s: session %s begins for %s", self.id, self.session.local_id, self.session.id_tag)
         self.publish(SessionStarted(self.session))
 
@@ -290,8 +294,7 @@ class Connector(SessionModel):
 
     def holds_for(self, id_tag: str, parent: str | None) -> bool:
         """True when no reservation holds this connector, or it is this tag's (or its group's)."""
-        r = self.reserved_for
-        return r is None or r.id_tag == id_tag or (parent is not None and parent == r.parent_id_tag)
+        return self.reserved_for is None or reserved_for(self.reserved_for, id_tag, parent)
 
     def grant(self, id_tag: str, now: float, parent: str | None = None) -> bool:
         """Authorization given (card, remote start): fire the `authorize` trigger."""
@@ -332,3 +335,8 @@ class Connector(SessionModel):
     def set_meter_start(self, local_id: str, energy_wh: float) -> None:
         if self.session is not None and self.session.local_id == local_id:
             self.session.meter_start_wh = energy_wh
+
+
+def reserved_for(r, id_tag: str, parent: str | None) -> bool:
+    """Whether reservation `r` is this tag's, or its group's."""
+    return r.id_tag == id_tag or (parent is not None and parent == r.parent_id_tag)

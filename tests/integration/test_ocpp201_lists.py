@@ -175,3 +175,29 @@ async def test_occupied_replaced_and_group_reservations(csms201, station):
     await station.until(lambda c: c["contactor_closed"], cid=1)
     anywhere = call.ReserveNow(id=36, expiry_date_time=soon(300), id_token={"idToken": "V", "type": "ISO14443"})
     assert (await cp.call(anywhere)).status == "Occupied"  # TC_H_10: every EVSE occupied
+
+
+async def test_reservations_of_an_unspecified_evse(csms201, station):  # TC_H_12, TC_H_13, TC_H_24
+    cp = csms201.charge_points["CP001"]
+
+    def any_evse(rid: int, token: str, **extra) -> call.ReserveNow:
+        return call.ReserveNow(id=rid, expiry_date_time=soon(300), id_token={"idToken": token, "type": "ISO14443"},
+                               **extra)
+
+    assert (await cp.call(call.ChangeAvailability(operational_status="Inoperative"))).status == "Accepted"
+    await csms201.wait_for(lambda c: [s for s in c.actions("StatusNotification") if s["connectorStatus"] ==
+                                      "Unavailable"], 10)
+    assert (await cp.call(any_evse(41, "SOMEONE"))).status == "Unavailable"  # TC_H_12: no EVSE in service
+    assert (await cp.call(call.ChangeAvailability(operational_status="Operative"))).status == "Accepted"
+    # TC_H_13: the station takes reservations for any EVSE (NonEvseSpecific); one no EVSE can serve is Rejected
+    assert (await cp.call(any_evse(42, "SOMEONE", connector_type="cCCS2"))).status == "Rejected"
+    group = {"idToken": "CREW", "type": "Central"}
+    assert (await cp.call(any_evse(43, "LEADER", group_id_token=group))).status == "Accepted"
+    csms201.tags["MEMBER"] = {"status": "Accepted", "groupIdToken": group}
+    await station.post("/ev", {"connector": 2, "state": "C"})
+    await station.post("/rfid", {"connector": 2, "id_tag": "MEMBER"})  # TC_H_24: a token of the group uses it
+    await station.until(lambda c: c["contactor_closed"], cid=2)
+    await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"], 10)
+    started = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"][0]
+    assert started["reservationId"] == 43 and started["evse"]["id"] == 2
+    assert (await cp.call(call.CancelReservation(reservation_id=43))).status == "Rejected"  # used up

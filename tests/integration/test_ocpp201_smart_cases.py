@@ -156,3 +156,12 @@ async def test_watts_with_their_phases_and_no_phase_to_use(csms201, station):  #
     one_phase["chargingSchedule"][0]["chargingSchedulePeriod"][0].update(numberPhases=1, phaseToUse=2)
     assert await install(cp, 1, one_phase) == "Rejected"  # no phase switching here (K01.FR.20)
     assert await reported(csms201, cp, 1, {}, evse_id=1) == ("Accepted", [41])
+
+
+async def test_custom_data_inside_a_profile(csms201, station):  # TC_P_04
+    cp = csms201.charge_points["CP001"]
+    body = profile(51, "TxDefaultProfile", 14)
+    body["customData"] = {"vendorId": "com.example.fleet", "tariff": "night"}
+    body["chargingSchedule"][0]["customData"] = {"vendorId": "com.example.fleet", "source": "planner"}
+    assert await install(cp, 1, body) == "Accepted"
+    assert limit_at(await composite(cp, 1), 0) == 14
