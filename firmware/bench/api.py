@@ -31,6 +31,10 @@ class NotFound(Exception):
     pass
 
 
+class Conflict(Exception):
+    """What was asked cannot be done in this controller's setup (409)."""
+
+
 class BenchApi:
     def __init__(self, station, metering, adapter, bench_wire, reader, uplink, security_profile):
         self.station = station
@@ -49,6 +53,8 @@ class BenchApi:
             web.post("/fault", self.fault),
             web.post("/temperature", self.temperature),
             web.post("/network", self.network),
+            web.post("/iso15118/ev-certificate", self.ev_certificate),
+            web.post("/iso15118/certificate-status", self.certificate_status),
         ])
         self._runner: web.AppRunner | None = None
 
@@ -79,6 +85,8 @@ class BenchApi:
             return web.json_response({"error": str(exc)}, status=400)
         except NotFound as exc:
             return web.json_response({"error": str(exc)}, status=404)
+        except Conflict as exc:
+            return web.json_response({"error": str(exc)}, status=409)
         except web.HTTPException as exc:  # aiohttp's own: unknown path, wrong method, body too large
             return web.json_response({"error": exc.reason}, status=exc.status)
         except Exception:
@@ -237,3 +245,37 @@ class BenchApi:
             raise BadRequest("'connected' must be true or false")
         self.uplink.set(connected)
         return web.json_response({"ok": True})
+
+    # ---- the EV's ISO 15118 stack asking through OCPP 2.0.1 (M01, M02, M06) --------
+    def _pki(self):
+        pki = getattr(self.adapter, "iso15118", None)
+        if pki is None:
+            raise Conflict("ISO 15118 certificate services go through OCPP 2.0.1; this controller runs 1.6")
+        return pki
+
+    async def ev_certificate(self, request):
+        """Bench extension: the simulated EV asks for a contract certificate (install or update)."""
+        body = await self._body(request)
+        pki = self._pki()
+        action, schema, exi = body.get("action"), body.get("schema", "urn:iso:15118:2:2013:MsgDef"), body.get("exi")
+        if action not in ("Install", "Update"):
+            raise BadRequest("'action' must be Install or Update")
+        if not isinstance(exi, str) or not 1 <= len(exi) <= 5600 or not isinstance(schema, str) or len(schema) > 50:
+            raise BadRequest("'exi' must be the EV's base64 EXI request (at most 5600 characters), 'schema' a "
+                             "schema namespace of at most 50")
+        status, answer = await pki.ev_certificate(schema, action, exi)
+        return web.json_response({"status": status, "exi": answer})
+
+    async def certificate_status(self, request):
+        """Bench extension: the OCSP status of one certificate, asked of the CSMS (or the last one kept)."""
+        body = await self._body(request)
+        pki = self._pki()
+        fields = ("hash_algorithm", "issuer_name_hash", "issuer_key_hash", "serial_number", "responder_url")
+        limits = (None, 128, 128, 40, 512)
+        if body.get("hash_algorithm") not in ("SHA256", "SHA384", "SHA512") or any(
+                not isinstance(body.get(f), str) or not 1 <= len(body[f]) <= n for f, n in zip(fields[1:], limits[1:])):
+            raise BadRequest("give hash_algorithm (SHA256, SHA384, SHA512), issuer_name_hash and issuer_key_hash "
+                             "(at most 128), serial_number (at most 40) and responder_url (at most 512)")
+        status, result = await pki.certificate_status({f: body[f] for f in fields})
+        return web.json_response({"status": status, "ocsp_result": result})
+

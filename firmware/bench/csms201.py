@@ -100,6 +100,20 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_notify_monitoring_report(self, **_):
         return call_result.NotifyMonitoringReport()
 
+    @on("Get15118EVCertificate")
+    def on_ev_certificate(self, exi_request, action, **_):
+        """A contract certificate: a bench CSMS has no mobility operator behind it, so it answers with
+        its own marked copy of the request, which shows that the EV's EXI went through unchanged."""
+        status = self.csms.pki_status
+        return call_result.Get15118EVCertificate(status=status, exi_response=f"{action}:{exi_request}"[:5600])
+
+    @on("GetCertificateStatus")
+    def on_certificate_status(self, ocsp_request_data, **_):
+        if self.csms.pki_status != "Accepted":
+            return call_result.GetCertificateStatus(status="Failed")
+        return call_result.GetCertificateStatus(status="Accepted",
+                                                ocsp_result=f"good:{ocsp_request_data['serial_number']}")
+
     @on("DataTransfer")
     def on_data_transfer(self, **_):
         return call_result.DataTransfer(status="Accepted")
@@ -113,6 +127,7 @@ class BenchCsms201(BenchCsms):
         super().__init__(*args, **kwargs)
         self.transaction_tags: dict[str, dict] = {}  # id token -> IdTokenInfo of TransactionEvent answers only
         self.total_cost: float | None = None  # the running cost put in TransactionEvent answers (I02)
+        self.pki_status = "Accepted"  # how it answers Get15118EVCertificate and GetCertificateStatus
 
     def token_info(self, id_token: str) -> dict:
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""

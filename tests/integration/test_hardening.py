@@ -100,6 +100,7 @@ async def test_every_bad_bench_request_is_a_json_error(csms, start_controller):
         ("/ev", '{"connector": 1, "state": "C", "max_current_a": NaN}', 400),
         ("/temperature", '{"celsius": Infinity}', 400),
         ("/nowhere", {"connector": 1}, 404),
+        ("/iso15118/ev-certificate", {"action": "Install", "exi": "AA=="}, 409),  # a 2.0.1 service; this is 1.6
         ("/ev", "x" * (2 * 1024 * 1024), 413),
     ]
     for path, body, code in cases:

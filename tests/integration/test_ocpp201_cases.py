@@ -370,3 +370,46 @@ async def test_a_cable_unplugged_at_the_ev_side(csms201, station, unlock):  # TC
     assert (await station.connector(1))["cable_locked"]
     await station.post("/rfid", {"connector": 1, "id_tag": "MINE"})
     await station.until(lambda c: not c["cable_locked"])
+
+
+async def test_a_firmware_download_is_tried_again_as_asked(csms201, station):  # L01: retries, retryInterval
+    from integration.test_firmware_update import Manufacturer, request201, statuses201
+    from pki import pem
+
+    cp = csms201.charge_points["CP001"]
+    maker = Manufacturer()
+    root = call.InstallCertificate(certificate_type="ManufacturerRootCertificate", certificate=pem(maker.ca.cert))
+    assert (await cp.call(root)).status == "Accepted"
+    asked = request201("http://127.0.0.1:9/evse-9.9.9.tar", maker, "AA==", 7)  # nothing listens there
+    again = call.UpdateFirmware(request_id=7, firmware=asked.firmware, retries=2, retry_interval=1)
+    assert (await cp.call(again)).status == "Accepted"
+    await csms201.wait_for(lambda c: statuses201(c, 7)[-1:] == ["DownloadFailed"], 20)
+    assert statuses201(csms201, 7) == ["Downloading", "DownloadFailed"]
+    tries = [line for line in station.log().splitlines() if "firmware download failed" in line]
+    assert [t.split("(try ")[1][0] for t in tries] == ["1", "2", "3"]  # the first and two retries
+
+
+async def test_the_ev_stack_asks_the_csms_for_certificates_and_their_status(csms201, station):  # TC_M_24-29
+    exi = "gAAAAEVWIGNlcnRpZmljYXRlIGluc3RhbGxhdGlvbg=="
+    status, answer = await station.post("/iso15118/ev-certificate", {"action": "Install", "exi": exi})
+    assert status == 200 and answer == {"status": "Accepted", "exi": f"Install:{exi}"}  # passed through unread
+    asked = csms201.actions("Get15118EVCertificate")[0]
+    assert asked == {"iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef", "action": "Install", "exiRequest": exi}
+    assert (await station.post("/iso15118/ev-certificate", {"action": "Update", "exi": exi}))[1]["status"] == "Accepted"
+    assert (await station.post("/iso15118/ev-certificate", {"action": "Delete", "exi": exi}))[0] == 400
+    certificate = {"hash_algorithm": "SHA256", "issuer_name_hash": "a" * 64, "issuer_key_hash": "b" * 64,
+                   "serial_number": "1f2e3d", "responder_url": "http://ocsp.example.com"}
+    status, answer = await station.post("/iso15118/certificate-status", certificate)
+    assert status == 200 and answer == {"status": "Accepted", "ocsp_result": "good:1f2e3d"}
+    assert csms201.actions("GetCertificateStatus")[0]["ocspRequestData"]["serialNumber"] == "1f2e3d"
+    csms201.pki_status = "Failed"  # TC_M_25, 27, 29: the CSMS cannot help; the EV hears so
+    failed = await station.post("/iso15118/ev-certificate", {"action": "Update", "exi": exi})
+    assert failed[1]["status"] == "Failed"
+    fresh = {**certificate, "serial_number": "77"}
+    assert (await station.post("/iso15118/certificate-status", fresh))[1] == {"status": "Failed", "ocsp_result": None}
+    await station.post("/network", {"connected": False})
+    await station.wait_disconnected()
+    assert (await station.post("/iso15118/certificate-status", certificate))[1]["ocsp_result"] == "good:1f2e3d"
+    other = {**certificate, "serial_number": "99"}
+    assert (await station.post("/iso15118/certificate-status", other))[1] == {"status": "Failed", "ocsp_result": None}
+    assert (await station.post("/iso15118/ev-certificate", {"action": "Install", "exi": exi}))[1]["status"] == "Failed"

@@ -29,6 +29,7 @@ from firmware.ocpp.v201.clock_aligned import ClockAligned201
 from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, SECURITY_EVENT, connector_status
+from firmware.ocpp.v201.iso15118_pki import Iso15118Pki
 from firmware.ocpp.v201.meter_values import sampled_values_201
 from firmware.ocpp.v201.monitoring import Monitoring201
 from firmware.ocpp.v201.transactions import Transactions201
@@ -75,6 +76,7 @@ class Ocpp201Adapter(AdapterBase):
         self.monitoring = Monitoring201(store=store, model=model, board=board, outbox=outbox, clock=wall,
                                         online=lambda: uplink.online, transaction_on=self._transaction_on)
         self.customer_data = CustomerData(authorizer, station, outbox)
+        self.iso15118 = Iso15118Pki(lambda: self.cp if self.accepted else None, wall)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
