@@ -95,5 +95,6 @@ async def test_groups_from_the_list(csms201, station):  # TC_C_41, TC_C_44
     await station.post("/rfid", {"connector": 1, "id_tag": "G-B"})  # TC_C_41: the list names its group
     await station.until(lambda c: not c["contactor_closed"], cid=1)
     assert asked(csms201, "G-B") == 0
-    ended = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Ended"]
-    assert len(ended) == 1
+    ended = await csms201.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"],
+                                   10)
+    assert len(ended) == 1 and ended[0]["transactionInfo"]["stoppedReason"] == "Local"
