@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data-dir", required=True, help="the controller's data directory")
         cmd.add_argument("--log-level", default="WARNING")
 
+    from firmware.cli_export import add_parsers
+
+    add_parsers(sub)
+
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
     demo.add_argument("--charge-seconds", type=float, default=8.0)
@@ -118,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.cli_config import config_command
 
         return config_command(args)
+    if args.command in ("export", "import"):
+        from firmware.cli_export import export_command, import_command
+
+        return export_command(args) if args.command == "export" else import_command(args)
     if args.command == "web-password":
         from firmware.web.cli import web_password
 

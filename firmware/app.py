@@ -174,7 +174,15 @@ class Controller:
         return WebServer(options, views=views, editor=editor, credentials=WebCredentials(self.store), bus=self.bus,
                          clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial,
                          firmware=self.firmware, commissioning=commissioning, standalone_cards=self.standalone,
-                         settings=self.settings)
+                         settings=self.settings, exporter=self._exporter(options, data_dir))
+
+    def _exporter(self, options, data_dir):
+        """The page's export: the same bundle `evse export` writes (firmware.export)."""
+        from firmware.export.make import make_export
+        from firmware.settings_file import SiteSection
+
+        site = options.site or SiteSection()
+        return lambda out: make_export(Path(data_dir), self.board, site, out)
 
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""

@@ -1,10 +1,13 @@
 """Every finished session, kept on the charger for its owner.
 
 The CSMS is told about a session through the outbox; this is the charger's
-own record of it, for the installer's page and CSV download and for a later
+own record of it, for the installer's page and CSV download and for the
 export: it survives a change of CSMS and works with no CSMS at all. A row is
 written in the same SQLite transaction that closes the session's journal
-entry, so a session is either still in the journal or already here.
+entry, so a session is either still in the journal or already here. Its meter
+register is sampled every SAMPLE_S while it runs, and at its start and end
+(`session_samples`): the meter values of each transaction, whatever the CSMS
+was sent.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ CREATE TABLE IF NOT EXISTS session_history (
     stop_reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS session_history_by_start ON session_history (started_at);
+CREATE TABLE IF NOT EXISTS session_samples (
+    local_id TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    energy_wh REAL NOT NULL,
+    power_w REAL
+);
+CREATE INDEX IF NOT EXISTS session_samples_by_session ON session_samples (local_id, taken_at);
 """
+
+SAMPLE_S = 60.0
 
 COLUMNS = ("local_id", "connector_id", "id_tag", "started_at", "ended_at", "meter_start_wh", "meter_stop_wh",
            "stop_reason")
@@ -56,8 +68,10 @@ class SessionHistory:
         store.ensure(SCHEMA)
 
     def add(self, session) -> None:
-        """Called inside the caller's transaction (the journal's close)."""
+        """Called inside the caller's transaction (the journal's close); its last sample is its meter stop."""
         start = session.meter_start_wh or 0.0
+        if session.meter_stop_wh is not None:
+            self.sample(session.local_id, session.ended_at or session.started_at, session.meter_stop_wh, None)
         self._db.execute(
             "INSERT OR REPLACE INTO session_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (session.local_id, session.connector_id, session.id_tag, session.started_at.isoformat(),
@@ -65,6 +79,19 @@ class SessionHistory:
              session.meter_stop_wh if session.meter_stop_wh is not None else start,
              session.stop_reason.value if session.stop_reason is not None else "Other"),
         )
+
+    def sample(self, local_id: str, taken_at, energy_wh: float, power_w: float | None) -> None:
+        """One reading of a running session's meter (inside the caller's transaction, or its own)."""
+        self._db.execute("INSERT INTO session_samples VALUES (?, ?, ?, ?)",
+                         (local_id, taken_at.isoformat(), energy_wh, power_w))
+
+    def samples(self, local_id: str | None = None) -> list[tuple[str, str, float, float | None]]:
+        """(local_id, taken_at, energy_wh, power_w), oldest first; of one session or of all."""
+        if local_id is None:
+            return self._db.execute("SELECT local_id, taken_at, energy_wh, power_w FROM session_samples "
+                                    "ORDER BY taken_at, rowid").fetchall()
+        return self._db.execute("SELECT local_id, taken_at, energy_wh, power_w FROM session_samples WHERE "
+                                "local_id = ? ORDER BY taken_at, rowid", (local_id,)).fetchall()
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM session_history").fetchone()[0]

@@ -52,6 +52,14 @@ class SessionJournal:
                  session.meter_start_wh, session.started_at.astimezone(timezone.utc).isoformat(),
                  session.meter_start_wh),
             )
+            if self._history is not None:
+                self._history.sample(session.local_id, session.started_at, session.meter_start_wh or 0.0, None)
+
+    def sample(self, local_id: str, at: datetime, energy_wh: float, power_w: float | None) -> None:
+        """A running session's meter, kept for the owner's history (and the export)."""
+        if self._history is not None:
+            with self._store.transaction(durable=False):
+                self._history.sample(local_id, at, energy_wh, power_w)
 
     def touch(self, local_id: str, alive: datetime, energy_wh: float) -> None:
         """Later and more, never earlier or less: a power-loss stop comes after all that was sent."""

@@ -18,6 +18,7 @@ import asyncio
 import logging
 
 from firmware.events import SessionEnded, SessionStarted
+from firmware.history import SAMPLE_S
 from firmware.journal import SessionJournal
 from firmware.core.session import Session, StopReason
 from hal.types import MeterReading
@@ -40,6 +41,7 @@ class SessionRecorder:
         self.journal = journal
         self._events = bus.subscribe()
         self._running: dict[str, Session] = {}
+        self._sampled: dict[str, float] = {}  # local id -> when its meter was last kept for the history
 
     async def run(self) -> None:
         while True:
@@ -55,7 +57,13 @@ class SessionRecorder:
             for session in list(self._running.values()):
                 reading = self._metering.latest.get(session.connector_id)
                 energy = reading.energy_wh if reading else session.meter_start_wh
-                self.journal.touch(session.local_id, self._wall.now(), energy)
+                now = self._wall.now()
+                self.journal.touch(session.local_id, now, energy)
+                due = self._sampled.get(session.local_id, self._wall.monotonic()) + SAMPLE_S
+                if reading is not None and self._wall.monotonic() >= due:
+                    self.journal.sample(session.local_id, now, reading.energy_wh, reading.power_w)
+                    self._sampled[session.local_id] = self._wall.monotonic()
+                self._sampled.setdefault(session.local_id, self._wall.monotonic())
 
     async def _reading(self, cid: int) -> MeterReading | None:
         """A fresh reading, else the last good one (the meter is flagged offline for the CSMS)."""
@@ -95,6 +103,7 @@ class SessionRecorder:
 
     def _finish(self, session: Session, reading: MeterReading | None) -> None:
         self._running.pop(session.local_id, None)
+        self._sampled.pop(session.local_id, None)
         alive = self.journal.last_alive(session.local_id)
         if alive is not None and session.ended_at is not None and session.ended_at < alive:
             session.ended_at = alive  # never before a value already sent for it

@@ -21,12 +21,12 @@ class RunPlan:
     seed: dict | None  # the settings file's CSMS values
 
 
-def web_options(port, bind, http, cert, key, mdns):
+def web_options(port, bind, http, cert, key, mdns, site=None):
     if not port:
         return None
     from firmware.web.server import WebOptions
 
-    return WebOptions(port=port, bind=bind, tls=not http, cert_file=cert, key_file=key, mdns=mdns)
+    return WebOptions(port=port, bind=bind, tls=not http, cert_file=cert, key_file=key, mdns=mdns, site=site)
 
 
 def plan(args) -> RunPlan:
@@ -41,7 +41,7 @@ def plan(args) -> RunPlan:
     f = load_settings_file(args.config)
     w = f.web
     web = web_options(args.web_port if args.web_port is not None else w.port, args.web_bind or w.bind,
-                      args.web_http, args.web_cert or w.cert, args.web_key or w.key, args.mdns and w.mdns)
+                      args.web_http, args.web_cert or w.cert, args.web_key or w.key, args.mdns and w.mdns, f.site)
     return RunPlan(args.board or f.board, args.data_dir or f.data_dir, args.log_level or f.log_level, web,
                    f.csms_values())
 

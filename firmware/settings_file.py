@@ -18,7 +18,7 @@ from pathlib import Path
 from firmware.config import ConfigError, _f, build_table
 
 DEFAULT_PATH = "/etc/evse/evse.toml"
-SECTIONS = ("csms", "web")
+SECTIONS = ("csms", "web", "site")
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,31 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class SiteSection:
+    """Where the charger stands and who runs it: only for the export's OCPI CDRs (docs/export.md)."""
+
+    country_code: str = _f("", doc="the operator's ISO 3166 alpha-2 country code (OCPI party), e.g. DE")
+    party_id: str = _f("", doc="the operator's OCPI party id, 3 characters")
+    location_id: str = _f("", doc="the OCPI location id of this site")
+    name: str = _f("", doc="the site's name")
+    address: str = _f("", doc="street and number")
+    city: str = _f("")
+    postal_code: str = _f("")
+    country: str = _f("", doc="ISO 3166 alpha-3, e.g. DEU")
+    latitude: str = _f("", doc="decimal degrees, e.g. 52.520008")
+    longitude: str = _f("", doc="decimal degrees, e.g. 13.404954")
+    currency: str = _f("EUR", doc="ISO 4217 code the CDRs name (their cost is the CSMS's to set)")
+    evse_id_prefix: str = _f("", doc="eMI3 EVSE id prefix, e.g. DE*ABC*E1234: the connector number is appended")
+
+
+@dataclass(frozen=True)
 class SettingsFile:
     board: str = _f(doc="the board config (TOML) of this charger")
     data_dir: str = _f("/var/lib/evse", doc="where settings, the outbox, sessions and keys persist")
     log_level: str = _f("INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"), doc="what the journal gets")
     csms: CsmsSection = field(default_factory=CsmsSection, metadata={"doc": "seeds the data directory"})
     web: WebSection = field(default_factory=WebSection, metadata={"doc": "the installer's page"})
+    site: SiteSection = field(default_factory=SiteSection, metadata={"doc": "the site, for exported CDRs"})
 
     def csms_values(self) -> dict:
         """The seed, named as firmware.settings names them (None: not given)."""

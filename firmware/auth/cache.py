@@ -63,5 +63,10 @@ class AuthCache:
         with self._store.transaction():
             return self._db.execute("DELETE FROM auth_cache WHERE id_tag = ?", (id_tag,)).rowcount > 0
 
+    def all(self) -> list[tuple[str, IdTagInfo]]:
+        """Every entry as stored, sorted (the export)."""
+        rows = self._db.execute("SELECT id_tag, status, expiry, parent_id_tag FROM auth_cache ORDER BY id_tag")
+        return [(r[0], IdTagInfo(*r[1:])) for r in rows.fetchall()]
+
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM auth_cache").fetchone()[0]

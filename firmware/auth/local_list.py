@@ -44,6 +44,11 @@ class LocalList:
         """(id tag, status), sorted: for the installer's page in standalone mode."""
         return self._db.execute("SELECT id_tag, status FROM local_list ORDER BY id_tag LIMIT ?", (limit,)).fetchall()
 
+    def all(self) -> list[tuple[str, IdTagInfo]]:
+        """Every entry, sorted (the export; a replacement unit gets them back by `update`)."""
+        rows = self._db.execute("SELECT id_tag, status, expiry, parent_id_tag FROM local_list ORDER BY id_tag")
+        return [(r[0], IdTagInfo(*r[1:])) for r in rows.fetchall()]
+
     def update(self, version: int, full: bool, entries: list[tuple[str, IdTagInfo | None]]) -> LocalListResult:
         """Accepted, version mismatch or failed: an update applies whole or not at all."""
         if not 0 <= version <= MAX_VERSION:

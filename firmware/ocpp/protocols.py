@@ -32,6 +32,29 @@ class V16:
         self.policy = Policy16(self.keys)
         self.keys.listeners.append(lambda name, value: name in NEUTRAL_16 and on_change(NEUTRAL_16[name]))
 
+    # ---- the owner's export and a replacement unit's import (firmware.export) ----------
+    def configuration(self) -> list[dict]:
+        """Every configuration key GetConfiguration shows (AuthorizationKey never)."""
+        return [{"key": name, "value": self.keys.get(name), "readonly": self.keys.keys[name].readonly}
+                for name in self.keys.visible()]
+
+    def restore_configuration(self, items: list[dict]) -> list[str]:
+        """Writes the writable keys; what could not be taken, in words."""
+        refused = []
+        for item in items:
+            if item.get("readonly") or item.get("key") not in self.keys.keys:
+                continue
+            status = self.keys.change(item["key"], str(item.get("value", "")))
+            if status not in ("Accepted", "RebootRequired"):
+                refused.append(f"{item['key']}={item.get('value')!r}: {status}")
+        return refused
+
+    def transaction_ids(self, store) -> Callable[[str], str | None]:
+        """A session's (local id's) transaction id at the CSMS."""
+        from firmware.ocpp.outbox import Outbox
+
+        return Outbox(store, attempts=lambda: 1, retry_interval_s=lambda: 1).transaction_id
+
     def security(self, *, store, certs, events, board, runtime, uplink):
         from firmware.ocpp.v16.security import Security16
 
@@ -95,6 +118,35 @@ class V201:
         return {("ClockCtrlr", "DateTime"): lambda row: iso(datetime.now(timezone.utc)),
                 ("LocalAuthListCtrlr", "Entries"): list_entries,
                 ("SmartChargingCtrlr", "Entries"): profile_entries}
+
+    # ---- the owner's export and a replacement unit's import (firmware.export) ----------
+    def configuration(self) -> list[dict]:
+        """The device model as a FullInventory report shows it (write-only values never)."""
+        return self.model.report("FullInventory")
+
+    def restore_configuration(self, items: list[dict]) -> list[str]:
+        """Sets the ReadWrite variables; what could not be taken, in words."""
+        refused = []
+        for item in items:
+            attribute = (item.get("variableAttribute") or [{}])[0]
+            if attribute.get("mutability") != "ReadWrite" or "value" not in attribute:
+                continue
+            component = dict(item["component"])
+            if "evse" in component:
+                evse = component["evse"]
+                component["evse"] = {"id": evse["id"], **({"connector_id": evse["connectorId"]}
+                                                          if "connectorId" in evse else {})}
+            status = self.model.set(component, item["variable"], attribute["value"])
+            if status not in ("Accepted", "RebootRequired"):
+                refused.append(f"{item['component']['name']}.{item['variable']['name']}: {status}")
+        return refused
+
+    def transaction_ids(self, store) -> Callable[[str], str | None]:
+        from firmware.ocpp.outbox import Outbox
+        from firmware.ocpp.v201.transactions import Transactions201
+
+        outbox = Outbox(store, attempts=lambda: 1, retry_interval_s=lambda: 1)
+        return Transactions201(store, outbox, online=lambda: False).transaction_id
 
     def security(self, *, store, certs, events, board, runtime, uplink):
         from firmware.ocpp.v201.network_profiles import NetworkProfiles

@@ -24,16 +24,32 @@ def log_files(data_dir) -> list[Path]:
 
 
 class DeviceApi:
-    def __init__(self, firmware, commissioning, data_dir):
+    def __init__(self, firmware, commissioning, data_dir, exporter):
         self.firmware = firmware
         self.commissioning = commissioning
         self.data_dir = data_dir
+        self.exporter = exporter  # (path) -> what the bundle holds: firmware.export.make
+        self._exporting = asyncio.Lock()
         self._running: asyncio.Task | None = None
 
     def routes(self) -> list:
         return [web.get("/api/firmware", self.firmware_summary), web.get("/api/logs", self.log_tail),
                 web.get("/api/logs/download", self.log_download), web.get("/api/selftest", self.selftest),
-                web.post("/api/selftest", self.run_selftest)]
+                web.post("/api/selftest", self.run_selftest), web.get("/api/export", self.export)]
+
+    async def export(self, request):
+        """The owner's data as one verifiable bundle (docs/export.md), made in a worker thread on a
+        connection of its own; one at a time."""
+        async with self._exporting:
+            folder = Path(self.data_dir) / "exports"
+            folder.mkdir(exist_ok=True)
+            out = folder / "evse-export.zip"
+            about = await asyncio.to_thread(self.exporter, out)
+            body = out.read_bytes()
+            out.unlink()
+        name = f"evse-export-{about['charger']['serial']}-{about['exported_at'][:10]}.zip"
+        return web.Response(body=body, content_type="application/zip",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def firmware_summary(self, request):
         return web.json_response(self.firmware.summary())

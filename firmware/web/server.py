@@ -35,6 +35,7 @@ class WebOptions:
     cert_file: str | None = None
     key_file: str | None = None
     mdns: bool = True
+    site: object | None = None  # the settings file's [site]: what the page's export names in its CDRs
 
 
 def mdns_name(serial: str) -> str:
@@ -51,7 +52,7 @@ def is_loopback(bind: str) -> bool:
 
 class WebServer:
     def __init__(self, options: WebOptions, *, views, editor, credentials, bus, clock, events, data_dir, serial,
-                 firmware, commissioning, standalone_cards, settings):
+                 firmware, commissioning, standalone_cards, settings, exporter):
         self.options = options
         self.sessions = Sessions(clock.monotonic)
         self.live = LiveDashboard(views, bus, self.sessions)
@@ -61,7 +62,7 @@ class WebServer:
         pages = Pages(credentials, self.sessions, LoginThrottle(clock.monotonic), title=f"EVSE {serial}",
                       secure=options.tls, wall_now=lambda: clock.now().timestamp())
         api = Api(views, editor, credentials, self.sessions, events)
-        device = DeviceApi(firmware, commissioning, data_dir)
+        device = DeviceApi(firmware, commissioning, data_dir, exporter)
         cards = CardsApi(standalone_cards, settings, events)
         self.app = web.Application(middlewares=[self._errors, make_guard(credentials, self.sessions)],
                                    client_max_size=64 * 1024)

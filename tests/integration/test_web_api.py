@@ -252,3 +252,20 @@ async def test_the_whole_configuration_can_be_read_without_secrets(web):
     status, config = await browser.get("/api/configuration")
     assert status == 200 and config["board"]["serial"] == "BENCH-0001" and len(config["board"]["connectors"]) == 2
     assert config["csms"]["basic_auth_password_set"] and "0123456789abcdef" not in str(config)
+
+
+async def test_the_export_downloads_from_the_page_and_verifies(web, tmp_path):  # issue 16, part 2
+    from firmware.export.bundle import verify
+
+    proc, browser = web
+    async with browser.http.get(browser.base + "/api/export") as r:
+        assert r.status == 401  # personal data: only for the logged-in installer
+    await browser.login()
+    async with browser.http.get(browser.base + "/api/export") as r:
+        assert r.status == 200 and r.content_type == "application/zip"
+        assert 'filename="evse-export-' in r.headers["Content-Disposition"]
+        body = await r.read()
+    (tmp_path / "page.zip").write_bytes(body)
+    manifest, problems = verify(tmp_path / "page.zip")
+    assert problems == [] and "transactions.csv" in manifest["files"] and "logs/evse.log" in manifest["files"]
+    assert not list((proc.data_dir / "exports").glob("*.zip"))  # nothing left behind on the charger

@@ -33,7 +33,7 @@ def run_args(**kw) -> Namespace:
 
 
 @pytest.mark.parametrize("text, words", [
-    ('bord = "x"\n', "unknown key bord; allowed keys: board, csms, data_dir, log_level, web"),
+    ('bord = "x"\n', "unknown key bord; allowed keys: board, csms, data_dir, log_level, site, web"),
     ('board = "x"\n[web]\nprot = 1\n', "unknown key web.prot"),
     ('board = "x"\n[csms]\nocpp_version = "1.5"\n', "csms.ocpp_version = '1.5' is not one of"),
     ('board = "x"\n[web]\nport = 70000\n', "web.port = 70000 is out of range"),
