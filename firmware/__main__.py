@@ -86,8 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--log-level", default="WARNING")
 
     from firmware.cli_export import add_parsers
+    from firmware.cli_migrate import add_parser as add_migrate
 
     add_parsers(sub)
+    add_migrate(sub)
 
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.cli_config import config_command
 
         return config_command(args)
+    if args.command == "migrate":
+        from firmware.cli_migrate import migrate_command
+
+        return migrate_command(args)
     if args.command in ("export", "import"):
         from firmware.cli_export import export_command, import_command
 

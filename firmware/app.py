@@ -16,6 +16,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.auth.standalone import StandaloneCards
 from firmware.clock import Clock
+from firmware.migration import Migration
 from firmware.display_messages import DisplayMessages, DisplayService, station_state, status_line
 from firmware.events import EventBus, MessageSetAside
 from firmware.history import SessionHistory
@@ -142,6 +143,9 @@ class Controller:
             state_of=lambda: station_state(self.station),
             status_line=lambda: status_line(self.station, self.adapter.running_cost),
             running_transactions=lambda: {self.adapter.transaction_id(s) for s in self.station.sessions()} - {None})
+        self.migration = Migration(store=self.store, station=self.station, outbox=self.outbox, uplink=self.uplink,
+                                   accepted=lambda: self.adapter.accepted, events=self.security_events,
+                                   restart=self.restart_now, clock=self.wall)
         self.bench = None
         if self.hal.bench is not None and bench_port:
             from firmware.bench.api import BenchApi  # aiohttp is loaded only on the bench
@@ -174,7 +178,7 @@ class Controller:
         return WebServer(options, views=views, editor=editor, credentials=WebCredentials(self.store), bus=self.bus,
                          clock=self.wall, events=self.security_events, data_dir=data_dir, serial=self.board.serial,
                          firmware=self.firmware, commissioning=commissioning, standalone_cards=self.standalone,
-                         settings=self.settings, exporter=self._exporter(options, data_dir))
+                         settings=self.settings, exporter=self._exporter(options, data_dir), migration=self.migration)
 
     def _exporter(self, options, data_dir):
         """The page's export: the same bundle `evse export` writes (firmware.export)."""
@@ -220,6 +224,7 @@ class Controller:
             "systemd notifier": self.service.run, "firmware trial": self.firmware.watch_trial,
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
             "load manager": self.load.run, "reservations": self.reservations.run, "display": self.display.run,
+            "CSMS migration": self.migration.run,
         }
         if self.settings.standalone:
             log.warning("standalone: no CSMS configured; cards come from the list on the web page (or free "

@@ -17,6 +17,7 @@ from firmware.auth.local_list import LocalList
 from firmware.clock import iso
 from firmware.export.cdr import cdrs
 from firmware.history import SessionHistory
+from firmware.migration import HISTORY
 from firmware.security.certstore import ROOT_TYPES
 
 PUBLIC_SETTINGS = ("csms_url", "charge_point_id", "ocpp_version", "security_profile")  # never the password
@@ -41,6 +42,7 @@ def collect(*, data_dir: Path, store, board, protocol, site, now) -> tuple[dict[
         "local_list.json": _json({"version": LocalList(store, 10**9).version,
                                   "entries": [_entry(t, i) for t, i in LocalList(store, 10**9).all()]}),
         "auth_cache.json": _json([_entry(t, i) for t, i in AuthCache(store).all()]),
+        "migrations.json": _json(store.get(HISTORY, [])),
     }
     files.update(_certificates(data_dir))
     files.update(_logs(data_dir))

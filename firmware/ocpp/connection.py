@@ -95,6 +95,7 @@ class Uplink:
         self.last_message_at: datetime | None = None
         self.url: str | None = None
         self.errors: deque[tuple[datetime, str]] = deque(maxlen=5)
+        self.failures = 0  # connection attempts failed since the last one that worked (a migration counts them)
 
     def heard(self) -> None:
         self.last_message_at = self._clock.now()
@@ -102,6 +103,7 @@ class Uplink:
     def failed(self, url: str, why: str) -> None:
         self.url = url
         self.errors.append((self._clock.now(), why))
+        self.failures += 1
 
     def reconnect(self) -> None:
         """Drop the current connection; the next one uses the settings as they are then."""
@@ -112,6 +114,7 @@ class Uplink:
         if up:
             self._restart.clear()
             self.url = url or self.url
+            self.failures = 0
         self.connected_since = self._clock.now() if up else None
         self.online = up
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from firmware.web.api import Api
 from firmware.web.api_cards import CardsApi
 from firmware.web.api_device import DeviceApi
+from firmware.web.api_migrate import MigrateApi
 from firmware.web.guard import Refused, make_guard
 from firmware.web.live import LiveDashboard
 from firmware.web.pages import Pages
@@ -52,7 +53,7 @@ def is_loopback(bind: str) -> bool:
 
 class WebServer:
     def __init__(self, options: WebOptions, *, views, editor, credentials, bus, clock, events, data_dir, serial,
-                 firmware, commissioning, standalone_cards, settings, exporter):
+                 firmware, commissioning, standalone_cards, settings, exporter, migration):
         self.options = options
         self.sessions = Sessions(clock.monotonic)
         self.live = LiveDashboard(views, bus, self.sessions)
@@ -64,9 +65,11 @@ class WebServer:
         api = Api(views, editor, credentials, self.sessions, events)
         device = DeviceApi(firmware, commissioning, data_dir, exporter)
         cards = CardsApi(standalone_cards, settings, events)
+        migrate = MigrateApi(migration)
         self.app = web.Application(middlewares=[self._errors, make_guard(credentials, self.sessions)],
                                    client_max_size=64 * 1024)
-        self.app.add_routes([*pages.routes(), *api.routes(), *device.routes(), *cards.routes(), web.get("/api/events", self.live.stream),
+        self.app.add_routes([*pages.routes(), *api.routes(), *device.routes(), *cards.routes(), *migrate.routes(),
+                             web.get("/api/events", self.live.stream),
                              web.get("/api/openapi.json", self.openapi), web.static("/static", STATIC)])
         self._runner: web.AppRunner | None = None
         self._announcer = None

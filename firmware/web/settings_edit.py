@@ -46,7 +46,7 @@ class SettingsEditor:
         if unknown:
             raise SettingsRefused(f"not editable here: {', '.join(unknown)} (editable: {', '.join(EDITABLE)})")
         changes = {k: v for k, v in changes.items() if v != self.current().get(k)}
-        self._check(changes)
+        self.check(changes)
         for name, value in changes.items():
             self.store.put(f"setting.{name}", str(value) if name == "security_profile" else value)
         if not changes:
@@ -62,7 +62,8 @@ class SettingsEditor:
         self.uplink.reconnect()
         return {"changed": sorted(changes), "takes_effect": "a new connection to the CSMS is made now"}
 
-    def _check(self, changes: dict) -> None:
+    def check(self, changes: dict) -> None:
+        """SettingsRefused, in the installer's words, unless every change is fit (a migration uses it too)."""
         if self.settings.standalone and "csms_url" in changes and not (
                 changes.get("charge_point_id") or self.settings.charge_point_id):
             raise SettingsRefused("give the charge point id the CSMS knows this charger by, with the CSMS URL")
