@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--client-cert", dest="client_cert")
     run.add_argument("--client-key", dest="client_key")
     run.add_argument("--log-level", default=None, help="default INFO, or the settings file's")
+    run.add_argument("--frame-log", dest="frame_log", help="write every OCPP frame in and out to this file "
+                                                           "(JSON lines; the witness test's evidence)")
     web = run.add_argument_group("local web page (docs/web.md)")
     web.add_argument("--web-port", type=int, default=None, help="HTTPS port of the installer's page; 0 = off "
                                                                 "(default: off, or the settings file's)")
@@ -88,8 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     from firmware.cli_export import add_parsers
     from firmware.cli_migrate import add_parser as add_migrate
 
+    from firmware.cli_witness import add_parser as add_witness
+
     add_parsers(sub)
     add_migrate(sub)
+    add_witness(sub)
 
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
@@ -124,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.cli_config import config_command
 
         return config_command(args)
+    if args.command == "witness":
+        from firmware.cli_witness import witness_command
+
+        return witness_command(args)
     if args.command == "migrate":
         from firmware.cli_migrate import migrate_command
 
@@ -212,7 +221,8 @@ def run(args) -> int:
 
     async def go() -> int:
         try:
-            controller = Controller(board, settings, todo.data_dir, args.bench_port or None, web=todo.web)
+            controller = Controller(board, settings, todo.data_dir, args.bench_port or None, web=todo.web,
+                                    frame_log=args.frame_log)
         except HalError as exc:
             print(f"evse: the hardware cannot be opened: {exc}", file=sys.stderr)
             return 3

@@ -16,6 +16,7 @@ from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
 from firmware.auth.standalone import StandaloneCards
 from firmware.clock import Clock
+from firmware.ocpp.frame_log import FrameLog
 from firmware.migration import Migration
 from firmware.display_messages import DisplayMessages, DisplayService, station_state, status_line
 from firmware.events import EventBus, MessageSetAside
@@ -83,7 +84,7 @@ class StartupError(Exception):
 class Controller:
     """Everything running for one board; `run()` returns the process exit code."""
 
-    def __init__(self, board, settings, data_dir, bench_port: int | None, web=None):
+    def __init__(self, board, settings, data_dir, bench_port: int | None, web=None, frame_log: str | None = None):
         """Everything built in dependency order, each part given what it needs; nothing is set afterwards."""
         self.board = board
         self.settings = settings
@@ -110,7 +111,8 @@ class Controller:
         self.security = self.protocol.security(store=self.store, certs=self.certs, events=self.security_events,
                                                board=board, runtime=settings, uplink=self.uplink)
         self.link = OcppLink(self.security.link_settings, self.uplink,
-                             on_failure=self.security.on_failure, on_connected=self.security.on_connected)
+                             on_failure=self.security.on_failure, on_connected=self.security.on_connected,
+                             frame_log=FrameLog(frame_log) if frame_log else None)
         firmware_reports = self.protocol.firmware_reports(self.outbox)
         self.firmware = FirmwareService(
             data_dir=data_dir, releases=self._installer(board), station=self.station,

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 POLL_S = 2.0
@@ -69,6 +66,9 @@ def migrate_command(args) -> int:
 
 
 def _call(args, method: str, body: dict | None = None) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(args.web_url.rstrip("/") + "/api/migrate", method=method,
                                      data=None if body is None else json.dumps(body).encode(),
                                      headers={"Authorization": f"Bearer {args.api_token}",
@@ -81,6 +81,8 @@ def _call(args, method: str, body: dict | None = None) -> tuple[int, dict]:
 
 
 def _tls(args):
+    import ssl
+
     if not args.web_url.startswith("https://"):
         return None
     cert = args.web_cert or str(Path(args.data_dir) / "web" / "server.crt")

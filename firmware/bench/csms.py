@@ -162,6 +162,7 @@ class BenchCsms:
         self.refuse: dict[str, str] = {}  # action -> the CALLERROR code answered to it, every time
         self.bad_results: set[str] = set()  # actions answered with a payload that breaks the schema
         self.rejected_tags: set[str] = set()
+        self.accept_unknown = True  # a bench CSMS lets any card charge; a witness test may want it strict
         self.tx_ids = itertools.count(1)
         self._server = None
 
@@ -179,7 +180,8 @@ class BenchCsms:
     def tag_info(self, id_tag: str) -> dict:
         if id_tag in self.tags:
             return self.tags[id_tag]
-        return {"status": "Invalid" if id_tag in self.rejected_tags else "Accepted"}
+        refused = id_tag in self.rejected_tags or not self.accept_unknown
+        return {"status": "Invalid" if refused else "Accepted"}
 
     @property
     def url(self) -> str:

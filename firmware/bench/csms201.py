@@ -133,4 +133,5 @@ class BenchCsms201(BenchCsms):
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""
         if id_token in self.tags:
             return self.tags[id_token]
-        return {"status": "Invalid" if id_token in self.rejected_tags else "Accepted"}
+        refused = id_token in self.rejected_tags or not self.accept_unknown
+        return {"status": "Invalid" if refused else "Accepted"}

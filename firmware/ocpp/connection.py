@@ -240,8 +240,10 @@ class OcppLink:
     """`settings` is called before every attempt, so a new security profile,
     password or certificate applies from the next connection on."""
 
-    def __init__(self, settings, uplink: Uplink, on_failure=None, on_connected=None, backoff=backoff_s):
+    def __init__(self, settings, uplink: Uplink, on_failure=None, on_connected=None, backoff=backoff_s,
+                 frame_log=None):
         self.settings = settings if callable(settings) else (lambda: settings)
+        self.frame_log = frame_log  # firmware.ocpp.frame_log.FrameLog, or None
         self.backoff = backoff
         self.uplink = uplink
         self.on_failure = on_failure or (lambda s, exc: None)
@@ -286,7 +288,8 @@ class OcppLink:
             log.info("connected to %s (security profile %s)", s.url, s.security_profile)
             self.on_connected(s)
             self.uplink.connected(True, s.url)
-            session = asyncio.create_task(on_connection(Heard(ws, self.uplink.heard)))
+            seen = self.frame_log.wrap(ws) if self.frame_log is not None else ws
+            session = asyncio.create_task(on_connection(Heard(seen, self.uplink.heard)))
             modem = asyncio.create_task(self.uplink.wait_down())
             restart = asyncio.create_task(self.uplink.wait_reconnect())
             try:

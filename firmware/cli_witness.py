@@ -1,0 +1,90 @@
+"""`evse witness`: this charger against a given CSMS through the test matrix, with a signed report
+(firmware.witness; docs/witness.md); `evse witness --verify DIR` checks a report's signature."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from firmware.witness import DEPTHS
+
+
+def add_parser(sub) -> None:
+    w = sub.add_parser("witness", help="test this charger against a CSMS, with a signed report")
+    w.add_argument("--csms-url", dest="csms_url")
+    w.add_argument("--charge-point-id", dest="charge_point_id")
+    w.add_argument("--ocpp-version", dest="ocpp_version", choices=["1.6", "2.0.1"], default="1.6")
+    w.add_argument("--security-profile", dest="security_profile", type=int, choices=[0, 1, 2, 3])
+    w.add_argument("--basic-auth-password", dest="basic_auth_password")
+    w.add_argument("--ca-file", dest="ca_file")
+    w.add_argument("--depth", choices=DEPTHS, default="cpo")
+    w.add_argument("--report", help="the folder for report.json, report.html and the evidence")
+    w.add_argument("--card", action="append", default=[], help="a card the CSMS accepts (give two for the "
+                                                               "two-connector step)")
+    w.add_argument("--blocked-card", dest="blocked_card", help="a card the CSMS knows as blocked")
+    w.add_argument("--csms-export", dest="csms_export", help="the CSMS's session export (CSV) to reconcile with")
+    w.add_argument("--operator", choices=["auto", "present", "absent"], default="auto",
+                   help="auto: present when standard input is a terminal")
+    w.add_argument("--connection-timeout", dest="connection_timeout", type=float, default=60.0,
+                   help="the CSMS's ConnectionTimeOut / EVConnectionTimeOut, seconds")
+    w.add_argument("--verify", metavar="DIR", help="instead: check the signature of a report folder")
+    w.add_argument("--log-level", default="WARNING")
+
+
+def witness_command(args) -> int:
+    if args.verify:
+        from firmware.witness.report import verify
+
+        problems = verify(Path(args.verify))
+        for line in problems:
+            print(f"evse witness --verify: {line}", file=sys.stderr)
+        if not problems:
+            print(f"{args.verify}: the report is as the charger signed it")
+        return 1 if problems else 0
+    if not (args.csms_url and args.charge_point_id and args.report):
+        print("evse witness: give --csms-url, --charge-point-id and --report DIR (or --verify DIR)", file=sys.stderr)
+        return 2
+    return asyncio.run(_witness(args))
+
+
+async def _witness(args) -> int:
+    from firmware.config import load_board
+    from firmware.security.certstore import CertificateStore
+    from firmware.witness.charger import ROOT, UnderTest
+    from firmware.witness.operator import Operator
+    from firmware.witness.report import write
+    from firmware.witness.run import Context, plan, report, run_steps, now_iso
+
+    board_path = str(ROOT / "board-configs" / "bench.toml")
+    folder = Path(args.report)
+    folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="witness-", dir=folder))
+    security = [f"--{k.replace('_', '-')}={v}" for k, v in (("security_profile", args.security_profile),
+                                                           ("basic_auth_password", args.basic_auth_password),
+                                                           ("ca_file", args.ca_file)) if v is not None]
+    ut = UnderTest(board=board_path, data_dir=work / "data", csms_url=args.csms_url, cp_id=args.charge_point_id,
+                   ocpp_version=args.ocpp_version, security=security)
+    present = sys.stdin.isatty() if args.operator == "auto" else args.operator == "present"
+    ctx = Context(ut=ut, version=args.ocpp_version, board=load_board(board_path), report_dir=folder,
+                  operator=Operator(present), cards=args.card, blocked=args.blocked_card,
+                  csms_export=Path(args.csms_export) if args.csms_export else None,
+                  connection_timeout_s=args.connection_timeout)
+    started, began = now_iso(), time.monotonic()
+    print(f"witness: {args.depth} against {args.csms_url} as {args.charge_point_id} (OCPP {args.ocpp_version}); "
+          f"operator {'present' if present else 'absent'}", flush=True)
+    await ut.start()
+    try:
+        steps = await run_steps(ctx, plan(args.depth), sys.stdout)
+    finally:
+        await ut.stop()
+    csms = {"url": args.csms_url, "charge_point_id": args.charge_point_id, "ocpp_version": args.ocpp_version,
+            "security_profile": args.security_profile or 0}
+    body = report(ctx, steps, csms=csms, depth=args.depth, started=started, seconds=time.monotonic() - began)
+    write(folder, body, CertificateStore(ut.data_dir))
+    s = body["summary"]
+    print(f"witness: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped; "
+          f"{folder / 'report.html'}", flush=True)
+    return 1 if s["failed"] else 0

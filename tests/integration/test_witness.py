@@ -1,0 +1,127 @@
+"""`evse witness` against the bench CSMS at depth cpo, with a scripted operator answering every prompt
+in the CSMS: every area passes, the report is signed and verifies, and an edited report does not."""
+
+import asyncio
+import json
+import sys
+
+import pytest
+from ocpp.v16 import call
+
+from controller import ROOT
+from firmware.bench.csms import BenchCsms
+from integration.test_firmware_update import Manufacturer
+from pki import pem
+
+DEFAULT_10A = {"chargingProfileId": 7, "stackLevel": 1, "chargingProfilePurpose": "TxDefaultProfile",
+               "chargingProfileKind": "Absolute",
+               "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0,
+                                                                                         "limit": 10}]}}
+
+
+async def act(csms, prompt: str) -> None:
+    """What an operator does in the CSMS for each prompt of the witness."""
+    cp = csms.charge_points["WIT1"]
+    if "remote start" in prompt:
+        await cp.call(call.RemoteStartTransaction(id_tag="GOOD-1", connector_id=1))
+    elif "set a limit of 10 A" in prompt:
+        await cp.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=DEFAULT_10A))
+    elif "remove that limit" in prompt:
+        await cp.call(call.ClearChargingProfile(id=7))
+    elif "reboot" in prompt:
+        await cp.call(call.Reset(type="Soft"))
+    elif "unlock" in prompt:
+        await cp.call(call.UnlockConnector(connector_id=1))
+    elif "stop the session" in prompt:
+        await csms.wait_for(lambda c: c.actions("StartTransaction"), 10)
+        await cp.call(call.RemoteStopTransaction(transaction_id=len(csms.actions("StartTransaction"))))
+    elif "configuration value" in prompt:
+        await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="30"))
+    elif "firmware update" in prompt:  # signed, as this charger asks; the release is nowhere to be had
+        maker = Manufacturer()
+        await cp.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                              certificate=pem(maker.ca.cert)))
+        await cp.call(call.SignedUpdateFirmware(request_id=1, firmware={
+            "location": "http://127.0.0.1:9/evse-9.9.tar", "retrieveDateTime": "2026-01-01T00:00:00Z",
+            "signingCertificate": pem(maker.cert), "signature": "AA=="}))
+
+
+@pytest.mark.timeout(900)
+async def test_the_witness_at_depth_cpo_with_a_scripted_operator(tmp_path):
+    csms = BenchCsms()
+    csms.accept_unknown = False  # a strict CSMS: only the cards it knows
+    csms.tags.update({"GOOD-1": {"status": "Accepted"}, "GOOD-2": {"status": "Accepted"}})
+    csms.rejected_tags.add("BLOCKED-1")
+    await csms.start()
+    report = tmp_path / "report"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "firmware", "witness", "--csms-url", csms.url, "--charge-point-id", "WIT1",
+        "--report", str(report), "--card", "GOOD-1", "--card", "GOOD-2", "--blocked-card", "BLOCKED-1",
+        "--operator", "present", "--depth", "cpo", "--connection-timeout", "10", cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    lines = []
+    try:
+        await csms.wait_connected("WIT1", 30)
+        await csms.charge_points["WIT1"].call(call.ChangeConfiguration(key="ConnectionTimeOut", value="10"))
+        while True:
+            raw = await asyncio.wait_for(child.stdout.readline(), 600)
+            if not raw:
+                break
+            line = raw.decode().rstrip()
+            lines.append(line)
+            if line.startswith("OPERATOR:"):
+                await asyncio.sleep(0.5)
+                await act(csms, line)
+        assert await child.wait() == 0, "\n".join(lines)
+    finally:
+        if child.returncode is None:
+            child.kill()
+        await csms.stop()
+    body = json.loads((report / "report.json").read_text())["report"]
+    results = {(s["area"], s["action"]): s["result"] for s in body["steps"]}
+    assert set(results.values()) == {"passed"}, lines
+    areas = {s["area"] for s in body["steps"]}
+    assert areas == {"commissioning", "authorization", "communication", "remote operations", "metering and billing",
+                     "fault handling", "smart charging", "firmware update", "export"}
+    assert all(s["evidence"] for s in body["steps"] if s["area"] != "export")  # the frames of each step
+    assert len(body["reconciliation"]) >= 5 and all(not t["problems"] for t in body["reconciliation"])
+    html = (report / "report.html").read_text()
+    assert "Bench-2x22kW" in html and "http" not in html.split("<body>")[1].split("CSMS")[0]  # no external assets
+    verified = await asyncio.create_subprocess_exec(sys.executable, "-m", "firmware", "witness", "--verify",
+                                                    str(report), cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    assert await verified.wait() == 0
+    whole = json.loads((report / "report.json").read_text())
+    whole["report"]["steps"][2]["result"] = "passed" if whole["report"]["steps"][2]["result"] != "passed" else "failed"
+    (report / "report.json").write_text(json.dumps(whole))
+    edited = await asyncio.create_subprocess_exec(sys.executable, "-m", "firmware", "witness", "--verify",
+                                                  str(report), cwd=ROOT, stderr=asyncio.subprocess.PIPE)
+    _, err = await edited.communicate()
+    assert edited.returncode == 1 and b"was changed" in err
+
+
+@pytest.mark.timeout(600)
+async def test_the_witness_in_2_0_1_without_an_operator(tmp_path):
+    from firmware.bench.csms201 import BenchCsms201
+
+    csms = BenchCsms201()
+    csms.accept_unknown = False
+    csms.tags.update({"GOOD-1": {"status": "Accepted"}})
+    await csms.start()
+    report = tmp_path / "report"
+    try:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "firmware", "witness", "--csms-url", csms.url, "--charge-point-id", "WIT2",
+            "--ocpp-version", "2.0.1", "--report", str(report), "--card", "GOOD-1", "--depth", "semi-public",
+            "--connection-timeout", "60", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(child.communicate(), 500)
+    finally:
+        await csms.stop()
+    assert child.returncode == 0, out.decode()
+    body = json.loads((report / "report.json").read_text())["report"]
+    results = {s["action"]: (s["result"], s["detail"]) for s in body["steps"]}
+    assert results["remote start (an app)"] == ("skipped", "no operator")  # no terminal: no operator
+    assert results["a blocked card"][0] == "skipped" and results["two connectors at once"][0] == "skipped"
+    assert results["emergency stop"][0] == "passed" and "NotifyEvent estop" in results["emergency stop"][1]
+    assert "smart charging" not in {s["area"] for s in body["steps"]}  # semi-public: no smart charging yet
+    assert body["csms"]["ocpp_version"] == "2.0.1" and body["summary"]["failed"] == 0
