@@ -53,12 +53,14 @@ def witness_command(args) -> int:
 async def _witness(args) -> int:
     from firmware.config import load_board
     from firmware.security.certstore import CertificateStore
-    from firmware.witness.charger import ROOT, UnderTest
+    from firmware.witness.charger import UnderTest
     from firmware.witness.operator import Operator
     from firmware.witness.report import write
     from firmware.witness.run import Context, plan, report, run_steps, now_iso
 
-    board_path = str(ROOT / "board-configs" / "bench.toml")
+    from firmware.bench.demo import DEFAULT_BOARD
+
+    board_path = str(DEFAULT_BOARD)
     folder = Path(args.report)
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="witness-", dir=folder))

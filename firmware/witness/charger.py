@@ -13,7 +13,6 @@ import aiohttp
 
 from firmware.ocpp import frame_log
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _die_with_parent() -> None:

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 
 from controller import ROOT
 from firmware.bench.csms import BenchCsms
@@ -112,8 +113,11 @@ async def test_the_witness_in_2_0_1_without_an_operator(tmp_path):
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "firmware", "witness", "--csms-url", csms.url, "--charge-point-id", "WIT2",
             "--ocpp-version", "2.0.1", "--report", str(report), "--card", "GOOD-1", "--depth", "semi-public",
-            "--connection-timeout", "60", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
+            "--connection-timeout", "10", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        await csms.wait_connected("WIT2", 30)
+        await csms.charge_points["WIT2"].call(call201.SetVariables(set_variable_data=[{
+            "component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}, "attributeValue": "10"}]))
         out, _ = await asyncio.wait_for(child.communicate(), 500)
     finally:
         await csms.stop()
@@ -125,3 +129,33 @@ async def test_the_witness_in_2_0_1_without_an_operator(tmp_path):
     assert results["emergency stop"][0] == "passed" and "NotifyEvent estop" in results["emergency stop"][1]
     assert "smart charging" not in {s["area"] for s in body["steps"]}  # semi-public: no smart charging yet
     assert body["csms"]["ocpp_version"] == "2.0.1" and body["summary"]["failed"] == 0
+
+
+@pytest.mark.timeout(600)
+async def test_the_witness_against_an_independent_csms(tmp_path):
+    """PyPI's ocpp-csms (another project's 1.6 central system) with a card policy of its own."""
+    from ocpp.v16.enums import AuthorizationStatus
+    from ocpp_csms import CentralSystem
+
+    async def authorize(charge_point, id_tag: str):
+        return AuthorizationStatus.accepted if id_tag == "GOOD-1" else AuthorizationStatus.invalid
+
+    report = tmp_path / "report"
+    async with CentralSystem(host="127.0.0.1", port=0, authorize=authorize) as central:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "firmware", "witness", "--csms-url", f"ws://127.0.0.1:{central.port}/ocpp",
+            "--charge-point-id", "WIT3", "--report", str(report), "--card", "GOOD-1", "--blocked-card", "GONE-1",
+            "--depth", "semi-public", "--connection-timeout", "10", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        for _ in range(300):  # as its operator would: a short connection timeout, set in the CSMS
+            if "WIT3" in central.charge_points and central.charge_points["WIT3"].connected:
+                break
+            await asyncio.sleep(0.1)
+        assert await central.charge_points["WIT3"].async_change_configuration("ConnectionTimeOut", "10") == "Accepted"
+        out, _ = await asyncio.wait_for(child.communicate(), 500)
+    assert child.returncode == 0, out.decode()
+    body = json.loads((report / "report.json").read_text())["report"]
+    ran = [s for s in body["steps"] if s["result"] != "skipped"]
+    assert {s["area"] for s in ran} == {"commissioning", "authorization", "communication", "fault handling",
+                                        "metering and billing"}
+    assert all(s["result"] == "passed" for s in ran) and len(body["reconciliation"]) >= 2
