@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
     w.add_argument("--connection-timeout", dest="connection_timeout", type=float, default=60.0,
                    help="the CSMS's ConnectionTimeOut / EVConnectionTimeOut, seconds")
     w.add_argument("--verify", metavar="DIR", help="instead: check the signature of a report folder")
+    w.add_argument("--witness-file", dest="witness_file", help="a TOML file of several backends: the same run "
+                   "against each, a report per backend and a side-by-side matrix (docs/witness.md)")
     w.add_argument("--log-level", default="WARNING")
 
 
@@ -44,13 +46,27 @@ def witness_command(args) -> int:
         if not problems:
             print(f"{args.verify}: the report is as the charger signed it")
         return 1 if problems else 0
+    if args.witness_file and args.report:
+        from firmware.witness.matrix import WitnessFileError, backends, write_matrix
+
+        try:
+            runs = backends(Path(args.witness_file), args)
+        except WitnessFileError as exc:
+            print(f"evse witness: {exc}", file=sys.stderr)
+            return 2
+        bodies = {name: asyncio.run(_witness(one, Path(args.report) / name)) for name, one in runs}
+        failed = write_matrix(Path(args.report), bodies)
+        print(f"witness: {len(bodies)} backends; {Path(args.report) / 'matrix.html'}", flush=True)
+        return 1 if failed else 0
     if not (args.csms_url and args.charge_point_id and args.report):
-        print("evse witness: give --csms-url, --charge-point-id and --report DIR (or --verify DIR)", file=sys.stderr)
+        print("evse witness: give --csms-url, --charge-point-id and --report DIR (or --witness-file FILE and "
+              "--report DIR, or --verify DIR)", file=sys.stderr)
         return 2
-    return asyncio.run(_witness(args))
+    body = asyncio.run(_witness(args, Path(args.report)))
+    return 1 if body["summary"]["failed"] else 0
 
 
-async def _witness(args) -> int:
+async def _witness(args, folder: Path) -> dict:
     from firmware.config import load_board
     from firmware.security.certstore import CertificateStore
     from firmware.witness.charger import UnderTest
@@ -61,7 +77,6 @@ async def _witness(args) -> int:
     from firmware.bench.demo import DEFAULT_BOARD
 
     board_path = str(DEFAULT_BOARD)
-    folder = Path(args.report)
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="witness-", dir=folder))
     security = [f"--{k.replace('_', '-')}={v}" for k, v in (("security_profile", args.security_profile),
@@ -89,4 +104,4 @@ async def _witness(args) -> int:
     s = body["summary"]
     print(f"witness: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped; "
           f"{folder / 'report.html'}", flush=True)
-    return 1 if s["failed"] else 0
+    return body

@@ -1,5 +1,7 @@
-"""`evse witness` against the bench CSMS at depth cpo, with a scripted operator answering every prompt
-in the CSMS: every area passes, the report is signed and verifies, and an edited report does not."""
+"""`evse witness`: against the bench CSMS at depth cpo with a scripted operator answering every prompt in
+the CSMS (every area passes, the report is signed and verifies, an edited one does not); in 2.0.1 without
+an operator; against an independent CSMS of another project; and a witness file of two backends with its
+matrix. The four run side by side (each is mostly waiting on its charger), so the suite pays for the longest."""
 
 import asyncio
 import json
@@ -47,8 +49,7 @@ async def act(csms, prompt: str) -> None:
             "signingCertificate": pem(maker.cert), "signature": "AA=="}))
 
 
-@pytest.mark.timeout(900)
-async def test_the_witness_at_depth_cpo_with_a_scripted_operator(tmp_path):
+async def cpo_with_a_scripted_operator(tmp_path):
     csms = BenchCsms()
     csms.accept_unknown = False  # a strict CSMS: only the cards it knows
     csms.tags.update({"GOOD-1": {"status": "Accepted"}, "GOOD-2": {"status": "Accepted"}})
@@ -100,8 +101,7 @@ async def test_the_witness_at_depth_cpo_with_a_scripted_operator(tmp_path):
     assert edited.returncode == 1 and b"was changed" in err
 
 
-@pytest.mark.timeout(600)
-async def test_the_witness_in_2_0_1_without_an_operator(tmp_path):
+async def in_2_0_1_without_an_operator(tmp_path):
     from firmware.bench.csms201 import BenchCsms201
 
     csms = BenchCsms201()
@@ -131,8 +131,7 @@ async def test_the_witness_in_2_0_1_without_an_operator(tmp_path):
     assert body["csms"]["ocpp_version"] == "2.0.1" and body["summary"]["failed"] == 0
 
 
-@pytest.mark.timeout(600)
-async def test_the_witness_against_an_independent_csms(tmp_path):
+async def against_an_independent_csms(tmp_path):
     """PyPI's ocpp-csms (another project's 1.6 central system) with a card policy of its own."""
     from ocpp.v16.enums import AuthorizationStatus
     from ocpp_csms import CentralSystem
@@ -159,3 +158,61 @@ async def test_the_witness_against_an_independent_csms(tmp_path):
     assert {s["area"] for s in ran} == {"commissioning", "authorization", "communication", "fault handling",
                                         "metering and billing"}
     assert all(s["result"] == "passed" for s in ran) and len(body["reconciliation"]) >= 2
+
+
+async def a_witness_file_side_by_side(tmp_path):
+    strict, lax = BenchCsms(), BenchCsms()
+    strict.accept_unknown = False  # lax lets any card charge: the unknown-card step must fail there
+    await strict.start()
+    await lax.start()
+    spec = tmp_path / "backends.toml"
+    spec.write_text(f'''
+[[backend]]
+name = "strict"
+csms_url = "{strict.url}"
+charge_point_id = "WIT-S"
+
+[[backend]]
+name = "lax"
+csms_url = "{lax.url}"
+charge_point_id = "WIT-L"
+''')
+    report = tmp_path / "report"
+    try:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "firmware", "witness", "--witness-file", str(spec), "--report", str(report),
+            "--depth", "workplace", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(child.communicate(), 500)
+    finally:
+        await strict.stop()
+        await lax.stop()
+    assert child.returncode == 1, out.decode()  # a step failed at one backend
+    matrix = json.loads((report / "matrix.json").read_text())
+    unknown = next(s for s in matrix["steps"] if s["action"] == "an unknown card")
+    assert unknown["results"] == {"strict": "passed", "lax": "failed"}
+    assert matrix["backends"]["lax"]["csms"]["charge_point_id"] == "WIT-L"
+    assert (report / "strict" / "report.json").exists() and (report / "lax" / "report.html").exists()
+    assert "strict" in (report / "matrix.html").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[backend]]\nname = "x"\ncsms_url = "ws://127.0.0.1:9/ocpp"\ncharge_point_id = "X"\nport = 1\n')
+    refused = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "firmware", "witness", "--witness-file", str(bad), "--report", str(report), cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE)
+    _, err = await refused.communicate()
+    assert refused.returncode == 2 and b"unknown key port" in err
+
+
+@pytest.mark.timeout(900)
+async def test_the_witness_scenarios_side_by_side(tmp_path):
+    scenarios = (cpo_with_a_scripted_operator, in_2_0_1_without_an_operator, against_an_independent_csms,
+                 a_witness_file_side_by_side)
+    for name in (s.__name__ for s in scenarios):
+        (tmp_path / name).mkdir()
+    outcomes = await asyncio.gather(*(s(tmp_path / s.__name__) for s in scenarios), return_exceptions=True)
+    failed = [(s.__name__, o) for s, o in zip(scenarios, outcomes) if isinstance(o, BaseException)]
+    for name, error in failed:
+        print(f"---- {name}: {error!r}")
+    if failed:
+        raise failed[0][1]
+
