@@ -12,8 +12,6 @@ from __future__ import annotations
 from firmware.ocpp.v201.fault_events import FAULT_VARIABLE
 from firmware.ocpp.v201.variables import RO, Variable
 
-CONTACTOR_PROBLEMS = {"weld", "contactor_stuck_open"}
-METER_PROBLEMS = {"meter_offline", "meter_backwards", "meter_replaced"}
 
 
 def faults_shown_by(component: str, variable: str) -> set[str]:
@@ -85,18 +83,18 @@ def live(station, metering) -> dict:
 
     return {
         ("PowerContactor", "Active"): lambda row: flag(connector(row).contactor_closed),
-        ("PowerContactor", "Problem"): lambda row: flag(bool(trips(row) & CONTACTOR_PROBLEMS)),
-        ("RCD", "Tripped"): lambda row: flag("rcd" in trips(row)),
         ("ControlMetering", "Power"): power,
         ("EVSE", "Power"): power,
-        ("ControlMetering", "Problem"): lambda row: flag(bool(metering.faults[row.evse] & METER_PROBLEMS)
-                                                         or not metering.online[row.evse]),
+        ("ControlMetering", "Problem"): lambda row: flag(
+            bool(metering.faults[row.evse] & faults_shown_by("ControlMetering", "Problem"))
+            or not metering.online[row.evse]),
         ("TemperatureSensor", "Temperature"): temperature,
-        ("TemperatureSensor", "Problem"): lambda row: flag("temp_sensor" in trips(row)),
-        ("EmergencyStopSensor", "Active"): lambda row: flag("estop" in trips(row)),
-        ("TokenReader", "Problem"): lambda row: flag("reader" in station.faults),
         ("ControlMetering", "Current"): lambda row: "0" if reading(row) is None else phase(row, reading(row).currents_a),
         ("ControlMetering", "Voltage"): lambda row: "0" if reading(row) is None else phase(row, reading(row).voltages_v),
-        **{key: shown(*key) for key in (("EVSE", "Problem"), ("ConnectorPlugRetentionLock", "Problem"),
-                                        ("ElectricalFeed", "Problem"), ("ChargingStation", "Problem"))},
+        # the fault matrix's own variables: one table (fault_events.FAULT_VARIABLE) says which fault shows where
+        **{key: shown(*key) for key in (("PowerContactor", "Problem"), ("RCD", "Tripped"),
+                                        ("TemperatureSensor", "Problem"), ("EmergencyStopSensor", "Active"),
+                                        ("TokenReader", "Problem"), ("EVSE", "Problem"),
+                                        ("ConnectorPlugRetentionLock", "Problem"), ("ElectricalFeed", "Problem"),
+                                        ("ChargingStation", "Problem"))},
     }
