@@ -65,10 +65,12 @@ class RecordingSide:
         return False
 
     async def _send(self, message):
+        """An answer counts as given once it is on the wire: one cut off by a closing connection
+        was never received, and the station rightly sends its request again."""
+        await super()._send(message)
         frame = json.loads(message)
         if frame[0] in (3, 4):
             self.csms.answers[frame[1]] = message
-        await super()._send(message)
 
 
 

@@ -12,6 +12,9 @@ from pathlib import Path
 from firmware.witness.evidence import answer, calls
 from firmware.witness.steps import FAILED, PASSED, SKIPPED, Step
 
+UNSENT = "its start or stop was not sent with a meter reading"
+UNANSWERED = "its end was not answered by the CSMS"
+
 
 def sent_16(frames) -> dict[str, dict]:
     out = {}
@@ -55,9 +58,9 @@ def sheet(sessions, transaction_id, frames, version: str) -> list[dict]:
             if abs(row["sent_wh"] - s.energy_wh) > 1.0:
                 row["problems"].append(f"sent {row['sent_wh']} Wh, the meter counted {s.energy_wh} Wh")
         else:
-            row["problems"].append("its start or stop was not sent with a meter reading")
+            row["problems"].append(UNSENT)
         if not got.get("answered"):
-            row["problems"].append("its end was not answered by the CSMS")
+            row["problems"].append(UNANSWERED)
         rows.append(row)
     return rows
 
@@ -82,7 +85,10 @@ def compare_csms(rows: list[dict], path: Path) -> list[str]:
     return problems
 
 
-async def reconciliation(ctx) -> tuple[str, str]:
+SETTLE_S = 60.0  # how long the last ends may take to reach the CSMS (a reboot, a backoff) before the sheet is read
+
+
+def _read_sheet(ctx, frames) -> list[dict]:
     from firmware.history import SessionHistory
     from firmware.ocpp.protocols import protocol_for
     from firmware.store import Store
@@ -90,9 +96,19 @@ async def reconciliation(ctx) -> tuple[str, str]:
     store = Store(ctx.ut.data_dir)
     try:
         protocol = protocol_for(ctx.version, store, ctx.board, on_change=lambda n: None)
-        ctx.sheet = sheet(SessionHistory(store).all(), protocol.transaction_ids(store), ctx.ut.frames(), ctx.version)
+        return sheet(SessionHistory(store).all(), protocol.transaction_ids(store), frames, ctx.version)
     finally:
         store.close()
+
+
+async def reconciliation(ctx) -> tuple[str, str]:
+    """The sheet is read once every end of the run has been answered, or after SETTLE_S: the step
+    right before may have ended a session whose end is still on its way out of the outbox."""
+    def settled(frames) -> bool:
+        ctx.sheet = _read_sheet(ctx, frames)
+        return not any(p in (UNANSWERED, UNSENT) for r in ctx.sheet for p in r["problems"])
+
+    await ctx.ut.frames_until(settled, SETTLE_S)
     if not ctx.sheet:
         return SKIPPED, "no transaction in this run to reconcile (no --card given)"
     problems = [f"{r['transaction_id']}: {p}" for r in ctx.sheet for p in r["problems"]]
