@@ -33,6 +33,8 @@ def add_parser(sub) -> None:
     w.add_argument("--verify", metavar="DIR", help="instead: check the signature of a report folder")
     w.add_argument("--witness-file", dest="witness_file", help="a TOML file of several backends: the same run "
                    "against each, a report per backend and a side-by-side matrix (docs/witness.md)")
+    w.add_argument("--board", help="a board config: a bench one (the default: the demo's) or the charger's real "
+                   "hardware, where a person at the charger does what the bench simulates (docs/witness.md)")
     w.add_argument("--log-level", default="WARNING")
 
 
@@ -46,6 +48,10 @@ def witness_command(args) -> int:
         if not problems:
             print(f"{args.verify}: the report is as the charger signed it")
         return 1 if problems else 0
+    if refused := _hardware_refusal(args):
+        code, why = refused
+        print(f"evse witness: {why}", file=sys.stderr)
+        return code
     if args.witness_file and args.report:
         from firmware.witness.matrix import WitnessFileError, backends, write_matrix
 
@@ -66,6 +72,34 @@ def witness_command(args) -> int:
     return 1 if body["summary"]["failed"] else 0
 
 
+def _board_path(args) -> str:
+    from firmware.bench.demo import DEFAULT_BOARD
+
+    return args.board or str(DEFAULT_BOARD)
+
+
+def _hardware_refusal(args) -> tuple[int, str] | None:
+    """Why the witness may not start on this board: a bad config (2), the service holding the hardware (3)."""
+    from firmware.config import ConfigError, load_board
+    from hal.errors import HalError
+    from hal.hold import holder
+
+    try:
+        board = load_board(_board_path(args))
+    except ConfigError as exc:
+        return 2, str(exc)
+    if board.hal == "mock":
+        return None
+    try:
+        held = holder()
+    except HalError as exc:  # the lock file itself unreadable: we cannot tell, so we do not touch the hardware
+        return 3, str(exc)
+    if held is None:
+        return None
+    return 3, (f"{held}. The witness runs the charger itself: stop the service (sudo systemctl stop evse), run the "
+            "witness, then start the service again (sudo systemctl start evse)")
+
+
 async def _witness(args, folder: Path) -> dict:
     from firmware.config import load_board
     from firmware.security.certstore import CertificateStore
@@ -74,19 +108,22 @@ async def _witness(args, folder: Path) -> dict:
     from firmware.witness.report import write
     from firmware.witness.run import Context, plan, report, run_steps, now_iso
 
-    from firmware.bench.demo import DEFAULT_BOARD
+    from firmware.witness.person import AtTheBoard
 
-    board_path = str(DEFAULT_BOARD)
+    board_path = _board_path(args)
+    board = load_board(board_path)
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="witness-", dir=folder))
     security = [f"--{k.replace('_', '-')}={v}" for k, v in (("security_profile", args.security_profile),
                                                            ("basic_auth_password", args.basic_auth_password),
                                                            ("ca_file", args.ca_file)) if v is not None]
-    ut = UnderTest(board=board_path, data_dir=work / "data", csms_url=args.csms_url, cp_id=args.charge_point_id,
-                   ocpp_version=args.ocpp_version, security=security)
     present = sys.stdin.isatty() if args.operator == "auto" else args.operator == "present"
-    ctx = Context(ut=ut, version=args.ocpp_version, board=load_board(board_path), report_dir=folder,
-                  operator=Operator(present), cards=args.card, blocked=args.blocked_card,
+    operator = Operator(present)
+    common = dict(board=board_path, data_dir=work / "data", csms_url=args.csms_url, cp_id=args.charge_point_id,
+                  ocpp_version=args.ocpp_version, security=security)
+    ut = UnderTest(**common) if board.hal == "mock" else AtTheBoard(operator=operator, **common)
+    ctx = Context(ut=ut, version=args.ocpp_version, board=board, report_dir=folder,
+                  operator=operator, cards=args.card, blocked=args.blocked_card,
                   csms_export=Path(args.csms_export) if args.csms_export else None,
                   connection_timeout_s=args.connection_timeout)
     started, began = now_iso(), time.monotonic()

@@ -22,7 +22,8 @@ def ensure_installed() -> None:
 
 
 class StrictCsms:
-    def __init__(self):
+    def __init__(self, cards: list[str] | None = None):
+        self.cards = cards  # the only cards it accepts; None: every card
         self.lines: list[dict] = []
         self.proc: asyncio.subprocess.Process | None = None
         self.port: int | None = None
@@ -37,7 +38,7 @@ class StrictCsms:
     async def start(self) -> None:
         ensure_installed()
         self.proc = await asyncio.create_subprocess_exec(
-            "node", str(FOLDER / "strict_csms.js"), "0", stdin=asyncio.subprocess.PIPE,
+            "node", str(FOLDER / "strict_csms.js"), "0", *([",".join(self.cards)] if self.cards else []), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, limit=16 * 1024 * 1024)
         self._reader = asyncio.create_task(self._read())
         self.port = (await self.wait_for(lambda lines: [x for x in lines if "listening" in x]))[0]["listening"]

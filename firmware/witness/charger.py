@@ -48,7 +48,7 @@ class UnderTest:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "firmware", "run", "--board", self.board, "--data-dir", str(self.data_dir),
                 "--csms-url", self.csms_url, "--charge-point-id", self.cp_id, "--ocpp-version", self.ocpp_version,
-                "--bench-port", str(self.port), "--frame-log", str(self.frames_path), *self.security]
+                "--frame-log", str(self.frames_path), *self.security, *self.reading_port()]
         with open(self.log_path, "ab") as log:
             env = {k: v for k, v in os.environ.items() if k != "EVSE_REEXEC"}
             self.proc = await asyncio.create_subprocess_exec(*argv, stdout=log, stderr=log, env=env,
@@ -75,6 +75,10 @@ class UnderTest:
         if self.http is not None:
             await self.http.close()
             self.http = None
+
+    def reading_port(self) -> list[str]:
+        """How the witness reads the charger: the bench API (BENCH_API.md) on the bench."""
+        return ["--bench-port", str(self.port)]
 
     async def status(self) -> dict:
         async with self.http.get(self.api + "/status") as r:

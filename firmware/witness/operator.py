@@ -27,9 +27,9 @@ class Operator:
             threading.Thread(target=read, daemon=True, name="operator input").start()
         return self._lines
 
-    async def ask(self, text: str, done, timeout: float) -> str:
+    async def ask(self, text: str, done, timeout: float, who: str = "OPERATOR") -> str:
         """'done' when `done()` (a coroutine function) became true, 'skipped' on a "skip" line, 'timeout'."""
-        print(f"OPERATOR: {text} (waiting up to {timeout:.0f} s; type skip to skip)", file=self.out, flush=True)
+        print(f"{who}: {text} (waiting up to {timeout:.0f} s; type skip to skip)", file=self.out, flush=True)
         lines = self._reader()
         end = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < end:

@@ -15,6 +15,7 @@ from firmware.witness import DEPTHS
 from firmware.witness.charger import UnderTest
 from firmware.witness.evidence import window
 from firmware.witness.operator_steps import OPERATOR
+from firmware.witness.person import NotOnThisHardware
 from firmware.witness.reconcile import RECONCILE
 from firmware.witness.steps import BASIC, FAILED, PASSED, SKIPPED
 
@@ -59,6 +60,8 @@ async def run_steps(ctx: Context, steps: list, out) -> list[dict]:
                 result, detail = await asyncio.wait_for(step.run(ctx), STEP_TIMEOUT_S)
             except asyncio.TimeoutError:
                 result, detail = FAILED, f"the step did not end within {STEP_TIMEOUT_S} s"
+            except NotOnThisHardware as why:
+                result, detail = SKIPPED, str(why)
             except Exception as exc:  # a broken step is a failed step; the witness goes on
                 log.exception("witness step %s / %s broke", step.area, step.action)
                 result, detail = FAILED, f"the step broke: {exc}"
@@ -76,7 +79,9 @@ def report(ctx: Context, steps: list[dict], *, csms: dict, depth: str, started: 
     board = ctx.board
     return {"format": "evse-witness/1", "depth": depth, "started_at": started, "duration_s": round(seconds, 1),
             "operator": ctx.operator.present,
-            "simulated": "the bench: mock hardware and a simulated EV (BENCH_API.md)",
+            "simulated": ("the bench: mock hardware and a simulated EV (BENCH_API.md)" if board.hal == "mock" else
+                          f"the real hardware of board {board.name!r}: a person at the charger plugs, shows cards "
+                          "and presses buttons when asked"),
             "charger": {"vendor": board.vendor, "model": board.model, "serial": board.serial,
                         "firmware_version": __version__, "firmware_sha256": firmware_hash()},
             "csms": csms, "steps": steps, "reconciliation": ctx.sheet,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hal.hold import HardwareHold
 from hal.interfaces import ConnectorHal, Hal
 from hal.rpi import calibration
 from hal.rpi.adc import Ads1115, Mcp3008
@@ -39,6 +40,7 @@ class RpiBuilder:
         return dev
 
     def build(self) -> Hal:
+        self._keep(HardwareHold.take())  # before any pin, and given back last
         adc = self._keep(self._adc())
         if self.board.meters:
             from hal.meters.factory import build_meters

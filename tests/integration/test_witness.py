@@ -1,7 +1,7 @@
 """`evse witness`: against the bench CSMS at depth cpo with a scripted operator answering every prompt in
 the CSMS (every area passes, the report is signed and verifies, an edited one does not); in 2.0.1 without
-an operator; against an independent CSMS of another project; and a witness file of two backends with its
-matrix. The four run side by side (each is mostly waiting on its charger), so the suite pays for the longest."""
+an operator; against an independent CSMS of another project in 1.6 and another project's OCPP stack in 2.0.1
+(scripts/witness_independent_201.py); and a witness file of two backends with its matrix. The five run side by side (each is mostly waiting on its charger), so the suite pays for the longest."""
 
 import asyncio
 import json
@@ -160,6 +160,21 @@ async def against_an_independent_csms(tmp_path):
     assert all(s["result"] == "passed" for s in ran) and len(body["reconciliation"]) >= 2
 
 
+async def in_2_0_1_against_another_projects_stack(tmp_path):
+    """scripts/witness_independent_201.py: npm ocpp-rpc's strict 2.0.1 CSMS, the script its operator (fleet)."""
+    report = tmp_path / "report"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "scripts" / "witness_independent_201.py"), "--report", str(report), cwd=ROOT,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(child.communicate(), 600)
+    assert child.returncode == 0, out.decode()
+    assert ", 0 against the schema;" in out.decode()
+    body = json.loads((report / "report.json").read_text())["report"]
+    assert body["csms"]["ocpp_version"] == "2.0.1"
+    assert [s["action"] for s in body["steps"] if s["result"] != "passed"] == []
+    assert {"smart charging", "remote operations", "fault handling"} <= {s["area"] for s in body["steps"]}
+
+
 async def a_witness_file_side_by_side(tmp_path):
     strict, lax = BenchCsms(), BenchCsms()
     strict.accept_unknown = False  # lax lets any card charge: the unknown-card step must fail there
@@ -206,7 +221,7 @@ charge_point_id = "WIT-L"
 @pytest.mark.timeout(900)
 async def test_the_witness_scenarios_side_by_side(tmp_path):
     scenarios = (cpo_with_a_scripted_operator, in_2_0_1_without_an_operator, against_an_independent_csms,
-                 a_witness_file_side_by_side)
+                 in_2_0_1_against_another_projects_stack, a_witness_file_side_by_side)
     for name in (s.__name__ for s in scenarios):
         (tmp_path / name).mkdir()
     outcomes = await asyncio.gather(*(s(tmp_path / s.__name__) for s in scenarios), return_exceptions=True)
