@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from hal.types import CardPresented, MeterReading, PilotSample
+from hal.types import CardPresented, IsolationReading, MeterReading, ModuleReading, PilotSample
 
 
 @runtime_checkable
@@ -76,6 +76,43 @@ class Meter(Protocol):
         """May block (Modbus); raises hal.errors.MeterError when it cannot answer."""
 
 
+@runtime_checkable
+class PowerModule(Protocol):
+    """A DC power module, or several in parallel acting as one (hal.dc.stack.ModuleStack).
+
+    Commands return at once (a CAN frame queued); `read` returns the latest sample the driver holds,
+    so the safety loop may call it every tick. `off` must work whatever else has failed."""
+
+    def set_output(self, voltage_v: float, current_a: float) -> None:
+        """The voltage to regulate to and the current not to exceed, while on."""
+
+    def on(self) -> None: ...
+
+    def off(self) -> None: ...
+
+    def read(self) -> ModuleReading: ...
+
+    def limits(self) -> tuple[float, float, float]:
+        """(max voltage V, max current A, max power W) this module (stack) can deliver."""
+
+
+@runtime_checkable
+class IsolationMonitor(Protocol):
+    """An insulation monitoring device on the DC output (IEC 61557-8). Its alarm relay is wired to a
+    BinaryInput of its own (DcConnectorHal.isolation_alarm), read like the RCD, so a trip never
+    waits on the bus this protocol talks over."""
+
+    def start(self, test_voltage_v: float) -> None:
+        """Begin measuring continuously (the output at the test voltage)."""
+
+    def stop(self) -> None: ...
+
+    def self_test(self) -> None:
+        """Begin a self test; its result arrives in `read().self_test`."""
+
+    def read(self) -> IsolationReading: ...
+
+
 @dataclass
 class ConnectorHal:
     """Everything one charging point is wired to."""
@@ -83,6 +120,21 @@ class ConnectorHal:
     pilot: PilotBoard
     contactor: Contactor
     rcd: BinaryInput
+    meter: Meter
+    lock: ConnectorLock | None = None
+
+
+@dataclass
+class DcConnectorHal:
+    """Everything one DC charging point (CCS) is wired to: the pilot (for the plug and the digital
+    communication's carrier), the power modules, the DC contactors (DC+ and DC- together, with their
+    auxiliary contacts), the insulation monitor and its alarm, a DC meter on the cable side."""
+
+    pilot: PilotBoard
+    stack: PowerModule
+    contactor: Contactor
+    isolation: IsolationMonitor
+    isolation_alarm: BinaryInput
     meter: Meter
     lock: ConnectorLock | None = None
 

@@ -53,3 +53,31 @@ class CheckResult:
     check: str
     result: str  # PASS, FAIL or SKIP
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleReading:
+    """What a DC power module (or a stack of them) measures at its own output, before the DC contactors.
+
+    `faults` names what the module itself reports (its status bits, as words of hal/dc/faults); empty
+    when healthy. `taken_at` is the monotonic time of the sample, so a stale one can be told.
+    """
+
+    voltage_v: float
+    current_a: float
+    temperature_c: float | None
+    on: bool
+    faults: frozenset[str]
+    taken_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class IsolationReading:
+    """An insulation monitor's latest result: resistance to earth of the DC output (IEC 61557-8).
+
+    `resistance_ohm` is None while no measurement has completed since `start`; `self_test` is None
+    until a self test has ended, then whether it passed."""
+
+    resistance_ohm: float | None
+    self_test: bool | None
+    taken_at: float

@@ -47,6 +47,18 @@ class ModbusBus:
             raise MeterError(f"bus {self.name}, meter {device_id}: short answer")
         return list(answer.registers[:count])
 
+    def write(self, device_id: int, address: int, values: list[int]) -> None:
+        """Holding registers from `address` on (function 16), for devices that take commands."""
+        with self.lock:
+            try:
+                if not self.client.connected and not self.client.connect():
+                    raise MeterError(f"bus {self.name}: cannot open the line")
+                answer = self.client.write_registers(address, values, device_id=device_id)
+            except ModbusException as exc:
+                raise MeterError(f"bus {self.name}, device {device_id}: {exc}") from None
+        if answer.isError():
+            raise MeterError(f"bus {self.name}, device {device_id}: exception answer {answer}")
+
     def close(self) -> None:
         self.client.close()
 

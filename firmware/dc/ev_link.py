@@ -1,0 +1,30 @@
+"""What the EV last said over the high-level communication (DIN SPEC 70121 / ISO 15118-2), in
+neutral words. The HLC bridge fills it from the child process's messages; the power path reads it
+on each tick and never waits for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The EV's phase of the DC message sequence, as the power path needs to know it.
+NONE = "none"
+CABLE_CHECK = "cable_check"  # CableCheckReq
+PRECHARGE = "precharge"  # PreChargeReq
+POWER_ON = "power_on"  # PowerDeliveryReq with ChargeProgress Start
+CURRENT_DEMAND = "current_demand"  # CurrentDemandReq
+POWER_OFF = "power_off"  # PowerDeliveryReq with ChargeProgress Stop
+WELDING = "welding"  # WeldingDetectionReq
+ENDED = "ended"  # SessionStopReq, or the link closed after it
+
+
+@dataclass
+class EvRequest:
+    stage: str = NONE
+    max_voltage_v: float | None = None  # ChargeParameterDiscoveryReq EVMaximumVoltageLimit
+    max_current_a: float | None = None  # EVMaximumCurrentLimit
+    target_voltage_v: float = 0.0  # PreChargeReq / CurrentDemandReq EVTargetVoltage
+    target_current_a: float = 0.0  # EVTargetCurrent
+    soc_pct: float | None = None  # DC_EVStatus EVRESSSOC
+    ev_contactors_closed: bool = False  # what the EV told (PowerDelivery Start until Stop)
+    error: str | None = None  # DC_EVStatus EVErrorCode other than NO_ERROR
+    heard_at: float | None = None  # monotonic time of its last message
