@@ -32,10 +32,16 @@ class Field:
     address: int
     kind: str
     factor: float = 1.0  # raw value x factor = value in our unit
+    exponent: int | None = None  # a decimal-point register: raw x 10^(its value - 3) x factor (Acrel meters)
 
     @property
     def words(self) -> int:
         return WORDS[self.kind]
+
+    @property
+    def end(self) -> int:
+        """One past the last register this field needs, its decimal point included."""
+        return max(self.address + self.words, (self.exponent or 0) + 1)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class RegisterMap:
     serial: Field | None = None  # read with `serial_function`
     serial_function: str = "holding"
     max_block: int = 40  # registers per request the meter accepts
+    current: str = "ac"  # "dc": a DC meter (one line, no frequency or power factor)
 
     def blocks(self) -> list[tuple[int, int, list[Field]]]:
         """Requests covering every field: (start, count, fields), gaps under 8 words merged."""
@@ -57,11 +64,10 @@ class RegisterMap:
         for f in ordered:
             if blocks:
                 start, count, fields = blocks[-1]
-                end = f.address + f.words
-                if f.address - (start + count) < 8 and end - start <= self.max_block:
-                    blocks[-1] = (start, max(count, end - start), fields + [f])
+                if f.address - (start + count) < 8 and f.end - start <= self.max_block:
+                    blocks[-1] = (start, max(count, f.end - start), fields + [f])
                     continue
-            blocks.append((f.address, f.words, [f]))
+            blocks.append((f.address, f.end - f.address, [f]))
         return blocks
 
     def field(self, quantity: str) -> Field | None:
@@ -92,4 +98,17 @@ def decode_block(fields: list[Field], start: int, registers: list[int], word_ord
     for f in fields:
         offset = f.address - start
         values[f.quantity] = decode(f, registers[offset:offset + f.words], word_order)
+        if f.exponent is not None:
+            values[f.quantity] *= 10.0 ** (registers[f.exponent - start] - 3)
     return values
+
+
+def encode_scaled(field: Field, value: float) -> tuple[list[int], int]:
+    """For a field with a decimal-point register: the registers and the decimal point that hold
+    `value` with the most digits the 16-bit register allows (the simulator's side)."""
+    limit = 32767 if field.kind.startswith("int") else 65535
+    for point in range(0, 7):
+        raw = value / field.factor / 10.0 ** (point - 3)
+        if abs(round(raw)) <= limit:
+            return ModbusClientMixin.convert_to_registers(int(round(raw)), DATATYPES[field.kind]), point
+    raise ValueError(f"{field.quantity}: {value} does not fit a 16-bit register")

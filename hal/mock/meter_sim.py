@@ -23,7 +23,7 @@ from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from hal.meters.maps import MODELS
-from hal.meters.registers import RegisterMap, encode
+from hal.meters.registers import RegisterMap, encode, encode_scaled
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,13 @@ class SimMeter:
         values = self.values()
         m = self.regmap
         for f in m.fields:
-            if m.function == function:
+            if m.function != function:
+                continue
+            if f.exponent is None:
                 image.update(zip(range(f.address, f.address + f.words), encode(f, values[f.quantity], m.word_order)))
+            else:
+                regs, image[f.exponent] = encode_scaled(f, values[f.quantity])
+                image.update(zip(range(f.address, f.address + f.words), regs))
         if m.serial is not None and m.serial_function == function:
             serial = self.serial if m.serial.kind.startswith("ascii") else int(self.serial)
             image.update(zip(range(m.serial.address, m.serial.address + m.serial.words),
@@ -113,7 +118,7 @@ def _span(meter: SimMeter, function: str) -> tuple[int, int] | None:
     if not fields:
         return None
     start = min(f.address for f in fields)
-    return start, max(f.address + f.words for f in fields) - start
+    return start, max(f.end for f in fields) - start
 
 
 def sim_device(meter: SimMeter) -> SimDevice:

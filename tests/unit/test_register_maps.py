@@ -67,7 +67,8 @@ def test_every_model_is_listed_and_covers_the_core_quantities():
         have = {f.quantity for f in regmap.fields}
         assert have <= set(QUANTITIES), regmap.model  # only names to_reading() knows
         lines = ("l1", "l2", "l3")[: regmap.phases]
-        assert {"energy_import_wh", "power_w", "frequency_hz", "power_factor"} <= have, regmap.model
+        ac = {"frequency_hz", "power_factor"} if regmap.current == "ac" else set()
+        assert {"energy_import_wh", "power_w"} | ac <= have, regmap.model
         assert {f"current_{p}_a" for p in lines} <= have and {f"voltage_{p}_v" for p in lines} <= have
         for start, count, _ in regmap.blocks():
             assert count <= regmap.max_block
@@ -138,3 +139,19 @@ def test_the_serial_number_is_checked_again_after_a_failure():
     bus.silent = False
     meter.read()
     assert sum(1 for r in bus.requests if r[1] == 0xFC00) == serial_reads + 1  # checked again on recovery
+
+
+def test_the_dc_meter_reads_its_decimal_points_and_the_example_frames_of_its_driver():
+    """Acrel DJSF1352-RN: the request/answer pairs quoted in a public driver of the meter, decoded."""
+    regmap = MODELS["djsf1352"]
+    regs = dict(enumerate([0x0000, 0x0003, 0x0000, 0x0002, 0x0000, 0x014D]))  # 01 03 00 00 00 06 -> 12 bytes
+    regs |= {0x0008: 0x0000, 0x0009: 0x0005}  # power 0 with its decimal point
+    regs |= dict(zip(range(0x000C, 0x0014), [0x0000, 0x521A, 0, 0, 0x0001, 0x00FA, 0, 0]))
+    reading = ModbusMeter(FakeBus({("holding", a): v for a, v in regs.items()}), 1, regmap).read()
+    assert reading.energy_wh == pytest.approx(210_180.0)  # 0x521A = 21018 x 0.01 kWh
+    assert reading.voltages_v == (0.0,) and reading.currents_a == (0.0,) and reading.frequency_hz is None
+    regs |= {0x0000: 4005, 0x0001: 2, 0x0002: (-1234) & 0xFFFF, 0x0003: 1, 0x0008: 1605, 0x0009: 2}
+    reading = ModbusMeter(FakeBus({("holding", a): v for a, v in regs.items()}), 1, regmap).read()
+    assert reading.voltages_v == (pytest.approx(400.5),)  # 4005 x 10^(2-3)
+    assert reading.currents_a == (pytest.approx(-12.34),)  # int16, 10^(1-3)
+    assert reading.power_w == pytest.approx(160_500.0)  # 1605 x 10^(2-3) kW = 160.5 kW
