@@ -2,8 +2,9 @@
 # Install everything the test suite needs, then run it: system tools (socat for
 # the Modbus RTU pty pairs, python3-venv, node and npm for the independent
 # validator, Debian's chromium and chromium-driver for the web page's browser
-# tests, lintian and binutils-aarch64-linux-gnu for the Debian packages), the
-# project with its test extras, npm's ocpp-rpc (pinned, locked).
+# tests, lintian and binutils-aarch64-linux-gnu for the Debian packages, a Java
+# runtime and iproute2 for the DC tests' ISO 15118 link), the project with its
+# test extras, the EV link's environment (.venv-hlc), npm's ocpp-rpc (pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,6 +16,8 @@ command -v npm >/dev/null || need+=(npm)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 command -v lintian >/dev/null || need+=(lintian)  # the Debian packages (scripts/build-deb.sh)
 command -v aarch64-linux-gnu-strip >/dev/null || need+=(binutils-aarch64-linux-gnu)
+command -v java >/dev/null || need+=(default-jre-headless)  # iso15118's EXI codec (the DC tests)
+command -v ip >/dev/null || need+=(iproute2)  # the bench's veth link to the simulated EV
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
     echo "scripts/test.sh: please install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
@@ -23,5 +26,8 @@ if ((${#need[@]})); then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+# The EV link's own environment: iso15118 pins pydantic 1 and cryptography exactly (hlc/__init__.py).
+python3 -m venv .venv-hlc
+.venv-hlc/bin/pip install -q -r hlc/requirements.txt
 (cd tests/independent && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 exec .venv/bin/python -m pytest "$@"

@@ -11,19 +11,9 @@ from pathlib import Path
 
 import aiohttp
 
+from firmware.child_process import die_with_parent
 from firmware.ocpp import frame_log
 
-
-
-def _die_with_parent() -> None:
-    """In the child: a witness killed outright (kill -9, a CI timeout) takes its charger with it (Linux)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere: the witness's own `stop` is all there is
 
 
 def free_port() -> int:
@@ -52,7 +42,7 @@ class UnderTest:
         with open(self.log_path, "ab") as log:
             env = {k: v for k, v in os.environ.items() if k != "EVSE_REEXEC"}
             self.proc = await asyncio.create_subprocess_exec(*argv, stdout=log, stderr=log, env=env,
-                                                             preexec_fn=_die_with_parent)
+                                                             preexec_fn=die_with_parent)
         self.http = self.http or aiohttp.ClientSession()
         for _ in range(300):
             try:

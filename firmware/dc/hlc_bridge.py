@@ -1,0 +1,125 @@
+"""The controller's end of the digital link with the EV: a Unix socket the HLC child connects to
+(hlc.protocol), and the child itself, supervised: started, restarted with a growing pause when it
+dies, stopped with the controller.
+
+What the EV says lands in `request` (an EvRequest the DC power path reads on its tick); what the
+power path does goes back with `publish`. Nothing here waits on the EV: a silent or dead child only
+stops refreshing `request.heard_at`, and the power path switches the output off on that silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import time
+
+from firmware.child_process import die_with_parent
+from firmware.dc import ev_link
+from firmware.dc.ev_link import EvRequest
+from hlc import protocol as p
+
+log = logging.getLogger(__name__)
+
+STAGES = {ev_link.NONE, ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON, ev_link.CURRENT_DEMAND,
+          ev_link.POWER_OFF, ev_link.WELDING, ev_link.ENDED}
+NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct")
+RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+class HlcBridge:
+    def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
+                 child_env: dict | None = None, clock=time.monotonic):
+        self.cid, self.socket_path, self.child_argv, self.child_env = cid, socket_path, child_argv, child_env
+        self.clock = clock
+        self.request = EvRequest()
+        self.protocol: str | None = None
+        self.child: asyncio.subprocess.Process | None = None
+        self.restarts = 0  # in a row, each after a short life: the pause grows with it
+        self.starts = 0
+        self._writer: asyncio.StreamWriter | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._supervisor: asyncio.Task | None = None
+        self._last_sent: bytes = b""
+
+    async def start(self) -> None:
+        if os.path.exists(self.socket_path):
+            os.unlink(self.socket_path)  # left by a process that died
+        self._server = await asyncio.start_unix_server(self._serve, path=self.socket_path, limit=p.MAX_LINE)
+        if self.child_argv:
+            self._supervisor = asyncio.create_task(self._supervise(), name=f"hlc child {self.cid}")
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._writer is not None:
+            self._writer.close()  # a new child replaces the old one's link
+        self._writer = writer
+        log.info("connector %s: the EV link's process connected", self.cid)
+        try:
+            while line := await reader.readline():
+                self._take(line)
+        except (ConnectionError, asyncio.LimitOverrunError, ValueError) as exc:
+            log.warning("connector %s: the EV link's process dropped: %s", self.cid, exc)
+        finally:
+            if self._writer is writer:
+                self._writer = None
+            writer.close()
+
+    def _take(self, line: bytes) -> None:
+        try:
+            message = p.decode(line)
+        except p.BadLine as exc:
+            log.warning("connector %s: a line from the EV link dropped: %s", self.cid, exc)
+            return
+        if message["type"] != "ev":
+            return
+        r = self.request
+        stage = message.get("stage")
+        if stage in STAGES and stage != r.stage:
+            log.info("connector %s: the EV is at %s", self.cid, stage.replace("_", " "))
+            r.stage = stage
+        for name in NUMBERS:
+            value = message.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                setattr(r, name, float(value))
+        error = message.get("error")
+        r.error = error if isinstance(error, str) and error else None
+        if isinstance(message.get("protocol"), str) and message["protocol"]:
+            self.protocol = message["protocol"]
+        r.heard_at = self.clock()
+
+    def publish(self, **status) -> None:
+        """The power path's state for the EV; sent at once when it changed, else as a heartbeat."""
+        if self._writer is None:
+            return
+        line = p.encode("evse", **status)
+        if line != self._last_sent or self._writer.transport.get_write_buffer_size() == 0:
+            self._writer.write(line)
+            self._last_sent = line
+
+    async def _supervise(self) -> None:
+        while True:
+            began = self.clock()
+            self.child = await asyncio.create_subprocess_exec(*self.child_argv, env=self.child_env,
+                                                              preexec_fn=die_with_parent)
+            self.starts += 1
+            code = await self.child.wait()
+            pause = RESTART_S[min(self.restarts, len(RESTART_S) - 1)]
+            self.restarts = 0 if self.clock() - began > 60 else self.restarts + 1
+            log.error("connector %s: the EV link's process ended (exit %s); starting it again in %.0f s",
+                      self.cid, code, pause)
+            await asyncio.sleep(pause)
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+        if self.child is not None and self.child.returncode is None:
+            self.child.terminate()
+            try:
+                await asyncio.wait_for(self.child.wait(), 10)
+            except asyncio.TimeoutError:
+                self.child.kill()
+        if self._server is not None:
+            self._server.close()
+        if self._writer is not None:
+            self._writer.close()

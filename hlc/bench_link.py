@@ -1,0 +1,79 @@
+"""The bench's digital link, run in a network namespace of its own (`unshare -n`): a veth pair as
+the pilot wire's HomePlug link, the SECC child on one end and the bench EV on the other. No other
+network exists in the namespace; the SECC reaches the controller through its Unix socket.
+
+    unshare -n python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
+
+Standard library only (it starts the two iso15118 processes). Exits when either of them does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SECC_IF, EV_IF = "secc0", "ev0"
+
+
+def ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True)
+
+
+def link_local_ready(iface: str) -> bool:
+    """IPv6 link-local address present and past duplicate address detection."""
+    out = subprocess.run(["ip", "-6", "addr", "show", "dev", iface], capture_output=True, text=True).stdout
+    return "scope link" in out and "tentative" not in out
+
+
+def _die_with_parent() -> None:
+    """In each child: when this link process goes, however it goes, its children go too (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the controller's stop: end both children first
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--battery", required=True)
+    parser.add_argument("--protocol", default="ISO_15118_2")
+    args = parser.parse_args()
+    ip("link", "set", "lo", "up")
+    ip("link", "add", SECC_IF, "type", "veth", "peer", "name", EV_IF)
+    ip("link", "set", SECC_IF, "up")
+    ip("link", "set", EV_IF, "up")
+    for _ in range(100):
+        if link_local_ready(SECC_IF) and link_local_ready(EV_IF):
+            break
+        time.sleep(0.1)
+    root = Path(__file__).resolve().parents[1]
+    secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF],
+                            cwd=root, preexec_fn=_die_with_parent)
+    time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
+    ev = subprocess.Popen([sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
+                           "--protocol", args.protocol], cwd=root,
+                          preexec_fn=_die_with_parent)
+    try:
+        while secc.poll() is None and ev.poll() is None:
+            time.sleep(0.2)
+    finally:
+        for proc in (ev, secc):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return secc.returncode or ev.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

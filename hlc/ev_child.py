@@ -1,0 +1,121 @@
+"""The bench's EV on the digital link (EVCC), in .venv-hlc:
+
+    python -m hlc.ev_child --iface IFACE --battery FILE [--protocol ISO_15118_2|DIN_SPEC_70121]
+
+iso15118's EVCC speaks the protocol; this module is the car's brain: it asks for what its battery
+wants. The battery itself is the bench's (hal.mock.dc.Battery, in the controller's process, charged
+by the simulated DC bus); the bench writes its state to FILE ({"soc_pct", "voltage_v",
+"max_voltage_v", "max_current_a", "wants_a", "capacity_wh", "stop_at_pct"}) and this EV reads it, as
+a real car's battery management tells its charging controller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from iso15118.evcc import Config, EVCCHandler
+from iso15118.evcc.controller.simulator import SimEVController
+from iso15118.evcc.evcc_config import load_from_file
+from iso15118.shared.exificient_exi_codec import ExificientEXICodec
+from iso15118.shared.messages.datatypes import (DCEVChargeParams, PVEVEnergyCapacity, PVEVMaxCurrentLimit,
+                                                PVEVMaxPowerLimit, PVEVMaxVoltageLimit, PVEVTargetCurrent,
+                                                PVEVTargetVoltage)
+from iso15118.shared.messages.din_spec.datatypes import DCEVStatus as DCEVStatusDIN
+from iso15118.shared.messages.enums import DCEVErrorCode
+from iso15118.shared.messages.iso15118_2.datatypes import DCEVStatus
+
+from hlc.physical import physical
+
+log = logging.getLogger("hlc.ev")
+
+PRECHARGE_A = 2.0
+PRECHARGED_WITHIN_V = 20.0
+
+
+class BenchEV(SimEVController):
+    def __init__(self, evcc_config, battery_file: Path):
+        super().__init__(evcc_config)
+        self.battery_file = battery_file
+        self.precharged = False
+        self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
+                      "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
+
+    def battery(self) -> dict:
+        try:
+            self._last.update(json.loads(self.battery_file.read_text()))
+        except (OSError, ValueError):
+            pass  # mid-write: the last state stands
+        return self._last
+
+    def _battery_soc(self) -> int:
+        return int(self.battery()["soc_pct"])
+
+    async def get_dc_charge_params(self) -> DCEVChargeParams:
+        b = self.battery()
+        if self.precharged:
+            target_v, target_a = b["max_voltage_v"], b["wants_a"]
+        else:
+            target_v, target_a = b["voltage_v"], PRECHARGE_A
+        return DCEVChargeParams(
+            dc_max_current_limit=physical(PVEVMaxCurrentLimit, b["max_current_a"], "A"),
+            dc_max_power_limit=physical(PVEVMaxPowerLimit, b["max_current_a"] * b["max_voltage_v"], "W"),
+            dc_max_voltage_limit=physical(PVEVMaxVoltageLimit, b["max_voltage_v"], "V"),
+            dc_energy_capacity=physical(PVEVEnergyCapacity, b["capacity_wh"], "Wh"),
+            dc_target_current=physical(PVEVTargetCurrent, target_a, "A"),
+            dc_target_voltage=physical(PVEVTargetVoltage, target_v, "V"))
+
+    async def is_precharged(self, present_voltage_evse) -> bool:
+        if abs(present_voltage_evse.get_decimal_value() - self.battery()["voltage_v"]) <= PRECHARGED_WITHIN_V:
+            self.precharged = True
+            log.info("pre-charged: the output is within %.0f V of the battery", PRECHARGED_WITHIN_V)
+        return self.precharged
+
+    async def continue_charging(self) -> bool:
+        return not await self.is_charging_complete()
+
+    async def ready_to_charge(self) -> bool:
+        return True
+
+    async def is_charging_complete(self) -> bool:
+        b = self.battery()
+        return b["soc_pct"] >= b["stop_at_pct"]
+
+    async def get_dc_ev_status(self) -> DCEVStatus:
+        return DCEVStatus(ev_ready=True, ev_error_code=DCEVErrorCode.NO_ERROR, ev_ress_soc=self._battery_soc())
+
+    async def get_dc_ev_status_dinspec(self) -> DCEVStatusDIN:
+        return DCEVStatusDIN(ev_ready=True, ev_error_code=DCEVErrorCode.NO_ERROR, ev_ress_soc=self._battery_soc())
+
+
+async def main(iface: str, battery_file: Path, protocol: str) -> None:
+    os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
+    config = Config()
+    config.load_envs()
+    settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["DC"],
+                "energyTransferMode": "DC_extended", "isCertInstallNeeded": False, "useTls": False,
+                "chargeLoopCycle": 100000}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(settings, f)
+    evcc_config = await load_from_file(f.name)
+    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(),
+                      ev_controller=BenchEV(evcc_config, battery_file)).start()
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(description="the bench EV's charging controller on the digital link")
+    parser.add_argument("--iface", required=True)
+    parser.add_argument("--battery", required=True, type=Path)
+    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121"])
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main(args.iface, args.battery, args.protocol))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,50 @@
+"""The small local protocol between the controller and its HLC child: one JSON object per line over
+a Unix socket, the child connecting. Standard library only: both environments import it.
+
+Child -> controller, whenever the EV says something and at least every HEARTBEAT_S:
+  {"type": "ev", "protocol": "ISO_15118_2" | "DIN_SPEC_70121" | ..., "stage": <ev_link stage>,
+   "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "error",
+   "evcc_id"}
+Controller -> child, on every change and at least every HEARTBEAT_S:
+  {"type": "evse", "state": <power path state>, "present_voltage_v", "present_current_a",
+   "isolation": "valid" | "invalid" | "fault" | "none", "authorized": bool,
+   "max_voltage_v", "max_current_a", "max_power_w", "fault": str | None}
+A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
+"""
+
+from __future__ import annotations
+
+import json
+
+HEARTBEAT_S = 0.25
+MAX_LINE = 64 * 1024
+
+EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
+             "soc_pct", "error", "evcc_id")
+EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
+               "max_current_a", "max_power_w", "fault")
+
+
+class BadLine(ValueError):
+    """A line the other side should not have sent."""
+
+
+def encode(kind: str, **fields) -> bytes:
+    allowed = EV_FIELDS if kind == "ev" else EVSE_FIELDS
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValueError(f"{kind} message: unknown fields {sorted(unknown)}")
+    return (json.dumps({"type": kind, **fields}) + "\n").encode()
+
+
+def decode(line: bytes) -> dict:
+    if len(line) > MAX_LINE:
+        raise BadLine(f"a line of {len(line)} bytes")
+    try:
+        message = json.loads(line)
+    except ValueError as exc:
+        raise BadLine(f"not JSON: {exc}") from None
+    if not isinstance(message, dict) or message.get("type") not in ("ev", "evse"):
+        raise BadLine("not a message of a known type")
+    allowed = EV_FIELDS if message["type"] == "ev" else EVSE_FIELDS
+    return {"type": message["type"], **{k: message[k] for k in allowed if k in message}}

@@ -1,0 +1,177 @@
+"""The charger's side of the EV link (SECC), run by the controller as a child process in .venv-hlc:
+
+    python -m hlc.secc_child --socket PATH --iface IFACE
+
+iso15118's SECC does the protocol (SDP, EXI, DIN SPEC 70121 and ISO 15118-2 states); this module
+answers its questions about the charger from what the controller last sent, and tells the
+controller what the EV said. It never decides about power: the controller's DC power path does, and
+the answers here only report it (present voltage and current, the cable check, authorization).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from typing import Optional, Union
+
+from iso15118.secc import SECCHandler
+from iso15118.secc.controller.interface import AuthorizationResponse, ServiceStatus
+from iso15118.secc.controller.simulator import SimEVSEController
+from iso15118.secc.secc_settings import Config
+from iso15118.shared.exificient_exi_codec import ExificientEXICodec
+from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
+                                                PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
+from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
+from iso15118.shared.messages.enums import AuthorizationStatus, IsolationLevel, Protocol
+from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
+
+from hlc import protocol as p
+from hlc.physical import physical
+
+log = logging.getLogger("hlc.secc")
+
+STAGE_OF_STATE = {"WeldingDetection": "welding", "SessionStop": "ended"}
+
+
+class Link:
+    """The Unix socket to the controller: the latest EVSE message in, EV messages out."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+        self.evse: dict = {"state": "off", "present_voltage_v": 0.0, "present_current_a": 0.0, "isolation": "none",
+                           "authorized": False, "max_voltage_v": 500.0, "max_current_a": 0.0, "max_power_w": 0.0}
+        self.ev: dict = {"stage": "none"}
+
+    async def receive(self) -> None:
+        while line := await self.reader.readline():
+            try:
+                message = p.decode(line)
+            except p.BadLine as exc:
+                log.warning("a line from the controller dropped: %s", exc)
+                continue
+            if message["type"] == "evse":
+                self.evse.update({k: v for k, v in message.items() if k != "type"})
+        raise ConnectionError("the controller closed the link")
+
+    async def heartbeat(self) -> None:
+        while True:
+            await self.send()
+            await asyncio.sleep(p.HEARTBEAT_S)
+
+    async def send(self, **changes) -> None:
+        self.ev.update(changes)
+        self.writer.write(p.encode("ev", **self.ev))
+        await self.writer.drain()
+
+
+class BridgedEVSEController(SimEVSEController):
+    def __init__(self, link: Link):
+        super().__init__()
+        self.link = link
+
+    async def _tell(self, **changes) -> None:
+        limits = self.ev_data_context.rated_limits.dc_limits
+        await self.link.send(protocol=str(getattr(self.get_selected_protocol(), "name", "")),
+                             max_voltage_v=limits.max_voltage, max_current_a=limits.max_charge_current,
+                             soc_pct=self.ev_data_context.present_soc, **changes)
+
+    # ---- what the EV does -------------------------------------------------------------------
+    async def set_present_protocol_state(self, state) -> None:
+        stage = STAGE_OF_STATE.get(type(state).__name__)
+        if stage:
+            await self._tell(stage=stage)
+
+    async def start_cable_check(self) -> None:
+        await self._tell(stage="cable_check")
+
+    async def send_charging_command(self, ev_target_voltage: Optional[float], ev_target_current: Optional[float],
+                                    is_precharge: bool = False, is_session_bpt: bool = False) -> None:
+        stage = "precharge" if is_precharge else "current_demand"
+        await self._tell(stage=stage, target_voltage_v=ev_target_voltage or 0.0,
+                         target_current_a=ev_target_current or 0.0)
+
+    async def set_hlc_charging(self, is_ongoing: bool) -> None:
+        await self._tell(stage="power_on" if is_ongoing else "power_off")
+
+    async def session_ended(self, current_state: str, reason: str) -> None:
+        await self._tell(stage="ended", error=None if "Normal" in reason or not reason else reason[:200])
+
+    # ---- what the charger answers -----------------------------------------------------------
+    async def is_authorized(self, id_token=None, id_token_type=None, certificate_chain=None,
+                            hash_data=None) -> AuthorizationResponse:
+        ok = bool(self.link.evse.get("authorized"))
+        code = ResponseCodeDIN.OK if self.get_selected_protocol() == Protocol.DIN_SPEC_70121 else ResponseCodeV2.OK
+        return AuthorizationResponse(authorization_status=AuthorizationStatus.ACCEPTED if ok else
+                                     AuthorizationStatus.ONGOING, certificate_response_status=code)
+
+    async def is_contactor_closed(self) -> Optional[bool]:
+        return True if self.link.evse["state"] in ("cable_check", "cable_ok", "precharge", "charging") else None
+
+    async def is_contactor_opened(self) -> bool:
+        return self.link.evse["state"] in ("off", "done", "fault", "welding_check")
+
+    async def get_cable_check_status(self) -> Union[IsolationLevel, None]:
+        state = self.link.evse["state"]
+        if state in ("cable_ok", "precharge", "charging"):
+            return IsolationLevel.VALID
+        if state == "fault":
+            return IsolationLevel.FAULT
+        return None  # still checking: iso15118 answers EVSEProcessing Ongoing (INVALID would end the session)
+
+    async def get_dc_evse_status(self) -> DCEVSEStatus:
+        state, isolation = self.link.evse["state"], self.link.evse.get("isolation", "none")
+        code = {"fault": DCEVSEStatusCode.EVSE_EMERGENCY_SHUTDOWN, "stopping": DCEVSEStatusCode.EVSE_SHUTDOWN}.get(
+            state, DCEVSEStatusCode.EVSE_READY)
+        level = {"valid": IsolationLevel.VALID, "fault": IsolationLevel.FAULT,
+                 "invalid": IsolationLevel.INVALID}.get(isolation, IsolationLevel.INVALID)
+        return DCEVSEStatus(evse_notification=EVSENotification.NONE, notification_max_delay=0,
+                            evse_isolation_status=level, evse_status_code=code)
+
+    async def get_evse_present_voltage(self, protocol):
+        self.evse_data_context.present_voltage = int(round(self.link.evse.get("present_voltage_v", 0.0)))
+        return await super().get_evse_present_voltage(protocol)
+
+    async def get_evse_present_current(self, protocol):
+        self.evse_data_context.present_current = int(round(self.link.evse.get("present_current_a", 0.0)))
+        return await super().get_evse_present_current(protocol)
+
+    async def get_evse_max_voltage_limit(self) -> PVEVSEMaxVoltageLimit:
+        return physical(PVEVSEMaxVoltageLimit, self.link.evse.get("max_voltage_v", 0.0), "V")
+
+    async def get_evse_max_current_limit(self) -> PVEVSEMaxCurrentLimit:
+        return physical(PVEVSEMaxCurrentLimit, self.link.evse.get("max_current_a", 0.0), "A")
+
+    async def get_evse_max_power_limit(self) -> PVEVSEMaxPowerLimit:
+        return physical(PVEVSEMaxPowerLimit, self.link.evse.get("max_power_w", 0.0), "W")
+
+
+async def main(socket_path: str, iface: str) -> None:
+    reader, writer = await asyncio.open_unix_connection(socket_path, limit=p.MAX_LINE)
+    link = Link(reader, writer)
+    os.environ["NETWORK_INTERFACE"] = iface  # iso15118 reads the interface while loading its settings
+    config = Config()
+    config.load_envs()
+    config.iface = iface
+    controller = BridgedEVSEController(link)
+    await controller.set_status(ServiceStatus.STARTING)
+    secc = SECCHandler(exi_codec=ExificientEXICodec(), evse_controller=controller, config=config)
+    await asyncio.gather(link.receive(), link.heartbeat(), secc.start(iface))
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(description="the SECC of one DC connector, bridged to the controller")
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--iface", required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(main(args.socket, args.iface))
+    except (ConnectionError, OSError) as exc:  # the controller went away: it starts us again
+        log.error("the link to the controller is gone (%s); ending", exc)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,43 @@
+"""A whole DC session with the EV talking for real (iso15118's SECC and EVCC in .venv-hlc, on a veth
+pair in a network namespace): cable check, pre-charge, current demand following the battery's curve,
+power delivery stop and welding detection, in ISO 15118-2 and in DIN SPEC 70121."""
+
+import pytest
+
+from hal.mock.dc import Battery
+from hlc_bench import HlcBench
+
+FLOW = ["off", "cable_check", "cable_ok", "precharge", "charging", "stopping", "welding_check", "done"]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("protocol", ["ISO_15118_2", "DIN_SPEC_70121"])
+async def test_a_whole_dc_session_with_the_ev_talking(tmp_path, protocol):
+    bench = HlcBench(tmp_path, protocol, Battery(capacity_kwh=2.0, soc_pct=78.0))
+    await bench.bridge.start()
+    try:
+        assert await bench.run(lambda: bench.path.state == "charging", 90), (bench.states, bench.path.status())
+        assert bench.bridge.protocol == protocol
+        assert await bench.run(lambda: bench.dc.current_a > 0.9 * min(bench.dc.battery.wants_a(), 200.0), 10)
+        assert await bench.run(lambda: bench.path.state in ("done", "fault", "off"), 60), bench.path.status()
+    finally:
+        await bench.bridge.stop()
+    assert bench.path.fault is None, bench.path.fault
+    assert [s for s in bench.states if s in FLOW][:len(FLOW)] == FLOW, bench.states
+    assert bench.dc.battery.soc_pct >= 80.0
+    assert not bench.dc.contactor_cmd and bench.dc.voltage_v < 60.0
+
+
+@pytest.mark.timeout(120)
+async def test_a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(tmp_path):
+    bench = HlcBench(tmp_path, "ISO_15118_2", Battery(capacity_kwh=2.0, soc_pct=50.0))
+    bench.dc.insulation_ohm = 60e3
+    await bench.bridge.start()
+    try:
+        assert await bench.run(lambda: bench.path.state == "fault", 60), (bench.states, bench.path.status())
+        assert await bench.run(lambda: bench.bridge.request.stage == "ended", 20), bench.bridge.request
+    finally:
+        await bench.bridge.stop()
+    assert "insulation" in bench.path.cable_check_failed
+    assert bench.dc.battery.soc_pct == 50.0 and not bench.dc.contactor_cmd
+    assert "precharge" not in bench.states

@@ -1,0 +1,75 @@
+"""The controller's end of the EV link (firmware/dc/hlc_bridge.py) with a scripted child on the Unix
+socket: what the EV says lands in the power path's request, anything malformed is dropped without
+dropping the link, the charger's state goes back, and a child that dies is started again."""
+
+import asyncio
+import json
+import math
+import sys
+
+from firmware.dc.hlc_bridge import HlcBridge
+from hlc import protocol as p
+
+
+async def connected(tmp_path, **kw):
+    bridge = HlcBridge(1, str(tmp_path / "hlc.sock"), clock=lambda: 42.0, **kw)
+    await bridge.start()
+    reader, writer = await asyncio.open_unix_connection(bridge.socket_path)
+    return bridge, reader, writer
+
+
+async def settle(predicate, seconds=2.0):
+    for _ in range(int(seconds / 0.01)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_what_the_ev_says_reaches_the_request_and_nonsense_does_not(tmp_path, caplog):
+    bridge, reader, writer = await connected(tmp_path)
+    try:
+        writer.write(p.encode("ev", protocol="DIN_SPEC_70121", stage="precharge", target_voltage_v=380.0,
+                              target_current_a=2.0, max_voltage_v=420.0, soc_pct=31))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.stage == "precharge")
+        r = bridge.request
+        assert (r.target_voltage_v, r.target_current_a, r.max_voltage_v, r.soc_pct, r.heard_at) == \
+            (380.0, 2.0, 420.0, 31.0, 42.0) and bridge.protocol == "DIN_SPEC_70121"
+        writer.write(b"not json\n[1, 2]\n" + json.dumps({"type": "ev", "stage": "teleport",
+                                                          "target_current_a": "lots"}).encode() + b"\n")
+        writer.write(b'{"type": "ev", "stage": "current_demand", "target_current_a": NaN, "max_current_a": true}\n')
+        await writer.drain()
+        assert await settle(lambda: bridge.request.stage == "current_demand")
+        assert r.target_current_a == 2.0 and r.max_current_a is None, "non-numbers and NaN are ignored"
+        assert "not JSON" in caplog.text and "not a message of a known type" in caplog.text
+        assert not math.isnan(r.target_current_a)
+    finally:
+        writer.close()
+        await bridge.stop()
+
+
+async def test_the_chargers_state_goes_back_to_the_child(tmp_path):
+    bridge, reader, writer = await connected(tmp_path)
+    try:
+        assert await settle(lambda: bridge._writer is not None)
+        bridge.publish(state="cable_ok", present_voltage_v=12.0, present_current_a=0.0, isolation="valid",
+                       authorized=True, max_voltage_v=1000.0, max_current_a=200.0, max_power_w=60000.0, fault=None)
+        line = await asyncio.wait_for(reader.readline(), 2)
+        assert p.decode(line) == {"type": "evse", "state": "cable_ok", "present_voltage_v": 12.0,
+                                  "present_current_a": 0.0, "isolation": "valid", "authorized": True,
+                                  "max_voltage_v": 1000.0, "max_current_a": 200.0, "max_power_w": 60000.0,
+                                  "fault": None}
+    finally:
+        writer.close()
+        await bridge.stop()
+
+
+async def test_a_child_that_dies_is_started_again(tmp_path):
+    bridge = HlcBridge(1, str(tmp_path / "hlc.sock"), [sys.executable, "-c", "import sys; sys.exit(3)"])
+    await bridge.start()
+    try:
+        assert await settle(lambda: bridge.starts >= 2, 3.0), "started again after the first pause (1 s)"
+        assert bridge.restarts >= 1
+    finally:
+        await bridge.stop()
