@@ -10,11 +10,14 @@ Standard library only (it starts the two iso15118 processes). Exits when either 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from hlc.protocol import JAVA_OPTIONS
 
 SECC_IF, EV_IF = "secc0", "ev0"
 
@@ -55,11 +58,12 @@ def main() -> int:
             break
         time.sleep(0.1)
     root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "JAVA_TOOL_OPTIONS": JAVA_OPTIONS}  # what the bridge gives the SECC on the board
     secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF],
-                            cwd=root, preexec_fn=_die_with_parent)
+                            cwd=root, env=env, preexec_fn=_die_with_parent)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev = subprocess.Popen([sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
-                           "--protocol", args.protocol], cwd=root,
+                           "--protocol", args.protocol], cwd=root, env=env,
                           preexec_fn=_die_with_parent)
     try:
         while secc.poll() is None and ev.poll() is None:

@@ -31,7 +31,8 @@ RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
                  child_env: dict | None = None, clock=time.monotonic):
-        self.cid, self.socket_path, self.child_argv, self.child_env = cid, socket_path, child_argv, child_env
+        self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
+        self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.clock = clock
         self.request = EvRequest()
         self.protocol: str | None = None
