@@ -57,6 +57,15 @@ class BenchEV(SimEVController):
         return int(self.battery()["soc_pct"])
 
     async def get_dc_charge_params(self) -> DCEVChargeParams:
+        self.dc_ev_charge_params = self._params()
+        return self.dc_ev_charge_params
+
+    async def get_charge_params_v2(self, protocol):
+        """ChargeParameterDiscovery: iso15118's simulator reads `dc_ev_charge_params` for the limits."""
+        self.dc_ev_charge_params = self._params()
+        return await super().get_charge_params_v2(protocol)
+
+    def _params(self) -> DCEVChargeParams:
         b = self.battery()
         if self.precharged:
             target_v, target_a = b["max_voltage_v"], b["wants_a"]
@@ -86,11 +95,18 @@ class BenchEV(SimEVController):
         b = self.battery()
         return b["soc_pct"] >= b["stop_at_pct"]
 
+    def _error(self) -> DCEVErrorCode:
+        """The bench may set "error" in the battery file (a DCEVErrorCode value): the car reports it."""
+        try:
+            return DCEVErrorCode(self.battery().get("error") or "NO_ERROR")
+        except ValueError:
+            return DCEVErrorCode.NO_ERROR
+
     async def get_dc_ev_status(self) -> DCEVStatus:
-        return DCEVStatus(ev_ready=True, ev_error_code=DCEVErrorCode.NO_ERROR, ev_ress_soc=self._battery_soc())
+        return DCEVStatus(ev_ready=True, ev_error_code=self._error(), ev_ress_soc=self._battery_soc())
 
     async def get_dc_ev_status_dinspec(self) -> DCEVStatusDIN:
-        return DCEVStatusDIN(ev_ready=True, ev_error_code=DCEVErrorCode.NO_ERROR, ev_ress_soc=self._battery_soc())
+        return DCEVStatusDIN(ev_ready=True, ev_error_code=self._error(), ev_ress_soc=self._battery_soc())
 
 
 async def main(iface: str, battery_file: Path, protocol: str) -> None:

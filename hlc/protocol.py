@@ -4,7 +4,8 @@ a Unix socket, the child connecting. Standard library only: both environments im
 Child -> controller, whenever the EV says something and at least every HEARTBEAT_S:
   {"type": "ev", "protocol": "ISO_15118_2" | "DIN_SPEC_70121" | ..., "stage": <ev_link stage>,
    "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "error",
-   "evcc_id"}
+   "evcc_id", "cycle": the count of PreCharge and CurrentDemand requests so far,
+   "fresh": true when an EV request caused it, false on a heartbeat (only fresh ones prove the EV is there)}
 Controller -> child, on every change and at least every HEARTBEAT_S:
   {"type": "evse", "state": <power path state>, "present_voltage_v", "present_current_a",
    "isolation": "valid" | "invalid" | "fault" | "none", "authorized": bool,
@@ -23,7 +24,7 @@ JAVA_OPTIONS = "-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 MAX_LINE = 64 * 1024
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
-             "soc_pct", "error", "evcc_id")
+             "soc_pct", "error", "evcc_id", "cycle", "fresh")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault")
 

@@ -17,6 +17,7 @@ import os
 from typing import Optional, Union
 
 from iso15118.secc import SECCHandler
+from iso15118.secc.controller.ev_data import EVDataContext
 from iso15118.secc.controller.interface import AuthorizationResponse, ServiceStatus
 from iso15118.secc.controller.simulator import SimEVSEController
 from iso15118.secc.secc_settings import Config
@@ -24,7 +25,7 @@ from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
-from iso15118.shared.messages.enums import AuthorizationStatus, IsolationLevel, Protocol
+from iso15118.shared.messages.enums import AuthorizationStatus, DCEVErrorCode, IsolationLevel, Protocol
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
 
 from hlc import protocol as p
@@ -56,20 +57,37 @@ class Link:
         raise ConnectionError("the controller closed the link")
 
     async def heartbeat(self) -> None:
+        """The link is alive; it says nothing of the EV, so it is not `fresh`."""
         while True:
-            await self.send()
+            await self.send(fresh=False)
             await asyncio.sleep(p.HEARTBEAT_S)
 
-    async def send(self, **changes) -> None:
+    async def send(self, fresh: bool = True, **changes) -> None:
         self.ev.update(changes)
-        self.writer.write(p.encode("ev", **self.ev))
+        self.writer.write(p.encode("ev", **self.ev, fresh=fresh))
         await self.writer.drain()
+
+
+class EVDataWithErrors(EVDataContext):
+    """iso15118's SECC checks the EV's error code at CableCheck and PreCharge only; in the current
+    demand loop it keeps SoC and targets but drops the error. This keeps it, for the controller."""
+
+    ev_error: str | None = None
+
+    def update_charge_loop_parameters(self, current_demand_req) -> None:
+        super().update_charge_loop_parameters(current_demand_req)
+        code = current_demand_req.dc_ev_status.ev_error_code
+        self.ev_error = None if code == DCEVErrorCode.NO_ERROR else str(getattr(code, "value", code))
 
 
 class BridgedEVSEController(SimEVSEController):
     def __init__(self, link: Link):
         super().__init__()
         self.link = link
+        self.ev_data_context = EVDataWithErrors()
+
+    def reset_ev_data_context(self) -> None:
+        self.ev_data_context = EVDataWithErrors()
 
     async def _tell(self, **changes) -> None:
         limits = self.ev_data_context.rated_limits.dc_limits
@@ -90,7 +108,8 @@ class BridgedEVSEController(SimEVSEController):
                                     is_precharge: bool = False, is_session_bpt: bool = False) -> None:
         stage = "precharge" if is_precharge else "current_demand"
         await self._tell(stage=stage, target_voltage_v=ev_target_voltage or 0.0,
-                         target_current_a=ev_target_current or 0.0)
+                         target_current_a=ev_target_current or 0.0, cycle=self.link.ev.get("cycle", 0) + 1,
+                         error=getattr(self.ev_data_context, "ev_error", None))
 
     async def set_hlc_charging(self, is_ongoing: bool) -> None:
         await self._tell(stage="power_on" if is_ongoing else "power_off")

@@ -45,16 +45,19 @@ class HlcBench:
         self.path = DcPowerPath(1, self.hal, limit_a=lambda now: float("inf"))
         self.battery_file = tmp / "battery.json"
         socket = str(tmp / "hlc.sock")
+        self.log = open(tmp / "hlc.log", "ab")  # the two iso15118 processes log every message
         self.bridge = HlcBridge(1, socket, ["unshare", "-n", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket",
-                                            socket, "--battery", str(self.battery_file), "--protocol", protocol])
+                                            socket, "--battery", str(self.battery_file), "--protocol", protocol],
+                                child_output=self.log)
         self.states: list[str] = []
         self.authorized = True
+        self.ev_error: str | None = None  # a DCEVErrorCode value the bench EV reports
 
     def write_battery(self) -> None:
         b = self.dc.battery
         state = {"soc_pct": b.soc_pct, "voltage_v": b.voltage(), "max_voltage_v": b.max_voltage_v,
                  "max_current_a": b.max_current_a, "wants_a": b.wants_a(), "capacity_wh": b.capacity_kwh * 1000,
-                 "stop_at_pct": self.stop_at_pct}
+                 "stop_at_pct": self.stop_at_pct, "error": self.ev_error}
         part = self.battery_file.with_suffix(".part")
         part.write_text(json.dumps(state))
         part.replace(self.battery_file)

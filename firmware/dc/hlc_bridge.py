@@ -30,12 +30,14 @@ RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
-                 child_env: dict | None = None, clock=time.monotonic):
+                 child_env: dict | None = None, child_output=None, clock=time.monotonic):
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
+        self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
         self.clock = clock
         self.request = EvRequest()
         self.protocol: str | None = None
+        self.cycles, self.cycle_at = 0, 0.0  # PreCharge and CurrentDemand requests the EV made, the last one's time
         self.child: asyncio.subprocess.Process | None = None
         self.restarts = 0  # in a row, each after a short life: the pause grows with it
         self.starts = 0
@@ -87,7 +89,11 @@ class HlcBridge:
         r.error = error if isinstance(error, str) and error else None
         if isinstance(message.get("protocol"), str) and message["protocol"]:
             self.protocol = message["protocol"]
-        r.heard_at = self.clock()
+        if message.get("fresh") is not False:  # a heartbeat proves the child alive, not the EV
+            r.heard_at = self.clock()
+        cycle = message.get("cycle")
+        if isinstance(cycle, int) and not isinstance(cycle, bool) and cycle > self.cycles:
+            self.cycles, self.cycle_at = cycle, self.clock()  # the EV's request loop, for the benchmarks
 
     def publish(self, **status) -> None:
         """The power path's state for the EV; sent at once when it changed, else as a heartbeat."""
@@ -102,6 +108,7 @@ class HlcBridge:
         while True:
             began = self.clock()
             self.child = await asyncio.create_subprocess_exec(*self.child_argv, env=self.child_env,
+                                                              stdout=self.child_output, stderr=self.child_output,
                                                               preexec_fn=die_with_parent)
             self.starts += 1
             code = await self.child.wait()

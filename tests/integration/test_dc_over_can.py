@@ -5,30 +5,20 @@ stop and welding check, with the module limits of the stack and a module fault o
 import itertools
 import time
 
-import can
 import pytest
 
 from dc_rig import EvEcu
 from firmware.dc.power_path import CHARGING, DONE, FAULT, DcPowerPath
-from hal.dc.stack import ModuleStack
-from hal.dc.uugreen import UUGreenBus
-from hal.interfaces import DcConnectorHal
-from hal.mock.dc import Battery, DcBus, SimDcContactor, SimDcMeter, SimIsolationAlarm, SimIsolationMonitor
-from hal.mock.uugreen_sim import SimUUGreenModules
+from hal.mock.dc import Battery, DcBus
+from hal.mock.dc_can import dc_connector_over_can
 
 channels = itertools.count()
 
 
 class CanRig:
     def __init__(self, soc_pct: float):
-        channel = f"dc-can-{next(channels)}"
         self.dc = DcBus(battery=Battery(capacity_kwh=2.0, soc_pct=soc_pct))
-        self.sim = SimUUGreenModules(can.Bus(interface="virtual", channel=channel), self.dc, [1, 2])
-        self.link = UUGreenBus(can.Bus(interface="virtual", channel=channel), poll_s=0.05)
-        imd = SimIsolationMonitor(self.dc)
-        hal = DcConnectorHal(pilot=None, stack=ModuleStack([self.link.module(1), self.link.module(2)]),
-                             contactor=SimDcContactor(self.dc), isolation=imd, isolation_alarm=SimIsolationAlarm(imd),
-                             meter=SimDcMeter(self.dc))
+        hal, self.sim, self.link = dc_connector_over_can(self.dc, f"dc-can-{next(channels)}")
         self.path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"))
         self.ev = EvEcu(self.dc.battery)
         self.states: list[str] = []

@@ -2,6 +2,8 @@
 pair in a network namespace): cable check, pre-charge, current demand following the battery's curve,
 power delivery stop and welding detection, in ISO 15118-2 and in DIN SPEC 70121."""
 
+import subprocess
+
 import pytest
 
 from hal.mock.dc import Battery
@@ -41,3 +43,34 @@ async def test_a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(tmp_pat
     assert "insulation" in bench.path.cable_check_failed
     assert bench.dc.battery.soc_pct == 50.0 and not bench.dc.contactor_cmd
     assert "precharge" not in bench.states
+
+
+async def charging_bench(tmp_path):
+    bench = HlcBench(tmp_path, "ISO_15118_2", Battery(capacity_kwh=60.0, soc_pct=40.0))
+    await bench.bridge.start()
+    assert await bench.run(lambda: bench.path.state == "charging" and bench.dc.current_a > 50, 90), bench.states
+    return bench
+
+
+@pytest.mark.timeout(120)
+async def test_an_ev_error_in_the_current_demand_loop_opens_the_output(tmp_path):
+    bench = await charging_bench(tmp_path)
+    try:
+        bench.ev_error = "FAILED_EVRESSMalfunction"
+        assert await bench.run(lambda: bench.path.state == "fault", 5), bench.path.status()
+    finally:
+        await bench.bridge.stop()
+    assert "FAILED_EVRESSMalfunction" in bench.path.fault
+    assert not any(m.is_on for m in bench.dc.modules) and not bench.dc.contactor_cmd
+
+
+@pytest.mark.timeout(120)
+async def test_an_ev_that_falls_silent_while_charging_gets_its_output_off(tmp_path):
+    bench = await charging_bench(tmp_path)
+    try:
+        subprocess.run(["pkill", "-KILL", "-f", f"hlc.ev_child .*{bench.battery_file}"], check=True)
+        assert await bench.run(lambda: bench.path.state != "charging", 4), bench.path.status()
+        assert await bench.run(lambda: not bench.dc.contactor_cmd, 3), bench.path.status()
+    finally:
+        await bench.bridge.stop()
+    assert not any(m.is_on for m in bench.dc.modules)

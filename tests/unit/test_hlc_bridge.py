@@ -73,3 +73,22 @@ async def test_a_child_that_dies_is_started_again(tmp_path):
         assert bridge.restarts >= 1
     finally:
         await bridge.stop()
+
+
+async def test_a_heartbeat_keeps_the_link_but_does_not_vouch_for_the_ev(tmp_path):
+    times = iter(range(100, 200))
+    bridge = HlcBridge(1, str(tmp_path / "hlc.sock"), clock=lambda: float(next(times)))
+    await bridge.start()
+    reader, writer = await asyncio.open_unix_connection(bridge.socket_path)
+    try:
+        writer.write(p.encode("ev", stage="current_demand", target_current_a=80.0, fresh=True))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.heard_at is not None)
+        heard = bridge.request.heard_at
+        writer.write(p.encode("ev", stage="current_demand", target_current_a=80.0, fresh=False) * 3)
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        assert bridge.request.heard_at == heard, "the EV may be gone while the SECC child still beats"
+    finally:
+        writer.close()
+        await bridge.stop()

@@ -1,0 +1,56 @@
+"""A DC session with the EV talking (iso15118 SECC and EVCC in .venv-hlc on a veth pair in a network
+namespace, the power path and the bench's DC bus in this process): the time from the EV's link
+starting (the plug) to current flowing, and the EV's current-demand loop period, in ISO 15118-2 and
+DIN SPEC 70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the
+right to make a network namespace. Prints JSON lines in the DESIGN.md format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hal.mock.dc import Battery  # noqa: E402
+from hlc_bench import HlcBench  # noqa: E402
+
+
+async def one(protocol: str) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = HlcBench(Path(tmp), protocol, Battery(capacity_kwh=60.0, soc_pct=30.0), stop_at_pct=101.0)
+        began = time.monotonic()
+        await bench.bridge.start()
+        try:
+            if not await bench.run(lambda: bench.dc.current_a > 1.0, 120):
+                raise RuntimeError(f"{protocol}: no current: {bench.states} {bench.path.status()}")
+            plug_to_current = time.monotonic() - began
+            first, first_at = bench.bridge.cycles, bench.bridge.cycle_at
+            await bench.run(lambda: False, 10)
+            period_ms = (bench.bridge.cycle_at - first_at) / max(1, bench.bridge.cycles - first) * 1000
+        finally:
+            await bench.bridge.stop()
+    variant = protocol.lower()
+    return [{"benchmark": "dc_session", "variant": variant, "metric": "plug_to_current_s",
+             "value": round(plug_to_current, 2), "better": "lower"},
+            {"benchmark": "dc_session", "variant": variant, "metric": "current_demand_period_ms",
+             "value": round(period_ms, 1), "better": "lower"}]
+
+
+def main() -> int:
+    lines = []
+    for protocol in ("ISO_15118_2", "DIN_SPEC_70121"):
+        lines += asyncio.run(one(protocol))
+    for line in lines:
+        print(json.dumps(line))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
