@@ -35,6 +35,8 @@ def add_parser(sub) -> None:
                    "against each, a report per backend and a side-by-side matrix (docs/witness.md)")
     w.add_argument("--board", help="a board config: a bench one (the default: the demo's) or the charger's real "
                    "hardware, where a person at the charger does what the bench simulates (docs/witness.md)")
+    w.add_argument("--service-data-dir", dest="service_data_dir", default="/var/lib/evse",
+                   help="with a real --board: the service's data directory, for this unit's pilot calibration")
     w.add_argument("--log-level", default="WARNING")
 
 
@@ -121,7 +123,8 @@ async def _witness(args, folder: Path) -> dict:
     operator = Operator(present)
     common = dict(board=board_path, data_dir=work / "data", csms_url=args.csms_url, cp_id=args.charge_point_id,
                   ocpp_version=args.ocpp_version, security=security)
-    ut = UnderTest(**common) if board.hal == "mock" else AtTheBoard(operator=operator, **common)
+    ut = UnderTest(**common) if board.hal == "mock" else \
+        AtTheBoard(operator=operator, service_data_dir=Path(args.service_data_dir), **common)
     ctx = Context(ut=ut, version=args.ocpp_version, board=board, report_dir=folder,
                   operator=operator, cards=args.card, blocked=args.blocked_card,
                   csms_export=Path(args.csms_export) if args.csms_export else None,

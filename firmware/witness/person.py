@@ -8,6 +8,7 @@ that reason; the bench run covers it. With nobody at the terminal every such ste
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import aiohttp
@@ -38,17 +39,32 @@ UNSAFE = {"overtemp": "an over-temperature", "diode": "a plug error (an EV with 
 CARD_ACTIONS = ("Authorize", "StartTransaction", "TransactionEvent")
 
 
+CALIBRATION = "calibration.json"  # hal/rpi/calibration.py: this unit's pilot front-end, measured by `evse calibrate`
+
+
 class AtTheBoard(UnderTest):
-    def __init__(self, *, operator, **kw):
+    def __init__(self, *, operator, service_data_dir: Path, **kw):
         super().__init__(**kw)
         self.operator = operator
+        self.service_data_dir = Path(service_data_dir)
         self.web_port = free_port()
         self.api = f"http://127.0.0.1:{self.web_port}/api"
         self.headers: dict[str, str] = {}
 
     async def start(self) -> None:
         self.headers = {"Authorization": f"Bearer {self._token()}"}
+        self._copy_calibration()
         await super().start()
+
+    def _copy_calibration(self) -> None:
+        """The witness runs the charger from a data directory of its own, but the pilot's calibration
+        belongs to this unit: take the service's, so the pilot reads as it does in service."""
+        source = self.service_data_dir / CALIBRATION
+        try:
+            shutil.copyfile(source, Path(self.data_dir) / CALIBRATION)
+        except OSError as exc:
+            print(f"witness: no calibration copied from {source} ({exc.strerror}); the pilot runs on nominal "
+                  "values", flush=True)
 
     def _token(self) -> str:
         """A page API token of the witness's own, in its own data directory: nothing of the service's."""

@@ -59,8 +59,11 @@ class PersonOnTheBench:
 
 
 async def witness_on(person, tmp_path, csms, actions):
+    service = tmp_path / "service-data"
+    service.mkdir()
+    (service / "calibration.json").write_text('{"bench": {}}')  # the unit's own, as `evse calibrate` left it
     ut = BoardOnTheBench(operator=person, board=str(BENCH), data_dir=tmp_path / "data", csms_url=csms.url,
-                         cp_id="BOARD1", ocpp_version="1.6", security=[])
+                         cp_id="BOARD1", ocpp_version="1.6", security=[], service_data_dir=service)
     person.bench = f"http://127.0.0.1:{ut.port}"
     ctx = Context(ut=ut, version="1.6", board=load_board(BENCH), report_dir=tmp_path, operator=person,
                   cards=["GOOD-1"])
@@ -87,6 +90,7 @@ async def test_a_person_at_the_charger_does_what_the_bench_simulates(tmp_path):
     assert results["over-temperature"] == (SKIPPED, "an over-temperature cannot be made safely on a live charger; "
                                                     "the bench run covers it")
     assert [s for s in csms.actions("StopTransaction")], "the person's session reached the CSMS"
+    assert (tmp_path / "data" / "calibration.json").read_text() == '{"bench": {}}', "this unit's calibration"
 
 
 async def test_with_nobody_at_the_charger_its_steps_are_skipped_not_failed(tmp_path):
