@@ -1,8 +1,9 @@
-"""The bench's digital link, run in a network namespace of its own (`unshare -n`): a veth pair as
-the pilot wire's HomePlug link, the SECC child on one end and the bench EV on the other. No other
-network exists in the namespace; the SECC reaches the controller through its Unix socket.
+"""The bench's digital link, run in a network namespace of its own: a veth pair as the pilot wire's
+HomePlug link, the SECC child on one end and the bench EV on the other. No other network exists in
+the namespace; the SECC reaches the controller through its Unix socket. A user namespace around it
+(`--map-root-user`) lets it make the veth pair without root where the kernel allows user namespaces.
 
-    unshare -n python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
+    unshare --map-root-user --net python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
 
 Standard library only (it starts the two iso15118 processes). Exits when either of them does.
 """

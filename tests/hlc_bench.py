@@ -1,6 +1,7 @@
 """A DC connector whose EV talks ISO 15118-2 or DIN SPEC 70121 for real: the controller's HLC bridge
 and DC power path in this process over the bench's DC bus, the SECC and the bench EV as iso15118
-processes in .venv-hlc, on a veth pair in a network namespace of their own (`unshare -n`)."""
+processes in .venv-hlc, on a veth pair in a network namespace of their own (`unshare`, in a user
+namespace: no root needed where the kernel allows user namespaces)."""
 
 from __future__ import annotations
 
@@ -46,9 +47,9 @@ class HlcBench:
         self.battery_file = tmp / "battery.json"
         socket = str(tmp / "hlc.sock")
         self.log = open(tmp / "hlc.log", "ab")  # the two iso15118 processes log every message
-        self.bridge = HlcBridge(1, socket, ["unshare", "-n", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket",
-                                            socket, "--battery", str(self.battery_file), "--protocol", protocol],
-                                child_output=self.log)
+        argv = ["unshare", "--map-root-user", "--net", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket", socket,
+                "--battery", str(self.battery_file), "--protocol", protocol]
+        self.bridge = HlcBridge(1, socket, argv, child_output=self.log)
         self.states: list[str] = []
         self.authorized = True
         self.ev_error: str | None = None  # a DCEVErrorCode value the bench EV reports
