@@ -9,9 +9,7 @@ from firmware.dc import ev_link
 from firmware.dc.ev_link import EvRequest
 from firmware.dc.power_path import CABLE_OK, CHARGING, DcPowerPath
 from hal.dc.stack import ModuleStack
-from hal.interfaces import DcConnectorHal
-from hal.mock.dc import Battery, DcBus, SimDcContactor, SimDcMeter, SimIsolationAlarm, SimIsolationMonitor, \
-    SimPowerModule
+from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
 
 TICK_S = 0.02
 
@@ -29,10 +27,8 @@ class DcRig:
         self.clock = Clock()
         self.bus = DcBus(battery=battery or Battery())
         self.modules = [SimPowerModule(self.bus, i, max_a=100.0, max_w=30000.0, clock=self.clock) for i in (1, 2)]
-        self.imd = SimIsolationMonitor(self.bus, clock=self.clock)
-        self.hal = DcConnectorHal(pilot=None, stack=ModuleStack(self.modules), contactor=SimDcContactor(self.bus),
-                                  isolation=self.imd, isolation_alarm=SimIsolationAlarm(self.imd),
-                                  meter=SimDcMeter(self.bus, clock=self.clock))
+        self.hal = bench_dc_connector(self.bus, ModuleStack(self.modules), clock=self.clock)
+        self.imd = self.hal.isolation
         self.path = DcPowerPath(1, self.hal, limit_a)
         self.ev = EvEcu(self.bus.battery)
 

@@ -16,9 +16,7 @@ from controller import ROOT
 from firmware.dc.hlc_bridge import HlcBridge
 from firmware.dc.power_path import DcPowerPath
 from hal.dc.stack import ModuleStack
-from hal.interfaces import DcConnectorHal
-from hal.mock.dc import Battery, DcBus, SimDcContactor, SimDcMeter, SimIsolationAlarm, SimIsolationMonitor, \
-    SimPowerModule
+from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
 
 HLC_PYTHON = ROOT / ".venv-hlc" / "bin" / "python"
 TICK_S = 0.02
@@ -39,10 +37,7 @@ class HlcBench:
         self.tmp, self.protocol, self.stop_at_pct = tmp, protocol, stop_at_pct
         self.dc = DcBus(battery=battery)
         modules = [SimPowerModule(self.dc, i, max_a=100.0) for i in (1, 2)]
-        self.imd = SimIsolationMonitor(self.dc)
-        self.hal = DcConnectorHal(pilot=None, stack=ModuleStack(modules), contactor=SimDcContactor(self.dc),
-                                  isolation=self.imd, isolation_alarm=SimIsolationAlarm(self.imd),
-                                  meter=SimDcMeter(self.dc))
+        self.hal = bench_dc_connector(self.dc, ModuleStack(modules))
         self.path = DcPowerPath(1, self.hal, limit_a=lambda now: float("inf"))
         self.battery_file = tmp / "battery.json"
         socket = str(tmp / "hlc.sock")

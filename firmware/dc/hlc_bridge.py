@@ -15,7 +15,7 @@ import math
 import os
 import time
 
-from firmware.child_process import die_with_parent
+from firmware.child_process import die_with_parent, end_child
 from firmware.dc import ev_link
 from firmware.dc.ev_link import EvRequest
 from hlc import protocol as p
@@ -121,12 +121,7 @@ class HlcBridge:
     async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.cancel()
-        if self.child is not None and self.child.returncode is None:
-            self.child.terminate()
-            try:
-                await asyncio.wait_for(self.child.wait(), 10)
-            except asyncio.TimeoutError:
-                self.child.kill()
+        await end_child(self.child, 10)
         if self._server is not None:
             self._server.close()
         if self._writer is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from firmware.child_process import die_with_parent
+from firmware.child_process import die_with_parent, end_child
 from firmware.ocpp import frame_log
 
 
@@ -55,13 +55,7 @@ class UnderTest:
         raise RuntimeError(f"the controller's bench API did not answer; see {self.log_path}")
 
     async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 15)
-            except asyncio.TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
+        await end_child(self.proc, 15)
         if self.http is not None:
             await self.http.close()
             self.http = None

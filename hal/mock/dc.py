@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from hal.interfaces import DcConnectorHal
 from hal.types import IsolationReading, MeterReading, ModuleReading
 
 SLEW_V_PER_S = 400.0  # a module's output voltage ramp (vendor sheets: 0 to 750 V in about 2 s)
@@ -211,3 +212,11 @@ class SimDcMeter:
         v, i = self.bus.cable_voltage(), self.bus.current_a
         return MeterReading(energy_wh=self.bus.energy_wh, power_w=v * i, currents_a=(i,), voltages_v=(v,),
                             taken_at=self.clock())
+
+
+def bench_dc_connector(bus: DcBus, stack, clock=time.monotonic):
+    """A DC connector on the bench's DC bus around a given module stack (simulated, or real drivers
+    talking to simulated modules): the bench's DC contactors, insulation monitor with its alarm, DC meter."""
+    imd = SimIsolationMonitor(bus, clock=clock)
+    return DcConnectorHal(pilot=None, stack=stack, contactor=SimDcContactor(bus), isolation=imd,
+                          isolation_alarm=SimIsolationAlarm(imd), meter=SimDcMeter(bus, clock=clock))

@@ -9,8 +9,7 @@ import can
 
 from hal.dc.stack import ModuleStack
 from hal.dc.uugreen import UUGreenBus
-from hal.interfaces import DcConnectorHal
-from hal.mock.dc import DcBus, SimDcContactor, SimDcMeter, SimIsolationAlarm, SimIsolationMonitor
+from hal.mock.dc import DcBus, bench_dc_connector
 from hal.mock.uugreen_sim import SimUUGreenModules
 
 
@@ -18,8 +17,4 @@ def dc_connector_over_can(dc: DcBus, channel: str, addresses=(1, 2), poll_s: flo
     """(the connector's HAL, the simulated modules, our CAN link); close the last two when done."""
     sim = SimUUGreenModules(can.Bus(interface="virtual", channel=channel), dc, list(addresses))
     link = UUGreenBus(can.Bus(interface="virtual", channel=channel), poll_s=poll_s)
-    imd = SimIsolationMonitor(dc)
-    hal = DcConnectorHal(pilot=None, stack=ModuleStack([link.module(a) for a in addresses]),
-                         contactor=SimDcContactor(dc), isolation=imd, isolation_alarm=SimIsolationAlarm(imd),
-                         meter=SimDcMeter(dc))
-    return hal, sim, link
+    return bench_dc_connector(dc, ModuleStack([link.module(a) for a in addresses])), sim, link
