@@ -97,7 +97,9 @@ class Controller:
         self.policy = self.protocol.policy
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
                                  on_reading=wake.set, clock=self.wall)
-        self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh)
+        self.ev_links = self._ev_links(data_dir, wake)
+        self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh,
+                               ev_links=self.ev_links)
         self.authorizer = Authorizer(self.store, self.policy, self.policy.local_list_max_length(), clock=self.wall)
         self.uplink = Uplink(self.wall)
         self.history = SessionHistory(self.store)
@@ -190,6 +192,31 @@ class Controller:
         site = options.site or SiteSection()
         return lambda out: make_export(Path(data_dir), self.board, site, out)
 
+    def _ev_links(self, data_dir, wake) -> dict:
+        """The digital link with the EV of every DC connector: a socket in the data directory, the
+        SECC's process supervised, its log in logs/ev-link-N.log (every message of the EV)."""
+        links = {}
+        for c in self.board.connectors:
+            if c.kind != "dc":
+                continue
+            from firmware.dc.hlc_bridge import HlcBridge  # the DC side is loaded only where there is one
+
+            wiring = self.hal.connectors[c.id]
+            socket = str(Path(data_dir) / f"ev-link-{c.id}.sock")
+            argv = wiring.ev_link_command(socket) if wiring.ev_link_command is not None else None
+            (Path(data_dir) / "logs").mkdir(parents=True, exist_ok=True)
+            output = open(Path(data_dir) / "logs" / f"ev-link-{c.id}.log", "ab")  # noqa: SIM115 (the child's)
+            links[c.id] = HlcBridge(c.id, socket, argv, child_output=output, clock=self.wall.monotonic,
+                                    on_message=wake.set)
+        return links
+
+    async def _run_ev_link(self, link) -> None:
+        await link.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await link.stop()
+
     def _meters(self) -> dict:
         """Connector id (0: the site supply) -> its meter."""
         meters = {cid: c.meter for cid, c in self.hal.connectors.items() if c.meter is not None}
@@ -227,6 +254,8 @@ class Controller:
             "tamper switch": lambda: watch_tamper(self.hal.tamper, self.security_events),
             "load manager": self.load.run, "reservations": self.reservations.run, "display": self.display.run,
             "CSMS migration": self.migration.run,
+            **{f"EV link of connector {cid}": (lambda link=link: self._run_ev_link(link))
+               for cid, link in self.ev_links.items()},
         }
         if self.settings.standalone:
             log.warning("standalone: no CSMS configured; cards come from the list on the web page (or free "

@@ -54,9 +54,22 @@ class RpiPins:
 
 
 @dataclass(frozen=True)
+class DcConfig:
+    """A DC (CCS) connector's power stage: identical modules in parallel."""
+
+    modules: int = _f(2, lo=1, hi=12, doc="power modules in parallel behind this connector")
+    module_max_v: float = _f(1000.0, lo=200.0, hi=1500.0, doc="a module's rated output voltage")
+    module_max_a: float = _f(100.0, lo=5.0, hi=500.0, doc="a module's rated output current")
+    module_max_w: float = _f(30000.0, lo=1000.0, hi=200000.0, doc="a module's rated output power")
+
+
+@dataclass(frozen=True)
 class ConnectorConfig:
     id: int = _f(lo=1, hi=8)
-    max_current_a: float = _f(lo=6.0, hi=80.0, doc="rating of the circuit behind this socket")
+    max_current_a: float = _f(lo=6.0, hi=600.0,
+                              doc="AC: rating of the circuit behind this socket (at most 80); DC: the cable's rating")
+    kind: str = _f("ac", choices=("ac", "dc"), doc="ac: IEC 61851-1 Mode 3; dc: a CCS connector (IEC 61851-23)")
+    dc: DcConfig | None = _f(None, doc="kind = dc: its power stage")
     cable: str = _f("socket", choices=("socket", "tethered"))
     cable_rating_a: int | None = _f(None, choices=(13, 20, 32, 63), doc="tethered cables only")
     priority: int = _f(0, lo=0, hi=9, doc="site load management: a higher priority is served first")
@@ -116,6 +129,12 @@ class OtaConfig:
 class MockConfig:
     cable_rating_a: int = _f(32, choices=(13, 20, 32, 63))
     ev_max_current_a: float = _f(32.0, lo=0.0, hi=80.0)
+    # The bench's DC EV (kind = dc connectors): its battery and the protocol it speaks.
+    ev_protocol: str = _f("ISO_15118_2", choices=("ISO_15118_2", "DIN_SPEC_70121"))
+    ev_battery_kwh: float = _f(60.0, lo=0.1, hi=200.0, doc="the bench EV's battery; a small one makes a short demo")
+    ev_soc_pct: float = _f(20.0, lo=0.0, hi=100.0, doc="the state of charge it arrives with")
+    ev_stop_at_pct: float = _f(80.0, lo=1.0, hi=100.0, doc="where it ends charging")
+    ev_max_dc_current_a: float = _f(200.0, lo=1.0, hi=600.0)
 
 
 @dataclass(frozen=True)
@@ -221,10 +240,9 @@ def _check_board(board: BoardConfig, path: Path) -> None:
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{path}: connectors.id must be unique, got {ids}")
     for c in board.connectors:
-        if c.cable == "tethered" and c.cable_rating_a is None:
+        if c.kind == "ac" and c.cable == "tethered" and c.cable_rating_a is None:
             raise ConfigError(f"{path}: connector {c.id}: a tethered cable needs cable_rating_a")
-        if board.hal == "rpi" and c.pins is None:
-            raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
+        _check_kind(c, board, path)
     if board.derate_from_c >= board.max_temperature_c:
         raise ConfigError(f"{path}: board.derate_from_c = {board.derate_from_c} must be below "
                           f"board.max_temperature_c = {board.max_temperature_c}")
@@ -239,6 +257,25 @@ def _check_board(board: BoardConfig, path: Path) -> None:
         from firmware.config_rpi import check_rpi
 
         check_rpi(board, path)
+
+
+def _check_kind(c: ConnectorConfig, board: BoardConfig, path: Path) -> None:
+    if c.kind == "ac":
+        if c.max_current_a > 80.0:
+            raise ConfigError(f"{path}: connectors[{board.connectors.index(c)}].max_current_a = {c.max_current_a} "
+                              "is out of range [6.0, 80.0] for an AC connector (IEC 61851-1 Table A.8 ends at 80 A)")
+        if c.dc is not None:
+            raise ConfigError(f"{path}: connector {c.id}: [connectors.dc] belongs to kind = \"dc\"")
+        if board.hal == "rpi" and c.pins is None:
+            raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
+        return
+    if c.dc is None:
+        raise ConfigError(f"{path}: connector {c.id}: kind = \"dc\" needs [connectors.dc]")
+    if c.cable != "tethered":
+        raise ConfigError(f"{path}: connector {c.id}: a DC connector's cable is tethered (IEC 61851-23 6.3.1)")
+    if board.hal != "mock":
+        raise ConfigError(f"{path}: connector {c.id}: DC connectors run on the bench (hal 'mock') only so far; "
+                          "the board's CAN, insulation monitor and SLAC wiring is not configurable yet (docs/dc.md)")
 
 
 def _check_meters(board: BoardConfig, path: Path) -> None:

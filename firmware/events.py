@@ -57,6 +57,18 @@ class MessageSetAside:
 
 
 @dataclass(frozen=True)
+class EvChargingNeeds:
+    """What an EV asked for over the digital link, once per session (its ChargeParameterDiscovery):
+    DC limits, its state of charge (OCPP 2.0.1 NotifyEVChargingNeeds, K15)."""
+
+    connector_id: int
+    protocol: str | None
+    max_current_a: float | None
+    max_voltage_v: float | None
+    soc_pct: float | None
+
+
+@dataclass(frozen=True)
 class MeterOnlineChanged:
     connector_id: int
     online: bool

@@ -12,7 +12,7 @@ import asyncio
 from firmware.core.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.control_loop import ControlLoop
-from firmware.core.iec61851.pilot import current_for_duty
+from firmware.dc.connector import DcConnector
 from firmware.core.limits import SITE_SHARE
 from firmware.events import StationFaultsChanged
 from firmware.core.safety import OncePerTick
@@ -25,19 +25,26 @@ class UnknownConnector(KeyError):
 
 
 class Station:
-    def __init__(self, board, hal, bus, wall, wake=None, readings=None):
+    def __init__(self, board, hal, bus, wall, wake=None, readings=None, ev_links=None):
         """`wake`: the threading.Event the drivers and the metering set; `readings(cid)`: the latest
-        fresh meter reading in memory (over-current and supply voltage are judged from it)."""
+        fresh meter reading in memory (over-current and supply voltage are judged from it);
+        `ev_links`: {connector: EvLinkPort} for DC connectors (firmware.dc.ev_link)."""
         self.board = board
         self.hal = hal
         self.bus = bus
         temperature = OncePerTick(hal.temperature)  # one sensor for every connector's supervisor
         readings = readings or (lambda cid: None)
-        self.connectors: dict[int, Connector] = {
-            c.id: Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
-                            reading=lambda cid=c.id: readings(cid))
-            for c in board.connectors
-        }
+        ev_links = ev_links or {}
+
+        def connector(c):
+            reading = lambda cid=c.id: readings(cid)  # noqa: E731
+            if c.kind == "dc":
+                return DcConnector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
+                                   ev_links[c.id], reading=reading)
+            return Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
+                             reading=reading)
+
+        self.connectors: dict[int, Connector] = {c.id: connector(c) for c in board.connectors}
         self.faults: set[str] = set()  # charger-wide, outside the tick (e.g. "reader")
         self.loop = ControlLoop(list(self.connectors.values()), board.tick_ms / 1000.0, board.idle_tick_ms / 1000.0,
                                 wake=wake, clock=wall.monotonic)
@@ -199,13 +206,11 @@ class Station:
         (self.faults.add if active else self.faults.discard)(name)
         self.bus.publish(StationFaultsChanged(frozenset(self.faults)))
 
-    def offered(self, cid: int) -> tuple[float, float] | None:
-        """What connector cid's PWM offers now, in A per phase and W (None: no such connector)."""
+    def own_values(self, cid: int) -> dict[str, tuple[float, str]] | None:
+        """What connector cid knows itself, as measurands: {measurand: (value, unit)} (None: no such
+        connector): the current (A per phase, DC: A) and power it offers, the EV's SoC when told."""
         connector = self.connectors.get(cid)
-        if connector is None:
-            return None
-        amps = current_for_duty(connector.duty)
-        return amps, amps * self.board.voltage_v * self.board.phases
+        return None if connector is None else connector.own_values()
 
     def session_by_id(self, local_id: str) -> Session | None:
         return next((s for s in self.sessions() if s.local_id == local_id), None)

@@ -9,7 +9,7 @@ every tick; only `Meter.read` may block, and the safety loop never calls it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 from hal.types import CardPresented, IsolationReading, MeterReading, ModuleReading, PilotSample
 
@@ -137,6 +137,9 @@ class DcConnectorHal:
     isolation_alarm: BinaryInput
     meter: Meter
     lock: ConnectorLock | None = None
+    # The command line that runs this connector's SECC (hlc/), given the controller's socket for it:
+    # on the board the SECC on the modem's interface, on the bench the SECC with the bench EV.
+    ev_link_command: Callable[[str], list[str]] | None = None
 
 
 @dataclass

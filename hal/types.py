@@ -35,6 +35,7 @@ class MeterReading:
     phase_powers_w: tuple[float, ...] = ()
     power_factor: float | None = None
     serial: str | None = None
+    dc: bool = False  # a DC meter: one current and one voltage, no phases
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,15 @@ the namespace; the SECC reaches the controller through its Unix socket. A user n
 
     unshare --map-root-user --net python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
 
-Standard library only (it starts the two iso15118 processes). Exits when either of them does.
+Standard library only (it starts the two iso15118 processes). The bench EV starts when the bench
+says the car is plugged in, is ended when it is unplugged, and after its session ends is not started
+again until the next plug-in. Exits when the SECC does.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -43,6 +46,24 @@ def _die_with_parent() -> None:
         pass
 
 
+def is_plugged(battery_file: Path) -> bool:
+    """The bench says whether the car is plugged in ("plugged" in its battery file; absent: it is)."""
+    try:
+        return bool(json.loads(battery_file.read_text()).get("plugged", True))
+    except (OSError, ValueError, AttributeError):
+        return True  # mid-write, or not written yet: as it was
+
+
+def end(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the controller's stop: end both children first
     parser = argparse.ArgumentParser()
@@ -63,21 +84,24 @@ def main() -> int:
     secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF],
                             cwd=root, env=env, preexec_fn=_die_with_parent)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
-    ev = subprocess.Popen([sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
-                           "--protocol", args.protocol], cwd=root, env=env,
-                          preexec_fn=_die_with_parent)
+    ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
+               "--protocol", args.protocol]
+    ev, done = None, False  # done: this plug-in's session is over; the next one needs the car unplugged first
     try:
-        while secc.poll() is None and ev.poll() is None:
+        while secc.poll() is None:
+            plugged = is_plugged(Path(args.battery))
+            if ev is not None and (ev.poll() is not None or not plugged):
+                end(ev)
+                ev, done = None, plugged
+            if plugged and ev is None and not done:
+                ev = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_die_with_parent)
+            done = done and plugged
             time.sleep(0.2)
     finally:
         for proc in (ev, secc):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-    return secc.returncode or ev.returncode or 0
+            if proc is not None:
+                end(proc)
+    return secc.returncode or 0
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ class BenchEV(SimEVController):
         self.precharged = False
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
                       "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
+        self.contactors(False)  # a car arrives with its contactors open
 
     def battery(self) -> dict:
         try:
@@ -83,7 +84,17 @@ class BenchEV(SimEVController):
         if abs(present_voltage_evse.get_decimal_value() - self.battery()["voltage_v"]) <= PRECHARGED_WITHIN_V:
             self.precharged = True
             log.info("pre-charged: the output is within %.0f V of the battery", PRECHARGED_WITHIN_V)
+            self.contactors(True)  # the car closes its own contactors before it asks for power
         return self.precharged
+
+    def contactors(self, closed: bool) -> None:
+        """The car's contactors are physical: the bench reads them from a file beside the battery's."""
+        part = self.battery_file.with_suffix(".ev.part")
+        try:
+            part.write_text(json.dumps({"contactors_closed": closed}))
+            part.replace(self.battery_file.with_suffix(".ev.json"))
+        except OSError as exc:
+            log.warning("cannot tell the bench about the contactors: %s", exc)
 
     async def continue_charging(self) -> bool:
         return not await self.is_charging_complete()
@@ -93,7 +104,10 @@ class BenchEV(SimEVController):
 
     async def is_charging_complete(self) -> bool:
         b = self.battery()
-        return b["soc_pct"] >= b["stop_at_pct"]
+        complete = b["soc_pct"] >= b["stop_at_pct"]
+        if complete and self.precharged:
+            self.contactors(False)
+        return complete
 
     def _error(self) -> DCEVErrorCode:
         """The bench may set "error" in the battery file (a DCEVErrorCode value): the car reports it."""

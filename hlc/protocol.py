@@ -9,7 +9,8 @@ Child -> controller, whenever the EV says something and at least every HEARTBEAT
 Controller -> child, on every change and at least every HEARTBEAT_S:
   {"type": "evse", "state": <power path state>, "present_voltage_v", "present_current_a",
    "isolation": "valid" | "invalid" | "fault" | "none", "authorized": bool,
-   "max_voltage_v", "max_current_a", "max_power_w", "fault": str | None}
+   "max_voltage_v", "max_current_a", "max_power_w", "fault": str | None,
+   "stop": true once the driver or the CSMS ended the session (the EV is told to stop charging)}
 A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
 """
 
@@ -26,7 +27,7 @@ MAX_LINE = 64 * 1024
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
              "soc_pct", "error", "evcc_id", "cycle", "fresh")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
-               "max_current_a", "max_power_w", "fault")
+               "max_current_a", "max_power_w", "fault", "stop")
 
 
 class BadLine(ValueError):

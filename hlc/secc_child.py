@@ -97,7 +97,13 @@ class BridgedEVSEController(SimEVSEController):
 
     # ---- what the EV does -------------------------------------------------------------------
     async def set_present_protocol_state(self, state) -> None:
-        stage = STAGE_OF_STATE.get(type(state).__name__)
+        name = type(state).__name__
+        if name == "SupportedAppProtocol":  # a new EV session begins: nothing of the last one holds
+            self.reset_ev_data_context()
+            self.link.ev = {"stage": "none"}
+            await self.link.send(stage="none")
+            return
+        stage = STAGE_OF_STATE.get(name)
         if stage:
             await self._tell(stage=stage)
 
@@ -143,9 +149,13 @@ class BridgedEVSEController(SimEVSEController):
         state, isolation = self.link.evse["state"], self.link.evse.get("isolation", "none")
         code = {"fault": DCEVSEStatusCode.EVSE_EMERGENCY_SHUTDOWN, "stopping": DCEVSEStatusCode.EVSE_SHUTDOWN}.get(
             state, DCEVSEStatusCode.EVSE_READY)
+        stop = bool(self.link.evse.get("stop"))  # the driver or the CSMS ended the session: the EV is to stop
+        if stop and code == DCEVSEStatusCode.EVSE_READY:
+            code = DCEVSEStatusCode.EVSE_SHUTDOWN
         level = {"valid": IsolationLevel.VALID, "fault": IsolationLevel.FAULT,
                  "invalid": IsolationLevel.INVALID}.get(isolation, IsolationLevel.INVALID)
-        return DCEVSEStatus(evse_notification=EVSENotification.NONE, notification_max_delay=0,
+        return DCEVSEStatus(evse_notification=EVSENotification.STOP_CHARGING if stop else EVSENotification.NONE,
+                            notification_max_delay=0,
                             evse_isolation_status=level, evse_status_code=code)
 
     async def get_evse_present_voltage(self, protocol):

@@ -16,7 +16,8 @@ from firmware.settings import FIELDS  # noqa: E402
 
 SECTIONS = [  # (TOML section, the class it is read into)
     ("[board]", config.BoardConfig), ("[[connectors]]", config.ConnectorConfig),
-    ("[connectors.pins]", config.RpiPins), ("[[buses]]", config.BusConfig), ("[[meters]]", config.MeterConfig),
+    ("[connectors.pins]", config.RpiPins), ("[connectors.dc]", config.DcConfig), ("[[buses]]", config.BusConfig),
+    ("[[meters]]", config.MeterConfig),
     ("[metering]", config.MeteringConfig), ("[site]", config.SiteConfig), ("[ota]", config.OtaConfig),
     ("[mock]", config.MockConfig), ("[rpi]", config.RpiConfig),
 ]
@@ -62,7 +63,7 @@ def render() -> str:
     for section, cls in SECTIONS:
         out += [f"### `{section}`", "", "| key | type | default | range / values | meaning |", "|---|---|---|---|---|"]
         for f in dataclasses.fields(cls):
-            if dataclasses.is_dataclass(f.default) or "Config" in str(f.type) or "RpiPins" in str(f.type):
+            if dataclasses.is_dataclass(f.default) or "Config" in str(f.type) or "RpiPins" in str(f.type) or "DcConfig" in str(f.type):
                 continue  # a section of its own, listed below
             out.append(f"| `{f.name}` | {_type(f)} | {_default(f)} | {_range(f)} | {f.metadata.get('doc', '')} |")
         out.append("")

@@ -5,6 +5,9 @@ bridge will hand it to the power path."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 from firmware.dc import ev_link
 from firmware.dc.ev_link import EvRequest
 from firmware.dc.power_path import CABLE_OK, CHARGING, DcPowerPath
@@ -12,6 +15,7 @@ from hal.dc.stack import ModuleStack
 from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
 
 TICK_S = 0.02
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Clock:
@@ -82,3 +86,98 @@ class EvEcu:
             bus.ev_contactors_closed = False
         elif r.stage == ev_link.WELDING and path.state in ("done", "fault"):
             r.stage = ev_link.ENDED
+
+
+class BenchEvLink:
+    """The EV link's port as the controller sees it, with the EV ECU behind it: the EV starts its
+    sequence only once told it may charge, and stops when told to (EVSENotification StopCharging)."""
+
+    def __init__(self, ecu: EvEcu):
+        self.ecu, self.protocol = ecu, "ISO_15118_2"
+        self.request = EvRequest()
+        self.told: dict = {}
+
+    def tell(self, status: dict) -> None:
+        self.told = status
+
+    def step(self, now: float, path: DcPowerPath, bus: DcBus, plugged: bool) -> None:
+        r = self.ecu.request
+        if not plugged:
+            self.request = EvRequest()
+            return
+        if self.told.get("stop") and r.stage == ev_link.CURRENT_DEMAND:
+            r.stage, r.target_current_a = ev_link.POWER_OFF, 0.0
+        if r.stage != ev_link.NONE or self.told.get("authorized"):
+            self.ecu.step(now, path, bus)
+        else:
+            r.heard_at = now
+        self.request = dataclasses.replace(r)
+
+
+class DcStationRig:
+    """A Station with one DC connector (board-configs/bench-dc.toml) on the bench's DC bus, ticked by
+    hand with an injected clock: the charger model, the power path and the EV, no threads."""
+
+    def __init__(self, battery: Battery | None = None):
+        from types import SimpleNamespace
+
+        from firmware.clock import SteppedClock
+        from firmware.config import load_board
+        from firmware.station import Station
+        from hal.interfaces import Hal
+        from hal.mock.board import MockPilot, MockReader, MockStationInput, MockTemperature
+        from hal.mock.ev import SimulatedEV
+        from hal.mock.wire import BenchWire, ConnectorWire
+
+        self.board = load_board(ROOT / "board-configs" / "bench-dc.toml")
+        self.wall = SteppedClock()
+        self.clock = lambda: self.wall.monotonic()
+        self.wire = ConnectorWire(1, 3, 230.0, SimulatedEV(), None, wake=lambda: None)
+        self.bench = BenchWire(connectors={1: self.wire}, wake=lambda: None)
+        self.bus = DcBus(battery=battery or Battery(capacity_kwh=0.5))
+        self.modules = [SimPowerModule(self.bus, i, max_a=100.0, max_w=30000.0, clock=self.clock) for i in (1, 2)]
+        self.hal = bench_dc_connector(self.bus, ModuleStack(self.modules), clock=self.clock,
+                                      pilot=MockPilot(self.wire))
+        self.link = BenchEvLink(EvEcu(self.bus.battery))
+        hal = Hal(connectors={1: self.hal}, estop=MockStationInput(self.bench, "estop"),
+                  temperature=MockTemperature(self.bench), reader=MockReader(self.bench),
+                  power_fail=MockStationInput(self.bench, "power_fail"))
+        self.events: list = []
+        self.station = Station(self.board, hal, SimpleNamespace(publish_threadsafe=self.events.append), self.wall,
+                               ev_links={1: self.link})
+        self.conn = self.station.connectors[1]
+
+    def tick(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.wall.advance(TICK_S)
+            now = self.clock()
+            self.bus.step(now)
+            self.link.step(now, self.conn.path, self.bus, self.wire.ev.state != "A")
+            self.station.loop.tick_once(now)
+
+    def until(self, predicate, seconds: float) -> bool:
+        for _ in range(int(seconds / TICK_S)):
+            self.tick()
+            if predicate():
+                return True
+        return False
+
+    def plug(self, state: str = "B") -> None:
+        self.wire.set_ev(state=state)
+        self.tick()
+
+    def start(self, tag: str = "TAG") -> None:
+        """Plugged, authorized, the meter start known: the EV is told it may charge."""
+        self.plug()
+        assert self.conn.grant(tag, self.clock())
+        self.tick()
+        self.conn.set_meter_start(self.conn.session.local_id, self.bus.energy_wh)
+        self.tick()
+
+    def statuses(self) -> list[str]:
+        from firmware.events import StatusChanged
+
+        return [e.state for e in self.events if isinstance(e, StatusChanged)]
+
+    def output_off(self) -> bool:
+        return not any(m.is_on for m in self.modules) and not self.bus.contactor_cmd

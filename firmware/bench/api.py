@@ -16,7 +16,7 @@ from aiohttp import web
 from firmware import __version__
 from firmware.core.iec61851.pilot import current_for_duty
 from firmware.ocpp import frames
-from hal.mock.wire import FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
+from hal.mock.wire import DC_FAULTS, FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,8 @@ class BenchApi:
             "pwm_duty": c.duty,
             "contactor_closed": c.hal.contactor.feedback_closed(),
             "status": self.adapter.status_name(cid),
-            "offered_current_a": current_for_duty(c.duty),
+            "offered_current_a": c.own_values()["Current.Offered"][0] if c.kind == "dc" else current_for_duty(c.duty),
+            "kind": c.kind,
             "meter": {
                 "energy_wh": round(energy, 3),
                 "power_w": round(reading.power_w, 1) if reading else 0.0,
@@ -168,7 +169,13 @@ class BenchApi:
             "reservation": None if c.reserved_for is None else {
                 "id": c.reserved_for.id, "id_tag": c.reserved_for.id_tag,
                 "expiry": c.reserved_for.expiry.isoformat()},
+            **({"dc": self._dc(c)} if c.kind == "dc" else {}),
         }
+
+    def _dc(self, c) -> dict:
+        """A DC connector: its power path and what the EV asks (the controller's view), and the bench's
+        DC bus, the EV's battery and modules (the bench's view)."""
+        return {**c.dc_status(), "bench": self.wire.dc[c.id].status() if c.id in self.wire.dc else None}
 
     def _ev(self, cid: int) -> dict:
         """The simulated EV and what it draws now (bench extension, for the meter simulator)."""
@@ -226,6 +233,8 @@ class BenchApi:
         if not isinstance(active, bool):
             raise BadRequest("'active' must be true or false")
         cid = self._connector(body, required=kind not in STATION_FAULTS)
+        if kind in DC_FAULTS and cid not in self.wire.dc:
+            raise BadRequest(f"'{kind}' is a fault of a DC connector; connector {cid} is not one")
         self.wire.set_fault(cid or 0, kind, active)
         return web.json_response({"ok": True})
 

@@ -88,6 +88,10 @@ class CsmsSide201(RecordingSide, ChargePoint):
     def on_report_charging_profiles(self, **_):
         return call_result.ReportChargingProfiles()
 
+    @on("NotifyEVChargingNeeds")
+    def on_notify_ev_charging_needs(self, **_):
+        return call_result.NotifyEVChargingNeeds(status="Accepted")
+
     @on("ReservationStatusUpdate")
     def on_reservation_status_update(self, **_):
         return call_result.ReservationStatusUpdate()

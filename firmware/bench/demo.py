@@ -53,10 +53,11 @@ class Narrator:
 
     def live(self, c: dict) -> None:
         drawn = c["ev"]["draw_a"]  # per phase, whatever the board's phases (1-phase boards too)
-        line = (
-            f"[{time.monotonic() - self.started:5.1f}s]   CP {c['cp_state']} | offered {c['offered_current_a']:4.1f} A"
-            f" | drawn {drawn:4.1f} A | {c['meter']['energy_wh'] / 1000:.3f} kWh | OCPP {c['status']}"
-        )
+        self.live_text(f"CP {c['cp_state']} | offered {c['offered_current_a']:4.1f} A"
+                       f" | drawn {drawn:4.1f} A | {c['meter']['energy_wh'] / 1000:.3f} kWh | OCPP {c['status']}")
+
+    def live_text(self, text: str) -> None:
+        line = f"[{time.monotonic() - self.started:5.1f}s]   {text}"
         if self.tty:
             print("\r" + line, end="", flush=True)
             self._live = True
@@ -67,6 +68,31 @@ class Narrator:
         if self._live:
             print()
             self._live = False
+
+
+class BenchClient:
+    """The bench API as the demo drives it: connector 1's status, posts, waiting for a state."""
+
+    def __init__(self, http: aiohttp.ClientSession, api: str):
+        self.http, self.api = http, api
+
+    async def post(self, path: str, body: dict) -> None:
+        async with self.http.post(self.api + path, json=body) as r:
+            assert r.status == 200, await r.text()
+
+    async def connector(self) -> dict:
+        async with self.http.get(self.api + "/status") as r:
+            return (await r.json())["connectors"][0]
+
+    async def until(self, pred, what: str, timeout: float = 10.0, each=lambda c: None) -> dict:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            c = await self.connector()
+            each(c)
+            if pred(c):
+                return c
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"gave up waiting for {what}")
 
 
 class Dialect16:
@@ -138,7 +164,13 @@ async def demo(args) -> int:
         controller = Controller(board, settings, data_dir, port)
         run = asyncio.create_task(controller.run())
         try:
-            ok = await asyncio.wait_for(script(csms, f"http://127.0.0.1:{port}", args.charge_seconds, dialect), 120)
+            api = f"http://127.0.0.1:{port}"
+            if any(c.kind == "dc" for c in board.connectors):
+                from firmware.bench.demo_dc import script_dc
+
+                ok = await asyncio.wait_for(script_dc(csms, api, dialect), 420)
+            else:
+                ok = await asyncio.wait_for(script(csms, api, args.charge_seconds, dialect), 120)
         finally:
             controller.request_exit()
             await run
@@ -151,23 +183,8 @@ async def script(csms: BenchCsms, api: str, charge_seconds: float, dialect=None)
     say = Narrator()
     say.step(f"built-in CSMS on {csms.url}; controller bench API on {api}")
     async with aiohttp.ClientSession() as http:
-        async def post(path, body):
-            async with http.post(api + path, json=body) as r:
-                assert r.status == 200, await r.text()
-
-        async def connector():
-            async with http.get(api + "/status") as r:
-                return (await r.json())["connectors"][0]
-
-        async def until(pred, what, timeout=10.0):
-            end = time.monotonic() + timeout
-            while time.monotonic() < end:
-                c = await connector()
-                if pred(c):
-                    return c
-                await asyncio.sleep(0.1)
-            raise TimeoutError(f"gave up waiting for {what}")
-
+        bench = BenchClient(http, api)
+        post, connector, until = bench.post, bench.connector, bench.until
         await csms.wait_for(lambda c: c.actions("BootNotification"), 15)
         await until(lambda c: c["status"] == "Available", "Available")
         say.step(f"controller booted at the CSMS (OCPP {dialect.version}, BootNotification accepted); "

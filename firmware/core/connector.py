@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 
 class Connector(SessionModel):
+    kind = "ac"  # IEC 61851-1 Mode 3; firmware.dc.connector.DcConnector is "dc"
+
     def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=lambda: None):
         super().__init__()
         self.id = cfg.id
@@ -42,10 +44,7 @@ class Connector(SessionModel):
         self.hal = hal_conn
         self.publish = publish
         self.wall = wall_clock
-        self.safety = SafetySupervisor(
-            cfg.id, hal_conn.contactor, hal_conn.rcd, station_hal.estop, temperature, board,
-            power_fail=station_hal.power_fail,
-        )
+        self.safety = self._supervisor(station_hal, temperature)
         # () -> the latest fresh meter reading of this connector, or None: an in-memory
         # read (Metering.fresh), never a Modbus request.
         self.reading = reading
@@ -87,8 +86,13 @@ class Connector(SessionModel):
         self.hal.pilot.set_pwm(DUTY_NO_PWM)
         self.hal.contactor.open()
 
+    def _supervisor(self, station_hal, temperature) -> SafetySupervisor:
+        return SafetySupervisor(self.id, self.hal.contactor, self.hal.rcd, station_hal.estop, temperature, self.board,
+                                power_fail=station_hal.power_fail)
+
     # ---- the tick -------------------------------------------------------
-    def tick(self, now: float, stalled: bool = False) -> None:
+    def _sense_pilot(self):
+        """The pilot's sample (None when the ADC failed) and whether it shows our own state F."""
         sample = self._read_pilot()
         own_state_f = self.duty == DUTY_STATE_F  # the pilot shows our own -12 V, not the EV
         if sample is not None and not own_state_f:
@@ -96,6 +100,10 @@ class Connector(SessionModel):
             self.plugged = self.cp in PLUGGED
         elif own_state_f:
             self.cp = CPState.F
+        return sample, own_state_f
+
+    def tick(self, now: float, stalled: bool = False) -> None:
+        sample, own_state_f = self._sense_pilot()
         pp_invalid = self._read_cable()
         adc_failed = self._adc_error is not None  # the pilot or the PP, on the same ADC
         reading = self.reading()  # the latest meter reading in memory: never a Modbus wait
@@ -107,6 +115,11 @@ class Connector(SessionModel):
         )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
             self._set_contactor(False, now)
+        self._then(now, reading)
+
+    def _then(self, now: float, reading) -> None:
+        """Once the output is safe for this tick: the log, the offer, the session table, the outputs
+        that follow it, what the rest of the firmware hears."""
         self._log_faults()
         self._update_offer()
         self.offer_ok = self.offered_a > 0
@@ -181,11 +194,25 @@ class Connector(SessionModel):
         return False
 
     def _step(self, now: float) -> None:
+        if not self._step_station():
+            return
+        for trigger in triggers_for(self.cp):
+            self.fire(trigger)
+        if self.state == CHARGING and not self.offer_ok:
+            self.fire("limit_low")
+        elif self.state == charger.SUSPENDED_EVSE:
+            self.fire("limit_ok")
+        elif self.state == PREPARING and now - self.authorized_at > self.connection_timeout_s:
+            self.fire("auth_timeout")
+
+    def _step_station(self) -> bool:
+        """The moves every kind of connector shares: a trip, availability, reservations, the unplug's
+        stop reason. False when a trip took the step (nothing else moves this tick)."""
         if self.trips:
             self.stop_reason = (StopReason.EMERGENCY_STOP if ESTOP in self.trips
                                 else StopReason.POWER_LOSS if POWER_FAIL in self.trips else StopReason.OTHER)
             self.fire("fault")
-            return
+            return False
         if self.state == FAULTED:
             self.fire("fault_cleared")
         if not self.operative:
@@ -198,14 +225,7 @@ class Connector(SessionModel):
             self.fire("unreserve")
         if self.cp == CPState.A:
             self.stop_reason = StopReason.EV_DISCONNECTED
-        for trigger in triggers_for(self.cp):
-            self.fire(trigger)
-        if self.state == CHARGING and not self.offer_ok:
-            self.fire("limit_low")
-        elif self.state == charger.SUSPENDED_EVSE:
-            self.fire("limit_ok")
-        elif self.state == PREPARING and now - self.authorized_at > self.connection_timeout_s:
-            self.fire("auth_timeout")
+        return True
 
     def _drive(self, now: float) -> None:
         in_session = self.state in SESSION_STATES
@@ -282,6 +302,15 @@ class Connector(SessionModel):
                      self.id, session.id_tag)
         log.info("connector %s: session %s ends (%s)", self.id, session.local_id, self.stop_reason.value)
         self.publish(SessionEnded(session))
+
+    def own_values(self) -> dict[str, tuple[float, str]]:
+        """What this connector offers now, as OCPP measurands (firmware.station.Station.own_values)."""
+        amps = current_for_duty(self.duty)
+        return {"Current.Offered": (amps, "A"), "Power.Offered": (amps * self.board.voltage_v * self.board.phases, "W")}
+
+    def safe_off(self) -> None:
+        """Nothing flows: the control loop's last word when it stops or a tick raised."""
+        self.hal.contactor.open()
 
     # ---- commands (control thread only) ---------------------------------
     def release_cable(self, id_tag: str) -> bool:

@@ -54,7 +54,7 @@ class ControlLoop:
         if self._thread is not None:
             self._thread.join(timeout=2)
         for connector in self.connectors:
-            connector.hal.contactor.open()
+            connector.safe_off()
 
     def wake(self) -> None:
         self._wake.set()
@@ -91,7 +91,7 @@ class ControlLoop:
                 connector.tick(now, stalled)
                 self._failing.discard(connector.id)
             except Exception:
-                connector.hal.contactor.open()
+                connector.safe_off()
                 if connector.id not in self._failing:  # once, not every 20 ms
                     self._failing.add(connector.id)
                     log.exception("connector %s: tick failed; contactor opened", connector.id)

@@ -59,6 +59,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault("pilot_invalid",        "CP high level between bands or F for 60 ms",                TRIP,   PILOT_X1, AUTO),
     Fault("pp_invalid",           "PP resistance outside every cable window",                  TRIP,   PILOT_X1, UNPLUG),
     Fault("lock_failure",         "lock feedback not locked lock_detect_s after lock",         TRIP,   PILOT_X1, UNPLUG),
+    # DC connectors (firmware.dc.power_path): the output off and the DC contactors open in the tick
+    Fault("isolation",            "insulation monitor alarm, or the cable check below 100 kOhm (IEC 61851-23 6.3.1.105)",
+                                                                                                TRIP,   PILOT_X1, UNPLUG),
+    Fault("power_module",         "a DC power module faulted, fell silent or missed the pre-charge voltage",
+                                                                                                TRIP,   PILOT_X1, AUTO),
+    Fault("ev_error",             "the EV reported an error (ISO 15118 / DIN 70121) or fell silent for 2 s",
+                                                                                                TRIP,   PILOT_X1, UNPLUG),
     Fault("meter_offline",        "meter does not answer (offline_policy 'stop')",             HOLD,   None,     AUTO),
     Fault("meter_backwards",      "energy register went back",                                 REPORT, None,     RESET),
     Fault("meter_replaced",       "meter serial number changed",                               REPORT, None,     RESET),

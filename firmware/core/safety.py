@@ -104,9 +104,11 @@ class SafetySupervisor:
     def check(self, cp: CPState, diode_ok: bool, pp_invalid: bool, now: float, *,
               own_state_f: bool = False, adc_failed: bool = False, unplugged: bool = False,
               reading=None, offered_a: float = 0.0, lock_failed: bool = False,
-              tick_stalled: bool = False) -> frozenset[str]:
-        """Active faults. `own_state_f`: the pilot shows our own -12 V, so it says nothing about the EV."""
-        seen = self._inputs(now)
+              tick_stalled: bool = False, seen_elsewhere: frozenset[str] = frozenset()) -> frozenset[str]:
+        """Active faults. `own_state_f`: the pilot shows our own -12 V, so it says nothing about the EV.
+        `seen_elsewhere`: conditions another part of the tick found (a DC power path's trip), given the
+        same recovery rules."""
+        seen = self._inputs(now) | seen_elsewhere
         if adc_failed:
             seen.add(PILOT_ADC)
         elif not own_state_f:

@@ -5,6 +5,7 @@ on each tick and never waits for it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 # The EV's phase of the DC message sequence, as the power path needs to know it.
 NONE = "none"
@@ -28,3 +29,14 @@ class EvRequest:
     ev_contactors_closed: bool = False  # what the EV told (PowerDelivery Start until Stop)
     error: str | None = None  # DC_EVStatus EVErrorCode other than NO_ERROR
     heard_at: float | None = None  # monotonic time of its last message
+
+
+class EvLinkPort(Protocol):
+    """The control thread's end of the EV link (firmware.dc.hlc_bridge.HlcBridge). `request` is
+    replaced whole by the link, never changed in place, so a tick reads one message's values;
+    `tell` hands the power path's state to the EV and returns at once."""
+
+    request: EvRequest
+    protocol: str | None
+
+    def tell(self, status: dict) -> None: ...

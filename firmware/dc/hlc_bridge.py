@@ -10,6 +10,7 @@ stops refreshing `request.heard_at`, and the power path switches the output off 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import os
@@ -30,7 +31,9 @@ RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
-                 child_env: dict | None = None, child_output=None, clock=time.monotonic):
+                 child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None):
+        """`on_message`: called (on the event loop) after each message of the EV; the controller wakes
+        its control loop with it."""
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
@@ -45,8 +48,13 @@ class HlcBridge:
         self._server: asyncio.AbstractServer | None = None
         self._supervisor: asyncio.Task | None = None
         self._last_sent: bytes = b""
+        self.on_message = on_message
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._told: dict | None = None
+        self._told_at = 0.0
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)  # left by a process that died
         self._server = await asyncio.start_unix_server(self._serve, path=self.socket_path, limit=p.MAX_LINE)
@@ -76,8 +84,9 @@ class HlcBridge:
             return
         if message["type"] != "ev":
             return
-        r = self.request
         stage = message.get("stage")
+        # A new one, swapped in whole: a tick never sees half a message. A new EV session forgets the last.
+        r = EvRequest() if stage == ev_link.NONE else dataclasses.replace(self.request)
         if stage in STAGES and stage != r.stage:
             log.info("connector %s: the EV is at %s", self.cid, stage.replace("_", " "))
             r.stage = stage
@@ -94,6 +103,8 @@ class HlcBridge:
         cycle = message.get("cycle")
         if isinstance(cycle, int) and not isinstance(cycle, bool) and cycle > self.cycles:
             self.cycles, self.cycle_at = cycle, self.clock()  # the EV's request loop, for the benchmarks
+        self.request = r
+        self.on_message()
 
     def publish(self, **status) -> None:
         """The power path's state for the EV; sent at once when it changed, else as a heartbeat."""
@@ -103,6 +114,18 @@ class HlcBridge:
         if line != self._last_sent or self._writer.transport.get_write_buffer_size() == 0:
             self._writer.write(line)
             self._last_sent = line
+
+    def tell(self, status: dict) -> None:
+        """From the control thread, every tick: handed to the event loop when it changed, and at
+        least every heartbeat; never blocks."""
+        now = self.clock()
+        if self._loop is None or (status == self._told and now - self._told_at < p.HEARTBEAT_S):
+            return
+        self._told, self._told_at = status, now
+        try:
+            self._loop.call_soon_threadsafe(lambda: self.publish(**status))
+        except RuntimeError:  # the loop closed: the controller is stopping
+            pass
 
     async def _supervise(self) -> None:
         while True:

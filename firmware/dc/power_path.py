@@ -31,6 +31,10 @@ WELDING_CHECK = "welding_check"  # the contactors must read open and the cable f
 DONE = "done"  # the session's power path ended cleanly
 FAULT = "fault"  # a trip: output off, contactors open; `fault` says why
 
+# The fault matrix's names (firmware.core.faults) for what trips the path.
+MODULE, ISOLATION, EV_ERROR = "power_module", "isolation", "ev_error"
+OVER_VOLTAGE, WELD, OPENED_UNDER_LOAD = "over_voltage", "weld", "contactor_stuck_open"
+
 STATES = [OFF, CABLE_CHECK, CABLE_OK, PRECHARGE, CHARGING, STOPPING, WELDING_CHECK, DONE, FAULT]
 LIVE = frozenset({CABLE_CHECK, CABLE_OK, PRECHARGE, CHARGING, STOPPING})  # the path may be energized
 EV_LED = frozenset({PRECHARGE, CHARGING})  # the EV must keep talking
@@ -60,6 +64,7 @@ class DcPowerPath:
     def __init__(self, cid: int, hal, limit_a: Callable[[float], float]):
         self.cid, self.hal, self.limit_a = cid, hal, limit_a
         self.fault: str | None = None
+        self.fault_kind: str | None = None  # the fault matrix's name for it (firmware.core.faults)
         self.test_voltage_v = 0.0
         self.insulation_ohm: float | None = None
         self.cable_check_failed: str | None = None
@@ -89,41 +94,47 @@ class DcPowerPath:
             self.reading = self.hal.stack.read()
         except Exception as exc:  # a driver that cannot read is a trip, never a crash
             self.reading = None
-            self._trip(f"the power modules cannot be read: {exc}")
+            self._trip(f"the power modules cannot be read: {exc}", MODULE)
             return
-        if self.state != FAULT and (why := self._trip_reason(now, ev)):
-            self._check_failed(why) if self.state == CABLE_CHECK else self._trip(why)
+        if self.state != FAULT and (found := self._trip_reason(now, ev)):
+            self._check_failed(*found) if self.state == CABLE_CHECK else self._trip(*found)
             return
         try:
             getattr(self, f"_in_{self.state}")(now, ev)
         except Exception as exc:  # a command the hardware refused (a bus down): off, never a crash
             log.exception("connector %s: DC hardware command failed in %s", self.cid, self.state)
             why = f"a hardware command failed: {exc}"
-            self._check_failed(why) if self.state == CABLE_CHECK else self._trip(why)
+            self._check_failed(why, MODULE) if self.state == CABLE_CHECK else self._trip(why, MODULE)
 
-    def _trip_reason(self, now: float, ev: EvRequest) -> str | None:
+    def _trip_reason(self, now: float, ev: EvRequest) -> tuple[str, str] | None:
+        """(why, the fault matrix's name) of the first trip found, or None."""
         r = self.reading
         if r.faults:
-            return "power module fault: " + ", ".join(sorted(r.faults))
+            return "power module fault: " + ", ".join(sorted(r.faults)), MODULE
         if self.state not in LIVE:
             return None
         if now - r.taken_at > norm.STALE_READING_S:
-            return f"no fresh reading from the power modules for {now - r.taken_at:.1f} s"
+            return f"no fresh reading from the power modules for {now - r.taken_at:.1f} s", MODULE
         if self.hal.isolation_alarm.active():
             ohm = self.hal.isolation.read().resistance_ohm
-            return "insulation fault: the insulation monitor's alarm" + (f" ({ohm / 1000:.0f} kOhm)" if ohm else "")
+            return ("insulation fault: the insulation monitor's alarm" + (f" ({ohm / 1000:.0f} kOhm)" if ohm else ""),
+                    ISOLATION)
         max_v = self._allowed_voltage(ev)
         if r.voltage_v > max_v + norm.OVER_VOLTAGE_MARGIN_V:
-            return f"over-voltage: {r.voltage_v:.0f} V on the output, the limit is {max_v:.0f} V"
+            return f"over-voltage: {r.voltage_v:.0f} V on the output, the limit is {max_v:.0f} V", OVER_VOLTAGE
         if ev.error:
-            return f"the EV reports an error: {ev.error}"
+            return f"the EV reports an error: {ev.error}", EV_ERROR
         if self.state in EV_LED and (ev.heard_at is None or now - ev.heard_at > norm.EV_SILENCE_S):
-            return f"the EV has been silent for more than {norm.EV_SILENCE_S:.0f} s"
+            return f"the EV has been silent for more than {norm.EV_SILENCE_S:.0f} s", EV_ERROR
         if self.state == CHARGING and not self.hal.contactor.feedback_closed():
-            return "the DC contactors opened under load (auxiliary contact)"
+            return "the DC contactors opened under load (auxiliary contact)", OPENED_UNDER_LOAD
         return None
 
-    def _trip(self, why: str) -> None:
+    def shut(self, why: str, kind: str) -> None:
+        """A trip the connector saw (the emergency stop, over-temperature): output off now."""
+        self._trip(why, kind)
+
+    def _trip(self, why: str, kind: str) -> None:
         """Output off and contactors open first, each whatever the other did; then the state."""
         for what, act in (("switch the modules off", self.hal.stack.off), ("open the DC contactors",
                                                                             self.hal.contactor.open),
@@ -133,7 +144,7 @@ class DcPowerPath:
             except Exception:
                 log.exception("connector %s: could not %s while tripping", self.cid, what)
         if self.state != FAULT:
-            self.fault = why
+            self.fault, self.fault_kind = why, kind
             log.error("connector %s: DC output off, contactors open: %s", self.cid, why)
             self.trip()
 
@@ -151,13 +162,13 @@ class DcPowerPath:
             return self.stop()
         step = STEPS[self._step]
         if now - self._check_began > norm.CABLE_CHECK_S:
-            return self._check_failed(f"the cable check took longer than {norm.CABLE_CHECK_S:.0f} s")
+            return self._check_failed(f"the cable check took longer than {norm.CABLE_CHECK_S:.0f} s", ISOLATION)
         if not step.done(self, self.reading):
             if now - self._since > step.timeout_s:
-                self._check_failed(f"{step.name}: not within {step.timeout_s:.0f} s")
+                self._check_failed(f"{step.name}: not within {step.timeout_s:.0f} s", ISOLATION)
             return
         if step.verdict is not None and (why := step.verdict(self)):
-            return self._check_failed(why)
+            return self._check_failed(why, ISOLATION)
         self._step += 1
         if self._step == len(STEPS):
             log.info("connector %s: cable check passed at %.0f V (insulation %.0f kOhm)", self.cid,
@@ -166,9 +177,9 @@ class DcPowerPath:
         self._since = now
         STEPS[self._step].start(self)
 
-    def _check_failed(self, why: str) -> None:
+    def _check_failed(self, why: str, kind: str) -> None:
         self.cable_check_failed = why
-        self._trip(f"cable check failed: {why}")
+        self._trip(f"cable check failed: {why}", kind)
 
     def _in_cable_ok(self, now, ev):
         if ev.stage == ev_link.PRECHARGE:
@@ -180,13 +191,13 @@ class DcPowerPath:
         if ev.stage in (ev_link.POWER_ON, ev_link.CURRENT_DEMAND):
             if not self.precharged():
                 return self._trip(f"the EV asked for power at {self.reading.voltage_v:.0f} V before pre-charge "
-                                  f"reached {ev.target_voltage_v:.0f} V")
+                                  f"reached {ev.target_voltage_v:.0f} V", EV_ERROR)
             return self.power_on()
         if ev.stage in (ev_link.POWER_OFF, ev_link.ENDED):
             return self.stop()
         if now - self._since > norm.PRECHARGE_S:
             return self._trip(f"pre-charge did not reach {ev.target_voltage_v:.0f} V within "
-                              f"{norm.PRECHARGE_S:.0f} s")
+                              f"{norm.PRECHARGE_S:.0f} s", MODULE)
         self.hal.stack.set_output(self._capped_voltage(ev.target_voltage_v),
                                   min(ev.target_current_a, norm.PRECHARGE_CURRENT_A))
 
@@ -207,7 +218,7 @@ class DcPowerPath:
             return self.weld_free()
         if now - self._since > norm.WELD_CHECK_S:
             seen = "closed" if self.hal.contactor.feedback_closed() else f"{self.reading.voltage_v:.0f} V"
-            self._trip(f"a DC contactor is welded: commanded open, the output shows {seen}")
+            self._trip(f"a DC contactor is welded: commanded open, the output shows {seen}", WELD)
 
     def _in_done(self, now, ev):
         if ev.stage in (ev_link.NONE, ev_link.ENDED):
@@ -216,7 +227,7 @@ class DcPowerPath:
     def _in_fault(self, now, ev):
         if ev.stage in (ev_link.NONE, ev_link.ENDED) and self.may_reset() and self.reset():
             log.info("connector %s: DC fault cleared (%s)", self.cid, self.fault)
-            self.fault = None
+            self.fault = self.fault_kind = None
 
     def _allowed_voltage(self, ev: EvRequest) -> float:
         """The cable check may go above the EV's maximum (its contactors are open, CC.4.1.4); once the

@@ -27,6 +27,12 @@ ADVICE = {
     "pilot_invalid": "The control-pilot signal is out of range. Check the cable and the socket.",
     "pp_invalid": "The charging cable's coding resistor is not recognised. Try another cable.",
     "lock_failure": "The socket's lock did not close. Check the lock motor and remove anything stuck in the socket.",
+    "isolation": "The DC cable's insulation measured too low. Take the charger out of service and have the cable and "
+                 "the connector checked before the next vehicle.",
+    "power_module": "A DC power module reported a fault or stopped answering. Check its CAN wiring and its supply; "
+                    "the module's own display or log names the fault.",
+    "ev_error": "The vehicle reported an error or stopped talking during DC charging. Unplug it; if another vehicle "
+                "charges, the fault was the vehicle's.",
     "meter_offline": "The energy meter does not answer. Check its RS-485 wiring, address and supply.",
     "meter_backwards": "The energy meter's counter went back. Check that the meter was not swapped or reset.",
     "meter_replaced": "The energy meter's serial number changed. Confirm the meter swap with the operator.",

@@ -88,7 +88,7 @@ class ModbusMeter:
             self._reads = 0  # a meter that comes back may be another one: check its serial
             raise
         self._reads += 1
-        return to_reading(values, self.map.phases, time.monotonic(), self._serial)
+        return to_reading(values, self.map.phases, time.monotonic(), self._serial, dc=self.map.current == "dc")
 
     def read_serial(self) -> str | None:
         f = self.map.serial
@@ -99,7 +99,8 @@ class ModbusMeter:
         return str(int(value)) if isinstance(value, float) else value
 
 
-def to_reading(values: dict[str, float], phases: int, taken_at: float, serial: str | None) -> MeterReading:
+def to_reading(values: dict[str, float], phases: int, taken_at: float, serial: str | None,
+               dc: bool = False) -> MeterReading:
     lines = ("l1", "l2", "l3")[:phases]
     phase_powers = tuple(values[f"power_{p}_w"] for p in lines if f"power_{p}_w" in values)
     power = values.get("power_w", sum(phase_powers))
@@ -113,4 +114,5 @@ def to_reading(values: dict[str, float], phases: int, taken_at: float, serial: s
         phase_powers_w=phase_powers,
         power_factor=values.get("power_factor"),
         serial=serial,
+        dc=dc,
     )

@@ -59,6 +59,13 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
         )
         for cid, w in wires.items()
     }
+    for c in board.connectors:
+        if c.kind == "dc":  # its DC bus, modules, insulation monitor and DC meter; the pilot is the wire's
+            from hal.mock.dc_bench import DcBench
+
+            bench.dc[c.id] = DcBench(c, board.mock, wires[c.id], state_file.parent if state_file else None, wake)
+            connectors[c.id] = bench.dc[c.id].hal
+            bench.dc[c.id].start()
     return Hal(
         connectors=connectors,
         estop=MockStationInput(bench, "estop"),

@@ -211,12 +211,13 @@ class SimDcMeter:
     def read(self) -> MeterReading:
         v, i = self.bus.cable_voltage(), self.bus.current_a
         return MeterReading(energy_wh=self.bus.energy_wh, power_w=v * i, currents_a=(i,), voltages_v=(v,),
-                            taken_at=self.clock())
+                            taken_at=self.clock(), dc=True)
 
 
-def bench_dc_connector(bus: DcBus, stack, clock=time.monotonic):
+def bench_dc_connector(bus: DcBus, stack, clock=time.monotonic, pilot=None, ev_link_command=None):
     """A DC connector on the bench's DC bus around a given module stack (simulated, or real drivers
     talking to simulated modules): the bench's DC contactors, insulation monitor with its alarm, DC meter."""
     imd = SimIsolationMonitor(bus, clock=clock)
-    return DcConnectorHal(pilot=None, stack=stack, contactor=SimDcContactor(bus), isolation=imd,
-                          isolation_alarm=SimIsolationAlarm(imd), meter=SimDcMeter(bus, clock=clock))
+    return DcConnectorHal(pilot=pilot, stack=stack, contactor=SimDcContactor(bus), isolation=imd,
+                          isolation_alarm=SimIsolationAlarm(imd), meter=SimDcMeter(bus, clock=clock),
+                          ev_link_command=ev_link_command)

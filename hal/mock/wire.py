@@ -30,9 +30,12 @@ PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
 # fails with an error instead. overcurrent: the EV takes 8 A more than offered.
 CONNECTOR_FAULTS = ("weld", "stuck_open", "rcd", "diode", "pilot_short", "pp_invalid", "meter_offline",
                     "over_voltage", "under_voltage", "overcurrent", "lock", "adc", "adc_hang")
+# Switches only a DC connector has (hal.mock.dc_bench; "weld" there welds the DC contactors): the
+# insulation below the limit, a power module's fault bit, the EV reporting an error code.
+DC_FAULTS = ("isolation", "power_module", "ev_error")
 # Switches of the whole charger.
 STATION_FAULTS = ("estop", "overtemp", "temp_sensor", "power_fail", "tamper", "reader")
-FAULT_KINDS = CONNECTOR_FAULTS + STATION_FAULTS
+FAULT_KINDS = CONNECTOR_FAULTS + DC_FAULTS + STATION_FAULTS
 OVERDRAW_A = 8.0
 OVERTEMP_C = 95.0
 
@@ -133,6 +136,7 @@ class BenchWire:
     temperature_c: float = 25.0  # what the charger's sensor reads (POST /temperature)
     cards: list = field(default_factory=list)
     display_text: str = ""  # what the charger's display shows now (GET /status "display")
+    dc: dict = field(default_factory=dict)  # connector id -> hal.mock.dc_bench.DcBench, for DC connectors
 
     state_file: Path | None = None
     _persisted: dict | None = None

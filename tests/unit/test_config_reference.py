@@ -20,4 +20,4 @@ def test_every_board_key_is_in_the_reference():
     text = (ROOT / "docs" / "configuration.md").read_text()
     for cls in (config.BoardConfig, config.ConnectorConfig, config.SiteConfig, config.MeterConfig):
         for f in dataclasses.fields(cls):
-            assert f"`{f.name}`" in text or f.name in config.TOP_SECTIONS or f.name == "pins", f.name
+            assert f"`{f.name}`" in text or f.name in config.TOP_SECTIONS or f.name in ("pins", "dc"), f.name

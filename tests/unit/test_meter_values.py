@@ -34,11 +34,11 @@ def test_every_measurand_per_phase_with_units_and_location():
 
 def test_offered_current_and_power_are_what_the_charger_offers():
     values = sampled_values(THREE_PHASE, ["Current.Offered", "Power.Offered", "Current.Import"], "Sample.Periodic",
-                            offered=(16.0, 11040.0))
+                            own={"Current.Offered": (16.0, "A"), "Power.Offered": (11040.0, "W")})
     by = {(v["measurand"], v.get("phase")): v for v in values}
     assert by[("Current.Offered", None)]["value"] == "16.0" and by[("Current.Offered", None)]["unit"] == "A"
     assert by[("Power.Offered", None)]["value"] == "11040.0" and by[("Power.Offered", None)]["unit"] == "W"
-    site = sampled_values(THREE_PHASE, ["Current.Offered"], "Sample.Clock", "Inlet", offered=None)
+    site = sampled_values(THREE_PHASE, ["Current.Offered"], "Sample.Clock", "Inlet", own=None)
     assert site == []  # a site meter offers nothing
 
 
@@ -141,3 +141,17 @@ def test_every_value_sent_moves_the_sessions_last_known_alive(tmp_path):
     row = journal.interrupted()[0]
     assert row.last_alive == start + timedelta(seconds=3) and row.last_energy_wh == 1030.0
     store.close()
+
+
+def test_a_dc_meter_has_no_phases_and_the_evs_soc_is_the_evs():
+    dc = MeterReading(energy_wh=1234.4, power_w=60000.0, currents_a=(150.0,), voltages_v=(400.0,), taken_at=0.0,
+                      dc=True)
+    values = sampled_values(dc, ["Current.Import", "Voltage", "Power.Active.Import", "SoC", "Power.Offered"],
+                            "Sample.Periodic", own={"SoC": (42.0, "Percent"), "Power.Offered": (80000.0, "W")})
+    by = {v["measurand"]: v for v in values}
+    assert len(values) == 5 and not any("phase" in v for v in values)
+    assert by["Current.Import"]["value"] == "150.0" and by["Voltage"]["unit"] == "V"
+    assert by["SoC"] == {"value": "42.0", "context": "Sample.Periodic", "format": "Raw", "measurand": "SoC",
+                         "unit": "Percent", "location": "EV"}
+    assert by["Power.Offered"]["location"] == "Outlet"
+    assert sampled_values(dc, ["SoC"], "Sample.Periodic", own={}) == []  # an EV that says nothing of it

@@ -64,7 +64,7 @@ class Ocpp16Adapter(AdapterBase):
         self.accepted = False  # BootNotification accepted, once per process (OCPP 1.6 4.2)
         self.model_state: dict[int, tuple[str, tuple]] = {}
         self.sent_status: dict[int, tuple] = {}
-        self.meters = MeterReports(keys, metering, outbox, wall, journal, store, offered=station.offered)
+        self.meters = MeterReports(keys, metering, outbox, wall, journal, store, own=station.own_values)
         self.sessions_ended = 0  # TransactionEnded events queued so far
         self.tasks = Tasks()
         self._status_kick = asyncio.Event()

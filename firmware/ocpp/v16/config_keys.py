@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # Measurands our meters deliver (OCPP 1.6 section 7.31).
 MEASURANDS = (
     "Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage", "Frequency",
-    "Power.Factor", "Current.Offered", "Power.Offered",
+    "Power.Factor", "Current.Offered", "Power.Offered", "SoC",
 )
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 CSL_MAX = 8

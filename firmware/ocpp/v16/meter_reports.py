@@ -25,14 +25,14 @@ TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest 
 
 
 class MeterReports:
-    def __init__(self, keys, metering, outbox, wall, journal, store, offered=lambda cid: None):
+    def __init__(self, keys, metering, outbox, wall, journal, store, own=lambda cid: None):
         self.keys = keys
         self.metering = metering
         self.outbox = outbox
         self.wall = wall
         self.journal = journal  # each value sent moves its session's "last known alive" along
         self.store = store
-        self.offered = offered  # connector -> (amps, watts) offered now, or None (the site meter)
+        self.own = own  # connector -> what it knows itself (Station.own_values), or None (the site meter)
         self.active: dict[int, object] = {}  # connector -> session being reported
         self._last_sample: dict[str, float] = {}
         self._tx_data: dict[str, list[dict]] = {}
@@ -54,7 +54,7 @@ class MeterReports:
         data = self._tx_data.get(session.local_id)
         if data is None or reading is None:
             return
-        values = sampled_values(reading, self.keys.get_csl(key), context, offered=self.offered(session.connector_id))
+        values = sampled_values(reading, self.keys.get_csl(key), context, own=self.own(session.connector_id))
         if values:
             data.append({"timestamp": iso(at), "sampledValue": values})
             if len(data) > TX_DATA_MAX:
@@ -80,7 +80,7 @@ class MeterReports:
             self._last_sample[session.local_id] = self.wall.monotonic()
             now = self.wall.now()
             values = sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Sample.Periodic",
-                                    offered=self.offered(cid))
+                                    own=self.own(cid))
             self._push(cid, session, now, values, reading)
             self._record(session, reading, "Sample.Periodic", now)
 
@@ -95,7 +95,7 @@ class MeterReports:
                 continue
             location = "Inlet" if cid == 0 else "Outlet"
             values = sampled_values(reading, self.keys.get_csl("MeterValuesAlignedData"), "Sample.Clock", location,
-                                    self.offered(cid))
+                                    self.own(cid))
             session = self.active.get(cid)
             if session is not None and session.ended_at is not None:
                 session = None  # past its end: a plain clock-aligned value, not the transaction's
@@ -113,7 +113,7 @@ class MeterReports:
             session = None
         self._push(cid, session, self.wall.now(),
                    sampled_values(reading, self.keys.get_csl("MeterValuesSampledData"), "Trigger",
-                                  offered=self.offered(cid)), reading)
+                                  own=self.own(cid)), reading)
         return True
 
     def _push(self, cid, session, at: datetime, values: list[dict], reading) -> None:

@@ -5,24 +5,29 @@ from __future__ import annotations
 from hal.types import MeterReading
 
 PHASES = ("L1", "L2", "L3")
-OFFERED = {"Current.Offered": 0, "Power.Offered": 1}
+# What the charger knows itself, not what the meter measures (firmware.station.Station.own_values).
+OWN = ("Current.Offered", "Power.Offered", "SoC")
 
 
 def sampled_values(reading: MeterReading, measurands: list[str], context: str, location: str = "Outlet",
-                   offered: tuple[float, float] | None = None) -> list[dict]:
+                   own: dict[str, tuple[float, str]] | None = None) -> list[dict]:
     """SampledValues of every configured measurand the meter has, per phase where it has phases.
 
-    `offered` is (amps, watts) the connector offers the EV now: Current.Offered and Power.Offered
-    are what we know ourselves, not what the meter measures.
-    """
+    `own` holds what the connector knows itself, {measurand: (value, unit)}: the current and power it
+    offers the EV now, and the EV's state of charge when the EV tells it (DC)."""
     values: list[dict] = []
     for measurand in measurands:
-        if measurand in OFFERED and offered is not None:
-            values.append(_sv(offered[OFFERED[measurand]], measurand, ("A", "W")[OFFERED[measurand]], context))
+        if measurand in OWN:
+            if own is not None and measurand in own:
+                value, unit = own[measurand]
+                sv = _sv(value, measurand, unit, context)
+                if measurand == "SoC":
+                    sv["location"] = "EV"  # OCPP 1.6 section 7.29: the EV's battery, not our outlet
+                values.append(sv)
             continue
         values.extend(_one(reading, measurand, context))
     for sv in values:
-        sv["location"] = location
+        sv.setdefault("location", location)
     return values
 
 
@@ -43,6 +48,9 @@ def _sv(value: float, measurand: str, unit: str | None, context: str, phase: str
 def _one(reading: MeterReading, measurand: str, context: str) -> list[dict]:
     if measurand == "Energy.Active.Import.Register":
         return [_sv(round(reading.energy_wh), measurand, "Wh", context, digits=0)]
+    if reading.dc and measurand in ("Current.Import", "Voltage"):  # DC: one value, no phase
+        return [_sv((reading.currents_a if measurand == "Current.Import" else reading.voltages_v)[0], measurand,
+                    "A" if measurand == "Current.Import" else "V", context)] if reading.currents_a else []
     if measurand == "Power.Active.Import":
         total = [_sv(reading.power_w, measurand, "W", context)]
         return total + [_sv(w, measurand, "W", context, PHASES[i]) for i, w in enumerate(reading.phase_powers_w)]

@@ -19,9 +19,10 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
-from firmware.events import (MessageSetAside, MeterOnlineChanged, ReservationEnded, SessionEnded, StationFaultsChanged,
-                             StatusChanged)
+from firmware.events import (EvChargingNeeds, MessageSetAside, MeterOnlineChanged, ReservationEnded, SessionEnded,
+                             StationFaultsChanged, StatusChanged)
 from firmware.ocpp.v201.charging_limits import ChargingLimits
+from firmware.ocpp.v201.ev_needs import charging_needs
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201 import hardware
@@ -202,6 +203,8 @@ class Ocpp201Adapter(AdapterBase):
                 self.monitoring.station_faults(event.faults)
             elif isinstance(event, MeterOnlineChanged):
                 self.monitoring.meter_online(event.connector_id, event.online)
+            elif isinstance(event, EvChargingNeeds):
+                self.outbox.push("NotifyEVChargingNeeds", charging_needs(event), None)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
                 log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
 
@@ -269,7 +272,7 @@ class Ocpp201Adapter(AdapterBase):
     def _values(self, cid: int, reading, context: str, measurands: list[str]) -> list[dict]:
         if reading is None:
             return []
-        return sampled_values_201(reading, measurands, context, offered=self.station.offered(cid))
+        return sampled_values_201(reading, measurands, context, own=self.station.own_values(cid))
 
     # ---- Reset of one EVSE (B11, B12) ------------------------------------------
     async def reset_evse(self, cid: int, immediate: bool) -> None:

@@ -7,9 +7,9 @@ from firmware.ocpp.v16.meter_values import sampled_values
 
 
 def sampled_values_201(reading, measurands: list[str], context: str, location: str = "Outlet",
-                       offered: tuple[float, float] | None = None) -> list[dict]:
+                       own: dict[str, tuple[float, str]] | None = None) -> list[dict]:
     out = []
-    for sv in sampled_values(reading, measurands, context, location, offered):
+    for sv in sampled_values(reading, measurands, context, location, own):
         item = {"value": float(sv["value"]), "context": sv["context"], "measurand": sv["measurand"],
                 "location": sv["location"]}
         if "phase" in sv:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 RO, RW, WO = "ReadOnly", "ReadWrite", "WriteOnly"
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage", "Frequency",
-              "Power.Factor", "Current.Offered", "Power.Offered")
+              "Power.Factor", "Current.Offered", "Power.Offered", "SoC")
 TX_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer", "ParkingBayOccupancy", "DataSigned")
 VENDOR = "OpenChargeController"  # our vendor component: what only this controller has
 

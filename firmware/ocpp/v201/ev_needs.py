@@ -1,0 +1,17 @@
+"""What the EV asked for (firmware.events.EvChargingNeeds) in OCPP 2.0.1's words: NotifyEVChargingNeeds
+(K15, ISO 15118 smart charging: the CSMS learns the EV's limits and state of charge and may answer
+with a charging profile)."""
+
+from __future__ import annotations
+
+from firmware.events import EvChargingNeeds
+
+
+def charging_needs(event: EvChargingNeeds) -> dict:
+    """The request's payload. DC_extended is what DIN SPEC 70121 and ISO 15118-2 DC sessions agree on;
+    an EV that did not say its maximum current or voltage is reported with 0 (the schema requires both)."""
+    dc = {"evMaxCurrent": round(event.max_current_a or 0.0), "evMaxVoltage": round(event.max_voltage_v or 0.0)}
+    if event.soc_pct is not None:
+        dc["stateOfCharge"] = max(0, min(100, round(event.soc_pct)))
+    return {"evseId": event.connector_id,
+            "chargingNeeds": {"requestedEnergyTransfer": "DC", "dcChargingParameters": dc}}

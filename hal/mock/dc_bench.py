@@ -1,0 +1,128 @@
+"""One DC connector of the bench, as `evse run` uses it: the DC bus physics moved on by a thread of
+its own (the hardware does not wait for the controller), the plug and the fault switches of the
+bench API applied to it, and the bench EV's battery shared with the EV's charging controller.
+
+The EV's brain runs in the EV link's process (hlc/ev_child.py, iso15118's EVCC); this side holds
+its battery and the physical things: whether it is plugged, whether its contactors are closed (the
+EV says so in a file of its own), what error it reports when the bench asks it to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from hal.dc.stack import ModuleStack
+from hal.interfaces import DcConnectorHal
+from hal.mock.board import MockPilot
+from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
+from hal.mock.wire import ConnectorWire
+
+log = logging.getLogger(__name__)
+
+STEP_S = 0.02
+WRITE_S = 0.2
+BAD_INSULATION_OHM = 50e3  # the bench's "isolation" switch: below the 100 kOhm fault limit (IEC 61851-23 6.3.1.105)
+GOOD_INSULATION_OHM = 5e6
+EV_ERROR = "FAILED_EVRESSMalfunction"  # the bench's "ev_error" switch: a DCEVErrorCode the EV reports
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class DcBench:
+    def __init__(self, cfg, mock, wire: ConnectorWire, state_dir: Path | None, wake):
+        dc = cfg.dc
+        self.cid, self.wire, self.wake = cfg.id, wire, wake
+        self.stop_at_pct = mock.ev_stop_at_pct
+        self.arrives_at_pct = mock.ev_soc_pct
+        self.protocol = mock.ev_protocol
+        self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
+                               max_current_a=mock.ev_max_dc_current_a)
+        self.bus = DcBus(battery=self.battery)
+        modules = [SimPowerModule(self.bus, i + 1, max_v=dc.module_max_v, max_a=dc.module_max_a,
+                                  max_w=dc.module_max_w) for i in range(dc.modules)]
+        folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
+        self.battery_file = folder / f"bench-ev-{self.cid}.json"
+        self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # written by the EV: its contactors
+        self.hal: DcConnectorHal = bench_dc_connector(self.bus, ModuleStack(modules), pilot=MockPilot(wire),
+                                                      ev_link_command=self.ev_link_command)
+        self._was_plugged = False
+        self._written = 0.0
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name=f"bench DC bus {self.cid}", daemon=True)
+
+    def ev_link_command(self, socket_path: str) -> list[str]:
+        """The SECC and the bench EV on a veth pair in a namespace of their own (hlc/bench_link.py)."""
+        python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
+        return ["env", f"PYTHONPATH={ROOT}", "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link",
+                "--socket", socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol]
+
+    def start(self) -> None:
+        self.write()
+        self._thread.start()
+
+    def close(self) -> None:
+        self._running = False
+        for m in self.bus.modules:
+            m.off()
+        self.bus.contactor_cmd = False
+
+    def _run(self) -> None:
+        while self._running:
+            try:
+                self.step(time.monotonic())
+            except Exception:  # the bench's physics must outlive a bad moment, as hardware does
+                log.exception("bench DC bus %s: step failed", self.cid)
+            time.sleep(STEP_S)
+
+    def step(self, now: float) -> None:
+        faults = self.wire.faults
+        self.bus.insulation_ohm = BAD_INSULATION_OHM if "isolation" in faults else GOOD_INSULATION_OHM
+        self.bus.module_faults = {1: {"module fault (bench)"}} if "power_module" in faults else {}
+        self.bus.contactor_welded = "weld" in faults
+        plugged = self.wire.ev.state != "A"
+        if plugged != self._was_plugged:
+            self._was_plugged = plugged
+            if plugged:  # a car arrives with the state of charge the bench gives it
+                self.battery.soc_pct = self.arrives_at_pct
+            self._write_now()
+        self.bus.ev_contactors_closed = plugged and self._ev_contactors()
+        self.bus.step(now)
+        if now - self._written >= WRITE_S:
+            self._written = now
+            self.write()
+
+    def _ev_contactors(self) -> bool:
+        try:
+            return bool(json.loads(self.ev_file.read_text()).get("contactors_closed"))
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def _write_now(self) -> None:
+        self._written = 0.0
+        self.wake()
+
+    def write(self) -> None:
+        b = self.battery
+        state = {"plugged": self.wire.ev.state != "A", "soc_pct": b.soc_pct, "voltage_v": b.voltage(),
+                 "max_voltage_v": b.max_voltage_v, "max_current_a": b.max_current_a, "wants_a": b.wants_a(),
+                 "capacity_wh": b.capacity_kwh * 1000, "stop_at_pct": self.stop_at_pct,
+                 "error": EV_ERROR if "ev_error" in self.wire.faults else None}
+        part = self.battery_file.with_suffix(".part")
+        try:
+            part.write_text(json.dumps(state))
+            part.replace(self.battery_file)
+        except OSError as exc:
+            print(f"bench DC bus {self.cid}: cannot write {self.battery_file}: {exc}", file=sys.stderr)
+
+    def status(self) -> dict:
+        """The bench API's view of the DC side (GET /status "dc", a bench extension)."""
+        b, bus = self.battery, self.bus
+        return {"ev_soc_pct": round(b.soc_pct, 2), "ev_battery_v": round(b.voltage(), 1),
+                "ev_contactors_closed": bus.ev_contactors_closed, "module_voltage_v": round(bus.voltage_v, 1),
+                "module_current_a": round(bus.current_a, 1), "insulation_ohm": bus.insulation_ohm,
+                "modules_on": sum(1 for m in bus.modules if m.is_on)}

@@ -1,0 +1,167 @@
+"""A DC connector in `evse run` (board-configs/bench-dc.toml) end to end to the CSMS: the bench EV
+speaks ISO 15118-2 or DIN SPEC 70121 to the controller's SECC for real (iso15118 in .venv-hlc, on a
+veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either version. The four
+scenarios run side by side (each is mostly waiting on a 20 %-to-80 % charge)."""
+
+import asyncio
+
+import pytest
+from ocpp.v16 import call
+from ocpp.v201 import call as call201
+
+from controller import ROOT, ControllerProcess
+from firmware.bench.csms import BenchCsms
+from firmware.bench.csms201 import BenchCsms201
+from hlc_bench import ensure_hlc_environment
+
+CARD = "04A1B2C3"
+
+
+def board(tmp_path, protocol: str) -> str:
+    text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace('"ISO_15118_2"', f'"{protocol}"')
+    path = tmp_path / f"bench-dc-{protocol}.toml"
+    path.write_text(text)
+    return str(path)
+
+
+async def running(tmp_path, name: str, csms, version: str, protocol: str) -> ControllerProcess:
+    station = ControllerProcess(csms.url, tmp_path / name, board=board(tmp_path, protocol), cp_id=name,
+                                ocpp_version=version)
+    await station.start()
+    await csms.wait_connected(name, 15)
+    await station.until(lambda c: c["status"] == "Available", 15)
+    return station
+
+
+async def plug_and_card(station) -> None:
+    await station.post("/ev", {"connector": 1, "state": "B"})
+    await station.post("/rfid", {"connector": 1, "id_tag": CARD})
+
+
+async def whole_session_16(tmp_path, csms) -> None:
+    """ISO 15118-2 under OCPP 1.6: statuses, DC meter values with the EV's SoC, billed as metered."""
+    station = await running(tmp_path, "DC16", csms, "1.6", "ISO_15118_2")
+    try:
+        cp = csms.charge_points["DC16"]
+        await cp.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="2"))
+        measurands = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC,Power.Offered"
+        assert (await cp.call(call.ChangeConfiguration(key="MeterValuesSampledData", value=measurands))).status \
+            == "Accepted"
+        await plug_and_card(station)
+        c = await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        assert c["status"] == "Charging" and c["dc"]["protocol"] == "ISO_15118_2" and c["kind"] == "dc"
+        c = await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
+        assert c["status"] == "SuspendedEV" and c["dc"]["bench"]["ev_soc_pct"] >= 80.0
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        final = await station.until(lambda c: c["status"] == "Available", 10)
+        stop = (await csms.wait_for(lambda c: [m for m in c.actions("StopTransaction")], 15))[-1]
+    finally:
+        await station.close()
+    ours = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1]
+    walk = [m["status"] for m in ours]
+    assert walk[walk.index("Preparing"):] == ["Preparing", "SuspendedEV", "Charging", "SuspendedEV", "Available"], walk
+    start = csms.actions("StartTransaction")[-1]
+    assert stop["meterStop"] - start["meterStart"] == round(final["meter"]["energy_wh"]) - start["meterStart"] > 250
+    assert stop["reason"] == "EVDisconnected"
+    values = [sv for m in csms.actions("MeterValues") if m["connectorId"] == 1 for mv in m["meterValue"]
+              for sv in mv["sampledValue"]]
+    socs = [float(sv["value"]) for sv in values if sv.get("measurand") == "SoC"]
+    assert socs and all(sv["location"] == "EV" and sv["unit"] == "Percent" for sv in values if sv.get("measurand") == "SoC")
+    assert socs == sorted(socs) and socs[0] < 50 < socs[-1]
+    volts = [sv for sv in values if sv.get("measurand") == "Voltage"]
+    assert volts and all("phase" not in sv for sv in volts) and max(float(sv["value"]) for sv in volts) > 300
+    assert any(sv.get("measurand") == "Power.Offered" and float(sv["value"]) > 10000 for sv in values)
+
+
+async def whole_session_201(tmp_path, csms) -> None:
+    """DIN SPEC 70121 under OCPP 2.0.1: NotifyEVChargingNeeds, TransactionEvents with SoC, billed as metered."""
+    station = await running(tmp_path, "DC201", csms, "2.0.1", "DIN_SPEC_70121")
+    try:
+        cp = csms.charge_points["DC201"]
+        await cp.call(call201.SetVariables(set_variable_data=[
+            {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"},
+             "attributeValue": "2"},
+            {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedMeasurands"},
+             "attributeValue": "Energy.Active.Import.Register,SoC,Current.Import"}]))
+        await plug_and_card(station)
+        c = await station.until(lambda c: c["dc"]["state"] == "charging", 60)
+        assert c["dc"]["protocol"] == "DIN_SPEC_70121" and c["status"] == "Occupied"
+        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        final = await station.until(lambda c: c["status"] == "Available", 10)
+        await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"], 15)
+    finally:
+        await station.close()
+    needs_sent = csms.actions("NotifyEVChargingNeeds")
+    assert len(needs_sent) == 1, needs_sent
+    needs = needs_sent[0]
+    assert needs["evseId"] == 1 and needs["chargingNeeds"]["requestedEnergyTransfer"] == "DC"
+    dc = needs["chargingNeeds"]["dcChargingParameters"]
+    assert dc["evMaxVoltage"] == 420 and dc["evMaxCurrent"] == 200 and 15 <= dc["stateOfCharge"] <= 25
+    events = csms.actions("TransactionEvent")
+    assert [e["seqNo"] for e in events] == list(range(len(events)))
+    values = [sv for e in events for mv in e.get("meterValue", []) for sv in mv["sampledValue"]]
+    energy = [sv["value"] for sv in values if sv.get("measurand", "Energy.Active.Import.Register")
+              == "Energy.Active.Import.Register"]
+    assert round(energy[-1] - energy[0]) == round(final["meter"]["energy_wh"] - energy[0]) > 250
+    socs = [sv["value"] for sv in values if sv.get("measurand") == "SoC"]
+    assert socs and socs[-1] >= 75 and all(sv["unitOfMeasure"]["unit"] == "Percent" for sv in values
+                                           if sv.get("measurand") == "SoC")
+
+
+async def insulation_fault_16(tmp_path, csms) -> None:
+    """A bad insulation fails the cable check: Faulted with GroundFailure, nothing billed, and the
+    connector is Available again once the EV is unplugged (the fault matrix: isolation clears on unplug)."""
+    station = await running(tmp_path, "DCISO", csms, "1.6", "ISO_15118_2")
+    try:
+        assert (await station.post("/fault", {"connector": 1, "kind": "isolation", "active": True}))[0] == 200
+        await plug_and_card(station)
+        c = await station.until(lambda c: c["status"] == "Faulted", 60)
+        assert "isolation" in c["faults"] and "insulation" in c["dc"]["cable_check_failed"]
+        assert not c["contactor_closed"] and c["dc"]["bench"]["modules_on"] == 0
+        await station.post("/fault", {"connector": 1, "kind": "isolation", "active": False})
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available", 10)
+        code, answer = await station.post("/fault", {"connector": 1, "kind": "rfid", "active": True})
+        assert code == 400 and "kind" in answer["error"]
+    finally:
+        await station.close()
+    faulted = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1 and m["status"] == "Faulted"]
+    assert faulted and faulted[0]["errorCode"] == "GroundFailure" and faulted[0]["info"] == "isolation"
+
+
+async def remote_stop_201(tmp_path, csms) -> None:
+    """The CSMS stops the transaction mid-charge: the output ramps down, the EV is told to stop (it ends
+    its session), the transaction ends with reason Remote."""
+    station = await running(tmp_path, "DCSTOP", csms, "2.0.1", "ISO_15118_2")
+    try:
+        cp = csms.charge_points["DCSTOP"]
+        await plug_and_card(station)
+        c = await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        tx = c["session"]["transaction_id"]
+        assert (await cp.call(call201.RequestStopTransaction(transaction_id=tx))).status == "Accepted"
+        c = await station.until(lambda c: c["dc"]["state"] in ("done", "off") and not c["session"], 20)
+        assert c["dc"]["fault"] is None and not c["contactor_closed"]
+        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 20)  # the EV heard the stop
+        ended = await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                               if e["eventType"] == "Ended"], 15)
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available", 10)
+    finally:
+        await station.close()
+    assert ended[-1]["transactionInfo"]["stoppedReason"] == "Remote"
+    assert ended[-1]["transactionInfo"]["transactionId"] == tx
+
+
+@pytest.mark.timeout(400)
+async def test_dc_sessions_end_to_end_to_the_csms(tmp_path):
+    ensure_hlc_environment()
+    scenarios = [(whole_session_16, BenchCsms()), (whole_session_201, BenchCsms201()),
+                 (insulation_fault_16, BenchCsms()), (remote_stop_201, BenchCsms201())]  # a CSMS each
+    for _, csms in scenarios:
+        await csms.start()
+    try:
+        await asyncio.gather(*(scenario(tmp_path, csms) for scenario, csms in scenarios))
+    finally:
+        for _, csms in scenarios:
+            await csms.stop()

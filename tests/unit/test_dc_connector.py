@@ -1,0 +1,125 @@
+"""A DC connector in the charger model (firmware.dc.connector): the session table, authorization and
+the meter start before the EV may charge, statuses, faults through the fault matrix, operator stops,
+limits in DC amps. In process, with an injected clock, the bench's DC bus and an EV at the neutral
+level (tests/dc_rig.py)."""
+
+from firmware.core import charger
+from firmware.core.session import StopReason
+from firmware.dc.power_path import CHARGING, DONE, FAULT, OFF, STOPPING
+from firmware.events import SessionEnded
+from hal.mock.dc import Battery
+
+from dc_rig import DcStationRig
+
+
+def ended(rig):
+    return [e.session for e in rig.events if isinstance(e, SessionEnded)]
+
+
+def test_a_whole_session_follows_the_table_and_the_ev_charges_only_once_billed():
+    rig = DcStationRig()
+    rig.plug()
+    assert rig.conn.state == charger.PREPARING and rig.conn.duty == 5.0  # digital communication required
+    rig.tick(50)
+    assert rig.conn.path.state == OFF and rig.link.told["authorized"] is False  # no card: the EV waits
+    assert rig.conn.grant("TAG", rig.clock())
+    rig.tick(5)
+    assert rig.conn.state == charger.SUSPENDED_EV and rig.link.told["authorized"] is False  # no meter start yet
+    rig.conn.set_meter_start(rig.conn.session.local_id, 0.0)
+    assert rig.until(lambda: rig.conn.state == charger.CHARGING, 30)
+    assert rig.conn.path.state == CHARGING and rig.until(lambda: rig.bus.current_a > 10, 2)
+    assert rig.until(lambda: rig.conn.path.state == DONE, 200)
+    assert rig.conn.state == charger.SUSPENDED_EV and rig.bus.battery.soc_pct >= 80 and rig.output_off()
+    rig.plug("A")
+    rig.tick(2)
+    assert rig.conn.state == charger.AVAILABLE
+    assert rig.statuses() == [charger.PREPARING, charger.SUSPENDED_EV, charger.CHARGING, charger.SUSPENDED_EV,
+                              charger.AVAILABLE]
+    (session,) = ended(rig)
+    assert session.stop_reason == StopReason.EV_DISCONNECTED and session.id_tag == "TAG"
+
+
+def test_emergency_stop_switches_the_output_off_in_the_tick_that_sees_it():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    rig.bench.faults.add("estop")
+    rig.tick()
+    assert rig.output_off() and rig.conn.path.state == FAULT and rig.conn.state == charger.FAULTED
+    assert "estop" in rig.conn.trips and rig.conn.duty == 0.0  # state F: the EVSE is not available
+    assert ended(rig)[0].stop_reason == StopReason.EMERGENCY_STOP
+
+
+def test_an_insulation_fault_faults_the_connector_until_the_ev_is_unplugged():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    rig.bus.insulation_ohm = 50e3  # below 100 kOhm: the monitor's alarm relay
+    assert rig.until(lambda: rig.conn.state == charger.FAULTED, 3)
+    assert rig.output_off() and "isolation" in rig.conn.trips and rig.conn.path.fault_kind == "isolation"
+    rig.bus.insulation_ohm = 5e6
+    rig.tick(100)
+    assert rig.conn.state == charger.FAULTED  # the fault matrix: isolation clears on unplug
+    rig.plug("A")
+    assert rig.until(lambda: rig.conn.state == charger.AVAILABLE, 2)
+    assert rig.conn.path.state == OFF
+
+
+def test_a_stop_from_the_csms_ramps_down_and_tells_the_ev_to_stop():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    assert rig.conn.end_session(StopReason.REMOTE)
+    rig.tick()
+    assert rig.conn.path.state == STOPPING and rig.link.told["stop"] is True and not rig.link.told["authorized"]
+    assert rig.until(lambda: rig.conn.path.state == DONE, 10)
+    assert rig.output_off() and rig.conn.state == charger.FINISHING
+    assert ended(rig)[0].stop_reason == StopReason.REMOTE
+
+
+def test_unplugging_with_the_output_live_is_a_trip_not_a_ramp():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    rig.plug("A")
+    assert rig.output_off() and rig.conn.path.fault_kind == "ev_error"
+    assert rig.until(lambda: rig.conn.state == charger.AVAILABLE, 2)  # ev_error clears with the unplug
+
+
+def test_a_schedule_in_amps_per_phase_limits_the_dc_current_by_the_power_it_allows():
+    rig = DcStationRig(Battery(capacity_kwh=5.0))
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    rig.conn.csms_limit_a, rig.conn.limit_details = 16.0, ("TxProfile 1", "", "site_share")
+    rig.tick(100)
+    volts = rig.conn.path.reading.voltage_v
+    assert abs(rig.conn.offered_a - 16.0 * 3 * 230.0 / volts) < 16.0 * 3 * 230.0 / volts * 0.05
+    assert abs(rig.bus.current_a - rig.conn.offered_a) < 2.0
+    sources = {s.source: s.limit_a for s in rig.conn.limit_sources}
+    assert sources["board"] == 200.0 and sources["power_modules"] == 200.0 and "csms_schedule" in sources
+    own = rig.conn.own_values()
+    assert own["SoC"][1] == "Percent" and 20.0 <= own["SoC"][0] < 80.0
+    assert abs(own["Power.Offered"][0] - 16.0 * 3 * 230.0) < 16.0 * 3 * 230.0 * 0.05
+
+
+def test_a_module_fault_trips_and_clears_once_the_ev_ends_its_session():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    rig.bus.module_faults[1] = {"over-temperature"}
+    rig.tick()
+    assert rig.output_off() and rig.conn.state == charger.FAULTED and "power_module" in rig.conn.trips
+    rig.bus.module_faults.clear()
+    rig.link.ecu.request.stage = "ended"  # the EV ends its session on the emergency shutdown
+    assert rig.until(lambda: rig.conn.state != charger.FAULTED, 3)  # auto: the cause is gone
+
+
+def test_the_evs_needs_are_told_once_per_session():
+    from firmware.events import EvChargingNeeds
+
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    rig.tick(50)
+    (needs,) = [e for e in rig.events if isinstance(e, EvChargingNeeds)]
+    assert needs.max_voltage_v == 420.0 and needs.max_current_a == 200.0 and needs.soc_pct == 20.0
