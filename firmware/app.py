@@ -14,6 +14,7 @@ from pathlib import Path
 import hal as hal_pkg
 from firmware.auth.authorizer import Authorizer
 from firmware.auth.cards import CardHandler
+from firmware.auth.contract import ContractHandler
 from firmware.auth.standalone import StandaloneCards
 from firmware.clock import Clock
 from firmware.ocpp.frame_log import FrameLog
@@ -141,6 +142,8 @@ class Controller:
         )
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
                                  master_pass=self.policy.master_pass_group)
+        self.contracts = ContractHandler(self.bus, self.station, self.authorizer, remote=self.adapter.remote_authorize,
+                                         token=self.adapter.contract_token) if self.ev_links else None
         self.standalone = StandaloneCards(self.store, self.authorizer.local_list, self.station)
         self.display = DisplayService(
             self.display_messages, self.hal.display, self.station, self.wall,
@@ -256,6 +259,7 @@ class Controller:
             "CSMS migration": self.migration.run,
             **{f"EV link of connector {cid}": (lambda link=link: self._run_ev_link(link))
                for cid, link in self.ev_links.items()},
+            **({"Plug & Charge contracts": self.contracts.run} if self.contracts is not None else {}),
         }
         if self.settings.standalone:
             log.warning("standalone: no CSMS configured; cards come from the list on the web page (or free "

@@ -135,6 +135,7 @@ class MockConfig:
     ev_soc_pct: float = _f(20.0, lo=0.0, hi=100.0, doc="the state of charge it arrives with")
     ev_stop_at_pct: float = _f(80.0, lo=1.0, hi=100.0, doc="where it ends charging")
     ev_max_dc_current_a: float = _f(200.0, lo=1.0, hi=600.0)
+    ev_pnc: bool = _f(False, doc="Plug & Charge (ISO 15118-2 over TLS): certificates in the PKI_PATH environment")
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,9 @@ def _check_board(board: BoardConfig, path: Path) -> None:
         raise ConfigError(f"{path}: site.grid_limit_a needs a site meter ([[meters]] with measures = 0)")
     if board.hal == "mock" and board.mock is None:
         raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
+    if board.mock is not None and board.mock.ev_pnc and board.mock.ev_protocol != "ISO_15118_2":
+        raise ConfigError(f"{path}: mock.ev_pnc: Plug & Charge needs ev_protocol = \"ISO_15118_2\" "
+                          "(DIN SPEC 70121 has no contracts)")
     if board.hal == "rpi" and board.rpi is None:
         raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
     if board.hal == "rpi":

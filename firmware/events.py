@@ -69,6 +69,16 @@ class EvChargingNeeds:
 
 
 @dataclass(frozen=True)
+class ContractPresented:
+    """Plug & Charge: an EV presented its contract (eMAID and certificate chain) on a connector; the
+    authorization goes through the same list, cache and CSMS as a card (firmware.auth.contract)."""
+
+    connector_id: int
+    emaid: str
+    certificate: str
+
+
+@dataclass(frozen=True)
 class MeterOnlineChanged:
     connector_id: int
     online: bool

@@ -46,12 +46,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def is_plugged(battery_file: Path) -> bool:
-    """The bench says whether the car is plugged in ("plugged" in its battery file; absent: it is)."""
+def plug_state(battery_file: Path, last: tuple[bool, int]) -> tuple[bool, int]:
+    """(whether the car is plugged in, which plug-in this is), as the bench writes them in the battery
+    file ("plugged", "plugins"; absent: plugged, the first); unreadable (mid-write): as it was."""
     try:
-        return bool(json.loads(battery_file.read_text()).get("plugged", True))
-    except (OSError, ValueError, AttributeError):
-        return True  # mid-write, or not written yet: as it was
+        state = json.loads(battery_file.read_text())
+        return bool(state.get("plugged", True)), int(state.get("plugins", 0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return last
 
 
 def end(proc: subprocess.Popen) -> None:
@@ -70,6 +72,7 @@ def main() -> int:
     parser.add_argument("--socket", required=True)
     parser.add_argument("--battery", required=True)
     parser.add_argument("--protocol", default="ISO_15118_2")
+    parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
     args = parser.parse_args()
     ip("link", "set", "lo", "up")
     ip("link", "add", SECC_IF, "type", "veth", "peer", "name", EV_IF)
@@ -85,17 +88,19 @@ def main() -> int:
                             cwd=root, env=env, preexec_fn=_die_with_parent)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
-               "--protocol", args.protocol]
-    ev, done = None, False  # done: this plug-in's session is over; the next one needs the car unplugged first
+               "--protocol", args.protocol, *(["--pnc"] if args.pnc else [])]
+    ev, ev_plugin, state = None, None, (True, 0)  # ev_plugin: the plug-in the EV was started for
     try:
         while secc.poll() is None:
-            plugged = is_plugged(Path(args.battery))
-            if ev is not None and (ev.poll() is not None or not plugged):
-                end(ev)
-                ev, done = None, plugged
-            if plugged and ev is None and not done:
-                ev = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_die_with_parent)
-            done = done and plugged
+            state = plug_state(Path(args.battery), state)
+            plugged, plugin = state
+            if ev is not None and (not plugged or plugin != ev_plugin):
+                end(ev)  # unplugged (or unplugged and plugged again between two looks): that car is gone
+                ev = None
+            if plugged and ev is None and plugin != ev_plugin:
+                ev, ev_plugin = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_die_with_parent), plugin
+            if ev is not None and ev.poll() is not None:
+                ev = None  # its session ended: no other until the next plug-in
             time.sleep(0.2)
     finally:
         for proc in (ev, secc):

@@ -123,12 +123,12 @@ class BenchEV(SimEVController):
         return DCEVStatusDIN(ev_ready=True, ev_error_code=self._error(), ev_ress_soc=self._battery_soc())
 
 
-async def main(iface: str, battery_file: Path, protocol: str) -> None:
+async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
     settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["DC"],
-                "energyTransferMode": "DC_extended", "isCertInstallNeeded": False, "useTls": False,
+                "energyTransferMode": "DC_extended", "isCertInstallNeeded": False, "useTls": pnc,
                 "chargeLoopCycle": 100000}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
@@ -142,9 +142,11 @@ def run() -> None:
     parser.add_argument("--iface", required=True)
     parser.add_argument("--battery", required=True, type=Path)
     parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121"])
+    parser.add_argument("--pnc", action="store_true",
+                        help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(main(args.iface, args.battery, args.protocol))
+    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc))
 
 
 if __name__ == "__main__":

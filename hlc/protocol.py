@@ -5,12 +5,16 @@ Child -> controller, whenever the EV says something and at least every HEARTBEAT
   {"type": "ev", "protocol": "ISO_15118_2" | "DIN_SPEC_70121" | ..., "stage": <ev_link stage>,
    "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "error",
    "evcc_id", "cycle": the count of PreCharge and CurrentDemand requests so far,
+   "session": the count of EV sessions this child has seen (a new one forgets everything of the last),
+   "contract": {"emaid", "certificate": the contract certificate chain in PEM} once the EV chose Plug &
+   Charge and sent its PaymentDetailsReq,
    "fresh": true when an EV request caused it, false on a heartbeat (only fresh ones prove the EV is there)}
 Controller -> child, on every change and at least every HEARTBEAT_S:
   {"type": "evse", "state": <power path state>, "present_voltage_v", "present_current_a",
    "isolation": "valid" | "invalid" | "fault" | "none", "authorized": bool,
    "max_voltage_v", "max_current_a", "max_power_w", "fault": str | None,
-   "stop": true once the driver or the CSMS ended the session (the EV is told to stop charging)}
+   "stop": true once the driver or the CSMS ended the session (the EV is told to stop charging),
+   "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge)}
 A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
 """
 
@@ -25,9 +29,9 @@ JAVA_OPTIONS = "-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 MAX_LINE = 64 * 1024
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
-             "soc_pct", "error", "evcc_id", "cycle", "fresh")
+             "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
-               "max_current_a", "max_power_w", "fault", "stop")
+               "max_current_a", "max_power_w", "fault", "stop", "contract")
 
 
 class BadLine(ValueError):

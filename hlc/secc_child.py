@@ -25,7 +25,8 @@ from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
-from iso15118.shared.messages.enums import AuthorizationStatus, DCEVErrorCode, IsolationLevel, Protocol
+from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, DCEVErrorCode,
+                                           IsolationLevel, Protocol)
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
 
 from hlc import protocol as p
@@ -34,6 +35,9 @@ from hlc.physical import physical
 log = logging.getLogger("hlc.secc")
 
 STAGE_OF_STATE = {"WeldingDetection": "welding", "SessionStop": "ended"}
+# IEC 61851-23 CC.5: the EVSE brings the current below 5 A and opens its contactors within about 1 s of
+# the EV's stop; the controller's power path does it within 1 s (firmware.dc.norm.STOP_S), the rest is margin.
+STOP_WAIT_S = 2.5
 
 
 class Link:
@@ -43,7 +47,7 @@ class Link:
         self.reader, self.writer = reader, writer
         self.evse: dict = {"state": "off", "present_voltage_v": 0.0, "present_current_a": 0.0, "isolation": "none",
                            "authorized": False, "max_voltage_v": 500.0, "max_current_a": 0.0, "max_power_w": 0.0}
-        self.ev: dict = {"stage": "none"}
+        self.ev: dict = {"stage": "none", "session": 0}
 
     async def receive(self) -> None:
         while line := await self.reader.readline():
@@ -100,8 +104,8 @@ class BridgedEVSEController(SimEVSEController):
         name = type(state).__name__
         if name == "SupportedAppProtocol":  # a new EV session begins: nothing of the last one holds
             self.reset_ev_data_context()
-            self.link.ev = {"stage": "none"}
-            await self.link.send(stage="none")
+            self.link.ev = {"stage": "none", "session": self.link.ev.get("session", 0) + 1}
+            await self.link.send()
             return
         stage = STAGE_OF_STATE.get(name)
         if stage:
@@ -120,14 +124,29 @@ class BridgedEVSEController(SimEVSEController):
     async def set_hlc_charging(self, is_ongoing: bool) -> None:
         await self._tell(stage="power_on" if is_ongoing else "power_off")
 
+    async def stop_charger(self) -> None:
+        """PowerDelivery Stop: the controller ramps the current down and opens the DC contactors; iso15118
+        asks `is_contactor_opened` right after this, so it returns once they are (at most STOP_WAIT_S)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_WAIT_S
+        while not await self.is_contactor_opened() and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+
     async def session_ended(self, current_state: str, reason: str) -> None:
         await self._tell(stage="ended", error=None if "Normal" in reason or not reason else reason[:200])
 
     # ---- what the charger answers -----------------------------------------------------------
     async def is_authorized(self, id_token=None, id_token_type=None, certificate_chain=None,
                             hash_data=None) -> AuthorizationResponse:
-        ok = bool(self.link.evse.get("authorized"))
+        """External identification: Ongoing until the controller says the session may charge. Plug &
+        Charge: the contract goes to the controller (its CSMS decides), Rejected if it says so."""
         code = ResponseCodeDIN.OK if self.get_selected_protocol() == Protocol.DIN_SPEC_70121 else ResponseCodeV2.OK
+        if id_token_type == AuthorizationTokenType.EMAID and certificate_chain:
+            await self._tell(contract={"emaid": str(id_token), "certificate": certificate_chain.decode()})
+        if id_token_type == AuthorizationTokenType.EMAID and self.link.evse.get("contract") == "rejected":
+            return AuthorizationResponse(authorization_status=AuthorizationStatus.REJECTED,
+                                         certificate_response_status=ResponseCodeV2.FAILED)
+        ok = bool(self.link.evse.get("authorized"))
         return AuthorizationResponse(authorization_status=AuthorizationStatus.ACCEPTED if ok else
                                      AuthorizationStatus.ONGOING, certificate_response_status=code)
 

@@ -96,6 +96,7 @@ class BenchEvLink:
         self.ecu, self.protocol = ecu, "ISO_15118_2"
         self.request = EvRequest()
         self.told: dict = {}
+        self.plugged, self.sessions = False, 0
 
     def tell(self, status: dict) -> None:
         self.told = status
@@ -103,15 +104,17 @@ class BenchEvLink:
     def step(self, now: float, path: DcPowerPath, bus: DcBus, plugged: bool) -> None:
         r = self.ecu.request
         if not plugged:
-            self.request = EvRequest()
+            self.request, self.plugged = EvRequest(session=self.sessions), False
             return
+        if not self.plugged:  # a plug-in: the link reports a new EV session
+            self.plugged, self.sessions = True, self.sessions + 1
         if self.told.get("stop") and r.stage == ev_link.CURRENT_DEMAND:
             r.stage, r.target_current_a = ev_link.POWER_OFF, 0.0
         if r.stage != ev_link.NONE or self.told.get("authorized"):
             self.ecu.step(now, path, bus)
         else:
             r.heard_at = now
-        self.request = dataclasses.replace(r)
+        self.request = dataclasses.replace(r, session=self.sessions)
 
 
 class DcStationRig:

@@ -31,8 +31,13 @@ class CsmsSide201(RecordingSide, ChargePoint):
         return call_result.StatusNotification()
 
     @on("Authorize")
-    def on_authorize(self, id_token, **_):
-        return call_result.Authorize(id_token_info=self.csms.token_info(id_token["id_token"]))
+    def on_authorize(self, id_token, certificate=None, iso15118_certificate_hash_data=None, **_):
+        """A contract (C07) with its chain or OCSP data: certificateStatus as set in `certificate_status`
+        (default Accepted)."""
+        info = self.csms.token_info(id_token["id_token"])
+        if certificate is None and iso15118_certificate_hash_data is None:
+            return call_result.Authorize(id_token_info=info)
+        return call_result.Authorize(id_token_info=info, certificate_status=self.csms.certificate_status)
 
     @on("TransactionEvent")
     def on_transaction_event(self, event_type, id_token=None, **_):
@@ -132,6 +137,7 @@ class BenchCsms201(BenchCsms):
         self.transaction_tags: dict[str, dict] = {}  # id token -> IdTokenInfo of TransactionEvent answers only
         self.total_cost: float | None = None  # the running cost put in TransactionEvent answers (I02)
         self.pki_status = "Accepted"  # how it answers Get15118EVCertificate and GetCertificateStatus
+        self.certificate_status = "Accepted"  # its AuthorizeResponse certificateStatus for a contract (C07)
 
     def token_info(self, id_token: str) -> dict:
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""

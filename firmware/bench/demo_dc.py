@@ -23,6 +23,7 @@ STAGES = {"cable_check": "cable check: contactors closed, the output at the test
           "welding_check": "welding check: the contactors must read open and the cable fall below 60 V",
           "done": "the power path ended cleanly",
           "fault": "FAULT: {fault}"}
+FLOW = ["cable_check", "cable_ok", "precharge", "charging", "stopping", "welding_check", "done"]
 
 
 def live_line(c: dict) -> str:
@@ -41,11 +42,17 @@ async def script_dc(csms, api: str, dialect, timeout_s: float = 240.0) -> bool:
         seen: list[str] = []
 
         def narrate(c: dict) -> None:
+            """Each stage once; one the polls missed is told too when a later one shows it passed (the
+            power path's table has no other way there)."""
             state = c["dc"]["state"]
-            if (not seen or seen[-1] != state) and state in STAGES:
-                seen.append(state)
-                ohm = c["dc"]["insulation_ohm"]
-                say.step(STAGES[state].format(insulation=f"{ohm / 1e6:.1f} MOhm" if ohm else "?",
+            if state not in STAGES or (seen and seen[-1] == state):
+                return
+            ohm = c["dc"]["insulation_ohm"]
+            last = FLOW.index(seen[-1]) if seen and seen[-1] in FLOW else -1
+            passed = FLOW[last + 1:FLOW.index(state)] if state in FLOW and FLOW.index(state) > last else []
+            for stage in [*passed, state]:
+                seen.append(stage)
+                say.step(STAGES[stage].format(insulation=f"{ohm / 1e6:.1f} MOhm" if ohm else "?",
                                               fault=c["dc"]["fault"]))
 
         async def until(pred, what, timeout=20.0, narrating=False):

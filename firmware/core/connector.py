@@ -308,6 +308,10 @@ class Connector(SessionModel):
         amps = current_for_duty(self.duty)
         return {"Current.Offered": (amps, "A"), "Power.Offered": (amps * self.board.voltage_v * self.board.phases, "W")}
 
+    def supply_rating_a(self) -> float:
+        """What this connector may draw at most, in amps per phase of the supply (the load manager's unit)."""
+        return self.cfg.max_current_a
+
     def safe_off(self) -> None:
         """Nothing flows: the control loop's last word when it stops or a tick raised."""
         self.hal.contactor.open()

@@ -24,7 +24,7 @@ from firmware.dc import ev_link, norm
 from firmware.dc.ev_link import EvRequest
 from firmware.dc.power_path import CHARGING as PATH_CHARGING
 from firmware.dc.power_path import FAULT, LIVE, DcPowerPath
-from firmware.events import EvChargingNeeds, StatusChanged
+from firmware.events import ContractPresented, EvChargingNeeds, StatusChanged
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # is required; the current comes from the digital link, not the duty.
 DUTY_DIGITAL = 5.0
 UNPLUGGED = EvRequest(stage=ev_link.ENDED)  # what the power path hears once the cable is out
+NOT_HEARD = EvRequest()  # plugged, and this car has not spoken yet
 VOLTS_STEP_V = 10.0  # limits are worked out again when the output voltage moved this much
 
 
@@ -59,6 +60,9 @@ class DcConnector(Connector):
         self.ev = EvRequest()
         self._stop_asked = False
         self._needs_told = False  # EvChargingNeeds published for this session
+        self._gone_session = 0  # the link's EV session at the last unplug
+        self.contract_status: str | None = None  # Plug & Charge: "accepted" or "rejected", for the EV
+        self._contract_told = None  # the contract last published as ContractPresented
         self._volts_seen = 0.0
         hal_conn.stack.off()
 
@@ -82,14 +86,37 @@ class DcConnector(Connector):
             self.path.shut(f"{worst.replace('_', ' ')} on the charger", worst)
         elif not self.plugged and self.path.state in LIVE:
             self.path.shut("the cable was unplugged with the output live", "ev_error")
-        self.ev = self.link.request if self.plugged else UNPLUGGED
+        self.ev = self._ev_now()
         self.path.tick(now, self.ev)
         if self.path.state == FAULT and self.path.fault_kind:
             self.trips |= {self.path.fault_kind}  # this tick already; the latch keeps it from the next
         self.contactor_closed = self.path.state in LIVE
         self._then(now, self.reading())
+        self._present_contract()
         self.link.tell(self._status_for_ev())
         self._tell_needs()
+
+    def _ev_now(self) -> EvRequest:
+        """What the EV on the cable said: nothing until the link reports an EV session begun after the
+        last unplug (what the link holds of the car before is the last car's)."""
+        if not self.plugged:
+            self._gone_session = self.link.request.session
+            return UNPLUGGED
+        return self.link.request if self.link.request.session > self._gone_session else NOT_HEARD
+
+    def _present_contract(self) -> None:
+        """Plug & Charge: a contract the EV presented is authorized like a card (once per plug-in)."""
+        if not self.plugged:
+            self._contract_told, self.contract_status = None, None
+            return
+        contract = self.ev.contract
+        if contract is not None and contract != self._contract_told and self.session is None:
+            self._contract_told = contract
+            self.publish(ContractPresented(self.id, contract.emaid, contract.certificate))
+
+    def contract_answered(self, accepted: bool) -> None:
+        """What the authorization decided for the EV's contract: the EV hears it in its Authorization."""
+        self.contract_status = "accepted" if accepted else "rejected"
 
     def _tell_needs(self) -> None:
         """Once per session, when the EV has said what it needs (its limits arrive with the
@@ -157,7 +184,7 @@ class DcConnector(Connector):
                 "present_current_a": s["present_current_a"], "authorized": self.may_charge(),
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a),
-                "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked}
+                "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:
@@ -204,6 +231,11 @@ class DcConnector(Connector):
         if self.plugged and self.ev.soc_pct is not None:
             out["SoC"] = (self.ev.soc_pct, "Percent")
         return out
+
+    def supply_rating_a(self) -> float:
+        """The modules' rated power (or the cable's at their maximum voltage, if lower) in supply amps."""
+        max_v, max_a, max_w = self.hal.stack.limits()
+        return min(max_w, max_v * min(max_a, self.cfg.max_current_a)) / (self.board.voltage_v * self.board.phases)
 
     def safe_off(self) -> None:
         for act in (self.hal.stack.off, self.hal.contactor.open):

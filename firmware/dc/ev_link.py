@@ -18,6 +18,14 @@ WELDING = "welding"  # WeldingDetectionReq
 ENDED = "ended"  # SessionStopReq, or the link closed after it
 
 
+@dataclass(frozen=True)
+class Contract:
+    """Plug & Charge: the contract the EV presented in its PaymentDetailsReq (ISO 15118-2)."""
+
+    emaid: str  # the e-mobility account id, the session's id token (type eMAID)
+    certificate: str  # the contract certificate chain, PEM, leaf first
+
+
 @dataclass
 class EvRequest:
     stage: str = NONE
@@ -29,6 +37,8 @@ class EvRequest:
     ev_contactors_closed: bool = False  # what the EV told (PowerDelivery Start until Stop)
     error: str | None = None  # DC_EVStatus EVErrorCode other than NO_ERROR
     heard_at: float | None = None  # monotonic time of its last message
+    contract: Contract | None = None  # Plug & Charge: set once the EV presented its contract
+    session: int = 0  # which of the link's EV sessions this is (a plug-in's EV is a new one)
 
 
 class EvLinkPort(Protocol):

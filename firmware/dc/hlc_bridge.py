@@ -86,7 +86,11 @@ class HlcBridge:
             return
         stage = message.get("stage")
         # A new one, swapped in whole: a tick never sees half a message. A new EV session forgets the last.
-        r = EvRequest() if stage == ev_link.NONE else dataclasses.replace(self.request)
+        session = message.get("session")
+        if isinstance(session, int) and not isinstance(session, bool) and session > self.request.session:
+            r = EvRequest(session=session)
+        else:
+            r = dataclasses.replace(self.request)
         if stage in STAGES and stage != r.stage:
             log.info("connector %s: the EV is at %s", self.cid, stage.replace("_", " "))
             r.stage = stage
@@ -96,6 +100,9 @@ class HlcBridge:
                 setattr(r, name, float(value))
         error = message.get("error")
         r.error = error if isinstance(error, str) and error else None
+        contract = message.get("contract")
+        if isinstance(contract, dict) and r.contract is None:
+            r.contract = self._contract(contract)
         if isinstance(message.get("protocol"), str) and message["protocol"]:
             self.protocol = message["protocol"]
         if message.get("fresh") is not False:  # a heartbeat proves the child alive, not the EV
@@ -105,6 +112,18 @@ class HlcBridge:
             self.cycles, self.cycle_at = cycle, self.clock()  # the EV's request loop, for the benchmarks
         self.request = r
         self.on_message()
+
+    def _contract(self, raw: dict) -> ev_link.Contract | None:
+        """The EV's contract as OCPP can carry it: an eMAID of at most 36 characters (IdToken), a PEM
+        chain of at most 5500 (Authorize.certificate); anything else is dropped with a log line."""
+        emaid, pem = raw.get("emaid"), raw.get("certificate")
+        if not (isinstance(emaid, str) and 1 <= len(emaid) <= 36 and isinstance(pem, str)
+                and 0 < len(pem) <= 5500 and "BEGIN CERTIFICATE" in pem):
+            log.warning("connector %s: the EV's contract dropped: not an eMAID with a PEM chain OCPP can carry",
+                        self.cid)
+            return None
+        log.info("connector %s: the EV presents contract %s (Plug & Charge)", self.cid, emaid)
+        return ev_link.Contract(emaid, pem)
 
     def publish(self, **status) -> None:
         """The power path's state for the EV; sent at once when it changed, else as a heartbeat."""

@@ -30,6 +30,9 @@ class AdapterBase:
     def connected(self) -> bool:
         return self.cp is not None
 
+    def contract_token(self, emaid: str) -> None:
+        """A contract (Plug & Charge) authorizes with this eMAID; 1.6 has no token types to record."""
+
     def running_cost(self, session) -> dict | None:
         """What the CSMS says a session costs so far ({"total", "currency"}); 1.6 has no word for it."""
         return None

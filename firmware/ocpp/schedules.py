@@ -43,9 +43,9 @@ def composite_schedule(profiles, manager, station, board, cid: int, now: datetim
     if cid == 0:
         segments = composite(profiles.profiles, ConnectorView(0, phases_in_use=board.phases), now, duration,
                              board.voltage_v, purposes=(CHARGE_POINT_MAX,))
-        ceiling = sum(c.max_current_a for c in board.connectors)
+        ceiling = sum(c.supply_rating_a() for c in station.connectors.values())
     else:
         connector = station.connector(cid)
         segments = composite(profiles.profiles, manager.view(connector), now, duration, board.voltage_v)
-        ceiling = min(connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a)
+        ceiling = min(connector.supply_rating_a(), connector.cable_a or connector.supply_rating_a())
     return composite_to_ocpp(segments, now, unit, board.voltage_v, ceiling)

@@ -59,12 +59,12 @@ def hash_data(cert: x509.Certificate) -> dict:
     return {
         "hash_algorithm": "SHA256",
         "issuer_name_hash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
-        "issuer_key_hash": hashlib.sha256(_subject_public_key_bits(key_bytes)).hexdigest(),
+        "issuer_key_hash": hashlib.sha256(subject_public_key_bits(key_bytes)).hexdigest(),
         "serial_number": format(cert.serial_number, "x"),
     }
 
 
-def _subject_public_key_bits(spki_der: bytes) -> bytes:
+def subject_public_key_bits(spki_der: bytes) -> bytes:
     # issuerKeyHash hashes the BIT STRING of the SubjectPublicKeyInfo (as OCSP does).
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 

@@ -137,14 +137,16 @@ class LoadManager:
         return limit, f"{profile.purpose} profile {profile.id}, stack level {profile.stack_level}"
 
     def _demand(self, connector, schedule_a: float | None) -> Demand:
-        cap = min(x for x in (connector.cfg.max_current_a, connector.cable_a or connector.cfg.max_current_a,
-                              schedule_a if schedule_a is not None else math.inf))
+        rating = connector.supply_rating_a()
+        cap = min(x for x in (rating, connector.cable_a or rating, schedule_a if schedule_a is not None else math.inf))
         active = connector.state in SESSION_STATES
         return Demand(connector.id, cap, active, self._need(connector, active), connector.cfg.priority,
                       self._turns.index(connector.id))
 
     def _need(self, connector, active: bool) -> float | None:
         """What the EV takes, once it has had time to settle at its offer and draws well under it."""
+        if connector.kind != "ac":
+            return None  # a DC offer and its meter are in DC amps: nothing to compare with a share in supply amps
         offer = connector.offered_a if connector.contactor_closed else 0.0
         previous = self._offers.get(connector.id)
         if previous is None or previous[0] != offer:
@@ -175,6 +177,12 @@ class LoadManager:
             return cp_max, True
         return site_a, False
 
+    def _supply_currents(self, reading) -> tuple[float, ...]:
+        """A connector's draw in amps per phase of the supply; a DC meter's power spread over the phases."""
+        if not reading.dc:
+            return reading.currents_a
+        return (max(0.0, reading.power_w) / (self.board.voltage_v * self.board.phases),) * self.board.phases
+
     def _grid_headroom(self, site) -> float:
         """The main fuse less the margin less what the rest of the site draws now."""
         grid = self.metering.fresh(0)
@@ -185,7 +193,7 @@ class LoadManager:
             reading = self.metering.fresh(cid) if cid in self.metering.latest else None
             if reading is not None:
                 grid_phase = self.phase_map(cid)
-                for i, amps in enumerate(reading.currents_a[: len(grid_phase)]):
+                for i, amps in enumerate(self._supply_currents(reading)[: len(grid_phase)]):
                     if grid_phase[i] < len(ours):
                         ours[grid_phase[i]] += amps
         others = max((g - o for g, o in zip(grid.currents_a, ours)), default=0.0)

@@ -40,6 +40,7 @@ class DcBench:
         self.stop_at_pct = mock.ev_stop_at_pct
         self.arrives_at_pct = mock.ev_soc_pct
         self.protocol = mock.ev_protocol
+        self.pnc = mock.ev_pnc
         self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
                                max_current_a=mock.ev_max_dc_current_a)
         self.bus = DcBus(battery=self.battery)
@@ -50,7 +51,7 @@ class DcBench:
         self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # written by the EV: its contactors
         self.hal: DcConnectorHal = bench_dc_connector(self.bus, ModuleStack(modules), pilot=MockPilot(wire),
                                                       ev_link_command=self.ev_link_command)
-        self._was_plugged = False
+        self._was_plugged = (False, 0)  # (plugged, the wire's plug-ins) last seen
         self._written = 0.0
         self._running = True
         self._thread = threading.Thread(target=self._run, name=f"bench DC bus {self.cid}", daemon=True)
@@ -59,7 +60,8 @@ class DcBench:
         """The SECC and the bench EV on a veth pair in a namespace of their own (hlc/bench_link.py)."""
         python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
         return ["env", f"PYTHONPATH={ROOT}", "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link",
-                "--socket", socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol]
+                "--socket", socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
+                *(["--pnc"] if self.pnc else [])]
 
     def start(self) -> None:
         self.write()
@@ -85,8 +87,8 @@ class DcBench:
         self.bus.module_faults = {1: {"module fault (bench)"}} if "power_module" in faults else {}
         self.bus.contactor_welded = "weld" in faults
         plugged = self.wire.ev.state != "A"
-        if plugged != self._was_plugged:
-            self._was_plugged = plugged
+        if (plugged, self.wire.plugins) != self._was_plugged:
+            self._was_plugged = plugged, self.wire.plugins
             if plugged:  # a car arrives with the state of charge the bench gives it
                 self.battery.soc_pct = self.arrives_at_pct
             self._write_now()
@@ -108,7 +110,7 @@ class DcBench:
 
     def write(self) -> None:
         b = self.battery
-        state = {"plugged": self.wire.ev.state != "A", "soc_pct": b.soc_pct, "voltage_v": b.voltage(),
+        state = {"plugged": self.wire.ev.state != "A", "plugins": self.wire.plugins, "soc_pct": b.soc_pct, "voltage_v": b.voltage(),
                  "max_voltage_v": b.max_voltage_v, "max_current_a": b.max_current_a, "wants_a": b.wants_a(),
                  "capacity_wh": b.capacity_kwh * 1000, "stop_at_pct": self.stop_at_pct,
                  "error": EV_ERROR if "ev_error" in self.wire.faults else None}

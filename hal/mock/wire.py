@@ -53,6 +53,7 @@ class ConnectorWire:
     locked: bool = False
     faults: set[str] = field(default_factory=set)
     energy_wh: float = 0.0
+    plugins: int = 0  # plug-ins so far
     _integrated_at: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -90,6 +91,8 @@ class ConnectorWire:
     def set_ev(self, **changes) -> None:
         with self._lock:
             self._integrate()
+            if self.ev.state == "A" and changes.get("state", "A") != "A":
+                self.plugins += 1  # counted here: a bench that samples the plug may miss a quick replug
             for name, value in changes.items():
                 setattr(self.ev, name, value)
         self.wake()

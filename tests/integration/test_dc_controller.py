@@ -1,9 +1,10 @@
 """A DC connector in `evse run` (board-configs/bench-dc.toml) end to end to the CSMS: the bench EV
 speaks ISO 15118-2 or DIN SPEC 70121 to the controller's SECC for real (iso15118 in .venv-hlc, on a
 veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either version. The four
-scenarios run side by side (each is mostly waiting on a 20 %-to-80 % charge)."""
+scenarios and the DC demo run side by side (each is mostly waiting on a 20 %-to-80 % charge)."""
 
 import asyncio
+import sys
 
 import pytest
 from ocpp.v16 import call
@@ -100,6 +101,7 @@ async def whole_session_201(tmp_path, csms) -> None:
     assert dc["evMaxVoltage"] == 420 and dc["evMaxCurrent"] == 200 and 15 <= dc["stateOfCharge"] <= 25
     events = csms.actions("TransactionEvent")
     assert [e["seqNo"] for e in events] == list(range(len(events)))
+    assert events[0]["cableMaxCurrent"] == 200 and "numberOfPhasesUsed" not in events[0]  # DC: no phases
     values = [sv for e in events for mv in e.get("meterValue", []) for sv in mv["sampledValue"]]
     energy = [sv["value"] for sv in values if sv.get("measurand", "Energy.Active.Import.Register")
               == "Energy.Active.Import.Register"]
@@ -153,15 +155,91 @@ async def remote_stop_201(tmp_path, csms) -> None:
     assert ended[-1]["transactionInfo"]["transactionId"] == tx
 
 
+def make_pki(tmp_path):
+    """ISO 15118-2 test certificates made here, with iso15118's own script (openssl): the V2G and
+    CPO chain for the SECC's TLS, the mobility operator's chain and the EV's contract."""
+    import subprocess
+
+    script = next((ROOT / ".venv-hlc" / "lib").glob("python3*/site-packages/iso15118/shared/pki"))
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    subprocess.run(["cp", "-r", str(script / "configs"), str(pki)], check=True)
+    subprocess.run(["bash", str(script / "create_certs.sh"), "-v", "iso-2", "-p", "12345"], cwd=pki, check=True,
+                   capture_output=True)
+    return pki
+
+
+async def plug_and_charge_201(tmp_path, csms) -> None:
+    """Plug & Charge (C07): the EV's contract over TLS, authorized with its chain while the station
+    has no mobility operator root, with the chain's OCSP data once the CSMS installed one, and
+    refused when the CSMS says the certificate is revoked (the EV is told; no transaction)."""
+    pki = make_pki(tmp_path)
+    text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace(
+        "ev_soc_pct = 20.0", "ev_soc_pct = 78.0").replace("[mock]", "[mock]\nev_pnc = true")
+    (tmp_path / "bench-dc-pnc.toml").write_text(text)
+    station = ControllerProcess(csms.url, tmp_path / "DCPNC", board=str(tmp_path / "bench-dc-pnc.toml"),
+                                cp_id="DCPNC", ocpp_version="2.0.1", env={"PKI_PATH": f"{pki}/"})
+    await station.start()
+    try:
+        await csms.wait_connected("DCPNC", 15)
+        cp = csms.charge_points["DCPNC"]
+        for attempt in range(2):
+            await station.post("/ev", {"connector": 1, "state": "B"})  # no card: the car's contract
+            await csms.wait_for(lambda c: len(c.actions("Authorize")) == attempt + 1, 60)
+            await station.until(lambda c: c["session"] is not None, 10)
+            await station.until(lambda c: c["dc"]["ev_stage"] == "ended" and not c["dc"]["fault"], 60)
+            await station.post("/ev", {"connector": 1, "state": "A"})
+            await station.until(lambda c: c["status"] == "Available" and not c["session"], 10)
+            if attempt == 0:
+                root = (pki / "iso15118_2" / "certs" / "moRootCACert.pem").read_text()
+                answer = await cp.call(call201.InstallCertificate(certificate_type="MORootCertificate",
+                                                                  certificate=root))
+                assert answer.status == "Accepted"
+        csms.certificate_status = "CertificateRevoked"
+        await station.post("/ev", {"connector": 1, "state": "B"})
+        await csms.wait_for(lambda c: len(c.actions("Authorize")) == 3, 60)
+        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 30)
+        c = await station.connector()
+        assert c["session"] is None and c["dc"]["state"] == "off" and not c["contactor_closed"]
+        await station.post("/ev", {"connector": 1, "state": "A"})
+    finally:
+        await station.close()
+    first, second, third = csms.actions("Authorize")
+    leaf = (pki / "iso15118_2" / "certs" / "contractLeafCert.pem").read_text().strip()
+    assert first["idToken"]["type"] == "eMAID" and first["idToken"]["idToken"] == "UKSWI123456791A"
+    assert leaf.splitlines()[1] in first["certificate"] and "iso15118CertificateHashData" not in first
+    hashes = second["iso15118CertificateHashData"]
+    assert "certificate" not in second and len(hashes) == 3, (second.keys(), len(hashes))  # contract + 2 sub-CAs
+    assert all(h["hashAlgorithm"] == "SHA256" and len(h["issuerNameHash"]) == 64 and h["responderURL"]
+               for h in hashes)
+    assert third["idToken"]["type"] == "eMAID"
+    started = [e for e in csms.actions("TransactionEvent") if e["eventType"] == "Started"]
+    assert len(started) == 2 and all(e["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"}
+                                     for e in started)
+
+
+async def the_demo() -> None:
+    """`evse demo --board board-configs/bench-dc.toml` as a user runs it (its own CSMS, its own EV)."""
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "firmware", "demo", "--board", str(ROOT / "board-configs" / "bench-dc.toml"),
+        "--ocpp-version", "2.0.1", cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out = (await asyncio.wait_for(demo.communicate(), 300))[0].decode()
+    assert demo.returncode == 0, out
+    for said in ("cable check passed", "pre-charge", "current flowing", "the EV stopped at 80 %",
+                 "OK: billed energy matches the meter"):
+        assert said in out, out
+
+
 @pytest.mark.timeout(400)
 async def test_dc_sessions_end_to_end_to_the_csms(tmp_path):
     ensure_hlc_environment()
     scenarios = [(whole_session_16, BenchCsms()), (whole_session_201, BenchCsms201()),
-                 (insulation_fault_16, BenchCsms()), (remote_stop_201, BenchCsms201())]  # a CSMS each
+                 (insulation_fault_16, BenchCsms()), (remote_stop_201, BenchCsms201()),
+                 (plug_and_charge_201, BenchCsms201())]  # a CSMS each
     for _, csms in scenarios:
         await csms.start()
     try:
-        await asyncio.gather(*(scenario(tmp_path, csms) for scenario, csms in scenarios))
+        await asyncio.gather(the_demo(), *(scenario(tmp_path, csms) for scenario, csms in scenarios))
     finally:
         for _, csms in scenarios:
             await csms.stop()

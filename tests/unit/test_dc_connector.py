@@ -123,3 +123,18 @@ def test_the_evs_needs_are_told_once_per_session():
     rig.tick(50)
     (needs,) = [e for e in rig.events if isinstance(e, EvChargingNeeds)]
     assert needs.max_voltage_v == 420.0 and needs.max_current_a == 200.0 and needs.soc_pct == 20.0
+
+
+def test_the_load_manager_sees_a_dc_connector_in_supply_amps():
+    from types import SimpleNamespace
+
+    from firmware.smart_charging.manager import LoadManager
+    from hal.types import MeterReading
+
+    rig = DcStationRig()
+    assert abs(rig.conn.supply_rating_a() - 60000.0 / (230.0 * 3)) < 0.01  # two 30 kW modules
+    board = SimpleNamespace(voltage_v=230.0, phases=3)
+    dc = MeterReading(energy_wh=0.0, power_w=34500.0, currents_a=(90.0,), voltages_v=(383.3,), taken_at=0.0, dc=True)
+    assert LoadManager._supply_currents(SimpleNamespace(board=board), dc) == (50.0, 50.0, 50.0)
+    ac = MeterReading(energy_wh=0.0, power_w=0.0, currents_a=(10.0, 11.0, 12.0), voltages_v=(230.0,) * 3, taken_at=0.0)
+    assert LoadManager._supply_currents(SimpleNamespace(board=board), ac) == (10.0, 11.0, 12.0)

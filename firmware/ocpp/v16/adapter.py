@@ -218,7 +218,9 @@ class Ocpp16Adapter(AdapterBase):
                          f"suspend unbilled session on connector {session.connector_id}")
 
     # ---- authorization --------------------------------------------------
-    async def remote_authorize(self, id_tag: str) -> dict | None:
+    async def remote_authorize(self, id_tag: str, contract: tuple[str, str] | None = None) -> dict | None:
+        """Authorize. OCPP 1.6 has no word for a contract's certificates (Plug & Charge): its eMAID is
+        the idTag, the CSMS decides on it like on a card."""
         cp = self.cp
         if cp is None or not self.accepted:
             return None  # offline: the authorizer falls back to the cache

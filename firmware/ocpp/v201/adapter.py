@@ -22,6 +22,7 @@ from firmware.customer_data import CustomerData
 from firmware.events import (EvChargingNeeds, MessageSetAside, MeterOnlineChanged, ReservationEnded, SessionEnded,
                              StationFaultsChanged, StatusChanged)
 from firmware.ocpp.v201.charging_limits import ChargingLimits
+from firmware.ocpp.v201.contracts import authorize_fields, refused_certificate
 from firmware.ocpp.v201.ev_needs import charging_needs
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
@@ -80,6 +81,7 @@ class Ocpp201Adapter(AdapterBase):
         self.iso15118 = Iso15118Pki(lambda: self.cp if self.accepted else None, wall)
         self.transactions = Transactions201(store, outbox, online=lambda: uplink.online)
         self.remote_starts: dict[str, tuple[str, int]] = {}  # id token -> (its type, remoteStartId)
+        self.contract_tokens: set[str] = set()  # eMAIDs of the EVs' contracts (Plug & Charge)
         self.tx_points = TxPoints(self.transactions, self._tx_points, self._emit,
                                   session_active=lambda cid: station.connector(cid).session is not None,
                                   token=self.token_of)
@@ -129,6 +131,8 @@ class Ocpp201Adapter(AdapterBase):
         if id_tag in self.remote_starts:
             kind, remote_start_id = self.remote_starts.pop(id_tag)
             return kind, remote_start_id
+        if id_tag in self.contract_tokens:
+            return "eMAID", None  # Plug & Charge
         return "ISO14443", None  # the card reader's
 
     def _availability(self, row) -> str:
@@ -223,8 +227,10 @@ class Ocpp201Adapter(AdapterBase):
         """One TransactionEvent, with the meter values its context asks for (Begin, End)."""
         at = at or self.wall.now()
         if kind == "Started":  # E01: what the EVSE can give, as the transaction begins
-            extra = {**extra, "numberOfPhasesUsed": self.board.phases}
-            cable = self.station.connector(cid).cable_a
+            connector = self.station.connector(cid)
+            if connector.kind == "ac":  # a DC output has no phases
+                extra = {**extra, "numberOfPhasesUsed": self.board.phases}
+            cable = connector.cable_a if connector.kind == "ac" else connector.cfg.max_current_a
             if cable:
                 extra["cableMaxCurrent"] = int(cable)
         with self.store.transaction():
@@ -314,16 +320,30 @@ class Ocpp201Adapter(AdapterBase):
         return None
 
     # ---- authorization (C01) ----------------------------------------------
-    async def remote_authorize(self, id_tag: str) -> IdTagInfo | None:
+    async def remote_authorize(self, id_tag: str, contract: tuple[str, str] | None = None) -> IdTagInfo | None:
+        """Authorize (C01), or with a contract's (eMAID, PEM chain) its certificate data (C07)."""
         cp = self.cp
         if cp is None or not self.accepted:
             return None
         try:
-            kind = self.remote_starts.get(id_tag, ("ISO14443", None))[0]
-            conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": kind}))
+            if contract is not None:
+                fields = authorize_fields(*contract, self.security.certs)
+                conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": "eMAID"}, **fields))
+            else:
+                kind = self.remote_starts.get(id_tag, ("ISO14443", None))[0]
+                conf = await cp.call(call.Authorize(id_token={"idToken": id_tag, "type": kind}))
         except asyncio.TimeoutError:
             return None
-        return None if conf is None else id_tag_info(conf.id_token_info)
+        if conf is None:
+            return None
+        if contract is not None and (refused := refused_certificate(conf)):
+            log.warning("contract %s refused by the CSMS: certificate %s", id_tag, refused)
+            return IdTagInfo("Invalid")
+        return id_tag_info(conf.id_token_info)
+
+    def contract_token(self, emaid: str) -> None:
+        """A contract (Plug & Charge) is authorizing with this eMAID: its transaction's token is of that type."""
+        self.contract_tokens.add(emaid)
 
     # ---- local list (D01, D02) and reservations (H01-H04) ----------------------------------
     def apply_local_list(self, version: int, full: bool, entries: list[dict]):
