@@ -77,8 +77,8 @@ class TickGuard:
             return False
         if not any(c.contactor_closed for c in loop.connectors) or now - loop.last_tick < self.limit_s:
             return False
-        for connector in loop.connectors:  # outputs first, then anything else
-            _safe(connector.hal.contactor.open)
+        for connector in loop.connectors:  # outputs first (a DC output's modules off too), then anything else
+            _safe(connector.safe_off)
             _safe(connector.hal.pilot.set_pwm, DUTY_STATE_F)
         opened = self._clock()
         self.tripped_at, self._resumed_at = opened, None

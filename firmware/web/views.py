@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 
 from firmware import __version__
-from firmware.core.iec61851.pilot import current_for_duty
 from firmware.web.remedies import remedy
 
 
@@ -43,7 +42,7 @@ class Views:
             "status": self.adapter.status_name(cid),
             "cp_state": c.cp.value,
             "contactor_closed": c.hal.contactor.feedback_closed(),
-            "offered_current_a": current_for_duty(c.duty),
+            "offered_current_a": c.own_values()["Current.Offered"][0],
             "power_w": round(reading.power_w, 1) if reading else 0.0,
             "currents_a": [round(a, 2) for a in reading.currents_a] if reading else [],
             "voltages_v": [round(v, 1) for v in reading.voltages_v] if reading else [],

@@ -138,3 +138,12 @@ def test_the_load_manager_sees_a_dc_connector_in_supply_amps():
     assert LoadManager._supply_currents(SimpleNamespace(board=board), dc) == (50.0, 50.0, 50.0)
     ac = MeterReading(energy_wh=0.0, power_w=0.0, currents_a=(10.0, 11.0, 12.0), voltages_v=(230.0,) * 3, taken_at=0.0)
     assert LoadManager._supply_currents(SimpleNamespace(board=board), ac) == (10.0, 11.0, 12.0)
+
+
+def test_a_stalled_tick_switches_the_dc_modules_off_from_the_guard_thread():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    loop = rig.station.loop
+    assert loop.guard.check(loop.last_tick + 10 * loop.tick_s)  # no tick for ten periods
+    assert rig.output_off() and rig.wire.duty_pct == 0.0  # the pilot at state F, set by the guard itself
