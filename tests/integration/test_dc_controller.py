@@ -4,6 +4,7 @@ veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either 
 three at a time, side by side (each is mostly waiting on a charge)."""
 
 import asyncio
+import re
 import sys
 
 import pytest
@@ -16,6 +17,12 @@ from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
 
 CARD = "04A1B2C3"
+FLOW = ["cable check", "cable ok", "precharge", "charging", "stopping", "welding check", "done", "off"]
+
+
+def path_walk(station) -> list[str]:
+    """The DC power path's states in order, from the controller's log (each is logged as it is entered)."""
+    return re.findall(r"DC power path ([a-z ]+)$", station.log_path.read_text(), re.M)
 
 
 def board(tmp_path, protocol: str) -> str:
@@ -56,8 +63,10 @@ async def whole_session_16(tmp_path, csms) -> None:
         await station.post("/ev", {"connector": 1, "state": "A"})
         final = await station.until(lambda c: c["status"] == "Available", 10)
         stop = (await csms.wait_for(lambda c: [m for m in c.actions("StopTransaction")], 15))[-1]
+        assert final["dc"]["present_voltage_v"] < 60.0 and not final["contactor_closed"]
     finally:
         await station.close()
+    assert path_walk(station) == FLOW, path_walk(station)
     ours = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1]
     walk = [m["status"] for m in ours]
     assert walk[walk.index("Preparing"):] == ["Preparing", "SuspendedEV", "Charging", "SuspendedEV", "Available"], walk
@@ -93,6 +102,7 @@ async def whole_session_201(tmp_path, csms) -> None:
         await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"], 15)
     finally:
         await station.close()
+    assert path_walk(station) == FLOW, path_walk(station)
     needs_sent = csms.actions("NotifyEVChargingNeeds")
     assert len(needs_sent) == 1, needs_sent
     needs = needs_sent[0]

@@ -1,7 +1,9 @@
 """A whole DC session with the EV talking for real (iso15118's SECC and EVCC in .venv-hlc, on a veth
 pair in a network namespace): cable check, pre-charge, current demand following the battery's curve,
-power delivery stop and welding detection, in ISO 15118-2 and in DIN SPEC 70121."""
+power delivery stop and welding detection, in ISO 15118-2 and in DIN SPEC 70121; the faults the EV's side
+brings. Scenarios run side by side: each is mostly waiting on the EV."""
 
+import asyncio
 import subprocess
 
 import pytest
@@ -12,9 +14,7 @@ from hlc_bench import HlcBench
 FLOW = ["off", "cable_check", "cable_ok", "precharge", "charging", "stopping", "welding_check", "done"]
 
 
-@pytest.mark.timeout(180)
-@pytest.mark.parametrize("protocol", ["ISO_15118_2", "DIN_SPEC_70121"])
-async def test_a_whole_dc_session_with_the_ev_talking(tmp_path, protocol):
+async def a_whole_dc_session_with_the_ev_talking(tmp_path, protocol):
     bench = HlcBench(tmp_path, protocol, Battery(capacity_kwh=2.0, soc_pct=78.0))
     await bench.bridge.start()
     try:
@@ -30,8 +30,7 @@ async def test_a_whole_dc_session_with_the_ev_talking(tmp_path, protocol):
     assert not bench.dc.contactor_cmd and bench.dc.voltage_v < 60.0
 
 
-@pytest.mark.timeout(120)
-async def test_a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(tmp_path):
+async def a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(tmp_path):
     bench = HlcBench(tmp_path, "ISO_15118_2", Battery(capacity_kwh=2.0, soc_pct=50.0))
     bench.dc.insulation_ohm = 60e3
     await bench.bridge.start()
@@ -52,8 +51,7 @@ async def charging_bench(tmp_path):
     return bench
 
 
-@pytest.mark.timeout(120)
-async def test_an_ev_error_in_the_current_demand_loop_opens_the_output(tmp_path):
+async def an_ev_error_in_the_current_demand_loop_opens_the_output(tmp_path):
     bench = await charging_bench(tmp_path)
     try:
         bench.ev_error = "FAILED_EVRESSMalfunction"
@@ -64,8 +62,7 @@ async def test_an_ev_error_in_the_current_demand_loop_opens_the_output(tmp_path)
     assert not any(m.is_on for m in bench.dc.modules) and not bench.dc.contactor_cmd
 
 
-@pytest.mark.timeout(120)
-async def test_an_ev_that_falls_silent_while_charging_gets_its_output_off(tmp_path):
+async def an_ev_that_falls_silent_while_charging_gets_its_output_off(tmp_path):
     bench = await charging_bench(tmp_path)
     try:
         subprocess.run(["pkill", "-KILL", "-f", f"hlc.ev_child .*{bench.battery_file}"], check=True)
@@ -74,3 +71,20 @@ async def test_an_ev_that_falls_silent_while_charging_gets_its_output_off(tmp_pa
     finally:
         await bench.bridge.stop()
     assert not any(m.is_on for m in bench.dc.modules)
+
+
+def apart(tmp_path, name: str):
+    folder = tmp_path / name
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.timeout(180)
+async def test_a_session_insulation_ev_errors_and_silence_with_the_ev_talking(tmp_path):
+    """The path and the EV link alone (no controller around them), four scenarios side by side: a whole
+    ISO 15118-2 session (DIN SPEC 70121 and both protocols through `evse run` are
+    test_dc_controller's), a bad insulation, an EV error code, an EV that falls silent."""
+    await asyncio.gather(a_whole_dc_session_with_the_ev_talking(apart(tmp_path, "session"), "ISO_15118_2"),
+                         a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(apart(tmp_path, "insulation")),
+                         an_ev_error_in_the_current_demand_loop_opens_the_output(apart(tmp_path, "error")),
+                         an_ev_that_falls_silent_while_charging_gets_its_output_off(apart(tmp_path, "silent")))
