@@ -121,10 +121,12 @@ async def whole_session_201(tmp_path, csms) -> None:
                                            if sv.get("measurand") == "SoC")
 
 
-async def insulation_fault_16(tmp_path, csms) -> None:
-    """A bad insulation fails the cable check: Faulted with GroundFailure, nothing billed, and the
-    connector is Available again once the EV is unplugged (the fault matrix: isolation clears on unplug)."""
-    station = await running(tmp_path, "DCISO", csms, "1.6", "ISO_15118_2")
+async def dc_faults_16(tmp_path, csms) -> None:
+    """The bench's DC fault switches through `evse run` to the CSMS: a bad insulation fails the cable
+    check (Faulted, GroundFailure, nothing billed, Available once unplugged: isolation clears on
+    unplug); a power module's fault mid-charge (Faulted, InternalError, the transaction ends, the
+    output off); the EV reporting an error mid-charge (EVCommunicationError)."""
+    station = await running(tmp_path, "DCFLT", csms, "1.6", "ISO_15118_2")
     try:
         assert (await station.post("/fault", {"connector": 1, "kind": "isolation", "active": True}))[0] == 200
         await plug_and_card(station)
@@ -132,14 +134,29 @@ async def insulation_fault_16(tmp_path, csms) -> None:
         assert "isolation" in c["faults"] and "insulation" in c["dc"]["cable_check_failed"]
         assert not c["contactor_closed"] and c["dc"]["bench"]["modules_on"] == 0
         await station.post("/fault", {"connector": 1, "kind": "isolation", "active": False})
-        await station.post("/ev", {"connector": 1, "state": "A"})
-        await station.until(lambda c: c["status"] == "Available", 10)
+        await unplugged(station)
+        for kind in ("power_module", "ev_error"):
+            await plug_and_card(station)
+            await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+            assert (await station.post("/fault", {"connector": 1, "kind": kind, "active": True}))[0] == 200
+            c = await station.until(lambda c: c["status"] == "Faulted", 10)
+            assert kind in c["faults"] and c["dc"]["bench"]["modules_on"] == 0 and not c["contactor_closed"]
+            await station.post("/fault", {"connector": 1, "kind": kind, "active": False})
+            await unplugged(station)
         code, answer = await station.post("/fault", {"connector": 1, "kind": "rfid", "active": True})
         assert code == 400 and "kind" in answer["error"]
     finally:
         await station.close()
     faulted = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1 and m["status"] == "Faulted"]
-    assert faulted and faulted[0]["errorCode"] == "GroundFailure" and faulted[0]["info"] == "isolation"
+    assert [(m["errorCode"], m["info"]) for m in faulted] == [
+        ("GroundFailure", "isolation"), ("InternalError", "power_module"), ("EVCommunicationError", "ev_error")]
+    stops = csms.actions("StopTransaction")
+    assert len(stops) == 3 and all(s["reason"] == "Other" for s in stops[1:])
+
+
+async def unplugged(station) -> None:
+    await station.post("/ev", {"connector": 1, "state": "A"})
+    await station.until(lambda c: c["status"] == "Available" and not c["session"], 15)
 
 
 async def remote_stop_201(tmp_path, csms) -> None:
@@ -266,5 +283,5 @@ async def test_whole_dc_sessions_in_both_versions_and_the_demo(tmp_path):
 @pytest.mark.timeout(400)
 async def test_dc_faults_stops_and_plug_and_charge(tmp_path):
     ensure_hlc_environment()
-    await side_by_side(tmp_path, (insulation_fault_16, BenchCsms()), (remote_stop_201, BenchCsms201()),
+    await side_by_side(tmp_path, (dc_faults_16, BenchCsms()), (remote_stop_201, BenchCsms201()),
                        (plug_and_charge_201, BenchCsms201()))
