@@ -57,6 +57,8 @@ class Views:
             },
             "limit_sources": [s.as_dict() for s in c.limit_sources],
             "faults": [remedy(f) for f in sorted(faults)],
+            "kind": c.kind,
+            **({"dc": dc_view(c)} if c.kind == "dc" else {}),
         }
 
     def link(self) -> dict:
@@ -105,3 +107,11 @@ class Views:
         rows = [dict(s.as_dict(), transaction_id=self.adapter.outbox.transaction_id(s.local_id))
                 for s in self.history.page(page, per_page)]
         return {"page": page, "per_page": per_page, "total": self.history.count(), "transactions": rows}
+
+
+def dc_view(c) -> dict:
+    """A DC connector on the page: where its power path is, what the EV asks and says of its battery."""
+    d = c.dc_status()
+    return {"state": d["state"], "protocol": d["protocol"], "ev_soc_pct": d["ev_soc_pct"],
+            "present_voltage_v": d["present_voltage_v"], "present_current_a": d["present_current_a"],
+            "ev_target_current_a": d["ev_target_current_a"], "insulation_ohm": d["insulation_ohm"]}

@@ -147,3 +147,14 @@ def test_a_stalled_tick_switches_the_dc_modules_off_from_the_guard_thread():
     loop = rig.station.loop
     assert loop.guard.check(loop.last_tick + 10 * loop.tick_s)  # no tick for ten periods
     assert rig.output_off() and rig.wire.duty_pct == 0.0  # the pilot at state F, set by the guard itself
+
+
+def test_the_installers_page_shows_the_dc_side():
+    from firmware.web.views import dc_view
+
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    view = dc_view(rig.conn)
+    assert view["state"] == "charging" and view["protocol"] == "ISO_15118_2" and 20 <= view["ev_soc_pct"] < 80
+    assert view["present_current_a"] > 10 and view["insulation_ohm"] == 5e6

@@ -37,6 +37,13 @@ function connectorCard(c) {
     el("h3", {}, `Connector ${c.id}: `, el("span", { class: `status ${c.status}`, id: `status-${c.id}` }, c.status)),
     el("p", {}, `Offered ${c.offered_current_a.toFixed(1)} A · power `,
        el("span", { id: `power-${c.id}` }, `${(c.power_w / 1000).toFixed(2)} kW`), ` · ${phases}`));
+  if (c.dc) {
+    const d = c.dc;
+    card.append(el("p", { id: `dc-${c.id}` }, `DC: ${d.state.replace("_", " ")}`,
+      d.protocol ? ` · ${d.protocol}` : "", d.ev_soc_pct !== null ? ` · EV at ${d.ev_soc_pct.toFixed(0)} %` : "",
+      ` · output ${d.present_voltage_v.toFixed(0)} V ${d.present_current_a.toFixed(1)} A`,
+      d.insulation_ohm ? ` · insulation ${(d.insulation_ohm / 1e6).toFixed(1)} MOhm` : ""));
+  }
   if (c.session) {
     card.append(el("p", { id: `session-${c.id}` }, `Session for ${c.session.id_tag}: `,
       el("span", { id: `energy-${c.id}` }, `${(c.session.energy_wh / 1000).toFixed(3)} kWh`),
