@@ -197,7 +197,8 @@ class Controller:
 
     def _ev_links(self, data_dir, wake) -> dict:
         """The digital link with the EV of every DC connector: a socket in the data directory, the
-        SECC's process supervised, its log in logs/ev-link-N.log (every message of the EV)."""
+        SECC's process supervised, its log in logs/ev-link-N.log (the EV's states and errors; every
+        message too with EVSE_HLC_MESSAGES=1, hlc.protocol.quiet_message_dumps)."""
         links = {}
         for c in self.board.connectors:
             if c.kind != "dc":

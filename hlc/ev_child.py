@@ -31,6 +31,7 @@ from iso15118.shared.messages.enums import DCEVErrorCode
 from iso15118.shared.messages.iso15118_2.datatypes import DCEVStatus
 
 from hlc.physical import physical
+from hlc.protocol import quiet_message_dumps
 
 log = logging.getLogger("hlc.ev")
 
@@ -146,6 +147,7 @@ def run() -> None:
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_message_dumps()
     asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc))
 
 

@@ -57,3 +57,15 @@ def decode(line: bytes) -> dict:
         raise BadLine("not a message of a known type")
     allowed = EV_FIELDS if message["type"] == "ev" else EVSE_FIELDS
     return {"type": message["type"], **{k: message[k] for k in allowed if k in message}}
+
+
+def quiet_message_dumps() -> None:
+    """iso15118 logs every message it encodes and decodes in full (about 1 kB ten times a second, some
+    36 MB an hour of charging): kept only when EVSE_HLC_MESSAGES=1 asks for it, as when chasing an EV's
+    fault; its state changes and errors are always logged."""
+    import logging
+    import os
+
+    if os.environ.get("EVSE_HLC_MESSAGES") != "1":
+        for name in ("iso15118.shared.exi_codec", "iso15118.shared.comm_session"):  # each message, twice
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -214,6 +214,7 @@ def run() -> None:
     parser.add_argument("--iface", required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    p.quiet_message_dumps()
     try:
         asyncio.run(main(args.socket, args.iface))
     except (ConnectionError, OSError) as exc:  # the controller went away: it starts us again

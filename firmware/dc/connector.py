@@ -183,7 +183,7 @@ class DcConnector(Connector):
         return {"state": s["state"], "present_voltage_v": s["present_voltage_v"],
                 "present_current_a": s["present_current_a"], "authorized": self.may_charge(),
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
-                "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a),
+                "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status}
 
     # ---- limits -----------------------------------------------------------
