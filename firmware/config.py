@@ -61,6 +61,17 @@ class DcConfig:
     module_max_v: float = _f(1000.0, lo=200.0, hi=1500.0, doc="a module's rated output voltage")
     module_max_a: float = _f(100.0, lo=5.0, hi=500.0, doc="a module's rated output current")
     module_max_w: float = _f(30000.0, lo=1000.0, hi=200000.0, doc="a module's rated output power")
+    # The board's wiring (hal 'rpi'): UUGreen modules on a CAN bus, a Bender isoCHA on a Modbus line.
+    can_interface: str = _f("socketcan", choices=("socketcan", "virtual"),
+                            doc="python-can interface: socketcan on the board (virtual: python-can's, for tests)")
+    can_channel: str = _f("can0", doc="the CAN interface the modules are on (ip link set can0 up type can "
+                                      "bitrate 125000)")
+    first_module_address: int = _f(1, lo=1, hi=127, doc="the modules' CAN addresses: this one and up")
+    isolation_bus: str | None = _f(None, doc="the [[buses]] line of the insulation monitor (Modbus RTU)")
+    isolation_address: int = _f(3, lo=1, hi=247, doc="the insulation monitor's Modbus address")
+    isolation_alarm_pin: int | None = _f(None, lo=0, hi=27, doc="BCM pin of the insulation monitor's alarm "
+                                                                 "relay (read like the RCD)")
+    modem_iface: str = _f("eth1", doc="the network interface of the HomePlug Green PHY modem: the SECC's")
 
 
 @dataclass(frozen=True)
@@ -277,9 +288,16 @@ def _check_kind(c: ConnectorConfig, board: BoardConfig, path: Path) -> None:
         raise ConfigError(f"{path}: connector {c.id}: kind = \"dc\" needs [connectors.dc]")
     if c.cable != "tethered":
         raise ConfigError(f"{path}: connector {c.id}: a DC connector's cable is tethered (IEC 61851-23 6.3.1)")
-    if board.hal != "mock":
-        raise ConfigError(f"{path}: connector {c.id}: DC connectors run on the bench (hal 'mock') only so far; "
-                          "the board's CAN, insulation monitor and SLAC wiring is not configurable yet (docs/dc.md)")
+    if board.hal == "rpi":
+        dc, where = c.dc, f"connectors[{board.connectors.index(c)}].dc"
+        if c.pins is None:
+            raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins] (pilot, DC contactors)")
+        if dc.isolation_bus not in {b.name for b in board.buses}:
+            raise ConfigError(f"{path}: {where}.isolation_bus = {dc.isolation_bus!r} names no [[buses]] line: the "
+                              "insulation monitor is required (IEC 61851-23 6.3.1.105)")
+        if dc.isolation_alarm_pin is None:
+            raise ConfigError(f"{path}: {where}.isolation_alarm_pin is required: its alarm relay trips without "
+                              "waiting on the bus")
 
 
 def _check_meters(board: BoardConfig, path: Path) -> None:

@@ -73,6 +73,8 @@ def _check_connector(board, c, where: str, pins, channels, pwm_channels, path: P
         if (p.pwm_chip, p.pwm_channel) in pwm_channels:
             raise ConfigError(f"{path}: {where}: pwmchip{p.pwm_chip}/pwm{p.pwm_channel} drives another connector")
         pwm_channels.add((p.pwm_chip, p.pwm_channel))
+    if c.kind == "dc" and c.dc.isolation_alarm_pin is not None:
+        _claim(pins, c.dc.isolation_alarm_pin, f"{where.removesuffix('.pins')}.dc.isolation_alarm_pin", path)
     if (p.lock is None) != (p.unlock is None) or (p.lock is not None and p.lock_feedback is None):
         raise ConfigError(f"{path}: {where}: a lock needs lock, unlock and lock_feedback together")
     if c.cable == "socket" and p.pp_channel is None:

@@ -4,7 +4,8 @@ Each check drives a real output and reads back its own feedback: the pilot at
 +12 V, at -12 V (state F) and oscillating (both detectors), the contactor
 closing and opening against its auxiliary contact, the RCD through its test
 input, the lock against its switch, then the charger-wide inputs, the
-temperature and the meters. A plugged vehicle or cable stops that connector's
+temperature and the meters; on a DC connector the power modules and the
+insulation monitor's self test instead of the RCD. A plugged vehicle or cable stops that connector's
 checks before any contactor moves. Runs over hal.interfaces only, so the same
 procedure checks the bench and a real board.
 """
@@ -22,6 +23,7 @@ SETTLE_S = 0.05  # the peak detectors follow a level change within a few PWM per
 PLAUSIBLE_C = (-30.0, 70.0)
 RCD_RESET_S = 3.0
 TEST_DUTY = 50.0
+IMD_SELF_TEST_S = 20.0  # an isoCHA's self test takes seconds; the margin is the bus's
 
 
 class SelfTest:
@@ -95,13 +97,38 @@ class SelfTest:
         pp = conn.pilot.read_pp_ohms()
         if pp is not None:  # its loose vehicle end would be live
             self._row(cid, "contactor", SKIP, f"a cable is in the socket ({pp:.0f} Ohm): not cycled; remove it")
-        elif conn.rcd.active() or self.hal.estop.active():
+        elif (rcd := getattr(conn, "rcd", None)) is not None and rcd.active() or self.hal.estop.active():
             self._row(cid, "contactor", SKIP, "RCD or e-stop tripped: the contactor stays open")
         else:
             self._contactor(cid, conn.contactor)
-        self._rcd(cid, conn.rcd)
+        if getattr(conn, "stack", None) is not None:
+            self._dc(cid, conn)  # a DC connector: its modules and insulation monitor instead of an RCD
+        else:
+            self._rcd(cid, conn.rcd)
         self._lock(cid, conn.lock)
         self._meter(cid, conn.meter)
+
+    def _dc(self, cid: int, conn) -> None:
+        """The power modules answer without a fault; the insulation monitor passes its own self test
+        with its alarm relay closed (IEC 61557-8 devices test their measuring circuit on command)."""
+        try:
+            reading = conn.stack.read()
+            faults = ", ".join(sorted(reading.faults))
+            self._row(cid, "power modules", FAIL if faults else PASS, faults or f"answering, {reading.voltage_v:.0f} V")
+        except HalError as exc:
+            self._row(cid, "power modules", FAIL, str(exc))
+        if conn.isolation_alarm.active():
+            self._row(cid, "insulation monitor", FAIL, "its alarm relay is open before any test")
+            return
+        try:
+            conn.isolation.self_test()
+            self._wait(lambda: conn.isolation.read().self_test is not None, IMD_SELF_TEST_S)
+            passed = conn.isolation.read().self_test
+        except HalError as exc:
+            self._row(cid, "insulation monitor", FAIL, str(exc))
+            return
+        self._row(cid, "insulation monitor self test", PASS if passed else FAIL,
+                  "" if passed else "failed" if passed is False else f"no result within {IMD_SELF_TEST_S:.0f} s")
 
     def _no_vehicle(self, cid: int, conn) -> bool:
         conn.pilot.set_pwm(DUTY_NO_PWM)

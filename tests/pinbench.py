@@ -241,7 +241,9 @@ class PinBoard:
     def _healthy_inputs(self) -> None:
         """Normally-closed safety inputs: closed (low) while healthy."""
         rpi = self.board.rpi
-        for pin in (rpi.estop_pin, rpi.power_fail_pin, rpi.tamper_pin, *(c.pins.rcd for c in self.board.connectors)):
+        alarms = [c.dc.isolation_alarm_pin for c in self.board.connectors if c.kind == "dc"]
+        for pin in (rpi.estop_pin, rpi.power_fail_pin, rpi.tamper_pin, *(c.pins.rcd for c in self.board.connectors),
+                    *alarms):
             if pin is not None:
                 self.factory.pin(pin).drive_low()
         for c in self.board.connectors:

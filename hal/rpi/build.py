@@ -34,6 +34,7 @@ class RpiBuilder:
         self.serial_factory = serial_factory
         self.devices: list = []  # everything opened, to release on failure or close
         self.meters: dict = {}
+        self.buses: dict = {}
 
     def _keep(self, dev):
         self.devices.append(dev)
@@ -42,12 +43,14 @@ class RpiBuilder:
     def build(self) -> Hal:
         self._keep(HardwareHold.take())  # before any pin, and given back last
         adc = self._keep(self._adc())
-        if self.board.meters:
-            from hal.meters.factory import build_meters
+        if self.board.buses:
+            from hal.meters.factory import build_buses, build_meters
 
-            self.meters = build_meters(self.board)
+            self.buses = {name: self._keep(bus) for name, bus in build_buses(self.board).items()}
+            self.meters = build_meters(self.board, self.buses)
         cals = calibration.load(self.state_dir, self.board.name)
-        connectors = {c.id: self._connector(c, adc, cals.get(c.id, {})) for c in self.board.connectors}
+        connectors = {c.id: (self._connector if c.kind == "ac" else self._dc_connector)(c, adc, cals.get(c.id, {}))
+                      for c in self.board.connectors}
         hal = Hal(
             connectors=connectors,
             estop=self._input(self.rpi.estop_pin),
@@ -73,16 +76,7 @@ class RpiBuilder:
 
     def _connector(self, c, adc, cal) -> ConnectorHal:
         p, rpi = c.pins, self.rpi
-        nominal = LinearCal(rpi.cp_gain, rpi.cp_offset_v)
-        if p.pwm == "sysfs":
-            pwm = SysfsPwm(p.pwm_chip, p.pwm_channel, root=self.sysfs_root, inverted=p.pwm_inverted)
-        else:
-            pwm = GpiozeroPwm(p.pwm_pin, pin_factory=self.factory, inverted=p.pwm_inverted)
-        pilot = self._keep(RpiPilot(
-            self._keep(pwm), adc, high_channel=p.cp_high_channel, low_channel=p.cp_low_channel,
-            pp_channel=p.pp_channel, high_cal=cal.get("high", nominal), low_cal=cal.get("low", nominal),
-            pp=PpDivider(rpi.pp_pullup_ohms, rpi.pp_vref_v), full_scale_v=rpi.adc_vref_v,
-        ))
+        pilot = self._pilot(c, adc, cal)
         contactor = self._keep(GpioContactor(p.contactor, p.contactor_feedback, pin_factory=self.factory,
                                              on_change=self.wake, coil_active_high=p.contactor_active_high))
         rcd = self._keep(GpioRcd(p.rcd, p.rcd_test, pin_factory=self.factory, on_change=self.wake,
@@ -92,6 +86,24 @@ class RpiBuilder:
             lock = self._keep(GpioLock(p.lock, p.unlock, p.lock_feedback, pulse_s=rpi.lock_pulse_s,
                                        pin_factory=self.factory))
         return ConnectorHal(pilot=pilot, contactor=contactor, rcd=rcd, meter=self._meter(c.id), lock=lock)
+
+    def _dc_connector(self, c, adc, cal):
+        from hal.rpi.dc import build_dc_connector
+
+        return build_dc_connector(self, c, self._pilot(c, adc, cal))
+
+    def _pilot(self, c, adc, cal):
+        p, rpi = c.pins, self.rpi
+        nominal = LinearCal(rpi.cp_gain, rpi.cp_offset_v)
+        if p.pwm == "sysfs":
+            pwm = SysfsPwm(p.pwm_chip, p.pwm_channel, root=self.sysfs_root, inverted=p.pwm_inverted)
+        else:
+            pwm = GpiozeroPwm(p.pwm_pin, pin_factory=self.factory, inverted=p.pwm_inverted)
+        return self._keep(RpiPilot(
+            self._keep(pwm), adc, high_channel=p.cp_high_channel, low_channel=p.cp_low_channel,
+            pp_channel=p.pp_channel, high_cal=cal.get("high", nominal), low_cal=cal.get("low", nominal),
+            pp=PpDivider(rpi.pp_pullup_ohms, rpi.pp_vref_v), full_scale_v=rpi.adc_vref_v,
+        ))
 
     def _meter(self, cid: int):
         meter = self.meters.get(cid)

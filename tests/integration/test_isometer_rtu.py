@@ -2,18 +2,14 @@
 simulated device: thresholds written at start, the insulation read once measuring, a self test
 followed through its test bits to pass or fail, and a silent device seen as no reading."""
 
-import asyncio
 import shutil
-import threading
 import time
 
 import pytest
 
 from hal.errors import HalError
 from hal.dc.isometer import IsoCha425, decode_channel, encode_channel
-from hal.meters.bus import ModbusBus
-from hal.mock.dc import DcBus
-from hal.mock.isometer_sim import SimIsoCha, build_server
+from imd_line import Line
 
 
 def test_a_channel_decodes_as_the_device_lays_it_out():
@@ -23,49 +19,6 @@ def test_a_channel_decodes_as_the_device_lays_it_out():
                                                             "testing": False, "valid": True, "unit": 2,
                                                             "description": 71}
     assert not decode_channel(encode_channel(0.0, valid=False))["valid"]
-
-
-class Line:
-    """socat's pty pair, the simulated device served on one end in a thread of its own."""
-
-    def __init__(self, tmp):
-        self.dc = DcBus()
-        self.sim = SimIsoCha(self.dc)
-        self.device_end, self.driver_end = tmp / "imd-sim", tmp / "imd-tty"
-
-    def __enter__(self):
-        import subprocess
-
-        self.socat = subprocess.Popen(["socat", f"pty,raw,echo=0,link={self.device_end}",
-                                       f"pty,raw,echo=0,link={self.driver_end}"])
-        for _ in range(100):
-            if self.device_end.exists() and self.driver_end.exists():
-                break
-            time.sleep(0.02)
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        async def start():
-            self.server = build_server(self.sim, str(self.device_end))
-            await self.server.serve_forever(background=True)
-
-        def serve():
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(start())
-            ready.set()
-            self.loop.run_forever()
-        self.thread = threading.Thread(target=serve, daemon=True)
-        self.thread.start()
-        ready.wait(5)
-        self.bus = ModbusBus("imd", port=str(self.driver_end), baud=19200, timeout_s=0.3)
-        return self
-
-    def __exit__(self, *exc):
-        self.bus.close()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(2)
-        self.socat.terminate()
-        self.socat.wait()
 
 
 def wait(predicate, seconds):

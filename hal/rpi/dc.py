@@ -1,0 +1,68 @@
+"""A DC (CCS) connector on a Raspberry Pi board: the pilot and the DC contactors on the Pi's pins as
+for AC, UUGreen power modules on a CAN interface (python-can, socketcan), a Bender isoCHA on a Modbus
+line of the board's [[buses]] with its alarm relay on a pin of its own, the DC meter from [[meters]],
+and the SECC's command on the HomePlug Green PHY modem's interface.
+
+SLAC (ISO 15118-3, the modem's association with the car) is not done by this controller yet
+(docs/dc.md): the modem must already be associated, as on a test rig with a paired EV simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hal.dc.stack import ModuleStack
+from hal.errors import HalError
+from hal.interfaces import DcConnectorHal
+from hal.rpi.gpio import GpioContactor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def secc_command(iface: str):
+    """The SECC child in its own environment (.venv-hlc beside the controller, or EVSE_HLC_PYTHON)."""
+    python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
+    if not Path(python).exists() and "EVSE_HLC_PYTHON" not in os.environ:
+        python = sys.executable  # a release that installed iso15118 beside the controller
+
+    def command(socket_path: str) -> list[str]:
+        return ["env", f"PYTHONPATH={ROOT}", python, "-m", "hlc.secc_child", "--socket", socket_path,
+                "--iface", iface]
+    return command
+
+
+def build_dc_connector(builder, c, pilot) -> DcConnectorHal:
+    dc, p = c.dc, c.pins
+    contactor = builder._keep(GpioContactor(p.contactor, p.contactor_feedback, pin_factory=builder.factory,
+                                            on_change=builder.wake, coil_active_high=p.contactor_active_high))
+    return DcConnectorHal(pilot=pilot, stack=_stack(builder, dc), contactor=contactor,
+                          isolation=_isolation(builder, dc), isolation_alarm=builder._input(dc.isolation_alarm_pin),
+                          meter=builder._meter(c.id), ev_link_command=secc_command(dc.modem_iface))
+
+
+def _stack(builder, dc) -> ModuleStack:
+    import can
+
+    from hal.dc.uugreen import UUGreenBus
+
+    try:
+        bus = can.Bus(channel=dc.can_channel, interface=dc.can_interface)
+    except (can.CanError, OSError, ValueError) as exc:
+        raise HalError(f"CAN interface {dc.can_channel} ({dc.can_interface}) cannot be opened: {exc}; on the board: "
+                       f"ip link set {dc.can_channel} up type can bitrate 125000") from exc
+    link = builder._keep(UUGreenBus(bus))  # its close() shuts the bus down
+    addresses = range(dc.first_module_address, dc.first_module_address + dc.modules)
+    return ModuleStack([link.module(a, dc.module_max_v, dc.module_max_a, dc.module_max_w) for a in addresses])
+
+
+def _isolation(builder, dc):
+    from hal.dc.isometer import IsoCha425
+
+    try:
+        return builder._keep(IsoCha425(builder.buses[dc.isolation_bus], dc.isolation_address))
+    except HalError as exc:
+        raise HalError(f"the insulation monitor at address {dc.isolation_address} on {dc.isolation_bus} does not "
+                       f"answer: {exc}") from exc
+

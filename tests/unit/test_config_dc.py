@@ -1,0 +1,45 @@
+"""DC connectors in a board config: what each hal needs, refused by name when missing."""
+
+from pathlib import Path
+
+import pytest
+
+from firmware.config import ConfigError, load_board
+
+ROOT = Path(__file__).resolve().parents[2]
+PI = (ROOT / "board-configs" / "rpi4-1xdc-60kw.toml").read_text()
+BENCH = (ROOT / "board-configs" / "bench-dc.toml").read_text()
+
+
+def load(tmp_path, text):
+    path = tmp_path / "board.toml"
+    path.write_text(text)
+    return load_board(path)
+
+
+def test_the_shipped_dc_configs_load(tmp_path):
+    assert load(tmp_path, PI).connectors[0].dc.isolation_alarm_pin == 12
+    assert load(tmp_path, BENCH).connectors[0].kind == "dc"
+
+
+@pytest.mark.parametrize("change, message", [
+    (('isolation_bus = "rs485"', 'isolation_bus = "rs232"'), "isolation_bus = 'rs232' names no [[buses]] line"),
+    (("isolation_alarm_pin = 12", "isolation_alarm_pin = 17"), "BCM pin 17 is already used"),
+    (("isolation_alarm_pin = 12\n", ""), "isolation_alarm_pin is required"),
+    (('cable = "tethered"', 'cable = "socket"'), "a DC connector's cable is tethered"),
+    (("[connectors.dc]", "[connectors.dc_x]"), "unknown key connectors[0].dc_x"),
+])
+def test_a_pi_dc_board_names_what_is_wrong(tmp_path, change, message):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, PI.replace(*change))
+    assert message in str(err.value)
+
+
+def test_an_ac_connector_keeps_its_80_a_and_dc_keeps_its_section(tmp_path):
+    ac = (ROOT / "board-configs" / "bench.toml").read_text()
+    with pytest.raises(ConfigError, match=r"out of range \[6.0, 80.0\] for an AC connector"):
+        load(tmp_path, ac.replace("max_current_a = 32.0", "max_current_a = 100.0", 1))
+    with pytest.raises(ConfigError, match="needs \\[connectors.dc\\]"):
+        load(tmp_path, BENCH[:BENCH.index("[connectors.dc]")] + BENCH[BENCH.index("[mock]"):])
+    with pytest.raises(ConfigError, match="Plug & Charge needs ev_protocol"):
+        load(tmp_path, BENCH.replace('ev_protocol = "ISO_15118_2"', 'ev_protocol = "DIN_SPEC_70121"\nev_pnc = true'))
