@@ -143,6 +143,7 @@ class Controller:
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
                                  master_pass=self.policy.master_pass_group)
         self.contracts = ContractHandler(self.bus, self.station, self.authorizer, remote=self.adapter.remote_authorize,
+                                         certs=self.certs, policy=self.policy,
                                          token=self.adapter.contract_token) if self.ev_links else None
         self.standalone = StandaloneCards(self.store, self.authorizer.local_list, self.station)
         self.display = DisplayService(

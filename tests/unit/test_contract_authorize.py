@@ -1,11 +1,12 @@
-"""Plug & Charge's Authorize fields (firmware.ocpp.v201.contracts, C07): the chain itself while no
-installed root signs it, its OCSP request data once one does; the contract handler's way through the
-authorizer to the connector."""
+"""Plug & Charge (C07): the Authorize fields (firmware.ocpp.v201.contracts: the chain itself while no
+installed root signs it, its OCSP request data once one does) and the contract handler's decisions
+(firmware.auth.contract: refused here on a root held, central validation allowed or not, offline)."""
 
 import asyncio
 import hashlib
 from types import SimpleNamespace
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -67,36 +68,79 @@ def test_a_refused_certificate_is_named():
     assert refused_certificate(SimpleNamespace(certificate_status="CertificateRevoked")) == "CertificateRevoked"
 
 
-def test_the_handler_authorizes_a_contract_like_a_card_and_tells_the_connector():
-    answered, asked, tokens = [], [], []
+class Station:
+    def __init__(self):
+        self.answered = []
+        station = self
 
-    class Connector:
-        def contract_answered(self, accepted):
-            answered.append(accepted)
+        class Connector:
+            def contract_answered(self, accepted):
+                station.answered.append(accepted)
 
-    class Station:
-        async def authorize(self, cid, tag, parent=None):
-            return cid == 1
+        self._connector = Connector()
 
-        def connector(self, cid):
-            return Connector()
+    async def authorize(self, cid, tag, parent=None):
+        return cid == 1
 
-        async def call(self, fn):
-            return fn(0.0)
+    def connector(self, cid):
+        return self._connector
 
-    class Authorizer:
-        async def authorize(self, tag, remote):
-            return await remote(tag)
+    async def call(self, fn):
+        return fn(0.0)
+
+
+class Authorizer:
+    async def authorize(self, tag, remote):
+        return await remote(tag)
+
+
+def handler(tmp_path, *, online=True, good=("GOOD",), offline_ok=True, central_ok=True):
+    asked, tokens = [], []
 
     async def remote(tag, contract):
         asked.append((tag, contract))
-        return IdTagInfo("Accepted" if tag == "GOOD" else "Invalid")
+        if not online:
+            return None
+        return IdTagInfo("Accepted" if tag in good else "Invalid")
 
-    async def run():
-        handler = ContractHandler(EventBus(), Station(), Authorizer(), remote, token=tokens.append)
-        assert await handler.present(ContractPresented(1, "GOOD", "PEM"))
-        assert not await handler.present(ContractPresented(1, "BAD", "PEM"))
+    policy = SimpleNamespace(contract_validation_offline=lambda: offline_ok,
+                             central_contract_validation_allowed=lambda: central_ok)
+    station = Station()
+    made = ContractHandler(EventBus(), station, Authorizer(), remote, CertificateStore(tmp_path / "certs"), policy,
+                           token=tokens.append)
+    return made, station, asked, tokens
 
-    asyncio.run(run())
-    assert answered == [True, False] and asked == [("GOOD", ("GOOD", "PEM")), ("BAD", ("BAD", "PEM"))]
-    assert tokens == ["GOOD", "BAD"]
+
+def present(h, emaid, chain):
+    return asyncio.run(h.present(ContractPresented(1, emaid, chain)))
+
+
+def test_the_handler_authorizes_a_contract_like_a_card_and_tells_the_connector(tmp_path):  # TC_C_52, TC_C_53
+    _, _, _, chain = contract_chain()
+    h, station, asked, tokens = handler(tmp_path)
+    assert present(h, "GOOD", chain) and not present(h, "BAD", chain)
+    assert station.answered == [True, False] and [a[0] for a in asked] == ["GOOD", "BAD"]
+    assert asked[0][1] == ("GOOD", chain) and tokens == ["GOOD", "BAD"]
+
+
+def test_a_chain_that_fails_on_a_root_held_is_refused_without_asking(tmp_path):  # TC_C_51
+    root, sub, leaf, chain = contract_chain()
+    h, station, asked, _ = handler(tmp_path)
+    h._certs.install_root(MO_ROOT, pem(CA("MO root").cert))  # the same name, another key: the chain fails on it
+    assert not present(h, "GOOD", chain) and asked == [] and station.answered == [False]
+
+
+def test_without_central_validation_a_chain_no_root_held_checks_is_refused(tmp_path):
+    _, _, _, chain = contract_chain()
+    h, station, asked, _ = handler(tmp_path, central_ok=False)
+    assert not present(h, "GOOD", chain) and asked == []
+
+
+@pytest.mark.parametrize("offline_ok", [True, False])
+def test_offline_a_valid_contract_follows_contract_validation_offline(tmp_path, offline_ok):  # TC_C_54..56
+    root, _, _, chain = contract_chain()
+    h, station, asked, _ = handler(tmp_path, online=False, offline_ok=offline_ok)
+    h._certs.install_root(MO_ROOT, pem(root.cert))
+    assert present(h, "GOOD", chain) is offline_ok and len(asked) == 1
+    _, _, _, foreign = contract_chain()  # no root held checks it: never accepted offline
+    assert not present(h, "OTHER", foreign)

@@ -89,6 +89,12 @@ class Policy16:
     def firmware_health_gate_s(self) -> int:
         return self._keys.get_int("FirmwareHealthGateSeconds")
 
+    def contract_validation_offline(self) -> bool:
+        return False  # OCPP 1.6 has no contracts: an eMAID is an idTag, decided like a card
+
+    def central_contract_validation_allowed(self) -> bool:
+        return True
+
     def certificate_store_max_length(self) -> int:
         return self._keys.get_int("CertificateStoreMaxLength")
 

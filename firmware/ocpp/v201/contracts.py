@@ -10,15 +10,11 @@ CSMS to check revocation. Without such a root it cannot check the chain, and sen
 from __future__ import annotations
 
 import hashlib
-import logging
-
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
-from firmware.security.certstore import MO_ROOT, V2G_ROOT, CertificateError
-
-log = logging.getLogger(__name__)
+from firmware.security.contracts import VALID, check_contract
 
 MAX_HASH_DATA = 4  # AuthorizeRequest.iso15118CertificateHashData: at most 4
 
@@ -26,30 +22,12 @@ MAX_HASH_DATA = 4  # AuthorizeRequest.iso15118CertificateHashData: at most 4
 def authorize_fields(emaid: str, certificate: str, certs) -> dict:
     """The Authorize request's certificate fields (snake case, as the ocpp library takes them) for the
     contract `emaid` whose chain (PEM, leaf first) the EV presented."""
-    from firmware.security import pki
-
-    try:
-        chain = pki.load_chain(certificate)
-    except (CertificateError, ValueError) as exc:
-        log.warning("contract %s: its certificate chain does not parse (%s); sent as the EV gave it", emaid, exc)
+    check = check_contract(certificate, certs)
+    if check.verdict != VALID:
         return {"certificate": certificate}
-    chain = [c for c in chain if c.issuer != c.subject] or chain  # a root the SECC appended is no link to check
-    root = _signing_root(chain, [*certs.roots(MO_ROOT), *certs.roots(V2G_ROOT)])
-    if root is None:
-        return {"certificate": certificate}
-    data = [ocsp_request_data(cert, issuer) for cert, issuer in zip(chain, [*chain[1:], root])]
+    data = [ocsp_request_data(cert, issuer) for cert, issuer in zip(check.chain, [*check.chain[1:], check.root])]
     data = [d for d in data if d is not None][:MAX_HASH_DATA]
     return {"iso15118_certificate_hash_data": data} if data else {"certificate": certificate}
-
-
-def _signing_root(chain: list, roots: list):
-    """The installed root the chain leads to (every link's signature checked), or None."""
-    from firmware.security import pki
-
-    for i, cert in enumerate(chain[:-1]):
-        if not pki.issued_by(cert, chain[i + 1]):
-            return None
-    return next((r for r in roots if pki.issued_by(chain[-1], r)), None)
 
 
 def ocsp_request_data(cert: x509.Certificate, issuer: x509.Certificate) -> dict | None:

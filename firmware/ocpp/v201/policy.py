@@ -96,6 +96,12 @@ class Policy201:
     def firmware_health_gate_s(self) -> int:
         return self._int(VENDOR, "FirmwareHealthGateSeconds")
 
+    def contract_validation_offline(self) -> bool:
+        return self._bool("ISO15118Ctrlr", "ContractValidationOffline")
+
+    def central_contract_validation_allowed(self) -> bool:
+        return self._bool("ISO15118Ctrlr", "CentralContractValidationAllowed")
+
     def certificate_store_max_length(self) -> int:
         return int(self._model.variables[("SecurityCtrlr", None, None, None, "CertificateEntries", None)].max)
 

@@ -86,6 +86,8 @@ def station_variables(board) -> list[Variable]:
         v("AuthCtrlr", "DisableRemoteAuthorization", "boolean", "false", required=False),
         v("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "boolean", "false", required=False),
         v("AuthCtrlr", "MasterPassGroupId", "string", "", required=False),
+        v("ISO15118Ctrlr", "ContractValidationOffline", "boolean", "true", required=False),
+        v("ISO15118Ctrlr", "CentralContractValidationAllowed", "boolean", "true", required=False),
         v("AuthCacheCtrlr", "Enabled", "boolean", "true", required=False),
         v("AuthCacheCtrlr", "LifeTime", "integer", "0", unit="s", min=0, max=10**8, required=False),  # 0: none
         v("LocalAuthListCtrlr", "Enabled", "boolean", "true", required=False),
