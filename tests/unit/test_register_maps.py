@@ -39,6 +39,11 @@ FIXTURES = [
     ("em340", "frequency_hz", [0x01F4], 50.0),  # 500 x 0.1
     ("em24", "energy_import_wh", [0x3039, 0x0000], 1_234_500.0),
     ("em24", "power_factor", [0x03E8], 1.0),
+    # Orno OR-WE-517: float32 high word first; powers in kW, energy in kWh.
+    ("orno_we517", "voltage_l2_v", [0x4366, 0x0000], 230.0),  # 230.0 = 0x43660000
+    ("orno_we517", "power_w", [0x4138, 0x0000], 11_500.0),  # 11.5 kW = 0x41380000
+    ("orno_we517", "energy_import_wh", [0x449A, 0x5000], 1_234_500.0),  # 1234.5 kWh = 0x449A5000
+    ("orno_we517", "frequency_hz", [0x4248, 0x0000], 50.0),
 ]
 
 
