@@ -44,6 +44,10 @@ FIXTURES = [
     ("orno_we517", "power_w", [0x4138, 0x0000], 11_500.0),  # 11.5 kW = 0x41380000
     ("orno_we517", "energy_import_wh", [0x449A, 0x5000], 1_234_500.0),  # 1234.5 kWh = 0x449A5000
     ("orno_we517", "frequency_hz", [0x4248, 0x0000], 50.0),
+    # Schneider iEM3155: float32 high word first, powers in kW; energy INT64 in Wh, high word first.
+    ("iem3155", "current_l3_a", [0x4180, 0x0000], 16.0),
+    ("iem3155", "power_l1_w", [0x4038, 0x0000], 2_875.0),  # 2.875 kW = 0x40380000
+    ("iem3155", "energy_import_wh", [0x0000, 0x0000, 0x0012, 0xD687], 1_234_567.0),  # 0x12D687 Wh
 ]
 
 
