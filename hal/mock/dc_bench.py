@@ -43,7 +43,7 @@ class DcBench:
         self.pnc = mock.ev_pnc
         self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
                                max_current_a=mock.ev_max_dc_current_a)
-        self.bus = DcBus(battery=self.battery)
+        self.bus = DcBus(battery=self.battery, energy_wh=wire.energy_wh)  # the DC meter's register, restored
         modules = [SimPowerModule(self.bus, i + 1, max_v=dc.module_max_v, max_a=dc.module_max_a,
                                   max_w=dc.module_max_w) for i in range(dc.modules)]
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
@@ -94,6 +94,7 @@ class DcBench:
             self._write_now()
         self.bus.ev_contactors_closed = plugged and self._ev_contactors()
         self.bus.step(now)
+        self.wire.keep_energy(self.bus.energy_wh)
         if now - self._written >= WRITE_S:
             self._written = now
             self.write()

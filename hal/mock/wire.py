@@ -117,6 +117,13 @@ class ConnectorWire:
         (faults.add if active else faults.discard)(kind)
         self.update(faults=faults)
 
+    def keep_energy(self, energy_wh: float) -> None:
+        """A DC meter's register (hal.mock.dc_bench), kept here so that it outlives a crash with the
+        bench's other physical state (`BenchWire.persist`); an AC socket integrates its own."""
+        with self._lock:
+            self._integrate()
+            self.energy_wh = energy_wh
+
     def read_energy(self) -> tuple[float, float]:
         """(energy Wh, power W) as of now."""
         with self._lock:

@@ -285,3 +285,42 @@ async def test_dc_faults_stops_and_plug_and_charge(tmp_path):
     ensure_hlc_environment()
     await side_by_side(tmp_path, (dc_faults_16, BenchCsms()), (remote_stop_201, BenchCsms201()),
                        (plug_and_charge_201, BenchCsms201()))
+
+
+@pytest.mark.timeout(300)
+async def test_kill_9_mid_charge_loses_no_energy_and_leaves_no_ev_link_behind(tmp_path):
+    """The controller killed while a DC session charges: its EV link's processes die with it (none left
+    behind to hold the modem or the socket), the restarted controller ends the interrupted transaction
+    (an ISO 15118 session cannot be taken back: PowerLoss) with the meter's register as it was, and the
+    connector charges the next car."""
+    import signal
+    import subprocess
+
+    ensure_hlc_environment()
+    csms = BenchCsms()
+    await csms.start()
+    station = ControllerProcess(csms.url, tmp_path / "DCKILL", board="bench-dc.toml", cp_id="DCKILL")
+    try:
+        await station.start()
+        await station.until(lambda c: c["status"] == "Available", 15)
+        await plug_and_card(station)
+        await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        await asyncio.sleep(2.5)  # the bench keeps its meter register once a second, as hardware keeps it always
+        at_kill = (await station.connector())["meter"]["energy_wh"]
+        station.proc.send_signal(signal.SIGKILL)
+        await station.proc.wait()
+        await asyncio.sleep(0.5)
+        left = subprocess.run(["pgrep", "-f", f"hlc[.](secc_child|ev_child|bench_link) .*{tmp_path / 'DCKILL'}"],
+                              capture_output=True, text=True).stdout.split()
+        assert left == [], f"EV link processes outlived the controller: {left}"
+        await station.start()
+        stop = (await csms.wait_for(lambda c: c.actions("StopTransaction"), 30))[0]
+        assert stop["reason"] == "PowerLoss" and at_kill - 1 <= stop["meterStop"] <= at_kill + 20
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available", 15)
+        await plug_and_card(station)  # the next car
+        await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        assert len(csms.actions("StartTransaction")) == 2
+    finally:
+        await station.close()
+        await csms.stop()
