@@ -26,6 +26,15 @@ class Clock:
         return self.now
 
 
+def ticked_until(tick, predicate, seconds: float) -> bool:
+    """Tick (injected clock: TICK_S a tick) until `predicate` holds, at most `seconds`."""
+    for _ in range(int(seconds / TICK_S)):
+        tick()
+        if predicate():
+            return True
+    return False
+
+
 class DcRig:
     def __init__(self, battery: Battery | None = None, limit_a=lambda now: float("inf")):
         self.clock = Clock()
@@ -44,11 +53,7 @@ class DcRig:
             self.path.tick(self.clock.now, self.ev.request)
 
     def until(self, predicate, seconds: float) -> bool:
-        for _ in range(int(seconds / TICK_S)):
-            self.tick()
-            if predicate():
-                return True
-        return False
+        return ticked_until(self.tick, predicate, seconds)
 
     def output_off(self) -> bool:
         return not any(m.is_on for m in self.modules) and not self.bus.contactor_cmd
@@ -159,11 +164,7 @@ class DcStationRig:
             self.station.loop.tick_once(now)
 
     def until(self, predicate, seconds: float) -> bool:
-        for _ in range(int(seconds / TICK_S)):
-            self.tick()
-            if predicate():
-                return True
-        return False
+        return ticked_until(self.tick, predicate, seconds)
 
     def plug(self, state: str = "B") -> None:
         self.wire.set_ev(state=state)

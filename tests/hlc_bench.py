@@ -17,6 +17,7 @@ from firmware.dc.hlc_bridge import HlcBridge
 from firmware.dc.power_path import DcPowerPath
 from hal.dc.stack import ModuleStack
 from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
+from hal.mock.dc_bench import battery_state
 
 HLC_PYTHON = ROOT / ".venv-hlc" / "bin" / "python"
 TICK_S = 0.02
@@ -50,10 +51,7 @@ class HlcBench:
         self.ev_error: str | None = None  # a DCEVErrorCode value the bench EV reports
 
     def write_battery(self) -> None:
-        b = self.dc.battery
-        state = {"soc_pct": b.soc_pct, "voltage_v": b.voltage(), "max_voltage_v": b.max_voltage_v,
-                 "max_current_a": b.max_current_a, "wants_a": b.wants_a(), "capacity_wh": b.capacity_kwh * 1000,
-                 "stop_at_pct": self.stop_at_pct, "error": self.ev_error}
+        state = battery_state(self.dc.battery, self.stop_at_pct, self.ev_error)
         part = self.battery_file.with_suffix(".part")
         part.write_text(json.dumps(state))
         part.replace(self.battery_file)

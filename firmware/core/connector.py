@@ -198,6 +198,11 @@ class Connector(SessionModel):
             return
         for trigger in triggers_for(self.cp):
             self.fire(trigger)
+        self._step_offer(now)
+
+    def _step_offer(self, now: float) -> None:
+        """The offer against the session: below 6 A it waits (C1), back above it charges; an
+        authorization without a plug times out."""
         if self.state == CHARGING and not self.offer_ok:
             self.fire("limit_low")
         elif self.state == charger.SUSPENDED_EVSE:
@@ -267,6 +272,9 @@ class Connector(SessionModel):
         if (self.state == charger.AVAILABLE and not self.contactor_closed and self.safety.feedback_closed
                 and self.hal.contactor.feedback_closed()):  # read again only when it was closed this tick
             return  # until the aux contact shows the contactor open (or the weld trips): never Available
+        self._publish_status()
+
+    def _publish_status(self) -> None:
         key = (self.state, tuple(sorted(self.trips)))
         if key != self._reported:
             self._reported = key

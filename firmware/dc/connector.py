@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from firmware.core import charger
-from firmware.core.charger import CHARGING, PREPARING, SESSION_STATES
+from firmware.core.charger import CHARGING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.faults import drives_state_f, most_serious
 from firmware.core.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F, CPState, diode_ok
@@ -24,7 +24,7 @@ from firmware.dc import ev_link, norm
 from firmware.dc.ev_link import EvRequest
 from firmware.dc.power_path import CHARGING as PATH_CHARGING
 from firmware.dc.power_path import FAULT, LIVE, DcPowerPath
-from firmware.events import ContractPresented, EvChargingNeeds, StatusChanged
+from firmware.events import ContractPresented, EvChargingNeeds
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +139,8 @@ class DcConnector(Connector):
             self.fire("ev_requests")
         elif not delivering and self.state in (CHARGING, charger.SUSPENDED_EVSE):
             self.fire("ev_pauses")
-        elif self.state == CHARGING and not self.offer_ok:
-            self.fire("limit_low")
-        elif self.state == charger.SUSPENDED_EVSE:
-            self.fire("limit_ok")
-        elif self.state == PREPARING and now - self.authorized_at > self.connection_timeout_s:
-            self.fire("auth_timeout")
+        else:
+            self._step_offer(now)
         if self.state not in SESSION_STATES and self.path.may_stop():
             if not self._stop_asked:
                 log.info("connector %s: the session ended with the output live: ramping down, the EV is told to stop",
@@ -166,10 +162,7 @@ class DcConnector(Connector):
             self.hal.pilot.set_pwm(duty)
 
     def _report(self) -> None:
-        key = (self.state, tuple(sorted(self.trips)))
-        if key != self._reported:
-            self._reported = key
-            self.publish(StatusChanged(self.id, self.state, key[1]))
+        self._publish_status()  # the DC contactors' welding is the power path's check
 
     # ---- what the EV is told --------------------------------------------
     def may_charge(self) -> bool:

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from hal.dc.ev_link_child import hlc_command
 from hal.dc.stack import ModuleStack
 from hal.interfaces import DcConnectorHal
 from hal.mock.board import MockPilot
@@ -30,7 +31,6 @@ WRITE_S = 0.2
 BAD_INSULATION_OHM = 50e3  # the bench's "isolation" switch: below the 100 kOhm fault limit (IEC 61851-23 6.3.1.105)
 GOOD_INSULATION_OHM = 5e6
 EV_ERROR = "FAILED_EVRESSMalfunction"  # the bench's "ev_error" switch: a DCEVErrorCode the EV reports
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class DcBench:
@@ -58,9 +58,9 @@ class DcBench:
 
     def ev_link_command(self, socket_path: str) -> list[str]:
         """The SECC and the bench EV on a veth pair in a namespace of their own (hlc/bench_link.py)."""
-        python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
-        return ["env", f"PYTHONPATH={ROOT}", "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link",
-                "--socket", socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
+        env, path, python, *_ = hlc_command()
+        return [env, path, "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link", "--socket",
+                socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
                 *(["--pnc"] if self.pnc else [])]
 
     def start(self) -> None:
@@ -110,11 +110,8 @@ class DcBench:
         self.wake()
 
     def write(self) -> None:
-        b = self.battery
-        state = {"plugged": self.wire.ev.state != "A", "plugins": self.wire.plugins, "soc_pct": b.soc_pct, "voltage_v": b.voltage(),
-                 "max_voltage_v": b.max_voltage_v, "max_current_a": b.max_current_a, "wants_a": b.wants_a(),
-                 "capacity_wh": b.capacity_kwh * 1000, "stop_at_pct": self.stop_at_pct,
-                 "error": EV_ERROR if "ev_error" in self.wire.faults else None}
+        state = battery_state(self.battery, self.stop_at_pct, EV_ERROR if "ev_error" in self.wire.faults else None,
+                              plugged=self.wire.ev.state != "A", plugins=self.wire.plugins)
         part = self.battery_file.with_suffix(".part")
         try:
             part.write_text(json.dumps(state))
@@ -129,3 +126,10 @@ class DcBench:
                 "ev_contactors_closed": bus.ev_contactors_closed, "module_voltage_v": round(bus.voltage_v, 1),
                 "module_current_a": round(bus.current_a, 1), "insulation_ohm": bus.insulation_ohm,
                 "modules_on": sum(1 for m in bus.modules if m.is_on)}
+
+
+def battery_state(b: Battery, stop_at_pct: float, error: str | None, **plug) -> dict:
+    """What the bench EV's charging controller reads of its battery (hlc/ev_child.py)."""
+    return {**plug, "soc_pct": b.soc_pct, "voltage_v": b.voltage(), "max_voltage_v": b.max_voltage_v,
+            "max_current_a": b.max_current_a, "wants_a": b.wants_a(), "capacity_wh": b.capacity_kwh * 1000,
+            "stop_at_pct": stop_at_pct, "error": error}

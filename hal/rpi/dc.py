@@ -9,27 +9,16 @@ SLAC (ISO 15118-3, the modem's association with the car) is not done by this con
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
+from hal.dc.ev_link_child import hlc_command
 from hal.dc.stack import ModuleStack
 from hal.errors import HalError
 from hal.interfaces import DcConnectorHal
 from hal.rpi.gpio import GpioContactor
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def secc_command(iface: str):
-    """The SECC child in its own environment (.venv-hlc beside the controller, or EVSE_HLC_PYTHON)."""
-    python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
-    if not Path(python).exists() and "EVSE_HLC_PYTHON" not in os.environ:
-        python = sys.executable  # a release that installed iso15118 beside the controller
-
+    """The SECC child on the modem's interface (hal.dc.ev_link_child)."""
     def command(socket_path: str) -> list[str]:
-        return ["env", f"PYTHONPATH={ROOT}", python, "-m", "hlc.secc_child", "--socket", socket_path,
-                "--iface", iface]
+        return hlc_command("-m", "hlc.secc_child", "--socket", socket_path, "--iface", iface)
     return command
 
 

@@ -35,38 +35,46 @@ def board_file(tmp_path, imd_port: str, channel: str):
     return path
 
 
-@pytest.mark.skipif(shutil.which("socat") is None, reason="the test command installs socat")
-def test_a_dc_board_charges_through_its_real_drivers(tmp_path, factory):
+@pytest.fixture
+def dc_board(tmp_path, factory):
+    """(the pin bench, the isoCHA's line, the simulated modules) of one DC Pi board, released after."""
+    if shutil.which("socat") is None:
+        pytest.skip("the test command installs socat")
     channel = f"rpi-dc-{time.monotonic_ns()}"
     with Line(tmp_path, own_bus=False) as line:
         sim = SimUUGreenModules(can.Bus(interface="virtual", channel=channel), line.dc, [1, 2], max_a=100.0)
         pins = PinBoard(str(board_file(tmp_path, str(line.driver_end), channel)), tmp_path, factory, ROOT)
         try:
-            hal = pins.hal.connectors[1]
-            assert isinstance(hal, DcConnectorHal)
-            argv = hal.ev_link_command("/run/evse/ev-link-1.sock")
-            assert argv[-4:] == ["--socket", "/run/evse/ev-link-1.sock", "--iface", "eth1"]
-            assert "hlc.secc_child" in argv
-            assert line.sim.written[3007] == 100  # the alarm threshold, written at start
-            path, ev = DcPowerPath(1, hal, limit_a=lambda now: float("inf")), EvEcu(line.dc.battery)
-
-            def tick():
-                now = time.monotonic()
-                line.dc.contactor_cmd = pins.coil(1)
-                pins.step()
-                line.dc.step(now)
-                ev.step(now, path, line.dc)
-                path.tick(now, ev.request)
-
-            assert run(tick, lambda: path.state == CHARGING and line.dc.current_a > 20, 30), path.status()
-            assert path.insulation_ohm == pytest.approx(5e6)  # measured over the serial line at the test voltage
-            pins.trip(pins.board.connectors[0].dc.isolation_alarm_pin)  # the relay opens: normally closed
-            tick()
-            assert path.state == FAULT and "insulation" in path.fault and not pins.coil(1)
-            assert run(tick, lambda: not any(m.is_on for m in sim.modules.values()), 1)  # off frames over CAN
+            yield pins, line, sim
         finally:
             pins.hal.close()
             sim.close()
+
+
+def test_a_dc_board_charges_through_its_real_drivers(dc_board):
+    pins, line, sim = dc_board
+    hal = pins.hal.connectors[1]
+    assert isinstance(hal, DcConnectorHal)
+    argv = hal.ev_link_command("/run/evse/ev-link-1.sock")
+    assert argv[-4:] == ["--socket", "/run/evse/ev-link-1.sock", "--iface", "eth1"]
+    assert "hlc.secc_child" in argv
+    assert line.sim.written[3007] == 100  # the alarm threshold, written at start
+    path, ev = DcPowerPath(1, hal, limit_a=lambda now: float("inf")), EvEcu(line.dc.battery)
+
+    def tick():
+        now = time.monotonic()
+        line.dc.contactor_cmd = pins.coil(1)
+        pins.step()
+        line.dc.step(now)
+        ev.step(now, path, line.dc)
+        path.tick(now, ev.request)
+
+    assert run(tick, lambda: path.state == CHARGING and line.dc.current_a > 20, 30), path.status()
+    assert path.insulation_ohm == pytest.approx(5e6)  # measured over the serial line at the test voltage
+    pins.trip(pins.board.connectors[0].dc.isolation_alarm_pin)  # the relay opens: normally closed
+    tick()
+    assert path.state == FAULT and "insulation" in path.fault and not pins.coil(1)
+    assert run(tick, lambda: not any(m.is_on for m in sim.modules.values()), 1)  # off frames over CAN
 
 
 def run(tick, done, seconds: float) -> bool:
@@ -79,27 +87,20 @@ def run(tick, done, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.skipif(shutil.which("socat") is None, reason="the test command installs socat")
-def test_selftest_on_a_dc_board_checks_its_modules_and_insulation_monitor(tmp_path, factory):
+def test_selftest_on_a_dc_board_checks_its_modules_and_insulation_monitor(dc_board):
     from firmware.selftest import FAIL, PASS, SelfTest
 
-    channel = f"rpi-dc-st-{time.monotonic_ns()}"
-    with Line(tmp_path, own_bus=False) as line:
-        sim = SimUUGreenModules(can.Bus(interface="virtual", channel=channel), line.dc, [1, 2], max_a=100.0)
-        pins = PinBoard(str(board_file(tmp_path, str(line.driver_end), channel)), tmp_path, factory, ROOT)
-        try:
-            def sleep(s):
-                pins.step()
-                time.sleep(s)
+    pins, line, sim = dc_board
 
-            rows = {r.check: r for r in SelfTest(pins.board, pins.hal, sleep=sleep).run() if r.where == "connector 1"}
-            assert rows["power modules"].result == PASS and rows["insulation monitor self test"].result == PASS
-            assert rows["contactor closes"].result == PASS
-            line.dc.imd_self_test_ok = False
-            line.dc.module_faults[2] = {"over-temperature"}
-            rows = {r.check: r for r in SelfTest(pins.board, pins.hal, sleep=sleep).run() if r.where == "connector 1"}
-            assert rows["insulation monitor self test"].result == FAIL
-            assert rows["power modules"].result == FAIL and "over-temperature" in rows["power modules"].detail
-        finally:
-            pins.hal.close()
-            sim.close()
+    def sleep(s):
+        pins.step()
+        time.sleep(s)
+
+    rows = {r.check: r for r in SelfTest(pins.board, pins.hal, sleep=sleep).run() if r.where == "connector 1"}
+    assert rows["power modules"].result == PASS and rows["insulation monitor self test"].result == PASS
+    assert rows["contactor closes"].result == PASS
+    line.dc.imd_self_test_ok = False
+    line.dc.module_faults[2] = {"over-temperature"}
+    rows = {r.check: r for r in SelfTest(pins.board, pins.hal, sleep=sleep).run() if r.where == "connector 1"}
+    assert rows["insulation monitor self test"].result == FAIL
+    assert rows["power modules"].result == FAIL and "over-temperature" in rows["power modules"].detail
