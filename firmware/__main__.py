@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--energy-wh", dest="energy_wh", type=float, default=0.0, help="starting register")
     sim.add_argument("--current-a", dest="current_a", type=float, default=0.0, help="constant current without --follow")
     sim.add_argument("--api-port", dest="api_port", type=int, default=0, help="small HTTP API to inspect and set meters")
+    sim.add_argument("--signing-key", dest="signing_key", metavar="PEM",
+                     help="a signing model's private key (P-256, PEM); without it each start makes a new one")
     sim.add_argument("--log-level", default="WARNING")
 
     inst = sub.add_parser("install", help="install a release from a wheelhouse bundle (dir or .tar)")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, runtime_checkable
 
-from hal.types import CardPresented, IsolationReading, MeterReading, ModuleReading, PilotSample
+from hal.types import (CardPresented, IsolationReading, MeterReading, ModuleReading, PilotSample, SignedRecord,
+                       SignedStart)
 
 
 @runtime_checkable
@@ -74,6 +75,22 @@ class Display(Protocol):
 class Meter(Protocol):
     def read(self) -> MeterReading:
         """May block (Modbus); raises hal.errors.MeterError when it cannot answer."""
+
+
+@runtime_checkable
+class SigningMeter(Meter, Protocol):
+    """A meter that signs its readings for the calibration law (OCMF): it opens and closes a
+    transaction of its own and hands out the signed record. Every call may block (the meter's bus),
+    and raises hal.errors.SigningError when the meter refuses or fails, MeterError when it is gone."""
+
+    def public_key(self) -> str:
+        """The meter's signing key, hex DER SubjectPublicKeyInfo."""
+
+    def begin_signed(self, start: SignedStart) -> None:
+        """Set the meter's legal clock and begin its transaction (OCMF TX "B")."""
+
+    def end_signed(self, transaction_id: str) -> SignedRecord:
+        """End the meter's transaction (OCMF TX "E"), also one left open by a crash, and return its record."""
 
 
 @runtime_checkable

@@ -82,3 +82,25 @@ class IsolationReading:
     resistance_ohm: float | None
     self_test: bool | None
     taken_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SignedStart:
+    """What a signing meter records about who charges (OCMF "user assignment", SAFE e.V. OCMF
+    tables 4, 13-17) when its transaction begins."""
+
+    transaction_id: str  # ours; a meter that keeps transactions by id (LEM DCBM) files it under this
+    id_token: str
+    id_type: str  # OCMF IT: ISO14443, EMAID, CENTRAL, LOCAL, NONE
+    flags: tuple[str, ...]  # OCMF IF: RFID_PLAIN, OCPP_AUTH, OCPP_CACHE, ISO15118_PNC ...
+    charge_point: str  # OCMF CI with CT "EVSEID": the EVSE the meter measures
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRecord:
+    """A meter's signed transaction record as the meter gave it, to be passed on untouched."""
+
+    data: str  # OCMF|<payload>|<signature>
+    public_key: str  # hex, DER SubjectPublicKeyInfo (what the transparency software takes)
+    signing_method: str  # OCMF SA, e.g. ECDSA-secp256r1-SHA256
+    encoding: str = "OCMF"

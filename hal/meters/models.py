@@ -1,4 +1,5 @@
 """Names of the supported meter models (kept free of pymodbus so configs can check them cheaply)."""
 
 MODEL_NAMES = ("sdm630", "sdm120", "sdm72d", "abb_b23", "abb_b24", "em340", "em24", "djsf1352", "orno_we517",
-               "iem3155")
+               "iem3155", "iskra_wm3m4c")
+SIGNING_MODELS = ("iskra_wm3m4c",)  # meters that sign their readings (OCMF), hal.meters.signing

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pymodbus.client.mixin import ModbusClientMixin
 
 DT = ModbusClientMixin.DATATYPE
-WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "int64": 4, "uint64": 4, "ascii14": 7}
+WORDS = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2, "int64": 4, "uint64": 4, "ascii14": 7,
+         "ascii8": 4, "t5": 2, "t6": 2}
+# Iskra's T5/T6 (WM3M4 manual): a signed decimal exponent in the first byte, then a 24-bit value
+# (unsigned for T5, two's complement for T6). No library knows them, so they are decoded here.
+DECADE = {"t5": False, "t6": True}
 DATATYPES = {
     "int16": DT.INT16, "uint16": DT.UINT16, "int32": DT.INT32, "uint32": DT.UINT32,
     "float32": DT.FLOAT32, "int64": DT.INT64, "uint64": DT.UINT64,
@@ -32,11 +36,17 @@ class Field:
     address: int
     kind: str
     factor: float = 1.0  # raw value x factor = value in our unit
-    exponent: int | None = None  # a decimal-point register: raw x 10^(its value - 3) x factor (Acrel meters)
+    exponent: int | None = None  # a decimal-point register: raw x 10^(its value - exponent_base) x factor
+    exponent_base: int = 3  # Acrel's decimal point counts from 3; Iskra's energy exponent from 0
 
     @property
     def words(self) -> int:
         return WORDS[self.kind]
+
+    @property
+    def start(self) -> int:
+        """The first register this field needs, its decimal point included."""
+        return min(self.address, self.address if self.exponent is None else self.exponent)
 
     @property
     def end(self) -> int:
@@ -59,22 +69,44 @@ class RegisterMap:
 
     def blocks(self) -> list[tuple[int, int, list[Field]]]:
         """Requests covering every field: (start, count, fields), gaps under 8 words merged."""
-        ordered = sorted(self.fields, key=lambda f: f.address)
+        ordered = sorted(self.fields, key=lambda f: f.start)
         blocks: list[tuple[int, int, list[Field]]] = []
         for f in ordered:
             if blocks:
                 start, count, fields = blocks[-1]
-                if f.address - (start + count) < 8 and f.end - start <= self.max_block:
+                if f.start - (start + count) < 8 and f.end - start <= self.max_block:
                     blocks[-1] = (start, max(count, f.end - start), fields + [f])
                     continue
-            blocks.append((f.address, f.end - f.address, [f]))
+            blocks.append((f.start, f.end - f.start, [f]))
         return blocks
 
     def field(self, quantity: str) -> Field | None:
         return next((f for f in self.fields if f.quantity == quantity), None)
 
 
+def _decade(registers: list[int], signed: bool) -> float:
+    exponent = registers[0] >> 8
+    exponent -= 256 if exponent > 127 else 0
+    value = (registers[0] & 0xFF) << 16 | registers[1]
+    if signed and value & 0x800000:
+        value -= 1 << 24
+    return value * 10.0 ** exponent
+
+
+def _to_decade(value: float, signed: bool) -> list[int]:
+    """The T5/T6 registers that hold `value` with the most digits 24 bits allow."""
+    limit = (1 << 23) - 1 if signed else (1 << 24) - 1
+    for exponent in range(-6, 7):
+        raw = round(value / 10.0 ** exponent)
+        if abs(raw) <= limit and (signed or raw >= 0):
+            raw &= 0xFFFFFF
+            return [(exponent & 0xFF) << 8 | raw >> 16, raw & 0xFFFF]
+    raise ValueError(f"{value} does not fit a T5/T6 register")
+
+
 def decode(field: Field, registers: list[int], word_order: str) -> float | str:
+    if field.kind in DECADE:
+        return _decade(registers, DECADE[field.kind]) * field.factor
     if field.kind.startswith("ascii"):
         text = ModbusClientMixin.convert_from_registers(registers, DT.STRING)
         return text.replace("\x00", "").strip()
@@ -87,6 +119,8 @@ def encode(field: Field, value, word_order: str) -> list[int]:
     if field.kind.startswith("ascii"):
         text = str(value)[: field.words * 2].ljust(field.words * 2, "\x00")
         return ModbusClientMixin.convert_to_registers(text, DT.STRING)
+    if field.kind in DECADE:
+        return _to_decade(value / field.factor, DECADE[field.kind])
     raw = value / field.factor
     if field.kind != "float32":
         raw = int(round(raw))
@@ -99,16 +133,17 @@ def decode_block(fields: list[Field], start: int, registers: list[int], word_ord
         offset = f.address - start
         values[f.quantity] = decode(f, registers[offset:offset + f.words], word_order)
         if f.exponent is not None:
-            values[f.quantity] *= 10.0 ** (registers[f.exponent - start] - 3)
+            point = registers[f.exponent - start]
+            values[f.quantity] *= 10.0 ** ((point - 65536 if point > 32767 else point) - f.exponent_base)
     return values
 
 
 def encode_scaled(field: Field, value: float) -> tuple[list[int], int]:
     """For a field with a decimal-point register: the registers and the decimal point that hold
-    `value` with the most digits the 16-bit register allows (the simulator's side)."""
-    limit = 32767 if field.kind.startswith("int") else 65535
+    `value` with the most digits its register allows (the simulator's side)."""
+    bits = 16 * field.words - (1 if field.kind.startswith("int") else 0)
     for point in range(0, 7):
-        raw = value / field.factor / 10.0 ** (point - 3)
-        if abs(round(raw)) <= limit:
+        raw = value / field.factor / 10.0 ** (point - field.exponent_base)
+        if abs(round(raw)) < 1 << bits:
             return ModbusClientMixin.convert_to_registers(int(round(raw)), DATATYPES[field.kind]), point
-    raise ValueError(f"{field.quantity}: {value} does not fit a 16-bit register")
+    raise ValueError(f"{field.quantity}: {value} does not fit its register")

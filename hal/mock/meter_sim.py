@@ -23,6 +23,8 @@ from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from hal.meters.maps import MODELS
+from hal.meters.models import SIGNING_MODELS
+from hal.mock.iskra_sim import FIRST as SIGNER_FIRST, LAST as SIGNER_LAST, IskraSigner
 from hal.meters.registers import RegisterMap, encode, encode_scaled
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class SimMeter:
     silent: bool = False
     extra_a: float = 0.0  # followed meters: other loads on the same supply, added on every phase
     byte_time_s: float = 0.0  # > 0: answers take the time the bytes need on a real line
+    signer: object | None = None  # a signing model's signed transactions (hal.mock.iskra_sim.IskraSigner)
     _at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -84,6 +87,8 @@ class SimMeter:
             else:
                 regs, image[f.exponent] = encode_scaled(f, values[f.quantity])
                 image.update(zip(range(f.address, f.address + f.words), regs))
+        if self.signer is not None and function == "holding":
+            image.update(self.signer.regs)
         if m.serial is not None and m.serial_function == function:
             serial = self.serial if m.serial.kind.startswith("ascii") else int(self.serial)
             image.update(zip(range(m.serial.address, m.serial.address + m.serial.words),
@@ -91,9 +96,12 @@ class SimMeter:
         return image
 
     def status(self) -> dict:
-        return {"address": self.address, "model": self.regmap.model, "energy_wh": round(self.values()["energy_import_wh"], 3),
-                "power_w": self.power_w(), "currents_a": self.currents_a, "serial": self.serial, "silent": self.silent,
-                "connector": self.connector}
+        out = {"address": self.address, "model": self.regmap.model, "energy_wh": round(self.values()["energy_import_wh"], 3),
+               "power_w": self.power_w(), "currents_a": self.currents_a, "serial": self.serial, "silent": self.silent,
+               "connector": self.connector}
+        if self.signer is not None:
+            out["signing"] = self.signer.status()
+        return out
 
 
 async def _fill(meter: SimMeter, function_code, start, address, count, registers, set_values):
@@ -103,6 +111,9 @@ async def _fill(meter: SimMeter, function_code, start, address, count, registers
         # A pty moves bytes at once; a 9600-baud line does not. Hold the answer for the
         # request's and the response's time on the wire, with RTU's 3.5-character gaps.
         await asyncio.sleep((RTU_REQUEST_BYTES + 5 + 2 * count + 2 * 3.5) * meter.byte_time_s)
+    if set_values is not None and meter.signer is not None:
+        meter.signer.write(address, list(set_values), meter.values()["energy_import_wh"])
+        return None
     function = "input" if function_code == 4 else "holding"
     image = meter.registers(function)
     for i in range(address - start, address - start + count):
@@ -117,7 +128,7 @@ def _span(meter: SimMeter, function: str) -> tuple[int, int] | None:
         fields.append(m.serial)
     if not fields:
         return None
-    start = min(f.address for f in fields)
+    start = min(f.start for f in fields)
     return start, max(f.end for f in fields) - start
 
 
@@ -125,6 +136,8 @@ def sim_device(meter: SimMeter) -> SimDevice:
     blocks = {}
     for function in ("holding", "input"):
         span = _span(meter, function)
+        if function == "holding" and meter.signer is not None:
+            span = (SIGNER_FIRST, SIGNER_LAST - SIGNER_FIRST)
         blocks[function] = [SimData(span[0], count=span[1], datatype=DataType.REGISTERS)] if span else \
             [SimData(0, count=1, datatype=DataType.REGISTERS)]
     bits = [SimData(0, count=1, datatype=DataType.BITS)]
@@ -203,6 +216,8 @@ async def serve_api(meters: list[SimMeter], port: int):
             meter.serial = str(body["serial"])
         if "extra_a" in body:
             meter.extra_a = float(body["extra_a"])
+        if meter.signer is not None and isinstance(body.get("signing"), dict):
+            _set_signing(meter.signer, body["signing"])
         return web.json_response(meter.status())
 
     app = web.Application()
@@ -213,6 +228,28 @@ async def serve_api(meters: list[SimMeter], port: int):
     return runner
 
 
+def _set_signing(signer: IskraSigner, body: dict) -> None:
+    """The bench's handles on a signing meter: a clock that refuses the time, failing signatures, a new key."""
+    if "refuse_clock" in body:
+        signer.refuse_clock = bool(body["refuse_clock"])
+    if "fail_signature" in body:
+        signer.fail_signature = bool(body["fail_signature"])
+    if body.get("new_key"):
+        signer.new_key()
+
+
+def _signer(args, serial: str) -> IskraSigner | None:
+    if args.model not in SIGNING_MODELS:
+        return None
+    key = None
+    if args.signing_key:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        with open(args.signing_key, "rb") as f:
+            key = load_pem_private_key(f.read(), password=None)
+    return IskraSigner(key, serial)
+
+
 async def run(args) -> int:
     regmap = MODELS[args.model]
     addresses = [int(a) for a in str(args.address).split(",")]
@@ -220,7 +257,8 @@ async def run(args) -> int:
     if len(connectors) != len(addresses):
         raise SystemExit("evse meter-sim: --connector needs one value per --address")
     byte_time = 10.0 / args.baud if args.serial and args.pace else 0.0  # 8 data bits + start + stop
-    meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3, byte_time_s=byte_time)
+    meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3, byte_time_s=byte_time,
+                       signer=_signer(args, str(10_000_000 + a)))
               for a, c in zip(addresses, connectors)]
     server = build_server(meters, serial=args.serial, tcp=args.tcp, baud=args.baud, parity=args.parity)
     await server.serve_forever(background=True)  # listening before "ready" is printed

@@ -12,10 +12,16 @@ from hal.errors import MeterError
 from hal.meters.bus import ModbusMeter
 from hal.meters.maps import MODELS
 from hal.meters.models import MODEL_NAMES
-from hal.meters.registers import QUANTITIES, decode, encode
+from hal.meters.registers import QUANTITIES, decode, decode_block, encode
 
 # (model, quantity, raw registers, expected value in our unit)
 FIXTURES = [
+    # Iskra T5/T6: decade exponent byte (two's complement) + 24-bit value. 230.1 V = 2301000 x 10^-4
+    # = 0xFC_231C48; -12.345 A (T6) = -1234500 x 10^-5 = 0xFB_ED29BC. Energy: int32 counter (Wh at
+    # exponent 0).
+    ("iskra_wm3m4c", "voltage_l1_v", [0xFC23, 0x1C48], 230.1),
+    ("iskra_wm3m4c", "current_l2_a", [0xFBED, 0x29BC], -12.345),
+    ("iskra_wm3m4c", "energy_import_wh", [0x0001, 0xE240], 123_456.0),
     # Eastron: IEEE 754 float32, high word first. 230.0 = 0x43660000; 1234.5 kWh = 0x449A5000.
     ("sdm630", "voltage_l1_v", [0x4366, 0x0000], 230.0),
     ("sdm630", "current_l2_a", [0x4180, 0x0000], 16.0),  # 16.0 = 0x41800000
@@ -70,13 +76,30 @@ def test_ascii_serial_numbers_of_carlo_gavazzi():
     assert decode(field, raw, "little") == "KY12345000000"
 
 
+# The open sources this map follows do not name its power factor register: it reads as unknown.
+NO_POWER_FACTOR = {"iskra_wm3m4c"}
+
+
+def test_iskra_energy_counter_scales_by_its_exponent_register():
+    regmap = MODELS["iskra_wm3m4c"]
+    (start, count, fields), = [b for b in regmap.blocks() if any(f.quantity == "energy_import_wh" for f in b[2])]
+    registers = [0] * count
+    registers[414 - start] = 1  # exponent 1: the counter counts 10 Wh
+    registers[418 - start: 420 - start] = [0x0001, 0xE240]
+    assert decode_block(fields, start, registers, "big")["energy_import_wh"] == 1_234_560.0
+    registers[414 - start] = 0xFFFF  # -1: tenths of a Wh
+    assert decode_block(fields, start, registers, "big")["energy_import_wh"] == pytest.approx(12_345.6)
+
+
 def test_every_model_is_listed_and_covers_the_core_quantities():
     assert set(MODELS) == set(MODEL_NAMES)
     for regmap in MODELS.values():
         have = {f.quantity for f in regmap.fields}
         assert have <= set(QUANTITIES), regmap.model  # only names to_reading() knows
         lines = ("l1", "l2", "l3")[: regmap.phases]
-        ac = {"frequency_hz", "power_factor"} if regmap.current == "ac" else set()
+        ac = {"frequency_hz"} if regmap.current == "ac" else set()
+        if regmap.current == "ac" and regmap.model not in NO_POWER_FACTOR:
+            ac.add("power_factor")
         assert {"energy_import_wh", "power_w"} | ac <= have, regmap.model
         assert {f"current_{p}_a" for p in lines} <= have and {f"voltage_{p}_v" for p in lines} <= have
         for start, count, _ in regmap.blocks():
