@@ -97,7 +97,7 @@ class Controller:
         self.protocol = protocol_for(settings.ocpp_version, self.store, board, on_change=self._policy_changed)
         self.policy = self.protocol.policy
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
-                                 on_reading=wake.set, clock=self.wall)
+                                 on_reading=wake.set, clock=self.wall, store=self.store)
         self.ev_links = self._ev_links(data_dir, wake)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh,
                                ev_links=self.ev_links)
@@ -138,7 +138,7 @@ class Controller:
         )
         self.recorder = SessionRecorder(
             self.station, self.metering, self.bus, self.store, sink=self.adapter, wall=self.wall, journal=self.journal,
-            resume=self.policy.resume_sessions_after_power_loss,
+            resume=self.policy.resume_sessions_after_power_loss, charge_point=settings.charge_point_id or board.serial,
         )
         self.cards = CardHandler(self.hal.reader, self.station, self.authorizer, remote=self.adapter.remote_authorize,
                                  master_pass=self.policy.master_pass_group)

@@ -259,6 +259,10 @@ def _check_board(board: BoardConfig, path: Path) -> None:
         raise ConfigError(f"{path}: board.derate_from_c = {board.derate_from_c} must be below "
                           f"board.max_temperature_c = {board.max_temperature_c}")
     _check_meters(board, path)
+    for name, limit in (("vendor", 20), ("model", 20), ("serial", 25)):  # OCPP 1.6 BootNotification's CiStrings
+        if len(getattr(board, name)) > limit:
+            raise ConfigError(f"{path}: board.{name} = {getattr(board, name)!r} is longer than the {limit} "
+                              f"characters BootNotification allows")
     if board.site.grid_limit_a is not None and not any(m.measures == 0 for m in board.meters):
         raise ConfigError(f"{path}: site.grid_limit_a needs a site meter ([[meters]] with measures = 0)")
     if board.hal == "mock" and board.mock is None:

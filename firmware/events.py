@@ -81,7 +81,8 @@ class ContractPresented:
 @dataclass(frozen=True)
 class MeterOnlineChanged:
     connector_id: int
-    online: bool
+    online: bool  # no fault at all: its data can bill
+    faults: frozenset[str] = frozenset()  # firmware.metering's fault names in force
 
 
 async def kicked_within(kick: asyncio.Event, seconds: float) -> bool:

@@ -8,6 +8,11 @@ Every reading keeps the monotonic time it was taken: `fresh()` refuses one
 older than `stale_after_s`, so a stale value is never reported as current.
 A register that runs backwards or a serial number that changes latches an
 integrity fault: that meter's data is not trusted for billing until restart.
+
+A signing meter (hal.interfaces.SigningMeter) also opens and closes a signed
+transaction per session; its refusals are faults the CSMS sees: a legal clock
+that does not take the time, a failed signature, and a public key other than
+the one the charger knew (kept in the store, so a swap while off is seen too).
 """
 
 from __future__ import annotations
@@ -18,20 +23,25 @@ from typing import Callable
 
 from firmware.clock import Clock
 from firmware.events import MeterOnlineChanged
-from hal.errors import HalError
-from hal.types import MeterReading
+from hal.errors import HalError, SigningError
+from hal.interfaces import SigningMeter
+from hal.types import MeterReading, SignedRecord, SignedStart
 
 log = logging.getLogger(__name__)
 
 OFFLINE = "meter_offline"
 BACKWARDS = "meter_backwards"
 REPLACED = "meter_replaced"
+SIGNATURE = "meter_signature"  # the meter refused or failed its signed transaction
+CLOCK = "meter_clock"  # the meter's legal clock did not take the time
+KEY_CHANGED = "meter_key_changed"  # the signing key is not the one known for this connector
+SIGNING_FAULT = {"clock": CLOCK, "signature": SIGNATURE, "state": SIGNATURE}
 BACKWARDS_TOLERANCE_WH = 1.0  # float32 kWh registers round; less than this is noise
 
 
 class Metering:
     def __init__(self, meters: dict, bus, cfg, on_health: Callable[[int, bool], None] | None = None,
-                 on_reading: Callable[[], None] | None = None, clock=None):
+                 on_reading: Callable[[], None] | None = None, clock=None, store=None):
         self._meters = meters  # {connector id, 0 = site: Meter}
         self._clock = clock or Clock()
         self._bus = bus
@@ -42,6 +52,7 @@ class Metering:
         self.faults: dict[int, set[str]] = {cid: set() for cid in meters}
         self._retry_at: dict[int, float] = {cid: 0.0 for cid in meters}
         self.cycle_starts: list[float] = []  # for the poll-jitter benchmark
+        self._store = store  # where each signing meter's public key is kept (MeterPublicKey<n>)
 
     @property
     def online(self) -> dict[int, bool]:
@@ -88,6 +99,70 @@ class Metering:
                 delay = 0
             await asyncio.sleep(delay)
 
+    # ---- signed transactions (calibration law) -------------------------------------------
+    def signs(self, cid: int) -> bool:
+        return isinstance(self._meters.get(cid), SigningMeter)
+
+    async def begin_signed(self, cid: int, start: SignedStart) -> bool:
+        """Begin the meter's signed transaction; False (and a fault) when it could not."""
+        if not self.signs(cid):
+            return False
+        meter = self._meters[cid]
+        try:
+            await self._check_key(cid, await asyncio.to_thread(meter.public_key))
+            await asyncio.to_thread(meter.begin_signed, start)
+        except HalError as exc:
+            self._signing_failed(cid, exc, f"could not begin the signed transaction of session {start.transaction_id}")
+            return False
+        self._signing_ok(cid)
+        log.info("connector %s: meter began signed transaction for session %s", cid, start.transaction_id)
+        return True
+
+    async def end_signed(self, cid: int, transaction_id: str, recovering: bool = False) -> SignedRecord | None:
+        """End the meter's signed transaction and return its record; None (and a fault) when it could not.
+        `recovering`: a session a restart interrupted, whose meter may have had nothing open (no fault then)."""
+        if not self.signs(cid):
+            return None
+        try:
+            signed = await asyncio.to_thread(self._meters[cid].end_signed, transaction_id)
+            await self._check_key(cid, signed.public_key)
+        except SigningError as exc:
+            if recovering and exc.kind == "state":
+                log.warning("connector %s: the meter had no signed transaction open for session %s", cid,
+                            transaction_id)
+                return None
+            self._signing_failed(cid, exc, f"no signed record for session {transaction_id}")
+            return None
+        except HalError as exc:
+            self._signing_failed(cid, exc, f"no signed record for session {transaction_id}")
+            return None
+        self._signing_ok(cid)
+        log.info("connector %s: meter signed the record of session %s", cid, transaction_id)
+        return signed
+
+    def public_key(self, cid: int) -> str | None:
+        return self._store.get(f"meter.public_key.{cid}") if self._store is not None else None
+
+    async def _check_key(self, cid: int, key: str) -> None:
+        known = self.public_key(cid)
+        if known is None and self._store is not None:
+            self._store.put(f"meter.public_key.{cid}", key)
+        elif known is not None and known != key:
+            log.error("connector %s: the meter signs with a new public key; the one known was %s...", cid, known[:24])
+            self._set_fault(cid, KEY_CHANGED, True)
+            if self._store is not None:
+                self._store.put(f"meter.public_key.{cid}", key)  # the CSMS must learn the key records now carry
+
+    def _signing_failed(self, cid: int, exc: HalError, what: str) -> None:
+        kind = SIGNING_FAULT.get(exc.kind, SIGNATURE) if isinstance(exc, SigningError) else SIGNATURE
+        log.error("connector %s: %s: %s", cid, what, exc)
+        self._set_fault(cid, kind, True)
+
+    def _signing_ok(self, cid: int) -> None:
+        for kind in (CLOCK, SIGNATURE):
+            if kind in self.faults[cid]:
+                self._set_fault(cid, kind, False)
+
     def _failed(self, cid: int, why: str) -> None:
         self._retry_at[cid] = self._clock.monotonic() + self.cfg.offline_retry_s
         if OFFLINE not in self.faults[cid]:
@@ -113,6 +188,6 @@ class Metering:
     def _set_fault(self, cid: int, kind: str, active: bool) -> None:
         was_ok = self.healthy(cid)
         (self.faults[cid].add if active else self.faults[cid].discard)(kind)
-        self._bus.publish(MeterOnlineChanged(cid, self.healthy(cid)))
+        self._bus.publish(MeterOnlineChanged(cid, self.healthy(cid), frozenset(self.faults[cid])))
         if was_ok != self.healthy(cid):
             self._on_health(cid, self.healthy(cid))

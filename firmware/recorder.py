@@ -10,6 +10,12 @@ and a kill at any instant leaves either both records or neither.
 At boot, sessions left in the journal are ended with reason PowerLoss (their
 meter stop read from the meter, their end time the last moment they were known
 alive), or resumed when configured and the EV is still plugged in.
+
+A signing meter's transaction begins before the meter start is read and ends
+after the meter stop: its signed record (begin and end readings, signed by the
+meter) goes with the session's end to the CSMS, untouched. A transaction a
+crash left open in the meter is ended at recovery, so that session has its
+record too.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from firmware.events import SessionEnded, SessionStarted
 from firmware.history import SAMPLE_S
 from firmware.journal import SessionJournal
 from firmware.core.session import Session, StopReason
-from hal.types import MeterReading
+from hal.types import MeterReading, SignedStart
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +37,15 @@ TOUCH_S = 1.0  # how often running sessions refresh their journal entry (also at
 
 
 class SessionRecorder:
-    def __init__(self, station, metering, bus, store, sink, wall, journal: SessionJournal, resume=lambda: False):
+    def __init__(self, station, metering, bus, store, sink, wall, journal: SessionJournal, resume=lambda: False,
+                 charge_point: str = ""):
         self._station = station
         self._metering = metering
         self._store = store
         self._sink = sink  # the OCPP adapter: begin_transaction / end_transaction / resumed
         self._wall = wall
         self._resume = resume
+        self._charge_point = charge_point  # the charger's id: the meter's record names "<id> <connector>"
         self.journal = journal
         self._events = bus.subscribe()
         self._running: dict[str, Session] = {}
@@ -86,7 +94,16 @@ class SessionRecorder:
                 return
             await asyncio.sleep(0.1)
 
+    def _signed_start(self, session: Session) -> SignedStart:
+        """OCMF's user assignment: a card's UID (hex) is ISO 14443 read by a plain reader; any other
+        token came through the CSMS or the EV, whose kind the record leaves undefined."""
+        card = all(c in "0123456789abcdefABCDEF" for c in session.id_tag) and 8 <= len(session.id_tag) <= 20
+        kind, flags = ("ISO14443", ("RFID_PLAIN",)) if card else ("UNDEFINED", ("OCPP_AUTH",))
+        return SignedStart(session.local_id, session.id_tag, kind, flags,
+                           f"{self._charge_point} {session.connector_id}".strip())
+
     async def _begin(self, session: Session) -> None:
+        await self._metering.begin_signed(session.connector_id, self._signed_start(session))
         reading = await self._reading(session.connector_id)
         session.meter_start_wh = reading.energy_wh if reading else 0.0
         with self._store.transaction():
@@ -99,6 +116,7 @@ class SessionRecorder:
         await self._wait_current_gone(session.connector_id)
         reading = await self._reading(session.connector_id)
         session.meter_stop_wh = reading.energy_wh if reading else (session.meter_start_wh or 0.0)
+        session.signed = await self._metering.end_signed(session.connector_id, session.local_id)
         self._finish(session, reading)
 
     def _finish(self, session: Session, reading: MeterReading | None) -> None:
@@ -137,6 +155,7 @@ class SessionRecorder:
                           "billing the latter", row.connector_id, reading.energy_wh, row.last_energy_wh)
             session.ended_at = max(row.last_alive, row.started_at)
             session.stop_reason = StopReason.POWER_LOSS
+            session.signed = await self._metering.end_signed(row.connector_id, row.local_id, recovering=True)
             log.warning("connector %s: session %s ended by power loss at %s", row.connector_id, row.local_id,
                         session.ended_at.isoformat())
             self._finish(session, reading)

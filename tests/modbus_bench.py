@@ -14,7 +14,7 @@ from controller import ROOT, free_port
 
 class MeterLine:
     def __init__(self, tmp: Path, model: str = "sdm630", addresses: str = "1,2,3", connectors: str = "1,2,0",
-                 energy_wh: float = 1_000_000.0):
+                 energy_wh: float = 1_000_000.0, baud: int = 9600, extra: tuple[str, ...] = ()):
         self.tmp = tmp
         self.sim_end = tmp / "meter-sim-tty"
         self.controller_end = tmp / "rs485-tty"
@@ -22,6 +22,8 @@ class MeterLine:
         self.addresses = addresses
         self.connectors = connectors
         self.energy_wh = energy_wh
+        self.baud = baud
+        self.extra = extra  # more meter-sim arguments (a signing meter's key)
         self.api_port = free_port()
         self.socat = None
         self.sim = None
@@ -38,7 +40,7 @@ class MeterLine:
         log = open(self.tmp / "meter-sim.log", "ab")
         self.sim = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "firmware", "meter-sim", "--model", self.model, "--serial", str(self.sim_end),
-            "--address", self.addresses, "--follow", follow_url, "--connector", self.connectors,
+            "--baud", str(self.baud), *self.extra, "--address", self.addresses, "--follow", follow_url, "--connector", self.connectors,
             "--energy-wh", str(self.energy_wh), "--api-port", str(self.api_port), stdout=log, stderr=log, cwd=ROOT)
         for _ in range(200):
             try:

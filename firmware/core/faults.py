@@ -69,6 +69,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("meter_offline",        "meter does not answer (offline_policy 'stop')",             HOLD,   None,     AUTO),
     Fault("meter_backwards",      "energy register went back",                                 REPORT, None,     RESET),
     Fault("meter_replaced",       "meter serial number changed",                               REPORT, None,     RESET),
+    Fault("meter_signature",      "the signing meter refused or failed its signed transaction", REPORT, None,     AUTO),
+    Fault("meter_clock",          "the signing meter's legal clock did not take the time",     REPORT, None,     AUTO),
+    Fault("meter_key_changed",    "the signing meter's public key is not the one known",       REPORT, None,     RESET),
     Fault("reader",               "RFID reader does not answer",                               REPORT, None,     AUTO),
 )
 # fmt: on

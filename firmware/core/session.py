@@ -25,3 +25,4 @@ class Session:
     ended_at: datetime | None = None
     meter_stop_wh: float | None = None
     stop_reason: StopReason | None = None
+    signed: object | None = None  # a signing meter's record of the session (hal.types.SignedRecord), at its end

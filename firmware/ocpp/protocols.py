@@ -28,7 +28,10 @@ class V16:
         from firmware.ocpp.v16.config_keys import ConfigKeys
         from firmware.ocpp.v16.policy import Policy16
 
-        self.keys = ConfigKeys(store, len(board.connectors))
+        from hal.meters.models import SIGNING_MODELS
+
+        signing = tuple(m.measures for m in board.meters if m.model in SIGNING_MODELS and m.measures)
+        self.keys = ConfigKeys(store, len(board.connectors), signing)
         self.policy = Policy16(self.keys)
         self.keys.listeners.append(lambda name, value: name in NEUTRAL_16 and on_change(NEUTRAL_16[name]))
 

@@ -36,6 +36,12 @@ ADVICE = {
     "meter_offline": "The energy meter does not answer. Check its RS-485 wiring, address and supply.",
     "meter_backwards": "The energy meter's counter went back. Check that the meter was not swapped or reset.",
     "meter_replaced": "The energy meter's serial number changed. Confirm the meter swap with the operator.",
+    "meter_signature": "The calibrated meter did not sign the session's readings. Check its wiring and its display; "
+                       "until it signs again, sessions have no signed record for billing.",
+    "meter_clock": "The calibrated meter's legal clock did not take the time. Check the charger's own clock (NTP) "
+                   "and the meter's settings.",
+    "meter_key_changed": "The calibrated meter signs with a new key. If the meter was swapped, register the new key "
+                         "with the operator (it is in MeterPublicKey / the page); otherwise have the meter checked.",
     "reader": "The card reader does not answer. Check its cable.",
 }
 

@@ -2,14 +2,11 @@
 driver over a real line: the OCMF record it hands back verifies with that key, independently."""
 
 import asyncio
-import json
 import sys
 
 import aiohttp
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from controller import ROOT, free_port
 from hal.errors import SigningError
@@ -17,29 +14,14 @@ from hal.meters.bus import ModbusBus
 from hal.meters.iskra_signing import IskraSigningMeter
 from hal.meters.maps import MODELS
 from hal.types import SignedStart
+from ocmf_check import meter_key_files, verify_ocmf
 
 START = SignedStart("tx-1", "04A1B2C3D4", "ISO14443", ("RFID_PLAIN", "OCPP_AUTH"), "DE*EXA*E1234*1")
 
 
-def verify_ocmf(data: str, public_key_der: bytes) -> dict:
-    """The record's payload, once its signature checks with the key (raises InvalidSignature)."""
-    header, payload, signature = data.split("|")
-    assert header == "OCMF"
-    sig = json.loads(signature)
-    assert sig["SA"] == "ECDSA-secp256r1-SHA256"
-    key = serialization.load_der_public_key(public_key_der)
-    key.verify(bytes.fromhex(sig["SD"]), payload.encode(), ec.ECDSA(hashes.SHA256()))
-    return json.loads(payload)
-
-
 @pytest.fixture
 def meter_key(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    path = tmp_path / "meter-key.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return path, der
+    return meter_key_files(tmp_path)
 
 
 async def serve(key_path, api_port, *line):

@@ -243,7 +243,10 @@ def test_every_fault_of_the_matrix_is_an_event(bench):
     assert [(e["techCode"], e.get("cleared")) for e in bench.events()] == [("rcd", True)]  # estop: EVSE 2 still
     bench.m.trips(2, ())
     assert [(e["techCode"], e.get("cleared")) for e in bench.events()] == [("estop", True)]
-    bench.m.meter_online(2, False)
+    bench.m.meter_faults(2, frozenset({"meter_offline", "meter_signature"}))
     bench.m.station_faults(frozenset({"reader"}))
     seen = {(e["component"]["name"], e["variable"]["name"], e["techCode"]) for e in bench.events()}
-    assert seen == {("ControlMetering", "Problem", "meter_offline"), ("TokenReader", "Problem", "reader")}
+    assert seen == {("ControlMetering", "Problem", "meter_offline"), ("ControlMetering", "Problem", "meter_signature"),
+                    ("TokenReader", "Problem", "reader")}
+    bench.m.meter_faults(2, frozenset({"meter_offline"}))
+    assert [(e["techCode"], e.get("cleared")) for e in bench.events()] == [("meter_signature", True)]

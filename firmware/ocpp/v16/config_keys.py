@@ -113,16 +113,24 @@ def core_keys(connectors: int) -> list[Key]:
     ]
 
 
+def signing_keys(signing: tuple[int, ...]) -> list[Key]:
+    """MeterPublicKey<n> (OCA's 1.6 signed-meter-values note, SAFE e.V. OCMF): each signing meter's
+    key as hex DER, kept by the metering (firmware.metering) once the meter has shown it."""
+    return [Key(f"MeterPublicKey{cid}", "str", "", readonly=True, store_key=f"meter.public_key.{cid}")
+            for cid in signing]
+
+
 class ConfigKeys:
-    def __init__(self, store, connectors: int):
+    def __init__(self, store, connectors: int, signing: tuple[int, ...] = ()):
+        """`signing`: the connectors whose meter signs its readings."""
         self._store = store
-        self.keys = {k.name: k for k in core_keys(connectors)}
+        self.keys = {k.name: k for k in core_keys(connectors) + signing_keys(signing)}
         self.listeners: list = []  # callables (name, value) after a change
         self.validators: dict = {}  # name -> callable(value) -> bool, beyond the type checks
 
     def get(self, name: str) -> str:
         key = self.keys[name]
-        if key.readonly:
+        if key.readonly and key.store_key is None:
             return key.default
         value = self._store.get(key.store_key or f"ocpp16.{name}", None)
         return key.default if value is None else str(value)

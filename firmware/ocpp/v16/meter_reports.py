@@ -8,7 +8,8 @@ transactionData that StopTransaction carries.
   the site meter, location Inlet), with the transactionId where one runs; the
   timestamp is the boundary itself.
 - transactionData: StopTxnSampledData at Transaction.Begin, at each periodic
-  sample and at Transaction.End, plus StopTxnAlignedData at each boundary.
+  sample and at Transaction.End, plus StopTxnAlignedData at each boundary,
+  and a signing meter's OCMF record (format SignedData) at Transaction.End.
 
 Only fresh readings are reported: a stale value is skipped, never resent as new.
 """
@@ -20,6 +21,12 @@ from datetime import datetime
 
 from firmware.clock import at_each_boundary, iso
 from firmware.ocpp.v16.meter_values import sampled_values
+
+def signed_value(signed) -> dict:
+    """A signing meter's record as a SignedData value; its public key is MeterPublicKey<connector>."""
+    return {"value": signed.data, "context": "Transaction.End", "format": "SignedData",
+            "measurand": "Energy.Active.Import.Register", "location": "Outlet", "unit": "Wh"}
+
 
 TX_DATA_MAX = 100  # meterValue entries kept per transaction: Begin, the latest samples, End
 
@@ -48,7 +55,10 @@ class MeterReports:
         self.active.pop(session.connector_id, None)
         self._last_sample.pop(session.local_id, None)
         self._record(session, reading, "Transaction.End", session.ended_at)
-        return self._tx_data.pop(session.local_id, [])
+        data = self._tx_data.pop(session.local_id, [])
+        if session.signed is not None:  # the meter's record, as it signed it (OCMF "Embedding in OCPP")
+            data.append({"timestamp": iso(session.ended_at), "sampledValue": [signed_value(session.signed)]})
+        return data
 
     def _record(self, session, reading, context, at, key="StopTxnSampledData") -> None:
         data = self._tx_data.get(session.local_id)

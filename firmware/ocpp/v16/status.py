@@ -42,6 +42,9 @@ ERROR_CODE = {
     "meter_offline": "PowerMeterFailure",
     "meter_backwards": "PowerMeterFailure",
     "meter_replaced": "PowerMeterFailure",
+    "meter_signature": "PowerMeterFailure",
+    "meter_clock": "PowerMeterFailure",
+    "meter_key_changed": "PowerMeterFailure",
     "reader": "ReaderFailure",
 }
 assert set(ERROR_CODE) == {f.name for f in FAULTS}, "every fault of the matrix needs its 1.6 errorCode"

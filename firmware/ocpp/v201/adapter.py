@@ -32,7 +32,7 @@ from firmware.ocpp.v201.sampling import EndedValues, TxSampling
 from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, SECURITY_EVENT, connector_status
 from firmware.ocpp.v201.iso15118_pki import Iso15118Pki
-from firmware.ocpp.v201.meter_values import sampled_values_201
+from firmware.ocpp.v201.meter_values import sampled_values_201, with_signed
 from firmware.ocpp.v201.monitoring import Monitoring201
 from firmware.ocpp.v201.transactions import Transactions201
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
@@ -86,6 +86,7 @@ class Ocpp201Adapter(AdapterBase):
                                   session_active=lambda cid: station.connector(cid).session is not None,
                                   token=self.token_of)
         self.ended_values = EndedValues(store)
+        self._signed: dict[str, object] = {}  # session -> its signing meter's record, while its end is sent
         self.sampling = TxSampling(
             model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
             running=lambda: {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None},
@@ -206,7 +207,7 @@ class Ocpp201Adapter(AdapterBase):
             elif isinstance(event, StationFaultsChanged):
                 self.monitoring.station_faults(event.faults)
             elif isinstance(event, MeterOnlineChanged):
-                self.monitoring.meter_online(event.connector_id, event.online)
+                self.monitoring.meter_faults(event.connector_id, event.faults)
             elif isinstance(event, EvChargingNeeds):
                 self.outbox.push("NotifyEVChargingNeeds", charging_needs(event), None)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
@@ -220,7 +221,10 @@ class Ocpp201Adapter(AdapterBase):
         self.tx_points.session_resumed(session)
 
     def end_transaction(self, session, reading) -> None:
+        if session.signed is not None:  # carried by the Ended event of this session (_emit)
+            self._signed[session.local_id] = session.signed
         self.tx_points.session_ended(session, reading)
+        self._signed.pop(session.local_id, None)
         self.sessions_ended += 1
 
     def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
@@ -239,6 +243,10 @@ class Ocpp201Adapter(AdapterBase):
                 which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
                 reading = reading if reading is not None else self.metering.fresh(cid)
                 values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
+                signed = self._signed.get(session_id) if kind == "Ended" else None
+                if signed is not None:
+                    values = with_signed(values, signed, reading, context,
+                                         self.model.read("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue") != "Never")
                 if values:
                     kept.append({"timestamp": iso(at), "sampledValue": values})
             if kept:

@@ -42,6 +42,9 @@ FAULT_VARIABLE: dict[str, tuple[str, str, bool, int]] = {
     "meter_offline":        ("ControlMetering", "Problem", EVSE, 4),
     "meter_backwards":      ("ControlMetering", "Problem", EVSE, 4),
     "meter_replaced":       ("ControlMetering", "Problem", EVSE, 5),
+    "meter_signature":      ("ControlMetering", "Problem", EVSE, 4),
+    "meter_clock":          ("ControlMetering", "Problem", EVSE, 4),
+    "meter_key_changed":    ("ControlMetering", "Problem", EVSE, 4),
     "reader":               ("TokenReader", "Problem", STATION, 4),
 }
 # fmt: on

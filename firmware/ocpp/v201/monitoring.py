@@ -24,8 +24,8 @@ class Monitoring201:
     def trips(self, evse: int, faults) -> None:
         self.faults.update(("trips", evse), faults)
 
-    def meter_online(self, evse: int, online: bool) -> None:
-        self.faults.update(("meter", evse), () if online else ("meter_offline",))
+    def meter_faults(self, evse: int, faults) -> None:
+        self.faults.update(("meter", evse), faults)
 
     def station_faults(self, faults) -> None:
         self.faults.update(("station", None), faults)

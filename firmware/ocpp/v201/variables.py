@@ -70,6 +70,8 @@ def station_variables(board) -> list[Variable]:
         v("OCPPCommCtrlr", "NetworkConfigurationPriority", "SequenceList", "0", values=tuple(str(i) for i in range(8))),
         v("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "integer", "3", min=1, max=100),
         v("OCPPCommCtrlr", "OfflineThreshold", "integer", "60", unit="s", min=0, max=86400),
+        v("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue", "OptionList", "OncePerTransaction",
+          values=("Never", "OncePerTransaction", "EveryMeterValue")),
         v("OCPPCommCtrlr", "ResetRetries", "integer", "3", min=0, max=10),
         v("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "boolean", "true"),
         v("OCPPCommCtrlr", "WebSocketPingInterval", "integer", "30", unit="s", min=0, max=3600, reboot=True),

@@ -1,0 +1,127 @@
+"""Signed sessions end to end (issue 18): a simulated Iskra WM3M4C on a real RS-485 line (pty pair)
+signs each session with a key made here; the controller passes its OCMF record to the CSMS in
+OCPP 1.6 (StopTransaction SignedData, MeterPublicKey1) and 2.0.1 (signedMeterValue of the Ended
+event), where it verifies independently. The meter's refusals are faults the CSMS sees."""
+
+import asyncio
+import base64
+
+import pytest
+from ocpp.v16 import call
+from ocpp.v201 import call as call201
+
+from controller import ControllerProcess
+from modbus_bench import MeterLine
+from ocmf_check import meter_key_files, verify_ocmf
+
+
+async def signed_bench(tmp_path, csms_url, version):
+    key_path, key_der = meter_key_files(tmp_path)
+    line = MeterLine(tmp_path, model="iskra_wm3m4c", addresses="33", connectors="1", energy_wh=250_000.0,
+                     baud=115200, extra=("--signing-key", str(key_path)))
+    ctl = ControllerProcess(csms_url, tmp_path / "data", board=str(line.board("bench-signed.toml")),
+                            ocpp_version=version)
+    await line.start(ctl.api)
+    await ctl.start()
+    await ctl.until(lambda c: c["meter"]["online"] and c["meter"]["energy_wh"] >= 250_000.0, timeout=15)
+    return line, ctl, key_der
+
+
+async def charge(ctl, seconds=3.0):
+    await ctl.post("/ev", {"connector": 1, "state": "C"})
+    await ctl.post("/rfid", {"connector": 1, "id_tag": "04A1B2C3"})
+    await ctl.until(lambda c: c["contactor_closed"], timeout=15)
+    await asyncio.sleep(seconds)
+    await ctl.post("/ev", {"connector": 1, "state": "A"})
+
+
+async def refused(ctl, fault):
+    """A session the signing meter refuses: with offline_policy "stop" no energy flows that it
+    cannot sign (the connector is held at 0 A) until a session's signing works again."""
+    await ctl.post("/ev", {"connector": 1, "state": "C"})
+    await ctl.post("/rfid", {"connector": 1, "id_tag": "04A1B2C3"})
+    c = await ctl.until(lambda c: fault in c["faults"], timeout=15)
+    assert not c["contactor_closed"] and c["offered_current_a"] == 0.0
+    await ctl.post("/ev", {"connector": 1, "state": "A"})
+    await ctl.until(lambda c: c["status"] == "Available", timeout=15)
+
+
+def check_record(payload, start_wh, stop_wh):
+    begin, end = payload["RD"]
+    assert (begin["TX"], end["TX"], payload["ID"], payload["IT"]) == ("B", "E", "04A1B2C3", "ISO14443")
+    assert begin["RV"] * 1000 == pytest.approx(start_wh, abs=1.0)  # what was billed is what was signed
+    assert end["RV"] * 1000 == pytest.approx(stop_wh, abs=1.0)
+    assert end["RV"] > begin["RV"]
+
+
+async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
+    line, ctl, key_der = await signed_bench(tmp_path, csms.url, "1.6")
+    try:
+        await csms.wait_for(lambda c: c.actions("StatusNotification"), 15)
+        await charge(ctl)
+        stop = (await csms.wait_for(lambda s: s.actions("StopTransaction"), 20))[0]
+        start = csms.actions("StartTransaction")[0]
+        signed = [v for mv in stop["transactionData"] for v in mv["sampledValue"] if v.get("format") == "SignedData"]
+        assert len(signed) == 1 and signed[0]["context"] == "Transaction.End"
+        check_record(verify_ocmf(signed[0]["value"], key_der), start["meterStart"], stop["meterStop"])
+        got = await csms.charge_points["CP001"].call(call.GetConfiguration(key=["MeterPublicKey1"]))
+        assert got.configuration_key == [{"key": "MeterPublicKey1", "readonly": True, "value": key_der.hex().upper()}]
+
+        # The meter's clock refuses the time: the session gets no record and no energy; the CSMS sees why.
+        line.set(address=33, signing={"refuse_clock": True})
+        await refused(ctl, "meter_clock")
+        fault = await csms.wait_for(lambda s: [p for p in s.actions("StatusNotification")
+                                               if p["errorCode"] == "PowerMeterFailure"], 20)
+        assert fault[0]["info"] == "meter_clock"
+        stop = (await csms.wait_for(lambda s: s.actions("StopTransaction")[1:], 15))[0]
+        assert not [v for mv in stop.get("transactionData", []) for v in mv["sampledValue"]
+                    if v.get("format") == "SignedData"]
+        # A new key (the meter swapped): latched until a reset, as a swapped meter; the CSMS is told,
+        # MeterPublicKey1 follows and the session's record (no energy, but signed) carries the new key.
+        line.set(address=33, signing={"refuse_clock": False, "new_key": True})
+        await refused(ctl, "meter_key_changed")
+        await csms.wait_for(lambda s: [p for p in s.actions("StatusNotification") if p.get("info") == "meter_key_changed"])
+        got = await csms.charge_points["CP001"].call(call.GetConfiguration(key=["MeterPublicKey1"]))
+        new_key = got.configuration_key[0]["value"]
+        assert new_key != key_der.hex().upper()
+        last = (await csms.wait_for(lambda s: s.actions("StopTransaction")[2:], 15))[0]
+        signed = [v for mv in last["transactionData"] for v in mv["sampledValue"] if v.get("format") == "SignedData"]
+        verify_ocmf(signed[0]["value"], bytes.fromhex(new_key))
+    finally:
+        await ctl.close()
+        await line.stop()
+        print(ctl.log())
+
+
+async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
+    line, ctl, key_der = await signed_bench(tmp_path, csms201.url, "2.0.1")
+    try:
+        await csms201.wait_for(lambda c: c.actions("StatusNotification"), 15)
+        await charge(ctl)
+        events = await csms201.wait_for(lambda s: [e for e in s.actions("TransactionEvent")
+                                                   if e["eventType"] == "Ended"], 20)
+        started = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"][0]
+        begin_wh = [v["value"] for mv in started["meterValue"] for v in mv["sampledValue"]][0]
+        values = [v for mv in events[0]["meterValue"] for v in mv["sampledValue"] if "signedMeterValue" in v]
+        assert len(values) == 1 and values[0]["measurand"] == "Energy.Active.Import.Register"
+        signed = values[0]["signedMeterValue"]
+        assert (signed["encodingMethod"], signed["signingMethod"]) == ("OCMF", "ECDSA-secp256r1-SHA256")
+        assert base64.b64decode(signed["publicKey"]) == key_der
+        payload = verify_ocmf(base64.b64decode(signed["signedMeterData"]).decode(), key_der)
+        check_record(payload, begin_wh, values[0]["value"])
+
+        # A signature the meter reports as failed: no record, and a NotifyEvent on ControlMetering.
+        line.set(address=33, signing={"fail_signature": True})
+        await ctl.until(lambda c: c["status"] == "Available", timeout=15)
+        await charge(ctl, 1.0)
+        notified = await csms201.wait_for(lambda s: [d for n in s.actions("NotifyEvent") for d in n["eventData"]
+                                                     if d.get("techCode") == "meter_signature"], 20)
+        assert notified[0]["component"]["name"] == "ControlMetering"
+        cp = csms201.charge_points["CP001"]
+        got = await cp.call(call201.GetVariables(get_variable_data=[{
+            "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "PublicKeyWithSignedMeterValue"}}]))
+        assert got.get_variable_result[0]["attribute_value"] == "OncePerTransaction"
+    finally:
+        await ctl.close()
+        await line.stop()
+        print(ctl.log())

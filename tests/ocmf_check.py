@@ -1,0 +1,28 @@
+"""Checks an OCMF record the way a driver's transparency software would, independently of our code:
+split it, and verify the meter's ECDSA signature over the payload's bytes with `cryptography`."""
+
+import json
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+
+def meter_key_files(tmp_path):
+    """A P-256 key for a simulated meter: (its PEM file, its public key as DER)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "meter-key.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return path, der
+
+
+def verify_ocmf(data: str, public_key_der: bytes) -> dict:
+    """The record's payload, once its signature checks with the key (raises InvalidSignature)."""
+    header, payload, signature = data.split("|")
+    assert header == "OCMF"
+    sig = json.loads(signature)
+    assert sig["SA"] == "ECDSA-secp256r1-SHA256"
+    key = serialization.load_der_public_key(public_key_der)
+    key.verify(bytes.fromhex(sig["SD"]), payload.encode(), ec.ECDSA(hashes.SHA256()))
+    return json.loads(payload)
