@@ -93,7 +93,7 @@ class SignedStart:
     id_token: str
     id_type: str  # OCMF IT: ISO14443, EMAID, CENTRAL, LOCAL, NONE
     flags: tuple[str, ...]  # OCMF IF: RFID_PLAIN, OCPP_AUTH, OCPP_CACHE, ISO15118_PNC ...
-    charge_point: str  # OCMF CI with CT "EVSEID": the EVSE the meter measures
+    charge_point: str  # OCMF CI with CT "CBIDC": "<charge point id> <connector>", what the meter measures
 
 
 @dataclass(frozen=True, slots=True)

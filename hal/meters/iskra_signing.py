@@ -120,5 +120,5 @@ def _frame(start: SignedStart) -> dict:
     """The payload frame in the order the manual demands; the meter fills PG, the meter's fields and RD."""
     return {"FV": "1.0", "GI": "evse-controller", "GS": "", "PG": "", "MV": "", "MM": "", "MS": "", "MF": "",
             "IS": bool(start.id_token), "IF": list(start.flags)[:4], "IT": start.id_type,
-            "ID": start.id_token.replace("|", " "), "CT": "EVSEID", "CI": start.charge_point.replace("|", " "),
+            "ID": start.id_token.replace("|", " "), "CT": "CBIDC", "CI": start.charge_point.replace("|", " "),
             "RD": []}

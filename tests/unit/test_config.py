@@ -27,7 +27,7 @@ def write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize("name", ["bench.toml", "bench-1ph.toml", "bench-tethered.toml"])
+@pytest.mark.parametrize("name", ["bench.toml", "bench-1ph.toml", "bench-tethered.toml", "bench-signed.toml"])
 def test_shipped_bench_configs_load(name):
     board = load_board(ROOT / "board-configs" / name)
     assert board.hal == "mock"
@@ -59,6 +59,8 @@ def test_minimal_config_gets_defaults(tmp_path):
         (("[mock]", "[mock]\n[extra]"), "unknown section(s) ['extra']"),
         (("id = 1", "id = 1\ncable = \"tethered\""), "a tethered cable needs cable_rating_a"),
         (("[board]", "[board"), "not valid TOML"),
+        (('hal = "mock"', 'hal = "mock"\nmodel = "Bench-1x22kW-Eichrecht"'),
+         "board.model = 'Bench-1x22kW-Eichrecht' is longer than the 20 characters BootNotification allows"),
     ],
 )
 def test_errors_name_key_and_file(tmp_path, change, message):
