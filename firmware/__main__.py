@@ -8,7 +8,7 @@ import logging
 import sys
 
 from firmware import __version__
-from hal.meters.models import MODEL_NAMES
+from hal.meters.models import HTTP_MODELS, MODEL_NAMES
 
 # A waiting control thread gets the GIL within 1 ms instead of the default 5 ms.
 SWITCH_INTERVAL_S = 0.001
@@ -58,10 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("--log-level", default="WARNING")
 
     sim = sub.add_parser("meter-sim", help="serve simulated Modbus meters (RTU on a serial port, or TCP)")
-    sim.add_argument("--model", required=True, choices=sorted(MODEL_NAMES))
+    sim.add_argument("--model", required=True, choices=sorted(MODEL_NAMES + HTTP_MODELS))
     line = sim.add_mutually_exclusive_group(required=True)
     line.add_argument("--serial", help="serial port, e.g. one end of a socat pty pair")
     line.add_argument("--tcp", help="host:port to listen on")
+    line.add_argument("--http", help="host:port of an HTTP meter's API (lem_dcbm)")
     sim.add_argument("--address", default="1", help="Modbus address, or several: 1,2,3")
     sim.add_argument("--baud", type=int, default=9600)
     sim.add_argument("--parity", default="N", choices=["N", "E", "O"])

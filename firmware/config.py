@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from hal.meters.models import MODEL_NAMES
+from hal.meters.models import HTTP_MODELS, MODEL_NAMES
 
 
 class ConfigError(ValueError):
@@ -105,10 +105,11 @@ class BusConfig:
 @dataclass(frozen=True)
 class MeterConfig:
     name: str = _f()
-    model: str = _f(choices=MODEL_NAMES)
-    bus: str = _f()
-    address: int = _f(lo=1, hi=247)
+    model: str = _f(choices=MODEL_NAMES + HTTP_MODELS)
     measures: int = _f(lo=0, hi=8, doc="connector id, or 0 for the site supply")
+    bus: str = _f("", doc="the [[buses]] line of a Modbus meter")
+    address: int = _f(1, lo=1, hi=247, doc="a Modbus meter's address on its line")
+    url: str | None = _f(None, doc="an HTTP meter's API (lem_dcbm), e.g. http://192.168.10.20")
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,15 @@ def _check_meters(board: BoardConfig, path: Path) -> None:
     connectors = {c.id for c in board.connectors} | {0}
     seen = set()
     for m in board.meters:
+        if (m.model in HTTP_MODELS) != (m.url is not None):
+            raise ConfigError(f"{path}: meter {m.name!r}: url is for HTTP meters ({', '.join(HTTP_MODELS)}), "
+                              f"and they need one")
+        if m.url is not None:
+            if m.measures in {x.measures for x in board.meters if x is not m}:
+                raise ConfigError(f"{path}: meter {m.name!r}: two meters share a measuring point")
+            if m.measures not in connectors:
+                raise ConfigError(f"{path}: meter {m.name!r}: measures = {m.measures} is no connector (0 = site)")
+            continue
         if m.bus not in buses:
             raise ConfigError(f"{path}: meter {m.name!r}: bus {m.bus!r} is not one of {sorted(buses)}")
         if m.measures not in connectors:

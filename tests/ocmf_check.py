@@ -26,3 +26,28 @@ def verify_ocmf(data: str, public_key_der: bytes) -> dict:
     key = serialization.load_der_public_key(public_key_der)
     key.verify(bytes.fromhex(sig["SD"]), payload.encode(), ec.ECDSA(hashes.SHA256()))
     return json.loads(payload)
+
+
+async def refusals_are_signing_errors(meter, start, set_flags, key_der) -> None:
+    """A signing meter's refusals, each as the SigningError kind the metering turns into a fault:
+    a clock that refuses the time, a failed signature, nothing left to end, and a new key.
+    `set_flags(**flags)`: the simulator's handles (refuse_clock, fail_signature, new_key)."""
+    import asyncio
+
+    import pytest
+
+    from hal.errors import SigningError
+
+    async def kind_of(call, *args):
+        with pytest.raises(SigningError) as err:
+            await asyncio.to_thread(call, *args)
+        return err.value.kind
+
+    await set_flags(refuse_clock=True)
+    assert await kind_of(meter.begin_signed, start) == "clock"
+    await set_flags(refuse_clock=False, fail_signature=True)
+    await asyncio.to_thread(meter.begin_signed, start)
+    assert await kind_of(meter.end_signed, start.transaction_id) == "signature"
+    assert await kind_of(meter.end_signed, start.transaction_id) == "state"  # nothing open any more
+    await set_flags(fail_signature=False, new_key=True)
+    assert bytes.fromhex(await asyncio.to_thread(meter.public_key)) != key_der

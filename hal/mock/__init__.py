@@ -63,7 +63,8 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
         if c.kind == "dc":  # its DC bus, modules, insulation monitor and DC meter; the pilot is the wire's
             from hal.mock.dc_bench import DcBench
 
-            bench.dc[c.id] = DcBench(c, board.mock, wires[c.id], state_file.parent if state_file else None, wake)
+            bench.dc[c.id] = DcBench(c, board.mock, wires[c.id], state_file.parent if state_file else None, wake,
+                                     meter=modbus.get(c.id))
             connectors[c.id] = bench.dc[c.id].hal
             bench.dc[c.id].start()
     return Hal(

@@ -9,6 +9,8 @@ EV says so in a file of its own), what error it reports when the bench asks it t
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import logging
 import os
@@ -34,7 +36,9 @@ EV_ERROR = "FAILED_EVRESSMalfunction"  # the bench's "ev_error" switch: a DCEVEr
 
 
 class DcBench:
-    def __init__(self, cfg, mock, wire: ConnectorWire, state_dir: Path | None, wake):
+    def __init__(self, cfg, mock, wire: ConnectorWire, state_dir: Path | None, wake, meter=None):
+        """`meter`: a real meter driver for this output (a [[meters]] entry, e.g. a signing LEM DCBM
+        served by `evse meter-sim`) instead of the bench's own simulated DC meter."""
         dc = cfg.dc
         self.cid, self.wire, self.wake = cfg.id, wire, wake
         self.stop_at_pct = mock.ev_stop_at_pct
@@ -49,8 +53,9 @@ class DcBench:
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
         self.battery_file = folder / f"bench-ev-{self.cid}.json"
         self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # written by the EV: its contactors
-        self.hal: DcConnectorHal = bench_dc_connector(self.bus, ModuleStack(modules), pilot=MockPilot(wire),
-                                                      ev_link_command=self.ev_link_command)
+        hal = bench_dc_connector(self.bus, ModuleStack(modules), pilot=MockPilot(wire),
+                                 ev_link_command=self.ev_link_command)
+        self.hal: DcConnectorHal = hal if meter is None else dataclasses.replace(hal, meter=meter)
         self._was_plugged = (False, 0)  # (plugged, the wire's plug-ins) last seen
         self._written = 0.0
         self._running = True

@@ -251,6 +251,12 @@ def _signer(args, serial: str) -> IskraSigner | None:
 
 
 async def run(args) -> int:
+    if args.model == "lem_dcbm":
+        from hal.mock.lem_sim import serve
+
+        return await serve(args)
+    if not (args.serial or args.tcp):
+        raise SystemExit(f"evse meter-sim: {args.model} is a Modbus meter: --serial or --tcp")
     regmap = MODELS[args.model]
     addresses = [int(a) for a in str(args.address).split(",")]
     connectors = [int(c) for c in str(args.connector).split(",")] if args.follow else [None] * len(addresses)

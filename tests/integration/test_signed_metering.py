@@ -22,8 +22,13 @@ async def signed_bench(tmp_path, csms_url, version):
     ctl = ControllerProcess(csms_url, tmp_path / "data", board=str(line.board("bench-signed.toml")),
                             ocpp_version=version)
     await line.start(ctl.api)
-    await ctl.start()
-    await ctl.until(lambda c: c["meter"]["online"] and c["meter"]["energy_wh"] >= 250_000.0, timeout=15)
+    try:
+        await ctl.start()
+        await ctl.until(lambda c: c["meter"]["online"] and c["meter"]["energy_wh"] >= 250_000.0, timeout=15)
+    except BaseException:
+        await ctl.close()
+        await line.stop()
+        raise
     return line, ctl, key_der
 
 

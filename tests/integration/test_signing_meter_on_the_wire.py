@@ -9,12 +9,11 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 
 from controller import ROOT, free_port
-from hal.errors import SigningError
 from hal.meters.bus import ModbusBus
 from hal.meters.iskra_signing import IskraSigningMeter
 from hal.meters.maps import MODELS
 from hal.types import SignedStart
-from ocmf_check import meter_key_files, verify_ocmf
+from ocmf_check import meter_key_files, refusals_are_signing_errors, verify_ocmf
 
 START = SignedStart("tx-1", "04A1B2C3D4", "ISO14443", ("RFID_PLAIN", "OCPP_AUTH"), "DE*EXA*E1234*1")
 
@@ -65,20 +64,7 @@ async def test_a_signed_transaction_over_modbus_tcp_verifies_and_faults_are_erro
             async def set_signing(**what):
                 async with http.post(f"http://127.0.0.1:{api}/meters", json={"address": 33, "signing": what}) as r:
                     assert r.status == 200
-            await set_signing(refuse_clock=True)
-            with pytest.raises(SigningError) as err:
-                await asyncio.to_thread(meter.begin_signed, START)
-            assert err.value.kind == "clock"
-            await set_signing(refuse_clock=False, fail_signature=True)
-            await asyncio.to_thread(meter.begin_signed, START)
-            with pytest.raises(SigningError) as err:
-                await asyncio.to_thread(meter.end_signed, START.transaction_id)
-            assert err.value.kind == "signature"
-            with pytest.raises(SigningError) as err:  # nothing open any more
-                await asyncio.to_thread(meter.end_signed, START.transaction_id)
-            assert err.value.kind == "state"
-            await set_signing(fail_signature=False, new_key=True)
-            assert bytes.fromhex(await asyncio.to_thread(meter.public_key)) != key_der
+            await refusals_are_signing_errors(meter, START, set_signing, key_der)
     finally:
         bus.close()
         proc.terminate()

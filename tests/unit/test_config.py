@@ -80,3 +80,14 @@ def test_duplicate_connector_ids(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no such board config"):
         load_board(tmp_path / "nope.toml")
+
+
+def test_an_http_meter_needs_a_url_and_a_modbus_meter_none(tmp_path):
+    lem = '\n[[meters]]\nname = "dc"\nmodel = "lem_dcbm"\nmeasures = 1\nurl = "http://192.168.10.20"\n'
+    board = load_board(write(tmp_path, GOOD + lem))
+    assert (board.meters[0].url, board.meters[0].bus) == ("http://192.168.10.20", "")
+    for text in (GOOD + lem.replace('url = "http://192.168.10.20"\n', ""),
+                 GOOD + lem.replace("lem_dcbm", "sdm630")):
+        with pytest.raises(ConfigError) as err:
+            load_board(write(tmp_path, text))
+        assert "url is for HTTP meters (lem_dcbm), and they need one" in str(err.value)
