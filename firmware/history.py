@@ -7,7 +7,8 @@ written in the same SQLite transaction that closes the session's journal
 entry, so a session is either still in the journal or already here. Its meter
 register is sampled every SAMPLE_S while it runs, and at its start and end
 (`session_samples`): the meter values of each transaction, whatever the CSMS
-was sent.
+was sent. A signing meter's record of the session is kept with it
+(firmware.signed_records), for the page, the export and the witness sheet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass
+
+from firmware.signed_records import SignedRecords
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS session_history (
@@ -66,6 +69,7 @@ class SessionHistory:
     def __init__(self, store):
         self._db = store.db
         store.ensure(SCHEMA)
+        self.signed = SignedRecords(store)
 
     def add(self, session) -> None:
         """Called inside the caller's transaction (the journal's close); its last sample is its meter stop."""
@@ -79,6 +83,8 @@ class SessionHistory:
              session.meter_stop_wh if session.meter_stop_wh is not None else start,
              session.stop_reason.value if session.stop_reason is not None else "Other"),
         )
+        if session.signed is not None:
+            self.signed.add(session.local_id, session.signed)
 
     def sample(self, local_id: str, taken_at, energy_wh: float, power_w: float | None) -> None:
         """One reading of a running session's meter (inside the caller's transaction, or its own)."""

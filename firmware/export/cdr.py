@@ -2,6 +2,10 @@
 itself knows: who (the token), where (the site section of the settings file), when, and how much
 energy, period by period from the meter samples kept for each session.
 
+A session a signing meter measured carries its record as OCPI's `signed_data` (CdrSignedData:
+OCMF, the meter's public key, the record itself as the End value), so the driver's transparency
+software can check the CDR without the CSMS.
+
 Prices are the CSMS's business, not the charger's: `total_cost` is null, no tariffs are named,
 and `remark` says so (docs/export.md). An importer fills them in or takes the CSMS's own CDRs.
 """
@@ -13,11 +17,29 @@ from datetime import datetime, timezone
 CONNECTOR_FORMAT = {"socket": "SOCKET", "tethered": "CABLE"}
 
 
-def cdrs(sessions, samples_of, transaction_id, board, site, now: str) -> list[dict]:
-    """`samples_of(local_id)`: [(local_id, taken_at, energy_wh, power_w)], oldest first."""
+def cdrs(sessions, samples_of, transaction_id, board, site, now: str, signed_of=lambda local_id: None) -> list[dict]:
+    """`samples_of(local_id)`: [(local_id, taken_at, energy_wh, power_w)], oldest first; `signed_of(local_id)`:
+    the session's signed record (hal.types.SignedRecord) or None."""
     connectors = {c.id: c for c in board.connectors}
-    return [cdr(s, samples_of(s.local_id), transaction_id(s.local_id), connectors.get(s.connector_id), board, site,
-                now) for s in sessions]
+    out = []
+    for s in sessions:
+        record = cdr(s, samples_of(s.local_id), transaction_id(s.local_id), connectors.get(s.connector_id), board,
+                     site, now)
+        signed = signed_of(s.local_id)
+        if signed is not None:
+            record["signed_data"] = signed_data(signed, s)
+        out.append(record)
+    return out
+
+
+def signed_data(signed, s) -> dict:
+    """OCPI 2.2.1 CdrSignedData: one OCMF record holds the begin and end readings; plain_data says
+    in words what it signs (OCPI allows 512 characters there, the record up to 5000)."""
+    return {"encoding_method": signed.encoding, "encoding_method_version": 1, "public_key": signed.public_key,
+            "signed_values": [{"nature": "End",
+                               "plain_data": f"energy register {s.meter_start_wh:.0f} Wh to {s.meter_stop_wh:.0f} Wh, "
+                                             f"{s.started_at} to {s.ended_at}"[:512],
+                               "signed_data": signed.data}]}
 
 
 def cdr(s, samples, transaction_id, connector, board, site, now: str) -> dict:

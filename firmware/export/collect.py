@@ -19,6 +19,7 @@ from firmware.export.cdr import cdrs
 from firmware.history import SessionHistory
 from firmware.migration import HISTORY
 from firmware.security.certstore import ROOT_TYPES
+from firmware.signed_records import check
 
 PUBLIC_SETTINGS = ("csms_url", "charge_point_id", "ocpp_version", "security_profile")  # never the password
 
@@ -35,9 +36,11 @@ def collect(*, data_dir: Path, store, board, protocol, site, now) -> tuple[dict[
     files = {
         "charger.json": _json(charger),
         "transactions.csv": history.csv(transaction_id).encode(),
-        "transactions.json": _json([{**s.as_dict(), "transaction_id": transaction_id(s.local_id)} for s in sessions]),
+        "transactions.json": _json([{**s.as_dict(), "transaction_id": transaction_id(s.local_id),
+                                     "signed": _signed(history, s)} for s in sessions]),
         "meter_values.csv": _samples_csv(history.samples(), transaction_id),
-        "cdrs.json": _json(cdrs(sessions, history.samples, transaction_id, board, site, _ocpi(stamp))),
+        "cdrs.json": _json(cdrs(sessions, history.samples, transaction_id, board, site, _ocpi(stamp),
+                                history.signed.get)),
         "configuration.json": _json({"ocpp_version": protocol.version, "items": protocol.configuration()}),
         "local_list.json": _json({"version": LocalList(store, 10**9).version,
                                   "entries": [_entry(t, i) for t, i in LocalList(store, 10**9).all()]}),
@@ -106,3 +109,12 @@ def _logs(data_dir: Path) -> dict[str, bytes]:
     rotated parts: the fault history and the firmware history are in them."""
     folder = Path(data_dir) / "logs"
     return {f"logs/{p.name}": p.read_bytes() for p in sorted(folder.glob("*.log*")) if p.is_file()}
+
+
+def _signed(history, s) -> dict | None:
+    """A signed session's record and its reconciliation (firmware.signed_records)."""
+    record = history.signed.get(s.local_id)
+    if record is None:
+        return None
+    return {"encoding": record.encoding, "public_key": record.public_key, "data": record.data,
+            **check(record, s.meter_start_wh, s.meter_stop_wh).as_dict()}

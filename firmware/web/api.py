@@ -56,6 +56,7 @@ class Api:
             web.get("/api/meters", self.meters),
             web.get("/api/transactions", self.transactions),
             web.get("/api/transactions.csv", self.transactions_csv),
+            web.get("/api/transactions/{local_id}/ocmf", self.signed_record),
             web.get("/api/settings", self.settings),
             web.get("/api/configuration", self.configuration),
             web.post("/api/settings", self.change_settings),
@@ -75,6 +76,15 @@ class Api:
         page = _int_query(request, "page", 0, 0, 1_000_000)
         per_page = _int_query(request, "per_page", 20, 1, PER_PAGE_MAX)
         return web.json_response(self.views.transactions(page, per_page))
+
+    async def signed_record(self, request):
+        """A signed session's OCMF record as the meter made it: what the driver's transparency software reads."""
+        local_id = request.match_info["local_id"]
+        record = self.views.history.signed.get(local_id)
+        if record is None:
+            return web.json_response({"error": f"no signed record for session {local_id}"}, status=404)
+        return web.Response(text=record.data, content_type="text/plain", headers={
+            "Content-Disposition": f'attachment; filename="session-{local_id[:12]}.ocmf.txt"'})
 
     async def transactions_csv(self, request):
         text = self.views.history.csv(self.views.adapter.outbox.transaction_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from firmware import __version__
+from firmware.signed_records import check
 from firmware.web.remedies import remedy
 
 
@@ -100,11 +101,17 @@ class Views:
                         "faults": sorted(self.metering.faults.get(cid, set()))})
         return out
 
+    def signed_check(self, s) -> dict | None:
+        """A signed session's reconciliation (firmware.signed_records), None for one without a record."""
+        record = self.history.signed.get(s.local_id)
+        return None if record is None else check(record, s.meter_start_wh, s.meter_stop_wh).as_dict()
+
     def board_config(self) -> dict:
         return dataclasses.asdict(self.board)
 
     def transactions(self, page: int, per_page: int) -> dict:
-        rows = [dict(s.as_dict(), transaction_id=self.adapter.outbox.transaction_id(s.local_id))
+        rows = [dict(s.as_dict(), transaction_id=self.adapter.outbox.transaction_id(s.local_id),
+                     signed=self.signed_check(s))
                 for s in self.history.page(page, per_page)]
         return {"page": page, "per_page": per_page, "total": self.history.count(), "transactions": rows}
 

@@ -1,19 +1,23 @@
 """Metering and billing: a reconciliation sheet of every transaction of the run, from three
 places: what the meter counted (the charger's own history), what was sent (the frames), and
 optionally what the CSMS billed (its session export, CSV). Energy must agree to the Wh and
-times to the second."""
+times to the second. A session a signing meter measured must have its record sent untouched,
+with a signature that holds and readings equal to what was billed (firmware.signed_records)."""
 
 from __future__ import annotations
 
+import base64
 import csv
 from datetime import datetime
 from pathlib import Path
 
+from firmware.signed_records import check
 from firmware.witness.evidence import answer, calls
 from firmware.witness.steps import FAILED, PASSED, SKIPPED, Step
 
 UNSENT = "its start or stop was not sent with a meter reading"
 UNANSWERED = "its end was not answered by the CSMS"
+UNSIGNED = "the signing meter's record was not sent untouched"
 
 
 def sent_16(frames) -> dict[str, dict]:
@@ -25,8 +29,10 @@ def sent_16(frames) -> dict[str, dict]:
             out[str(a["transactionId"])] = {"start_wh": p["meterStart"], "started": p["timestamp"]}
     for c in calls(frames, "StopTransaction", "out"):
         p = c["message"][3]
+        signed = [v["value"] for mv in p.get("transactionData", []) for v in mv["sampledValue"]
+                  if v.get("format") == "SignedData"]
         out.setdefault(str(p["transactionId"]), {}).update(stop_wh=p["meterStop"], stopped=p["timestamp"],
-                                                          answered=answer(frames, c) is not None)
+                                                          answered=answer(frames, c) is not None, signed=signed)
     return out
 
 
@@ -40,12 +46,14 @@ def sent_201(frames) -> dict[str, dict]:
         if p["eventType"] == "Started":
             row.update(started=p["timestamp"], **({"start_wh": register[0]} if register else {}))
         elif p["eventType"] == "Ended":
-            row.update(stopped=p["timestamp"], answered=answer(frames, c) is not None,
+            signed = [base64.b64decode(s["signedMeterValue"]["signedMeterData"]).decode("utf-8", "replace")
+                      for mv in p.get("meterValue", []) for s in mv["sampledValue"] if "signedMeterValue" in s]
+            row.update(stopped=p["timestamp"], answered=answer(frames, c) is not None, signed=signed,
                        **({"stop_wh": register[-1]} if register else {}))
     return out
 
 
-def sheet(sessions, transaction_id, frames, version: str) -> list[dict]:
+def sheet(sessions, transaction_id, frames, version: str, signed_of=lambda local_id: None) -> list[dict]:
     sent = (sent_16 if version == "1.6" else sent_201)(frames)
     rows = []
     for s in sessions:
@@ -61,8 +69,22 @@ def sheet(sessions, transaction_id, frames, version: str) -> list[dict]:
             row["problems"].append(UNSENT)
         if not got.get("answered"):
             row["problems"].append(UNANSWERED)
+        _signed_row(row, signed_of(s.local_id), s, got)
         rows.append(row)
     return rows
+
+
+def _signed_row(row: dict, record, s, got: dict) -> None:
+    """The `signed` column: none, or whether the record holds, matches the bill and was sent as it is."""
+    if record is None:
+        row["signed"] = None
+        return
+    checked = check(record, s.meter_start_wh, s.meter_stop_wh)
+    row["signed"] = "verified" if checked.verified and checked.matches else "not verified"
+    if checked.problem:
+        row["problems"].append(f"signed record: {checked.problem}")
+    if record.data not in got.get("signed", []):
+        row["problems"].append(UNSIGNED)
 
 
 def compare_csms(rows: list[dict], path: Path) -> list[str]:
@@ -96,7 +118,8 @@ def _read_sheet(ctx, frames) -> list[dict]:
     store = Store(ctx.ut.data_dir)
     try:
         protocol = protocol_for(ctx.version, store, ctx.board, on_change=lambda n: None)
-        return sheet(SessionHistory(store).all(), protocol.transaction_ids(store), frames, ctx.version)
+        history = SessionHistory(store)
+        return sheet(history.all(), protocol.transaction_ids(store), frames, ctx.version, history.signed.get)
     finally:
         store.close()
 

@@ -5,22 +5,27 @@ event), where it verifies independently. The meter's refusals are faults the CSM
 
 import asyncio
 import base64
+import json
+import subprocess
+import sys
+import zipfile
 
 import pytest
 from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
-from controller import ControllerProcess
+from controller import ROOT
 from modbus_bench import MeterLine
 from ocmf_check import meter_key_files, verify_ocmf
+from web_client import Browser, api_token, web_controller
 
 
 async def signed_bench(tmp_path, csms_url, version):
     key_path, key_der = meter_key_files(tmp_path)
     line = MeterLine(tmp_path, model="iskra_wm3m4c", addresses="33", connectors="1", energy_wh=250_000.0,
                      baud=115200, extra=("--signing-key", str(key_path)))
-    ctl = ControllerProcess(csms_url, tmp_path / "data", board=str(line.board("bench-signed.toml")),
-                            ocpp_version=version)
+    ctl = web_controller(csms_url, tmp_path / "data", board=str(line.board("bench-signed.toml")),
+                         ocpp_version=version)
     await line.start(ctl.api)
     try:
         await ctl.start()
@@ -59,6 +64,32 @@ def check_record(payload, start_wh, stop_wh):
     assert end["RV"] > begin["RV"]
 
 
+async def the_page_shows_the_record(ctl, tmp_path, sent: str) -> None:
+    """The reconciliation on the installer's page (checked, downloadable) and in the owner's export."""
+    browser = Browser(ctl.web)
+    auth = {"Authorization": f"Bearer {api_token(tmp_path / 'data')}"}
+    try:
+        status, page = await browser.get("/api/transactions", headers=auth)
+        assert status == 200
+        row = page["transactions"][0]
+        assert row["signed"]["verified"] and row["signed"]["matches"] and row["signed"]["problem"] is None
+        assert row["signed"]["end_wh"] == pytest.approx(row["meter_stop_wh"], abs=1.0)
+        status, record = await browser.get(f"/api/transactions/{row['local_id']}/ocmf", headers=auth)
+        assert (status, record) == (200, sent)  # what the driver's transparency software gets: as sent
+        assert (await browser.get("/api/transactions/nonesuch/ocmf", headers=auth))[0] == 404
+    finally:
+        await browser.http.close()
+    bundle = tmp_path / "export.zip"
+    subprocess.run([sys.executable, "-m", "firmware", "export", "--data-dir", str(tmp_path / "data"), "--board",
+                    str(tmp_path / "bench-signed.toml"), "--out", str(bundle)], cwd=ROOT, check=True, timeout=60)
+    with zipfile.ZipFile(bundle) as z:
+        cdr = json.loads(z.read("cdrs.json"))[0]
+        kept = json.loads(z.read("transactions.json"))[0]
+    assert cdr["signed_data"]["encoding_method"] == "OCMF"
+    assert cdr["signed_data"]["signed_values"][0]["signed_data"] == sent
+    assert kept["signed"]["data"] == sent and kept["signed"]["verified"]
+
+
 async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
     line, ctl, key_der = await signed_bench(tmp_path, csms.url, "1.6")
     try:
@@ -71,6 +102,7 @@ async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
         check_record(verify_ocmf(signed[0]["value"], key_der), start["meterStart"], stop["meterStop"])
         got = await csms.charge_points["CP001"].call(call.GetConfiguration(key=["MeterPublicKey1"]))
         assert got.configuration_key == [{"key": "MeterPublicKey1", "readonly": True, "value": key_der.hex().upper()}]
+        await the_page_shows_the_record(ctl, tmp_path, signed[0]["value"])
 
         # The meter's clock refuses the time: the session gets no record and no energy; the CSMS sees why.
         line.set(address=33, signing={"refuse_clock": True})

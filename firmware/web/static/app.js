@@ -90,13 +90,22 @@ function watch() {
   source.onerror = () => { document.getElementById("offline").hidden = false; };
 }
 
+function signedCell(r) {
+  // A signing meter's record: verified and equal to what was billed, or why not; the record to download.
+  if (!r.signed) return "";
+  const ok = r.signed.verified && r.signed.matches;
+  return el("span", {title: r.signed.problem || "the signature holds and matches the billed energy"},
+    ok ? "verified " : `not verified: ${r.signed.problem} `,
+    el("a", {href: `/api/transactions/${r.local_id}/ocmf`}, "OCMF"));
+}
+
 let txPage = 0;
 async function loadTransactions() {
   const t = await api(`/api/transactions?page=${txPage}&per_page=20`);
   document.getElementById("tx-rows").replaceChildren(...t.transactions.map(r => el("tr", {},
     el("td", {}, when(r.started_at)), el("td", {}, when(r.ended_at)), el("td", {}, String(r.connector_id)),
     el("td", {}, r.id_tag), el("td", {}, (r.energy_wh / 1000).toFixed(3)), el("td", {}, r.stop_reason),
-    el("td", {}, r.transaction_id || ""))));
+    el("td", {}, r.transaction_id || ""), el("td", {}, signedCell(r)))));
   const pages = Math.max(1, Math.ceil(t.total / t.per_page));
   document.getElementById("tx-page").textContent = `page ${txPage + 1} of ${pages} (${t.total} sessions)`;
   document.getElementById("tx-newer").disabled = txPage === 0;
