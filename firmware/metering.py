@@ -103,20 +103,21 @@ class Metering:
     def signs(self, cid: int) -> bool:
         return isinstance(self._meters.get(cid), SigningMeter)
 
-    async def begin_signed(self, cid: int, start: SignedStart) -> bool:
-        """Begin the meter's signed transaction; False (and a fault) when it could not."""
+    async def begin_signed(self, cid: int, start: SignedStart) -> SignedRecord | None:
+        """Begin the meter's signed transaction: its signed begin reading when it gives one; None
+        for a meter that does not sign, one that gives it only at the end, or a failure (a fault)."""
         if not self.signs(cid):
-            return False
+            return None
         meter = self._meters[cid]
         try:
             await self._check_key(cid, await asyncio.to_thread(meter.public_key))
-            await asyncio.to_thread(meter.begin_signed, start)
+            signed = await asyncio.to_thread(meter.begin_signed, start)
         except HalError as exc:
             self._signing_failed(cid, exc, f"could not begin the signed transaction of session {start.transaction_id}")
-            return False
+            return None
         self._signing_ok(cid)
         log.info("connector %s: meter began signed transaction for session %s", cid, start.transaction_id)
-        return True
+        return signed
 
     async def end_signed(self, cid: int, transaction_id: str, recovering: bool = False) -> SignedRecord | None:
         """End the meter's signed transaction and return its record; None (and a fault) when it could not.

@@ -103,7 +103,7 @@ class SessionRecorder:
                            f"{self._charge_point} {session.connector_id}".strip())
 
     async def _begin(self, session: Session) -> None:
-        await self._metering.begin_signed(session.connector_id, self._signed_start(session))
+        session.signed_begin = await self._metering.begin_signed(session.connector_id, self._signed_start(session))
         reading = await self._reading(session.connector_id)
         session.meter_start_wh = reading.energy_wh if reading else 0.0
         with self._store.transaction():

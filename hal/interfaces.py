@@ -86,8 +86,9 @@ class SigningMeter(Meter, Protocol):
     def public_key(self) -> str:
         """The meter's signing key, hex DER SubjectPublicKeyInfo."""
 
-    def begin_signed(self, start: SignedStart) -> None:
-        """Set the meter's legal clock and begin its transaction (OCMF TX "B")."""
+    def begin_signed(self, start: SignedStart) -> SignedRecord | None:
+        """Set the meter's legal clock and begin its transaction (OCMF TX "B"); the signed begin
+        reading when the meter gives one at once (the Iskra does, the LEM only at the end)."""
 
     def end_signed(self, transaction_id: str) -> SignedRecord:
         """End the meter's transaction (OCMF TX "E"), also one left open by a crash, and return its record."""

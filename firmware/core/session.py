@@ -25,4 +25,7 @@ class Session:
     ended_at: datetime | None = None
     meter_stop_wh: float | None = None
     stop_reason: StopReason | None = None
-    signed: object | None = None  # a signing meter's record of the session (hal.types.SignedRecord), at its end
+    # A signing meter's records (hal.types.SignedRecord): its signed begin reading, when it gives one
+    # at once, and its record of the whole session at the end.
+    signed_begin: object | None = None
+    signed: object | None = None

@@ -3,7 +3,8 @@ numbers less one, as EVerest's RsIskraMeter and Tinkerforge's evse-v2-bricklet d
 
 The charger writes the legal clock (UTC offset, Unix time, "synchronized"), the record's frame (an
 OCMF payload with empty readings, in the order the manual demands) and then a command letter; the
-meter adds its identity and readings, signs and hands back the payload and a DER signature. Texts
+meter adds its identity and readings, signs and hands back the payload and a DER signature (after
+"B" of the begin reading alone, after "E" of both). Texts
 and the key are packed two bytes per register, high byte first. Every call blocks for the bus and
 the meter's signing (up to SIGN_TIMEOUT_S).
 """
@@ -57,7 +58,7 @@ class IskraSigningMeter(ModbusMeter):
     def public_key(self) -> str:
         return p256_key_from_xy(unpack(self._read(PUBLIC_KEY, 32), 64))
 
-    def begin_signed(self, start: SignedStart) -> None:
+    def begin_signed(self, start: SignedStart) -> SignedRecord | None:
         if self._read(STATE, 1)[0] != IDLE:
             log.warning("meter %s: a signed transaction was still open; ending it unused", self.device_id)
             self._command("E")
@@ -68,11 +69,16 @@ class IskraSigningMeter(ModbusMeter):
             self._write(FRAME + at // 2, pack(frame[at: at + 2 * CHUNK]))
         self._write(FRAME_LENGTH, [len(frame)])
         self._command("B")
+        return self._record() if self._read(PAYLOAD_LENGTH, 1)[0] else None
 
     def end_signed(self, transaction_id: str) -> SignedRecord:
         if self._read(STATE, 1)[0] == IDLE:
             raise SigningError("state", f"meter {self.device_id}: no signed transaction open to end")
         self._command("E")
+        return self._record()
+
+    def _record(self) -> SignedRecord:
+        """The payload and signature the last command left in the registers, as one OCMF record."""
         payload = self._text(PAYLOAD, PAYLOAD_LENGTH).decode("utf-8", "replace")
         signature = self._text(SIGNATURE, SIGNATURE_LENGTH)
         return SignedRecord(record(payload, signature), self.public_key(), P256)

@@ -55,6 +55,7 @@ class LemDcbm:
             raise SigningError("signature", f"LEM DCBM at {self.url}: no public key in its status") from None
 
     def begin_signed(self, start: SignedStart) -> None:
+        """The LEM signs a transaction's record at its end only: no begin record."""
         utc = datetime.fromtimestamp(self._wall(), timezone.utc).isoformat(timespec="seconds")
         code, answer = self._call("PUT", "/v1/settings", {"time": {"utc": utc}}, ok=(200, 409))
         bits = self._status().get("status", {}).get("bits", {})

@@ -1,8 +1,8 @@
 """The signing side of a simulated Iskra WM3M4C (hal.meters.iskra_signing drives the real one).
 
 It keeps the holding registers the charger writes, and on a command letter does what the meter
-does: "B" notes the begin reading, "E" (and the other end letters) adds the meter's identity and
-both readings to the charger's frame, signs the payload's bytes with its key (ECDSA P-256,
+does: "B" signs the begin reading, "E" (and the other end letters) both readings, each added with
+the meter's identity to the charger's frame; it signs the payload's bytes with its key (ECDSA P-256,
 SHA-256) and hands back payload and signature. Faults a test or the bench can set: the clock that
 does not take the time, a signature that fails, a new key.
 """
@@ -63,17 +63,18 @@ class IskraSigner:
             self.regs[reg.SIGN_STATUS] = 131 if letter == BEGIN or letter in ENDS else 130
         elif letter == BEGIN:
             self.begin = self._reading("B", energy_wh)
-            self.regs[reg.STATE], self.regs[reg.SIGN_STATUS] = 1, reg.SIGNED
+            self.regs[reg.STATE] = 1
+            self._sign([self.begin])
         else:
-            self._sign(self._reading(letter.upper(), energy_wh))
+            self.regs[reg.STATE] = reg.IDLE
+            self._sign([self.begin, self._reading(letter.upper(), energy_wh)])
 
     def _reading(self, letter: str, energy_wh: float) -> dict:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ",000+0000 S"
         return {"TM": stamp, "TX": letter, "RV": round(energy_wh / 1000.0, 3), "RI": "1-b:1.8.0", "RU": "kWh",
                 "RT": "AC", "EF": "", "ST": "G"}
 
-    def _sign(self, end: dict) -> None:
-        self.regs[reg.STATE] = reg.IDLE
+    def _sign(self, readings: list[dict]) -> None:
         try:
             frame = json.loads(unpack(self._words(reg.FRAME, self.regs.get(reg.FRAME_LENGTH, 0)),
                                       self.regs.get(reg.FRAME_LENGTH, 0)))
@@ -81,7 +82,7 @@ class IskraSigner:
             self.regs[reg.SIGN_STATUS] = 252  # invalid message format
             return
         self.page += 1
-        frame.update(PG=f"T{self.page}", MV="Iskra", MM="WM3M4C", MS=self.serial, MF="1.14", RD=[self.begin, end])
+        frame.update(PG=f"T{self.page}", MV="Iskra", MM="WM3M4C", MS=self.serial, MF="1.14", RD=readings)
         payload = json.dumps(frame, separators=(",", ":")).encode()
         signature = self.key.sign(payload, ec.ECDSA(hashes.SHA256()))
         if self.fail_signature:

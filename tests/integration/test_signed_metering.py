@@ -98,11 +98,14 @@ async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
         stop = (await csms.wait_for(lambda s: s.actions("StopTransaction"), 20))[0]
         start = csms.actions("StartTransaction")[0]
         signed = [v for mv in stop["transactionData"] for v in mv["sampledValue"] if v.get("format") == "SignedData"]
-        assert len(signed) == 1 and signed[0]["context"] == "Transaction.End"
-        check_record(verify_ocmf(signed[0]["value"], key_der), start["meterStart"], stop["meterStop"])
+        assert [v["context"] for v in signed] == ["Transaction.Begin", "Transaction.End"]
+        (alone,) = verify_ocmf(signed[0]["value"], key_der)["RD"]
+        payload = verify_ocmf(signed[1]["value"], key_der)
+        check_record(payload, start["meterStart"], stop["meterStop"])
+        assert payload["RD"][0] == alone
         got = await csms.charge_points["CP001"].call(call.GetConfiguration(key=["MeterPublicKey1"]))
         assert got.configuration_key == [{"key": "MeterPublicKey1", "readonly": True, "value": key_der.hex().upper()}]
-        await the_page_shows_the_record(ctl, tmp_path, signed[0]["value"])
+        await the_page_shows_the_record(ctl, tmp_path, signed[1]["value"])
 
         # The meter's clock refuses the time: the session gets no record and no energy; the CSMS sees why.
         line.set(address=33, signing={"refuse_clock": True})
@@ -123,7 +126,7 @@ async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
         assert new_key != key_der.hex().upper()
         last = (await csms.wait_for(lambda s: s.actions("StopTransaction")[2:], 15))[0]
         signed = [v for mv in last["transactionData"] for v in mv["sampledValue"] if v.get("format") == "SignedData"]
-        verify_ocmf(signed[0]["value"], bytes.fromhex(new_key))
+        verify_ocmf(signed[-1]["value"], bytes.fromhex(new_key))
     finally:
         await ctl.close()
         await line.stop()
@@ -134,11 +137,20 @@ async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
     line, ctl, key_der = await signed_bench(tmp_path, csms201.url, "2.0.1")
     try:
         await csms201.wait_for(lambda c: c.actions("StatusNotification"), 15)
+        cp = csms201.charge_points["CP001"]
+        got = await cp.call(call201.SetVariables(set_variable_data=[{  # E01, TC_E_11/12: start at DataSigned
+            "component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attribute_value": "DataSigned"}]))
+        assert got.set_variable_result[0]["attribute_status"] == "Accepted"
         await charge(ctl)
         events = await csms201.wait_for(lambda s: [e for e in s.actions("TransactionEvent")
                                                    if e["eventType"] == "Ended"], 20)
         started = [e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"][0]
-        begin_wh = [v["value"] for mv in started["meterValue"] for v in mv["sampledValue"]][0]
+        assert started["triggerReason"] == "SignedDataReceived"
+        (begin_value,) = [v for mv in started["meterValue"] for v in mv["sampledValue"]]
+        begin_wh = begin_value["value"]
+        (alone,) = verify_ocmf(base64.b64decode(begin_value["signedMeterValue"]["signedMeterData"]).decode(),
+                               key_der)["RD"]
+        assert alone["RV"] * 1000 == pytest.approx(begin_wh, abs=1.0)
         values = [v for mv in events[0]["meterValue"] for v in mv["sampledValue"] if "signedMeterValue" in v]
         assert len(values) == 1 and values[0]["measurand"] == "Energy.Active.Import.Register"
         signed = values[0]["signedMeterValue"]
@@ -147,14 +159,15 @@ async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
         payload = verify_ocmf(base64.b64decode(signed["signedMeterData"]).decode(), key_der)
         check_record(payload, begin_wh, values[0]["value"])
 
-        # A signature the meter reports as failed: no record, and a NotifyEvent on ControlMetering.
+        # A signature the meter reports as failed: no signed begin, so with DataSigned no transaction and
+        # no energy, and a NotifyEvent on ControlMetering.
         line.set(address=33, signing={"fail_signature": True})
         await ctl.until(lambda c: c["status"] == "Available", timeout=15)
-        await charge(ctl, 1.0)
+        await refused(ctl, "meter_signature")
+        assert len([e for e in csms201.actions("TransactionEvent") if e["eventType"] == "Started"]) == 1
         notified = await csms201.wait_for(lambda s: [d for n in s.actions("NotifyEvent") for d in n["eventData"]
                                                      if d.get("techCode") == "meter_signature"], 20)
         assert notified[0]["component"]["name"] == "ControlMetering"
-        cp = csms201.charge_points["CP001"]
         got = await cp.call(call201.GetVariables(get_variable_data=[{
             "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "PublicKeyWithSignedMeterValue"}}]))
         assert got.get_variable_result[0]["attribute_value"] == "OncePerTransaction"

@@ -34,13 +34,14 @@ async def serve(key_path, api_port, *line):
 
 async def one_signed_transaction(meter, key_der):
     assert bytes.fromhex(await asyncio.to_thread(meter.public_key)) == key_der
-    await asyncio.to_thread(meter.begin_signed, START)
+    began = await asyncio.to_thread(meter.begin_signed, START)
+    (alone,) = verify_ocmf(began.data, key_der)["RD"]  # the begin reading, signed at once
     await asyncio.sleep(0.5)
     signed = await asyncio.to_thread(meter.end_signed, START.transaction_id)
     payload = verify_ocmf(signed.data, bytes.fromhex(signed.public_key))
     assert bytes.fromhex(signed.public_key) == key_der
     begin, end = payload["RD"]
-    assert (begin["TX"], end["TX"]) == ("B", "E")
+    assert (begin["TX"], end["TX"]) == ("B", "E") and begin == alone
     assert 50.0 <= begin["RV"] < end["RV"] < 50.1  # kWh: 16 A on three phases for half a second
     assert (payload["ID"], payload["IT"], payload["IF"]) == ("04A1B2C3D4", "ISO14443", ["RFID_PLAIN", "OCPP_AUTH"])
     assert (payload["MS"], payload["CI"]) == ("10000033", "DE*EXA*E1234*1")
@@ -59,7 +60,7 @@ async def test_a_signed_transaction_over_modbus_tcp_verifies_and_faults_are_erro
     try:
         first = await one_signed_transaction(meter, key_der)
         second = await one_signed_transaction(meter, key_der)
-        assert (first["PG"], second["PG"]) == ("T1", "T2")  # the meter's pagination, unbroken
+        assert (first["PG"], second["PG"]) == ("T2", "T4")  # the meter's pagination, unbroken: B, E, B, E
         async with aiohttp.ClientSession() as http:
             async def set_signing(**what):
                 async with http.post(f"http://127.0.0.1:{api}/meters", json={"address": 33, "signing": what}) as r:

@@ -9,7 +9,9 @@ transactionData that StopTransaction carries.
   timestamp is the boundary itself.
 - transactionData: StopTxnSampledData at Transaction.Begin, at each periodic
   sample and at Transaction.End, plus StopTxnAlignedData at each boundary,
-  and a signing meter's OCMF record (format SignedData) at Transaction.End.
+  and a signing meter's OCMF records (format SignedData): its signed begin
+  reading at Transaction.Begin when it gives one, its record of the session at
+  Transaction.End.
 
 Only fresh readings are reported: a stale value is skipped, never resent as new.
 """
@@ -22,9 +24,9 @@ from datetime import datetime
 from firmware.clock import at_each_boundary, iso
 from firmware.ocpp.v16.meter_values import sampled_values
 
-def signed_value(signed) -> dict:
+def signed_value(signed, context: str) -> dict:
     """A signing meter's record as a SignedData value; its public key is MeterPublicKey<connector>."""
-    return {"value": signed.data, "context": "Transaction.End", "format": "SignedData",
+    return {"value": signed.data, "context": context, "format": "SignedData",
             "measurand": "Energy.Active.Import.Register", "location": "Outlet", "unit": "Wh"}
 
 
@@ -50,6 +52,10 @@ class MeterReports:
         self._last_sample[session.local_id] = self.wall.monotonic()
         self._tx_data[session.local_id] = []
         self._record(session, reading, "Transaction.Begin", session.started_at)
+        if session.signed_begin is not None:
+            self._tx_data[session.local_id].append({"timestamp": iso(session.started_at),
+                                                    "sampledValue": [signed_value(session.signed_begin,
+                                                                                  "Transaction.Begin")]})
 
     def end(self, session, reading) -> list[dict]:
         self.active.pop(session.connector_id, None)
@@ -57,7 +63,8 @@ class MeterReports:
         self._record(session, reading, "Transaction.End", session.ended_at)
         data = self._tx_data.pop(session.local_id, [])
         if session.signed is not None:  # the meter's record, as it signed it (OCMF "Embedding in OCPP")
-            data.append({"timestamp": iso(session.ended_at), "sampledValue": [signed_value(session.signed)]})
+            data.append({"timestamp": iso(session.ended_at),
+                         "sampledValue": [signed_value(session.signed, "Transaction.End")]})
         return data
 
     def _record(self, session, reading, context, at, key="StopTxnSampledData") -> None:

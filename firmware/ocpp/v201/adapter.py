@@ -86,7 +86,7 @@ class Ocpp201Adapter(AdapterBase):
                                   session_active=lambda cid: station.connector(cid).session is not None,
                                   token=self.token_of)
         self.ended_values = EndedValues(store)
-        self._signed: dict[str, object] = {}  # session -> its signing meter's record, while its end is sent
+        self._signed: dict = {}  # session (or ("begin", session)) -> its signing meter's record, until it is sent
         self.sampling = TxSampling(
             model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
             running=lambda: {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None},
@@ -215,6 +215,8 @@ class Ocpp201Adapter(AdapterBase):
 
     # ---- transactions (E01-E07): firmware.ocpp.v201.tx_points decides when -------------
     def begin_transaction(self, session, reading) -> None:
+        if session.signed_begin is not None:  # carried by the event that begins this session's values
+            self._signed[("begin", session.local_id)] = session.signed_begin
         self.tx_points.session_began(session)
 
     def resumed(self, session) -> None:
@@ -225,6 +227,7 @@ class Ocpp201Adapter(AdapterBase):
             self._signed[session.local_id] = session.signed
         self.tx_points.session_ended(session, reading)
         self._signed.pop(session.local_id, None)
+        self._signed.pop(("begin", session.local_id), None)
         self.sessions_ended += 1
 
     def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
@@ -243,7 +246,7 @@ class Ocpp201Adapter(AdapterBase):
                 which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
                 reading = reading if reading is not None else self.metering.fresh(cid)
                 values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
-                signed = self._signed.get(session_id) if kind == "Ended" else None
+                signed = self._signed.get(session_id if kind == "Ended" else ("begin", session_id))
                 if signed is not None:
                     values = with_signed(values, signed, reading, context,
                                          self.model.read("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue") != "Never")

@@ -21,9 +21,9 @@ from firmware.ocpp.v201.transactions import new_key
 
 log = logging.getLogger(__name__)
 
-EV, AUTH, PATH, ENERGY = "EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer"
+EV, AUTH, PATH, ENERGY, SIGNED = "EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer", "DataSigned"
 START_TRIGGER = {EV: "CablePluggedIn", AUTH: "Authorized", PATH: "ChargingStateChanged",
-                 ENERGY: "ChargingStateChanged"}
+                 ENERGY: "ChargingStateChanged", SIGNED: "SignedDataReceived"}
 
 
 @dataclass
@@ -100,10 +100,17 @@ class TxPoints:
 
     # ---- the model's sessions (from the recorder, with exact meter readings) -----
     def session_began(self, session) -> None:
+        """The recorder's session, with its meter start (and a signing meter's signed begin reading:
+        DataSigned, E01; a transaction already running gets it in an Updated event)."""
         e = self.evse(session.connector_id)
         e.session, e.id_tag = session, session.id_tag
         if e.key is not None:
             self._tx.link(e.key, session.local_id)
+            if session.signed_begin is not None:
+                self._event("Updated", session.connector_id, e, START_TRIGGER[SIGNED], {},
+                            context="Transaction.Begin", session_id=session.local_id)
+        elif session.signed_begin is not None:
+            self._began(session.connector_id, e, SIGNED)
 
     def session_resumed(self, session) -> None:
         """After a restart: the session goes on, in the transaction it had."""

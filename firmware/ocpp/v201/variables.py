@@ -56,6 +56,13 @@ def variable_json(row) -> dict:
     return {"name": row.name, **({"instance": row.instance} if row.instance else {})}
 
 
+def signed_point(board) -> tuple[str, ...]:
+    """DataSigned is a start point only where a meter signs a begin reading at once (hal.meters.models)."""
+    from hal.meters.models import BEGIN_SIGNING_MODELS
+
+    return ("DataSigned",) if any(m.model in BEGIN_SIGNING_MODELS for m in board.meters) else ()
+
+
 def station_variables(board) -> list[Variable]:
     v = Variable
     phases = str(board.phases)
@@ -80,7 +87,7 @@ def station_variables(board) -> list[Variable]:
         v("TxCtrlr", "StopTxOnEVSideDisconnect", "boolean", "true", RO),
         v("TxCtrlr", "StopTxOnInvalidId", "boolean", "true"),
         v("TxCtrlr", "MaxEnergyOnInvalidId", "integer", "0", unit="Wh", min=0, max=10**9, required=False),
-        v("TxCtrlr", "TxStartPoint", "MemberList", "PowerPathClosed", values=TX_POINTS[:4]),
+        v("TxCtrlr", "TxStartPoint", "MemberList", "PowerPathClosed", values=TX_POINTS[:4] + signed_point(board)),
         v("TxCtrlr", "TxStopPoint", "MemberList", "EVConnected,Authorized", values=TX_POINTS[:4]),
         v("AuthCtrlr", "AuthorizeRemoteStart", "boolean", "false"),
         v("AuthCtrlr", "LocalAuthorizeOffline", "boolean", "true"),
