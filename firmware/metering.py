@@ -141,6 +141,20 @@ class Metering:
         log.info("connector %s: meter signed the record of session %s", cid, transaction_id)
         return signed
 
+    async def sign_reading(self, cid: int, transaction_id: str) -> SignedRecord | None:
+        """A signed reading during the session's signed transaction; None (and a fault if the meter
+        failed) when there is none."""
+        if not self.signs(cid):
+            return None
+        try:
+            signed = await asyncio.to_thread(self._meters[cid].sign_reading, transaction_id)
+        except HalError as exc:
+            self._signing_failed(cid, exc, f"no signed reading during session {transaction_id}")
+            return None
+        if signed is not None:
+            await self._check_key(cid, signed.public_key)
+        return signed
+
     def public_key(self, cid: int) -> str | None:
         return self._store.get(f"meter.public_key.{cid}") if self._store is not None else None
 

@@ -90,6 +90,9 @@ class SigningMeter(Meter, Protocol):
         """Set the meter's legal clock and begin its transaction (OCMF TX "B"); the signed begin
         reading when the meter gives one at once (the Iskra does, the LEM only at the end)."""
 
+    def sign_reading(self, transaction_id: str) -> SignedRecord | None:
+        """A signed reading during the transaction (OCMF TX "C"); None from a meter that cannot."""
+
     def end_signed(self, transaction_id: str) -> SignedRecord:
         """End the meter's transaction (OCMF TX "E"), also one left open by a crash, and return its record."""
 

@@ -24,7 +24,7 @@ from hal.types import SignedRecord, SignedStart
 log = logging.getLogger(__name__)
 
 STATE = 7000  # 0 idle, 1 active, 2 active after a power failure, 3 active after a reset
-COMMAND = 7051  # the OCMF TX letter in the high byte: "B" begins, "E" ends
+COMMAND = 7051  # the OCMF TX letter in the high byte: "B" begins, "C" reads during it, "E" ends
 SIGN_STATUS = 7052  # 15 signed; 0-2 working; 128 and up an error (STATUS below)
 UTC_OFFSET_MIN, UNIX_TIME, TIME_STATUS = 7053, 7054, 7071  # TIME_STATUS 2: synchronized
 FRAME_LENGTH, PAYLOAD_LENGTH, SIGNATURE_LENGTH = 7056, 7057, 7058  # in bytes
@@ -70,6 +70,12 @@ class IskraSigningMeter(ModbusMeter):
         self._write(FRAME_LENGTH, [len(frame)])
         self._command("B")
         return self._record() if self._read(PAYLOAD_LENGTH, 1)[0] else None
+
+    def sign_reading(self, transaction_id: str) -> SignedRecord:
+        if self._read(STATE, 1)[0] == IDLE:
+            raise SigningError("state", f"meter {self.device_id}: no signed transaction open to read in")
+        self._command("C")
+        return self._record()
 
     def end_signed(self, transaction_id: str) -> SignedRecord:
         if self._read(STATE, 1)[0] == IDLE:

@@ -22,7 +22,7 @@ from hal.meters.iskra_signing import pack, unpack
 
 log = logging.getLogger(__name__)
 
-BEGIN, ENDS = "B", "ELRAPr"  # OCMF TX letters; "r" as EVerest's driver sends it
+BEGIN, DURING, ENDS = "B", "CT", "ELRAPr"  # OCMF TX letters; "r" as EVerest's driver sends it
 FIRST, LAST = 7000, 8250  # the holding registers served
 
 
@@ -59,12 +59,14 @@ class IskraSigner:
         active = self.regs[reg.STATE] != reg.IDLE
         if letter == BEGIN and not active and self.regs.get(reg.TIME_STATUS) != reg.SYNCHRONIZED:
             self.regs[reg.SIGN_STATUS] = 128  # invalid date and time
-        elif (letter == BEGIN) == active or (letter != BEGIN and letter not in ENDS):
-            self.regs[reg.SIGN_STATUS] = 131 if letter == BEGIN or letter in ENDS else 130
+        elif (letter == BEGIN) == active or letter not in BEGIN + DURING + ENDS:
+            self.regs[reg.SIGN_STATUS] = 131 if letter in BEGIN + DURING + ENDS else 130
         elif letter == BEGIN:
             self.begin = self._reading("B", energy_wh)
             self.regs[reg.STATE] = 1
             self._sign([self.begin])
+        elif letter in DURING:
+            self._sign([self._reading(letter, energy_wh)])
         else:
             self.regs[reg.STATE] = reg.IDLE
             self._sign([self.begin, self._reading(letter.upper(), energy_wh)])

@@ -133,14 +133,33 @@ async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
         print(ctl.log())
 
 
+def signed_during(csms201, key_der, begin_kwh, end_kwh) -> None:
+    """Periodic and clock-aligned values during the transaction, each signed by the meter (TX "C")."""
+    for trigger in ("MeterValuePeriodic", "MeterValueClock"):
+        events = [e for e in csms201.actions("TransactionEvent") if e["triggerReason"] == trigger]
+        assert events, trigger
+        for e in events:
+            (value,) = [v for mv in e["meterValue"] for v in mv["sampledValue"] if "signedMeterValue" in v]
+            assert base64.b64decode(value["signedMeterValue"]["publicKey"]) == key_der  # EveryMeterValue
+            (during,) = verify_ocmf(base64.b64decode(value["signedMeterValue"]["signedMeterData"]).decode(),
+                                    key_der)["RD"]
+            assert during["TX"] == "C" and begin_kwh <= during["RV"] <= end_kwh
+
+
 async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
     line, ctl, key_der = await signed_bench(tmp_path, csms201.url, "2.0.1")
     try:
         await csms201.wait_for(lambda c: c.actions("StatusNotification"), 15)
         cp = csms201.charge_points["CP001"]
-        got = await cp.call(call201.SetVariables(set_variable_data=[{  # E01, TC_E_11/12: start at DataSigned
-            "component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attribute_value": "DataSigned"}]))
-        assert got.set_variable_result[0]["attribute_status"] == "Accepted"
+        def var(component, name, value):
+            return {"component": {"name": component}, "variable": {"name": name}, "attribute_value": value}
+
+        got = await cp.call(call201.SetVariables(set_variable_data=[
+            var("TxCtrlr", "TxStartPoint", "DataSigned"),  # E01, TC_E_11/12: start at DataSigned
+            var("SampledDataCtrlr", "TxUpdatedInterval", "1"), var("SampledDataCtrlr", "SignReadings", "true"),
+            var("AlignedDataCtrlr", "Interval", "2"), var("AlignedDataCtrlr", "SignReadings", "true"),  # TC_J_04/11
+            var("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue", "EveryMeterValue")]))
+        assert {r["attribute_status"] for r in got.set_variable_result} == {"Accepted"}
         await charge(ctl)
         events = await csms201.wait_for(lambda s: [e for e in s.actions("TransactionEvent")
                                                    if e["eventType"] == "Ended"], 20)
@@ -158,6 +177,7 @@ async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
         assert base64.b64decode(signed["publicKey"]) == key_der
         payload = verify_ocmf(base64.b64decode(signed["signedMeterData"]).decode(), key_der)
         check_record(payload, begin_wh, values[0]["value"])
+        signed_during(csms201, key_der, alone["RV"], payload["RD"][-1]["RV"])
 
         # A signature the meter reports as failed: no signed begin, so with DataSigned no transaction and
         # no energy, and a NotifyEvent on ControlMetering.
@@ -170,7 +190,7 @@ async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
         assert notified[0]["component"]["name"] == "ControlMetering"
         got = await cp.call(call201.GetVariables(get_variable_data=[{
             "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "PublicKeyWithSignedMeterValue"}}]))
-        assert got.get_variable_result[0]["attribute_value"] == "OncePerTransaction"
+        assert got.get_variable_result[0]["attribute_value"] == "EveryMeterValue"  # as set, kept
     finally:
         await ctl.close()
         await line.stop()

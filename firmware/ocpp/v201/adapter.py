@@ -33,6 +33,7 @@ from firmware.ocpp.v201.handlers import ChargePoint201
 from firmware.ocpp.v201.mappings import CHARGING_STATE, SECURITY_EVENT, connector_status
 from firmware.ocpp.v201.iso15118_pki import Iso15118Pki
 from firmware.ocpp.v201.meter_values import sampled_values_201, with_signed
+from firmware.ocpp.v201.signed_readings import SignedReadings
 from firmware.ocpp.v201.monitoring import Monitoring201
 from firmware.ocpp.v201.transactions import Transactions201
 from firmware.ocpp.v201.tx_points import AUTH, ENERGY, EV, PATH, TxPoints
@@ -87,14 +88,15 @@ class Ocpp201Adapter(AdapterBase):
                                   token=self.token_of)
         self.ended_values = EndedValues(store)
         self._signed: dict = {}  # session (or ("begin", session)) -> its signing meter's record, until it is sent
+        self.signed_readings = SignedReadings(model, metering)
         self.sampling = TxSampling(
             model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
             running=lambda: {cid: e.key for cid, e in self.tx_points.evses.items() if e.key is not None},
-            ended=self.ended_values)
+            ended=self.ended_values, signed=self.signed_readings)
         self.aligned = ClockAligned201(
             policy=policy, wall=wall, metering=metering, evses=lambda: list(station.connectors),
             running=lambda cid: self.tx_points.evses[cid].key if cid in self.tx_points.evses else None,
-            transactions=self.transactions, outbox=outbox, values=self._values)
+            transactions=self.transactions, outbox=outbox, values=self._values, signed=self.signed_readings)
         self.cp: ChargePoint201 | None = None
         self.registration: str | None = None  # the last BootNotification answer's status
         self.accepted = False  # BootNotification accepted, once per process

@@ -14,7 +14,7 @@ from firmware.clock import at_each_boundary, iso
 
 
 class ClockAligned201:
-    def __init__(self, *, policy, wall, metering, evses, running, transactions, outbox, values):
+    def __init__(self, *, policy, wall, metering, evses, running, transactions, outbox, values, signed):
         self.policy = policy
         self.wall = wall
         self.metering = metering
@@ -23,6 +23,7 @@ class ClockAligned201:
         self.transactions = transactions
         self.outbox = outbox
         self.values = values  # (evse, reading, context, measurands) -> sampledValue items
+        self.signed = signed  # firmware.ocpp.v201.signed_readings.SignedReadings: a transaction's values signed
 
     async def run(self) -> None:
         await at_each_boundary(self.policy.aligned_interval_s, self.wall, self.report)
@@ -33,10 +34,17 @@ class ClockAligned201:
             values = self.values(evse, reading, "Sample.Clock", self.policy.aligned_measurands())
             if not values:
                 continue  # never a stale value as a clock-aligned one
-            meter_value = [{"timestamp": iso(boundary), "sampledValue": values}]
             key = self.running(evse)
             if key is not None:
-                self.transactions.event("Updated", key, evse, "MeterValueClock", boundary, None,
-                                        {"meterValue": meter_value})
+                self.signed.send("AlignedDataCtrlr", evse, key, values, "Sample.Clock",
+                                 self._updated(key, evse, boundary))
             else:
+                meter_value = [{"timestamp": iso(boundary), "sampledValue": values}]
                 self.outbox.push("MeterValues", {"evseId": evse, "meterValue": meter_value}, None)
+
+    def _updated(self, key: str, evse: int, boundary):
+        """What sends a transaction's clock-aligned values, signed or not."""
+        def send(values: list[dict]) -> None:
+            self.transactions.event("Updated", key, evse, "MeterValueClock", boundary, None,
+                                    {"meterValue": [{"timestamp": iso(boundary), "sampledValue": values}]})
+        return send

@@ -49,7 +49,7 @@ class EndedValues:
 
 
 class TxSampling:
-    def __init__(self, *, model, wall, metering, running, transactions, values, ended: EndedValues):
+    def __init__(self, *, model, wall, metering, running, transactions, values, ended: EndedValues, signed):
         self.model = model
         self.wall = wall
         self.metering = metering
@@ -57,6 +57,7 @@ class TxSampling:
         self.transactions = transactions
         self.values = values  # (evse, reading, context, measurands) -> sampledValue items
         self.ended = ended
+        self.signed = signed  # firmware.ocpp.v201.signed_readings.SignedReadings
         self._last: dict[tuple[str, str], float] = {}  # (kind, key) -> monotonic time of the last sample
         self._slot: dict[str, int] = {}  # key -> the aligned TxEnded interval it was last sampled in
 
@@ -97,8 +98,12 @@ class TxSampling:
         now = self.wall.now()
         if kind == "updated":
             values = self.values(cid, reading, "Sample.Periodic", self._list("SampledDataCtrlr", "TxUpdatedMeasurands"))
-            self.transactions.event("Updated", key, cid, "MeterValuePeriodic", now, None,
-                                    {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
+
+            def updated(values: list[dict]) -> None:
+                self.transactions.event("Updated", key, cid, "MeterValuePeriodic", now, None,
+                                        {"meterValue": [{"timestamp": iso(now), "sampledValue": values}]})
+
+            self.signed.send("SampledDataCtrlr", cid, key, values, "Sample.Periodic", updated)
             return
         values = self.values(cid, reading, "Sample.Periodic", self._list("SampledDataCtrlr", "TxEndedMeasurands"))
         if values:
