@@ -16,6 +16,17 @@ from hal.meters.registers import QUANTITIES, decode, decode_block, encode
 
 # (model, quantity, raw registers, expected value in our unit)
 FIXTURES = [
+    # Chint DTSU666: float32 in the meter's units: 2301.0 (0x450FD000) x 0.1 V; 16000.0 mA (0x467A0000)
+    # = 16 A; 4999.0 (0x459C3800) x 0.01 Hz.
+    ("dtsu666", "voltage_l1_v", [0x450F, 0xD000], 230.1),
+    ("dtsu666", "current_l3_a", [0x467A, 0x0000], 16.0),
+    ("dtsu666", "frequency_hz", [0x459C, 0x3800], 49.99),
+    # Inepro PRO380: float32, power in kW: 6.9 kW = 0x40DCCCCD; 230.0 V = 0x43660000.
+    ("pro380", "power_w", [0x40DC, 0xCCCD], 6900.0),
+    ("pro380", "voltage_l2_v", [0x4366, 0x0000], 230.0),
+    # Finder 7M.38: float32 values; the energy counter uint32 Wh: 123456 = 0x0001E240.
+    ("finder_7m38", "voltage_l3_v", [0x4366, 0x0000], 230.0),
+    ("finder_7m38", "energy_import_wh", [0x0001, 0xE240], 123_456.0),
     # Iskra T5/T6: decade exponent byte (two's complement) + 24-bit value. 230.1 V = 2301000 x 10^-4
     # = 0xFC_231C48; -12.345 A (T6) = -1234500 x 10^-5 = 0xFB_ED29BC. Energy: int32 counter (Wh at
     # exponent 0).
