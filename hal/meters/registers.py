@@ -66,15 +66,28 @@ class RegisterMap:
     serial_function: str = "holding"
     max_block: int = 40  # registers per request the meter accepts
     current: str = "ac"  # "dc": a DC meter (one line, no frequency or power factor)
+    # Every other register the vendor lists, in the map's function (hal.meters.tables names their
+    # quantities): the simulator serves them, and a map with one never asks for an unlisted register.
+    table: tuple[Field, ...] = ()
+
+    def documented(self, function: str) -> set[int]:
+        """The registers of `function` the vendor lists (fields, table, serial number)."""
+        fields = list(self.fields) + list(self.table) if function == self.function else []
+        if self.serial is not None and self.serial_function == function:
+            fields.append(self.serial)
+        return {a for f in fields for a in range(f.start, f.end)}
 
     def blocks(self) -> list[tuple[int, int, list[Field]]]:
-        """Requests covering every field: (start, count, fields), gaps under 8 words merged."""
+        """Requests covering every field: (start, count, fields), gaps under 8 words merged (only gaps of
+        listed registers, for a map with a whole table: a meter answers an unlisted one with an exception)."""
         ordered = sorted(self.fields, key=lambda f: f.start)
+        listed = self.documented(self.function) if self.table else None
         blocks: list[tuple[int, int, list[Field]]] = []
         for f in ordered:
             if blocks:
                 start, count, fields = blocks[-1]
-                if f.start - (start + count) < 8 and f.end - start <= self.max_block:
+                gap = range(start + count, f.start)
+                if len(gap) < 8 and f.end - start <= self.max_block and (listed is None or set(gap) <= listed):
                     blocks[-1] = (start, max(count, f.end - start), fields + [f])
                     continue
             blocks.append((f.start, f.end - f.start, [f]))

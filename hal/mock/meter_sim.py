@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
 from pymodbus.framer import FramerType
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
@@ -25,6 +26,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 from hal.meters.maps import MODELS
 from hal.meters.models import SIGNING_MODELS
 from hal.mock.iskra_sim import FIRST as SIGNER_FIRST, LAST as SIGNER_LAST, IskraSigner
+from hal.mock.meter_table import table_values, unlisted
 from hal.meters.registers import RegisterMap, encode, encode_scaled
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,13 @@ class SimMeter:
     extra_a: float = 0.0  # followed meters: other loads on the same supply, added on every phase
     byte_time_s: float = 0.0  # > 0: answers take the time the bytes need on a real line
     signer: object | None = None  # a signing model's signed transactions (hal.mock.iskra_sim.IskraSigner)
+    phase_energy_wh: list[float] = field(default_factory=list)  # each phase's share of energy_wh, integrated
+    peak_w: float = 0.0  # the highest power seen (the maximum demand a table lists)
     _at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.currents_a = self.currents_a[: self.regmap.phases]
+        self.set_energy(self.energy_wh)
         if self.serial == "0":
             self.serial = str(10_000_000 + self.address)
 
@@ -57,8 +62,17 @@ class SimMeter:
 
     def integrate(self) -> None:
         now = time.monotonic()
-        self.energy_wh += self.power_w() * (now - self._at) / 3600.0
+        hours = (now - self._at) / 3600.0
+        for i, amps in enumerate(self.currents_a):
+            self.phase_energy_wh[i] += amps * self.voltage_v * hours
+        self.energy_wh = sum(self.phase_energy_wh)
+        self.peak_w = max(self.peak_w, self.power_w())
         self._at = now
+
+    def set_energy(self, wh: float) -> None:
+        """The register set from outside (start value, the API): shared evenly by the phases."""
+        self.phase_energy_wh = [wh / self.regmap.phases] * self.regmap.phases
+        self.energy_wh = sum(self.phase_energy_wh)
 
     def set_currents(self, amps: list[float]) -> None:
         self.integrate()
@@ -73,13 +87,13 @@ class SimMeter:
             v[f"voltage_{p}_v"] = self.voltage_v
             v[f"current_{p}_a"] = self.currents_a[i]
             v[f"power_{p}_w"] = self.currents_a[i] * self.voltage_v
-        return v
+        return table_values(self, v) if self.regmap.table else v
 
     def registers(self, function: str) -> dict[int, int]:
         image: dict[int, int] = {}
         values = self.values()
         m = self.regmap
-        for f in m.fields:
+        for f in m.fields + m.table:
             if m.function != function:
                 continue
             if f.exponent is None:
@@ -111,10 +125,12 @@ async def _fill(meter: SimMeter, function_code, start, address, count, registers
         # A pty moves bytes at once; a 9600-baud line does not. Hold the answer for the
         # request's and the response's time on the wire, with RTU's 3.5-character gaps.
         await asyncio.sleep((RTU_REQUEST_BYTES + 5 + 2 * count + 2 * 3.5) * meter.byte_time_s)
+    function = "input" if function_code == 4 else "holding"
+    if unlisted(meter, function, address, count):
+        return ExcCodes.ILLEGAL_ADDRESS  # as the meter answers a register its vendor does not list
     if set_values is not None and meter.signer is not None:
         meter.signer.write(address, list(set_values), meter.values()["energy_import_wh"])
         return None
-    function = "input" if function_code == 4 else "holding"
     image = meter.registers(function)
     for i in range(address - start, address - start + count):
         registers[i] = image.get(start + i, 0)
@@ -123,7 +139,7 @@ async def _fill(meter: SimMeter, function_code, start, address, count, registers
 
 def _span(meter: SimMeter, function: str) -> tuple[int, int] | None:
     m = meter.regmap
-    fields = [f for f in m.fields if m.function == function]
+    fields = [f for f in m.fields + m.table if m.function == function]
     if m.serial is not None and m.serial_function == function:
         fields.append(m.serial)
     if not fields:
@@ -209,7 +225,7 @@ async def serve_api(meters: list[SimMeter], port: int):
             meter.silent = bool(body["silent"])
         if "energy_wh" in body:
             meter.integrate()
-            meter.energy_wh = float(body["energy_wh"])
+            meter.set_energy(float(body["energy_wh"]))
         if "currents_a" in body:
             meter.set_currents([float(a) for a in body["currents_a"]])
         if "serial" in body:

@@ -1,0 +1,26 @@
+"""What a vendor's whole register table holds beyond what the controller reads: the quantities its
+entries name (a RegisterMap's `table`), so the meter simulator can serve every listed register with
+values that agree with each other (hal/mock/meter_table.py), as a real meter does for an EMS, evcc
+or a Modbus scanner.
+"""
+
+from __future__ import annotations
+
+from hal.meters.registers import Field
+
+LINES = ("l1", "l2", "l3")
+TABLE_QUANTITIES = frozenset(
+    [f"{q}_{p}_{u}" for p in LINES for q, u in (("apparent", "va"), ("reactive", "var"), ("phase_angle", "deg"),
+                                                ("thd_voltage", "pct"), ("thd_current", "pct"),
+                                                ("energy_import", "wh"), ("energy_export", "wh"),
+                                                ("energy_total", "wh"))]
+    + [f"power_factor_{p}" for p in LINES]
+    + ["voltage_l1_l2_v", "voltage_l2_l3_v", "voltage_l3_l1_v", "voltage_ll_avg_v", "voltage_avg_v", "current_avg_a",
+       "current_sum_a", "apparent_va", "reactive_var", "phase_angle_deg", "energy_export_wh", "energy_total_wh",
+       "reactive_import_varh", "reactive_export_varh", "power_demand_w", "power_demand_max_w", "thd_voltage_avg_pct",
+       "thd_current_avg_pct"])
+
+
+def floats(*entries: tuple[str, int] | tuple[str, int, float]) -> tuple[Field, ...]:
+    """Table entries that are float32 values: (quantity, address[, factor to our unit])."""
+    return tuple(Field(e[0], e[1], "float32", *e[2:]) for e in entries)

@@ -1,0 +1,44 @@
+"""A simulated meter's whole register table: every quantity a vendor's table lists
+(hal.meters.tables), worked out from the simulated flow so that the values agree as a real meter's
+do: totals are the sums of the phases, averages their means, import + export the total energy, the
+phases' energies sum to the meter's register. A resistive load: power factor 1, no reactive power,
+no phase angle, a clean sine (THD 0); line-to-line voltages are the phase voltages x sqrt(3).
+"""
+
+from __future__ import annotations
+
+import math
+
+LINES = ("l1", "l2", "l3")
+
+
+def table_values(meter, base: dict) -> dict:
+    """`base`: the meter's core values (SimMeter.values); adds every table quantity."""
+    lines = LINES[: meter.regmap.phases]
+    volts = [base[f"voltage_{p}_v"] for p in lines]
+    amps = [base[f"current_{p}_a"] for p in lines]
+    v = dict(base)
+    for i, p in enumerate(lines):
+        v[f"apparent_{p}_va"] = volts[i] * amps[i]
+        v[f"reactive_{p}_var"] = 0.0
+        v[f"power_factor_{p}"] = 1.0 if amps[i] else 0.0
+        v[f"phase_angle_{p}_deg"] = 0.0
+        v[f"thd_voltage_{p}_pct"] = v[f"thd_current_{p}_pct"] = 0.0
+        v[f"energy_import_{p}_wh"] = meter.phase_energy_wh[i]
+        v[f"energy_export_{p}_wh"] = 0.0
+        v[f"energy_total_{p}_wh"] = meter.phase_energy_wh[i]
+    for a, b in (("l1", "l2"), ("l2", "l3"), ("l3", "l1")):
+        v[f"voltage_{a}_{b}_v"] = volts[0] * math.sqrt(3) if len(lines) == 3 else 0.0
+    v.update(voltage_avg_v=sum(volts) / len(volts), current_sum_a=sum(amps), current_avg_a=sum(amps) / len(amps),
+             voltage_ll_avg_v=v["voltage_l1_l2_v"], apparent_va=sum(v[f"apparent_{p}_va"] for p in lines),
+             reactive_var=0.0, phase_angle_deg=0.0, energy_export_wh=0.0, energy_total_wh=base["energy_import_wh"],
+             reactive_import_varh=0.0, reactive_export_varh=0.0, thd_voltage_avg_pct=0.0, thd_current_avg_pct=0.0,
+             power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
+    return v
+
+
+def unlisted(meter, function: str, address: int, count: int) -> bool:
+    """A request that touches a register the vendor does not list (only for a map with a whole table)."""
+    if not meter.regmap.table:
+        return False
+    return not set(range(address, address + count)) <= meter.regmap.documented(function)
