@@ -32,7 +32,7 @@ def table_values(meter, base: dict) -> dict:
     v.update(voltage_avg_v=sum(volts) / len(volts), current_sum_a=sum(amps), current_avg_a=sum(amps) / len(amps),
              voltage_ll_avg_v=v["voltage_l1_l2_v"], apparent_va=sum(v[f"apparent_{p}_va"] for p in lines),
              reactive_var=0.0, phase_angle_deg=0.0, energy_export_wh=0.0, energy_total_wh=base["energy_import_wh"],
-             reactive_import_varh=0.0, reactive_export_varh=0.0, thd_voltage_avg_pct=0.0, thd_current_avg_pct=0.0,
+             reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0, thd_current_avg_pct=0.0,
              power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
     return v
 
