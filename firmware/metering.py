@@ -110,7 +110,7 @@ class Metering:
             return None
         meter = self._meters[cid]
         try:
-            await self._check_key(cid, await asyncio.to_thread(meter.public_key))
+            self._check_key(cid, await asyncio.to_thread(meter.public_key))
             signed = await asyncio.to_thread(meter.begin_signed, start)
         except HalError as exc:
             self._signing_failed(cid, exc, f"could not begin the signed transaction of session {start.transaction_id}")
@@ -126,7 +126,7 @@ class Metering:
             return None
         try:
             signed = await asyncio.to_thread(self._meters[cid].end_signed, transaction_id)
-            await self._check_key(cid, signed.public_key)
+            self._check_key(cid, signed.public_key)
         except SigningError as exc:
             if recovering and exc.kind == "state":
                 log.warning("connector %s: the meter had no signed transaction open for session %s", cid,
@@ -143,22 +143,29 @@ class Metering:
 
     async def sign_reading(self, cid: int, transaction_id: str) -> SignedRecord | None:
         """A signed reading during the session's signed transaction; None (and a fault if the meter
-        failed) when there is none."""
+        failed) when there is none. A transaction the session's end closed in the meter meanwhile is
+        no fault: that reading goes unsigned."""
         if not self.signs(cid):
             return None
         try:
             signed = await asyncio.to_thread(self._meters[cid].sign_reading, transaction_id)
+        except SigningError as exc:
+            if exc.kind == "state":
+                log.info("connector %s: no signed reading: the meter's transaction of %s is over", cid, transaction_id)
+                return None
+            self._signing_failed(cid, exc, f"no signed reading during session {transaction_id}")
+            return None
         except HalError as exc:
             self._signing_failed(cid, exc, f"no signed reading during session {transaction_id}")
             return None
         if signed is not None:
-            await self._check_key(cid, signed.public_key)
+            self._check_key(cid, signed.public_key)
         return signed
 
     def public_key(self, cid: int) -> str | None:
         return self._store.get(f"meter.public_key.{cid}") if self._store is not None else None
 
-    async def _check_key(self, cid: int, key: str) -> None:
+    def _check_key(self, cid: int, key: str) -> None:
         known = self.public_key(cid)
         if known is None and self._store is not None:
             self._store.put(f"meter.public_key.{cid}", key)

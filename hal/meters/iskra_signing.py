@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 from hal.errors import SigningError
@@ -54,11 +55,18 @@ class IskraSigningMeter(ModbusMeter):
     def __init__(self, bus: ModbusBus, device_id: int, regmap: RegisterMap, wall=time.time):
         super().__init__(bus, device_id, regmap)
         self._wall = wall  # the legal clock the meter is set to (seconds since the epoch, UTC)
+        # A command and the reading of its answer are one exchange: a periodic and a clock-aligned
+        # signed reading asked at once must not interleave theirs.
+        self._exchange = threading.Lock()
 
     def public_key(self) -> str:
         return p256_key_from_xy(unpack(self._read(PUBLIC_KEY, 32), 64))
 
     def begin_signed(self, start: SignedStart) -> SignedRecord | None:
+        with self._exchange:
+            return self._begin(start)
+
+    def _begin(self, start: SignedStart) -> SignedRecord | None:
         if self._read(STATE, 1)[0] != IDLE:
             log.warning("meter %s: a signed transaction was still open; ending it unused", self.device_id)
             self._command("E")
@@ -72,16 +80,17 @@ class IskraSigningMeter(ModbusMeter):
         return self._record() if self._read(PAYLOAD_LENGTH, 1)[0] else None
 
     def sign_reading(self, transaction_id: str) -> SignedRecord:
-        if self._read(STATE, 1)[0] == IDLE:
-            raise SigningError("state", f"meter {self.device_id}: no signed transaction open to read in")
-        self._command("C")
-        return self._record()
+        return self._during("C", "read in")
 
     def end_signed(self, transaction_id: str) -> SignedRecord:
-        if self._read(STATE, 1)[0] == IDLE:
-            raise SigningError("state", f"meter {self.device_id}: no signed transaction open to end")
-        self._command("E")
-        return self._record()
+        return self._during("E", "end")
+
+    def _during(self, letter: str, what: str) -> SignedRecord:
+        with self._exchange:
+            if self._read(STATE, 1)[0] == IDLE:
+                raise SigningError("state", f"meter {self.device_id}: no signed transaction open to {what}")
+            self._command(letter)
+            return self._record()
 
     def _record(self) -> SignedRecord:
         """The payload and signature the last command left in the registers, as one OCMF record."""

@@ -6,6 +6,7 @@ event), where it verifies independently. The meter's refusals are faults the CSM
 import asyncio
 import base64
 import json
+import signal
 import subprocess
 import sys
 import zipfile
@@ -50,8 +51,8 @@ async def refused(ctl, fault):
     cannot sign (the connector is held at 0 A) until a session's signing works again."""
     await ctl.post("/ev", {"connector": 1, "state": "C"})
     await ctl.post("/rfid", {"connector": 1, "id_tag": "04A1B2C3"})
-    c = await ctl.until(lambda c: fault in c["faults"], timeout=15)
-    assert not c["contactor_closed"] and c["offered_current_a"] == 0.0
+    c = await ctl.until(lambda c: fault in c["faults"] and c["offered_current_a"] == 0.0, timeout=15)
+    assert not c["contactor_closed"] and c["session"] is not None
     await ctl.post("/ev", {"connector": 1, "state": "A"})
     await ctl.until(lambda c: c["status"] == "Available", timeout=15)
 
@@ -134,12 +135,13 @@ async def test_a_signed_session_in_ocpp_16(csms, tmp_path):
 
 
 def signed_during(csms201, key_der, begin_kwh, end_kwh) -> None:
-    """Periodic and clock-aligned values during the transaction, each signed by the meter (TX "C")."""
+    """Periodic and clock-aligned values during the transaction, signed by the meter (TX "C"); one
+    taken as the session ended may find the meter's transaction closed and go unsigned."""
     for trigger in ("MeterValuePeriodic", "MeterValueClock"):
         events = [e for e in csms201.actions("TransactionEvent") if e["triggerReason"] == trigger]
-        assert events, trigger
-        for e in events:
-            (value,) = [v for mv in e["meterValue"] for v in mv["sampledValue"] if "signedMeterValue" in v]
+        signed = [v for e in events for mv in e["meterValue"] for v in mv["sampledValue"] if "signedMeterValue" in v]
+        assert signed and len(signed) >= len(events) - 1, trigger
+        for value in signed:
             assert base64.b64decode(value["signedMeterValue"]["publicKey"]) == key_der  # EveryMeterValue
             (during,) = verify_ocmf(base64.b64decode(value["signedMeterValue"]["signedMeterData"]).decode(),
                                     key_der)["RD"]
@@ -191,6 +193,37 @@ async def test_a_signed_session_in_ocpp_201(csms201, tmp_path):
         got = await cp.call(call201.GetVariables(get_variable_data=[{
             "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "PublicKeyWithSignedMeterValue"}}]))
         assert got.get_variable_result[0]["attribute_value"] == "EveryMeterValue"  # as set, kept
+    finally:
+        await ctl.close()
+        await line.stop()
+        print(ctl.log())
+
+
+async def test_kill_9_mid_session_still_gives_the_meters_record(csms, tmp_path):
+    """The controller killed while a signed session charges: the meter's transaction stays open; the
+    restarted controller ends the session with PowerLoss and the record the meter signs then, which
+    covers what was billed."""
+    line, ctl, key_der = await signed_bench(tmp_path, csms.url, "1.6")
+    try:
+        await csms.wait_for(lambda c: c.actions("StatusNotification"), 15)
+        await ctl.post("/ev", {"connector": 1, "state": "C"})
+        await ctl.post("/rfid", {"connector": 1, "id_tag": "04A1B2C3"})
+        await ctl.until(lambda c: c["contactor_closed"], timeout=15)
+        await asyncio.sleep(2)
+        ctl.proc.send_signal(signal.SIGKILL)
+        await ctl.proc.wait()
+        assert line.meters()[33]["signing"]["transaction_open"]
+        await ctl.start()
+        stop = (await csms.wait_for(lambda c: c.actions("StopTransaction"), 30))[0]
+        start = csms.actions("StartTransaction")[0]
+        assert stop["reason"] == "PowerLoss"
+        signed = [v for mv in stop["transactionData"] for v in mv["sampledValue"] if v.get("format") == "SignedData"]
+        assert [v["context"] for v in signed] == ["Transaction.End"]  # the begin record died with the process
+        payload = verify_ocmf(signed[0]["value"], key_der)
+        begin, end = payload["RD"]
+        assert begin["RV"] * 1000 == pytest.approx(start["meterStart"], abs=1.0)
+        assert end["RV"] * 1000 >= stop["meterStop"] - 1.0  # the meter signed at the restart: it covers the bill
+        assert not line.meters()[33]["signing"]["transaction_open"]
     finally:
         await ctl.close()
         await line.stop()
