@@ -15,6 +15,10 @@ TABLE_QUANTITIES = frozenset(
                                                 ("energy_import", "wh"), ("energy_export", "wh"),
                                                 ("energy_total", "wh"))]
     + [f"power_factor_{p}" for p in LINES]
+    + [f"reactive_{q}_{p}_varh" for p in LINES for q in ("import", "export", "total")]
+    + [f"{q}_t{t}_{u}" for t in (1, 2) for q, u in (("energy_import", "wh"), ("energy_export", "wh"),
+                                                     ("energy_total", "wh"), ("reactive_import", "varh"),
+                                                     ("reactive_export", "varh"), ("reactive_total", "varh"))]
     + ["voltage_l1_l2_v", "voltage_l2_l3_v", "voltage_l3_l1_v", "voltage_ll_avg_v", "voltage_avg_v", "current_avg_a",
        "current_sum_a", "apparent_va", "reactive_var", "phase_angle_deg", "energy_export_wh", "energy_total_wh",
        "reactive_import_varh", "reactive_export_varh", "reactive_total_varh", "power_demand_w", "power_demand_max_w", "thd_voltage_avg_pct",

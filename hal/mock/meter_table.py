@@ -2,7 +2,8 @@
 (hal.meters.tables), worked out from the simulated flow so that the values agree as a real meter's
 do: totals are the sums of the phases, averages their means, import + export the total energy, the
 phases' energies sum to the meter's register. A resistive load: power factor 1, no reactive power,
-no phase angle, a clean sine (THD 0); line-to-line voltages are the phase voltages x sqrt(3).
+no phase angle, a clean sine (THD 0); line-to-line voltages are the phase voltages x sqrt(3); all
+energy counted in tariff 1.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def table_values(meter, base: dict) -> dict:
         v[f"energy_import_{p}_wh"] = meter.phase_energy_wh[i]
         v[f"energy_export_{p}_wh"] = 0.0
         v[f"energy_total_{p}_wh"] = meter.phase_energy_wh[i]
+        for q in ("import", "export", "total"):
+            v[f"reactive_{q}_{p}_varh"] = 0.0
     for a, b in (("l1", "l2"), ("l2", "l3"), ("l3", "l1")):
         v[f"voltage_{a}_{b}_v"] = volts[0] * math.sqrt(3) if len(lines) == 3 else 0.0
     v.update(voltage_avg_v=sum(volts) / len(volts), current_sum_a=sum(amps), current_avg_a=sum(amps) / len(amps),
@@ -34,6 +37,12 @@ def table_values(meter, base: dict) -> dict:
              reactive_var=0.0, phase_angle_deg=0.0, energy_export_wh=0.0, energy_total_wh=base["energy_import_wh"],
              reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0, thd_current_avg_pct=0.0,
              power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
+    # Tariffs: the simulated meter stays in tariff 1, so tariff 2 counts nothing.
+    for q in ("energy_import", "energy_export", "energy_total", "reactive_import", "reactive_export",
+              "reactive_total"):
+        unit = "wh" if q.startswith("energy") else "varh"
+        v[f"{q}_t1_{unit}"] = v[f"{q}_{unit}"]
+        v[f"{q}_t2_{unit}"] = 0.0
     return v
 
 

@@ -12,7 +12,7 @@ from hal.meters.registers import decode
 from hal.mock.meter_sim import SimMeter, build_server
 
 # Models whose simulator serves the vendor's whole table (the others serve what the controller reads).
-WHOLE_TABLES = {"sdm630", "sdm120"}
+WHOLE_TABLES = {"sdm630", "sdm120", "orno_we517"}
 ENERGY_WH = 123_456.0
 
 
@@ -60,10 +60,13 @@ def agree(v: dict, phases: int) -> None:
     near = {"rel": 1e-4, "abs": 0.05}
     if all(f"power_{p}_w" in v for p in lines) and "power_w" in v:
         assert v["power_w"] == pytest.approx(sum(v[f"power_{p}_w"] for p in lines), **near)
-    checks = {"current_sum_a": [f"current_{p}_a" for p in lines], "apparent_va": [f"apparent_{p}_va" for p in lines],
-              "energy_import_wh": [f"energy_import_{p}_wh" for p in lines],
-              "energy_total_wh": ["energy_import_wh", "energy_export_wh"]}
-    for total, parts in checks.items():
+    checks = [("current_sum_a", [f"current_{p}_a" for p in lines]), ("apparent_va", [f"apparent_{p}_va" for p in lines]),
+              ("energy_import_wh", [f"energy_import_{p}_wh" for p in lines]),
+              ("energy_total_wh", ["energy_import_wh", "energy_export_wh"]),
+              ("energy_total_l1_wh", ["energy_import_l1_wh", "energy_export_l1_wh"]),
+              ("energy_import_wh", ["energy_import_t1_wh", "energy_import_t2_wh"]),
+              ("energy_total_t1_wh", ["energy_import_t1_wh", "energy_export_t1_wh"])]
+    for total, parts in checks:
         if total in v and all(p in v for p in parts):
             assert v[total] == pytest.approx(sum(v[p] for p in parts), **near), total
     if "voltage_avg_v" in v:
