@@ -12,7 +12,7 @@ from hal.meters.registers import decode
 from hal.mock.meter_sim import SimMeter, build_server
 
 # Models whose simulator serves the vendor's whole table (the others serve what the controller reads).
-WHOLE_TABLES = {"sdm630", "sdm120", "orno_we517"}
+WHOLE_TABLES = {"sdm630", "sdm120", "orno_we517", "pro380"}
 ENERGY_WH = 123_456.0
 
 

@@ -198,3 +198,15 @@ def test_the_dc_meter_reads_its_decimal_points_and_the_example_frames_of_its_dri
     assert reading.voltages_v == (pytest.approx(400.5),)  # 4005 x 10^(2-3)
     assert reading.currents_a == (pytest.approx(-12.34),)  # int16, 10^(1-3)
     assert reading.power_w == pytest.approx(160_500.0)  # 1605 x 10^(2-3) kW = 160.5 kW
+
+
+def test_whole_tables_name_known_quantities_and_never_overlap():
+    from hal.meters.tables import TABLE_QUANTITIES
+
+    for regmap in MODELS.values():
+        assert {f.quantity for f in regmap.table} <= TABLE_QUANTITIES, regmap.model
+        taken: set[int] = set()
+        for f in regmap.fields + regmap.table:
+            words = set(range(f.start, f.end))
+            assert not words & taken, (regmap.model, f.quantity)  # one register, one meaning
+            taken |= words
