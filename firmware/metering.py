@@ -109,13 +109,12 @@ class Metering:
         if not self.signs(cid):
             return None
         meter = self._meters[cid]
-        try:
-            self._check_key(cid, await asyncio.to_thread(meter.public_key))
-            signed = await asyncio.to_thread(meter.begin_signed, start)
-        except HalError as exc:
-            self._signing_failed(cid, exc, f"could not begin the signed transaction of session {start.transaction_id}")
+        got = await self._signing(cid, lambda: (meter.public_key(), meter.begin_signed(start)),
+                                  f"could not begin the signed transaction of session {start.transaction_id}")
+        if got is None:
             return None
-        self._signing_ok(cid)
+        key, signed = got
+        self._check_key(cid, key)
         log.info("connector %s: meter began signed transaction for session %s", cid, start.transaction_id)
         return signed
 
@@ -124,21 +123,11 @@ class Metering:
         `recovering`: a session a restart interrupted, whose meter may have had nothing open (no fault then)."""
         if not self.signs(cid):
             return None
-        try:
-            signed = await asyncio.to_thread(self._meters[cid].end_signed, transaction_id)
-            self._check_key(cid, signed.public_key)
-        except SigningError as exc:
-            if recovering and exc.kind == "state":
-                log.warning("connector %s: the meter had no signed transaction open for session %s", cid,
-                            transaction_id)
-                return None
-            self._signing_failed(cid, exc, f"no signed record for session {transaction_id}")
-            return None
-        except HalError as exc:
-            self._signing_failed(cid, exc, f"no signed record for session {transaction_id}")
-            return None
-        self._signing_ok(cid)
-        log.info("connector %s: meter signed the record of session %s", cid, transaction_id)
+        meter = self._meters[cid]
+        signed = await self._signing(cid, lambda: meter.end_signed(transaction_id),
+                                     f"no signed record for session {transaction_id}", closed_ok=recovering)
+        if signed is not None:
+            log.info("connector %s: meter signed the record of session %s", cid, transaction_id)
         return signed
 
     async def sign_reading(self, cid: int, transaction_id: str) -> SignedRecord | None:
@@ -147,20 +136,29 @@ class Metering:
         no fault: that reading goes unsigned."""
         if not self.signs(cid):
             return None
+        meter = self._meters[cid]
+        return await self._signing(cid, lambda: meter.sign_reading(transaction_id),
+                                   f"no signed reading during session {transaction_id}", closed_ok=True)
+
+    async def _signing(self, cid: int, call, what: str, closed_ok: bool = False):
+        """One exchange with a signing meter off the control thread: its answer (a record's key
+        checked), or None and the fault it earned. `closed_ok`: a meter with no transaction open
+        is no fault."""
         try:
-            signed = await asyncio.to_thread(self._meters[cid].sign_reading, transaction_id)
+            answer = await asyncio.to_thread(call)
         except SigningError as exc:
-            if exc.kind == "state":
-                log.info("connector %s: no signed reading: the meter's transaction of %s is over", cid, transaction_id)
-                return None
-            self._signing_failed(cid, exc, f"no signed reading during session {transaction_id}")
+            if closed_ok and exc.kind == "state":
+                log.info("connector %s: %s: the meter had no signed transaction open", cid, what)
+            else:
+                self._signing_failed(cid, exc, what)
             return None
         except HalError as exc:
-            self._signing_failed(cid, exc, f"no signed reading during session {transaction_id}")
+            self._signing_failed(cid, exc, what)
             return None
-        if signed is not None:
-            self._check_key(cid, signed.public_key)
-        return signed
+        if isinstance(answer, SignedRecord):
+            self._check_key(cid, answer.public_key)
+        self._signing_ok(cid)
+        return answer
 
     def public_key(self, cid: int) -> str | None:
         return self._store.get(f"meter.public_key.{cid}") if self._store is not None else None

@@ -73,6 +73,7 @@ class ModbusMeter:
         self.bus = bus
         self.device_id = device_id
         self.map = regmap
+        self._blocks = regmap.blocks()  # the map never changes: its requests are worked out once
         self._serial: str | None = None
         self._reads = 0
 
@@ -81,7 +82,7 @@ class ModbusMeter:
             if self._reads % SERIAL_CHECK_EVERY == 0:
                 self._serial = self.read_serial()
             values: dict[str, float] = {}
-            for start, count, fields in self.map.blocks():
+            for start, count, fields in self._blocks:
                 registers = self.bus.read(self.device_id, self.map.function, start, count)
                 values.update(decode_block(fields, start, registers, self.map.word_order))
         except MeterError:

@@ -21,8 +21,8 @@ TABLE_QUANTITIES = frozenset(
                                                      ("reactive_export", "varh"), ("reactive_total", "varh"))]
     + ["voltage_l1_l2_v", "voltage_l2_l3_v", "voltage_l3_l1_v", "voltage_ll_avg_v", "voltage_avg_v", "current_avg_a",
        "current_sum_a", "apparent_va", "reactive_var", "phase_angle_deg", "energy_export_wh", "energy_total_wh",
-       "reactive_import_varh", "reactive_export_varh", "reactive_total_varh", "power_demand_w", "power_demand_max_w", "thd_voltage_avg_pct",
-       "thd_current_avg_pct"])
+       "reactive_import_varh", "reactive_export_varh", "reactive_total_varh", "power_demand_w", "power_demand_max_w",
+       "thd_voltage_avg_pct", "thd_current_avg_pct"])
 
 
 def floats(*entries: tuple[str, int] | tuple[str, int, float]) -> tuple[Field, ...]:

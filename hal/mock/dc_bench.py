@@ -10,7 +10,6 @@ EV says so in a file of its own), what error it reports when the bench asks it t
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import logging
 import os

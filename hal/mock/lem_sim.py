@@ -170,18 +170,12 @@ async def follow_dc(sim: LemSim, url: str, connector: int, period_s: float = 0.1
             await asyncio.sleep(period_s)
 
 
-async def serve(args) -> int:
-    """`evse meter-sim --model lem_dcbm --http host:port`."""
+async def serve(args, key: ec.EllipticCurvePrivateKey | None) -> int:
+    """`evse meter-sim --model lem_dcbm --http host:port`, signing with `key` (None: one of its own)."""
     import asyncio
 
     if not args.http:
         raise SystemExit("evse meter-sim: lem_dcbm answers over HTTP: --http host:port")
-    key = None
-    if args.signing_key:
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-        with open(args.signing_key, "rb") as f:
-            key = load_pem_private_key(f.read(), password=None)
     sim = LemSim(key, energy_wh=args.energy_wh)
     host, _, port = args.http.rpartition(":")
     runner = web.AppRunner(sim.app(), access_log=None)

@@ -254,23 +254,22 @@ def _set_signing(signer: IskraSigner, body: dict) -> None:
         signer.new_key()
 
 
-def _signer(args, serial: str) -> IskraSigner | None:
-    if args.model not in SIGNING_MODELS:
+def _signing_key(path: str | None):
+    """A signing model's private key from its PEM file; None: the simulator makes one."""
+    if not path:
         return None
-    key = None
-    if args.signing_key:
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-        with open(args.signing_key, "rb") as f:
-            key = load_pem_private_key(f.read(), password=None)
-    return IskraSigner(key, serial)
+    with open(path, "rb") as f:
+        return load_pem_private_key(f.read(), password=None)
 
 
 async def run(args) -> int:
+    key = _signing_key(args.signing_key) if args.model in SIGNING_MODELS else None
     if args.model == "lem_dcbm":
         from hal.mock.lem_sim import serve
 
-        return await serve(args)
+        return await serve(args, key)
     if not (args.serial or args.tcp):
         raise SystemExit(f"evse meter-sim: {args.model} is a Modbus meter: --serial or --tcp")
     regmap = MODELS[args.model]
@@ -280,7 +279,7 @@ async def run(args) -> int:
         raise SystemExit("evse meter-sim: --connector needs one value per --address")
     byte_time = 10.0 / args.baud if args.serial and args.pace else 0.0  # 8 data bits + start + stop
     meters = [SimMeter(a, regmap, c, energy_wh=args.energy_wh, currents_a=[args.current_a] * 3, byte_time_s=byte_time,
-                       signer=_signer(args, str(10_000_000 + a)))
+                       signer=IskraSigner(key, str(10_000_000 + a)) if args.model in SIGNING_MODELS else None)
               for a, c in zip(addresses, connectors)]
     server = build_server(meters, serial=args.serial, tcp=args.tcp, baud=args.baud, parity=args.parity)
     await server.serve_forever(background=True)  # listening before "ready" is printed

@@ -8,6 +8,7 @@ energy counted in tariff 1.
 
 from __future__ import annotations
 
+import functools
 import math
 
 LINES = ("l1", "l2", "l3")
@@ -35,8 +36,8 @@ def table_values(meter, base: dict) -> dict:
     v.update(voltage_avg_v=sum(volts) / len(volts), current_sum_a=sum(amps), current_avg_a=sum(amps) / len(amps),
              voltage_ll_avg_v=v["voltage_l1_l2_v"], apparent_va=sum(v[f"apparent_{p}_va"] for p in lines),
              reactive_var=0.0, phase_angle_deg=0.0, energy_export_wh=0.0, energy_total_wh=base["energy_import_wh"],
-             reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0, thd_current_avg_pct=0.0,
-             power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
+             reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0,
+             thd_current_avg_pct=0.0, power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
     # Tariffs: the simulated meter stays in tariff 1, so tariff 2 counts nothing.
     for q in ("energy_import", "energy_export", "energy_total", "reactive_import", "reactive_export",
               "reactive_total"):
@@ -50,4 +51,10 @@ def unlisted(meter, function: str, address: int, count: int) -> bool:
     """A request that touches a register the vendor does not list (only for a map with a whole table)."""
     if not meter.regmap.table:
         return False
-    return not set(range(address, address + count)) <= meter.regmap.documented(function)
+    return not set(range(address, address + count)) <= _listed(meter.regmap, function)
+
+
+@functools.cache
+def _listed(regmap, function: str) -> frozenset[int]:
+    """A map's listed registers, worked out once rather than at every request."""
+    return frozenset(regmap.documented(function))

@@ -87,7 +87,9 @@ class Ocpp201Adapter(AdapterBase):
                                   session_active=lambda cid: station.connector(cid).session is not None,
                                   token=self.token_of)
         self.ended_values = EndedValues(store)
-        self._signed: dict = {}  # session (or ("begin", session)) -> its signing meter's record, until it is sent
+        # session -> its signing meter's begin reading and record of the whole session, until sent
+        self._signed_begin: dict[str, object] = {}
+        self._signed_end: dict[str, object] = {}
         self.signed_readings = SignedReadings(model, metering)
         self.sampling = TxSampling(
             model=model, wall=wall, metering=metering, transactions=self.transactions, values=self._values,
@@ -218,7 +220,7 @@ class Ocpp201Adapter(AdapterBase):
     # ---- transactions (E01-E07): firmware.ocpp.v201.tx_points decides when -------------
     def begin_transaction(self, session, reading) -> None:
         if session.signed_begin is not None:  # carried by the event that begins this session's values
-            self._signed[("begin", session.local_id)] = session.signed_begin
+            self._signed_begin[session.local_id] = session.signed_begin
         self.tx_points.session_began(session)
 
     def resumed(self, session) -> None:
@@ -226,10 +228,10 @@ class Ocpp201Adapter(AdapterBase):
 
     def end_transaction(self, session, reading) -> None:
         if session.signed is not None:  # carried by the Ended event of this session (_emit)
-            self._signed[session.local_id] = session.signed
+            self._signed_end[session.local_id] = session.signed
         self.tx_points.session_ended(session, reading)
-        self._signed.pop(session.local_id, None)
-        self._signed.pop(("begin", session.local_id), None)
+        self._signed_end.pop(session.local_id, None)
+        self._signed_begin.pop(session.local_id, None)
         self.sessions_ended += 1
 
     def _emit(self, kind, key, cid, trigger, info, extra, context, reading=None, at=None, session_id=None):
@@ -248,7 +250,7 @@ class Ocpp201Adapter(AdapterBase):
                 which = "TxStartedMeasurands" if context == "Transaction.Begin" else "TxEndedMeasurands"
                 reading = reading if reading is not None else self.metering.fresh(cid)
                 values = self._values(cid, reading, context, self.policy_list("SampledDataCtrlr", which))
-                signed = self._signed.get(session_id if kind == "Ended" else ("begin", session_id))
+                signed = (self._signed_end if kind == "Ended" else self._signed_begin).get(session_id)
                 if signed is not None:
                     values = with_signed(values, signed, reading, context,
                                          self.model.read("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue") != "Never")
