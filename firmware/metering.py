@@ -191,6 +191,10 @@ class Metering:
 
     def _accept(self, cid: int, reading: MeterReading) -> None:
         previous = self.latest[cid]
+        if previous is not None and reading.taken_at < previous.taken_at:
+            # Two reads crossed in their threads (a poll and a billing read at stop): the newer one
+            # stands, or the status would show less than the session was billed from.
+            return
         if previous is not None:
             if reading.energy_wh < previous.energy_wh - BACKWARDS_TOLERANCE_WH:
                 log.error("connector %s: meter register went back from %.1f to %.1f Wh",

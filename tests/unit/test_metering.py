@@ -113,6 +113,35 @@ async def test_small_float_rounding_is_not_backwards():
     assert not m.faults[1]
 
 
+class CrossingMeter:
+    """A meter whose first read is held until released, so a later read can finish before it."""
+
+    def __init__(self):
+        self.energy = 300.0
+        self.held = threading.Event()
+        self.first = True
+
+    def read(self):
+        reading = MeterReading(self.energy, 0.0, (0.0,), (230.0,), time.monotonic())
+        if self.first:
+            self.first = False
+            self.held.wait(5)
+        return reading
+
+
+async def test_a_read_finishing_after_a_newer_one_does_not_replace_it():
+    meter = CrossingMeter()
+    m, _, _ = metering({1: meter})
+    poll = asyncio.create_task(m.read_now(1))  # taken at 300 Wh, held in its thread
+    await asyncio.sleep(0.05)
+    meter.energy = 300.6
+    stop = await m.read_now(1)  # the billing read at stop, newer
+    meter.held.set()
+    await poll
+    assert m.latest[1] is stop and m.latest[1].energy_wh == 300.6
+    assert not m.faults[1]
+
+
 async def test_a_changed_serial_number_is_flagged():
     line = Line()
     meters = {1: FakeMeter(line, serial="A1")}
