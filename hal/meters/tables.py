@@ -22,9 +22,17 @@ TABLE_QUANTITIES = frozenset(
     + ["voltage_l1_l2_v", "voltage_l2_l3_v", "voltage_l3_l1_v", "voltage_ll_avg_v", "voltage_avg_v", "current_avg_a",
        "current_sum_a", "apparent_va", "reactive_var", "phase_angle_deg", "energy_export_wh", "energy_total_wh",
        "reactive_import_varh", "reactive_export_varh", "reactive_total_varh", "power_demand_w", "power_demand_max_w",
-       "thd_voltage_avg_pct", "thd_current_avg_pct"])
+       "thd_voltage_avg_pct", "thd_current_avg_pct", "phase_sequence"]
+    # A DC meter's status and settings words (Acrel DJSF1352): listed, so a scanner reads them too.
+    + ["wire_break", "temperature_c", "voltage_ratio", "rated_current_a", "io_status", "alarm_status",
+       "clock_year_month", "clock_day_hour", "clock_minute_second", "reading_day_tariff", "software_version"])
 
 
 def floats(*entries: tuple[str, int] | tuple[str, int, float]) -> tuple[Field, ...]:
     """Table entries that are float32 values: (quantity, address[, factor to our unit])."""
-    return tuple(Field(e[0], e[1], "float32", *e[2:]) for e in entries)
+    return typed("float32", *entries)
+
+
+def typed(kind: str, *entries: tuple[str, int] | tuple[str, int, float]) -> tuple[Field, ...]:
+    """Table entries of one register kind (hal.meters.registers.WORDS): (quantity, address[, factor])."""
+    return tuple(Field(e[0], e[1], kind, *e[2:]) for e in entries)

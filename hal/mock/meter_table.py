@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import functools
 import math
+import time
+
+from hal.mock.iskra_sim import FIRST as SIGNER_FIRST, LAST as SIGNER_LAST
 
 LINES = ("l1", "l2", "l3")
 
@@ -38,6 +41,7 @@ def table_values(meter, base: dict) -> dict:
              reactive_var=0.0, phase_angle_deg=0.0, energy_export_wh=0.0, energy_total_wh=base["energy_import_wh"],
              reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0,
              thd_current_avg_pct=0.0, power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
+    v.update(_status_words())
     # Tariffs: the simulated meter stays in tariff 1, so tariff 2 counts nothing.
     for q in ("energy_import", "energy_export", "energy_total", "reactive_import", "reactive_export",
               "reactive_total"):
@@ -47,10 +51,24 @@ def table_values(meter, base: dict) -> dict:
     return v
 
 
+def _status_words() -> dict:
+    """The words a table lists besides measurements: phases in order (0: L1-L2-L3), and a DC
+    meter's wire-break flag (0: wires whole), temperature, voltage ratio, a 200 A shunt, I/O and alarm words, and its clock
+    as byte pairs (year-month, day-hour, minute-second; UTC), meter-reading day 1 in tariff 1."""
+    now = time.gmtime()
+    return {"phase_sequence": 0, "wire_break": 0, "temperature_c": 25.0, "voltage_ratio": 1,
+            "rated_current_a": 200, "io_status": 0, "alarm_status": 0,
+            "clock_year_month": (now.tm_year % 100) << 8 | now.tm_mon, "clock_day_hour": now.tm_mday << 8 | now.tm_hour,
+            "clock_minute_second": now.tm_min << 8 | now.tm_sec, "reading_day_tariff": 1 << 8 | 1,
+            "software_version": 0x0103}
+
+
 def unlisted(meter, function: str, address: int, count: int) -> bool:
     """A request that touches a register the vendor does not list (only for a map with a whole table)."""
     if not meter.regmap.table:
         return False
+    if meter.signer is not None and function == "holding":  # the signing block (hal.mock.iskra_sim)
+        return not SIGNER_FIRST <= address <= address + count <= SIGNER_LAST
     return not set(range(address, address + count)) <= _listed(meter.regmap, function)
 
 

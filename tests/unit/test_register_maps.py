@@ -203,10 +203,11 @@ def test_the_dc_meter_reads_its_decimal_points_and_the_example_frames_of_its_dri
 def test_whole_tables_name_known_quantities_and_never_overlap():
     from hal.meters.tables import TABLE_QUANTITIES
 
+    assert [m for m, regmap in MODELS.items() if not regmap.table] == []  # every Modbus model: its whole list
     for regmap in MODELS.values():
         assert {f.quantity for f in regmap.table} <= TABLE_QUANTITIES, regmap.model
         taken: set[int] = set()
         for f in regmap.fields + regmap.table:
-            words = set(range(f.start, f.end))
+            words = set(range(f.address, f.address + f.words)) | ({f.exponent} - {None})
             assert not words & taken, (regmap.model, f.quantity)  # one register, one meaning
             taken |= words

@@ -8,6 +8,15 @@ uint32 0.01 A; active power 0x5B14.. int32 0.01 W; frequency 0x5B2C uint16
 """
 
 from hal.meters.registers import Field, RegisterMap
+from hal.meters.tables import typed
+
+# The rest of the register list, as volkszaehler/mbmd's ABB A/B-series producer names it (after the
+# same manual): export energy, import and export per phase (0.01 kWh), power factor per phase.
+TABLE = typed("uint64", ("energy_export_wh", 0x5004, 10.0),
+              ("energy_import_l1_wh", 0x5460, 10.0), ("energy_import_l2_wh", 0x5464, 10.0),
+              ("energy_import_l3_wh", 0x5468, 10.0), ("energy_export_l1_wh", 0x546C, 10.0),
+              ("energy_export_l2_wh", 0x5470, 10.0), ("energy_export_l3_wh", 0x5474, 10.0)) + typed(
+    "int16", ("power_factor_l1", 0x5B3B, 0.001), ("power_factor_l2", 0x5B3C, 0.001), ("power_factor_l3", 0x5B3D, 0.001))
 
 ABB_B23 = RegisterMap(
     model="abb_b23",
@@ -31,4 +40,5 @@ ABB_B23 = RegisterMap(
         Field("power_factor", 0x5B3A, "int16", 0.001),
     ),
     serial=Field("serial", 0x8900, "uint32"),
+    table=TABLE,
 )

@@ -13,6 +13,17 @@ at commissioning before billing with it. The meter has no serial number register
 """
 
 from hal.meters.registers import Field, RegisterMap
+from hal.meters.tables import typed
+
+# The rest of the list, as an open-source charger firmware's driver of the meter reads it (its poll
+# requests 0x0000+6, 0x0008+2, 0x000C+8, 0x001E+4, 0x0023+1): wire-break detection, internal
+# temperature (0.1 degC), reverse energy, voltage ratio, rated current, I/O and alarm words, the clock
+# as byte pairs (year-month, day-hour, minute-second), meter-reading day and tariff, software version.
+TABLE = typed("uint16", ("wire_break", 0x0004), ("voltage_ratio", 0x0010), ("rated_current_a", 0x0011),
+              ("io_status", 0x0012), ("alarm_status", 0x0013), ("clock_year_month", 0x001E),
+              ("clock_day_hour", 0x001F), ("clock_minute_second", 0x0020), ("reading_day_tariff", 0x0021),
+              ("software_version", 0x0023)) + typed(
+    "int16", ("temperature_c", 0x0005, 0.1)) + typed("uint32", ("energy_export_wh", 0x000E, 10.0))
 
 DJSF1352 = RegisterMap(
     model="djsf1352",
@@ -27,4 +38,5 @@ DJSF1352 = RegisterMap(
         Field("power_w", 0x0008, "int16", 1000.0, exponent=0x0009),
         Field("energy_import_wh", 0x000C, "uint32", 10.0),
     ),
+    table=TABLE,
 )

@@ -7,7 +7,7 @@ The EM24 answers at most 11 registers per request (its documented limit for
 some firmware), so reads are split. Serial number 0x5000, 7 registers ASCII.
 """
 
-from hal.meters.maps.em340 import CG_INSTANTANEOUS
+from hal.meters.maps.em340 import CG_INSTANTANEOUS, cg_table
 from hal.meters.registers import Field, RegisterMap
 
 EM24 = RegisterMap(
@@ -24,4 +24,5 @@ EM24 = RegisterMap(
     serial=Field("serial", 0x5000, "ascii14"),
     serial_function="input",
     max_block=11,
+    table=cg_table(pf_l1=0x0032, sequence=0x0036, import_l1=0x0046, export=0x005C),
 )

@@ -7,6 +7,15 @@ float32 at 3083 (as the meter signs it), frequency float32 Hz at 3109, total act
 """
 
 from hal.meters.registers import Field, RegisterMap
+from hal.meters.tables import floats, typed
+
+# The rest of the list, as volkszaehler/mbmd's iEM3000 producer names it: average current and L-N
+# voltage, total reactive and apparent power (float32, kvar and kVA), export and reactive energies and
+# the import energy per phase (INT64, Wh and varh).
+TABLE = floats(("current_avg_a", 3009), ("voltage_avg_v", 3035), ("reactive_var", 3067, 1000.0),
+               ("apparent_va", 3075, 1000.0)) + typed(
+    "int64", ("energy_export_wh", 3207), ("reactive_import_varh", 3219), ("reactive_export_varh", 3223),
+    ("energy_import_l1_wh", 3517), ("energy_import_l2_wh", 3521), ("energy_import_l3_wh", 3525))
 
 IEM3155 = RegisterMap(
     model="iem3155",
@@ -29,4 +38,5 @@ IEM3155 = RegisterMap(
         Field("frequency_hz", 3109, "float32"),
         Field("energy_import_wh", 3203, "int64"),
     ),
+    table=TABLE,
 )

@@ -10,6 +10,12 @@ hal.meters.iskra_signing. Factory line settings: 115200 baud, address 33.
 """
 
 from hal.meters.registers import Field, RegisterMap
+from hal.meters.tables import typed
+
+# The rest of the list as EVerest's RsIskraMeter reads it: reactive power in total and per phase (T6),
+# and the export energy counter (int32) at 420 with its exponent at 415.
+TABLE = typed("t6", ("reactive_var", 148), ("reactive_l1_var", 150), ("reactive_l2_var", 152),
+              ("reactive_l3_var", 154)) + (Field("energy_export_wh", 420, "int32", exponent=415, exponent_base=0),)
 
 ISKRA_WM3M4C = RegisterMap(
     model="iskra_wm3m4c",
@@ -33,4 +39,5 @@ ISKRA_WM3M4C = RegisterMap(
     ),
     serial=Field("serial", 9, "ascii8"),
     serial_function="input",
+    table=TABLE,
 )
