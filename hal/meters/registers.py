@@ -69,13 +69,20 @@ class RegisterMap:
     # Every other register the vendor lists, in the map's function (hal.meters.tables names their
     # quantities): the simulator serves them, and a map with one never asks for an unlisted register.
     table: tuple[Field, ...] = ()
+    # The settings the vendor lists in the other function (an Eastron's holding registers: demand
+    # period, meter ID, baud rate...): served by the simulator, never read by the controller.
+    settings: tuple[Field, ...] = ()
 
-    def documented(self, function: str) -> set[int]:
-        """The registers of `function` the vendor lists (fields, table, serial number)."""
-        fields = list(self.fields) + list(self.table) if function == self.function else []
+    def listed(self, function: str) -> list[Field]:
+        """Every field of `function` the vendor lists (fields and table, or settings; serial number)."""
+        fields = list(self.fields + self.table) if function == self.function else list(self.settings)
         if self.serial is not None and self.serial_function == function:
             fields.append(self.serial)
-        return {a for f in fields for a in range(f.start, f.end)}
+        return fields
+
+    def documented(self, function: str) -> set[int]:
+        """The registers of `function` the vendor lists."""
+        return {a for f in self.listed(function) for a in range(f.start, f.end)}
 
     def blocks(self) -> list[tuple[int, int, list[Field]]]:
         """Requests covering every field: (start, count, fields), gaps under 8 words merged (only gaps of

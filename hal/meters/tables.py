@@ -25,7 +25,19 @@ TABLE_QUANTITIES = frozenset(
        "thd_voltage_avg_pct", "thd_current_avg_pct", "phase_sequence"]
     # A DC meter's status and settings words (Acrel DJSF1352): listed, so a scanner reads them too.
     + ["wire_break", "temperature_c", "voltage_ratio", "rated_current_a", "io_status", "alarm_status",
-       "clock_year_month", "clock_day_hour", "clock_minute_second", "reading_day_tariff", "software_version"])
+       "clock_year_month", "clock_day_hour", "clock_minute_second", "reading_day_tariff", "software_version"]
+    # Settings a meter lists in its other register function (hal.meters.registers.RegisterMap.settings).
+    + ["demand_time_min", "demand_period_min", "system_type", "pulse_width_ms", "kppa", "parity_stop", "meter_id",
+       "password", "baud_code", "pulse_output_mode", "meter_code"])
+
+# The settings an Eastron SDM lists in its holding registers (float32; reaper7's SDM library and
+# Tinkerforge's evse-v2-bricklet name them): minutes into the demand period, the period, relay pulse
+# width (ms), parity/stop bits, meter ID, baud-rate code, pulse output mode.
+EASTRON_SETTINGS = (("demand_time_min", 0x0000), ("demand_period_min", 0x0002), ("pulse_width_ms", 0x000C),
+                    ("parity_stop", 0x0012), ("meter_id", 0x0014), ("baud_code", 0x001C),
+                    ("pulse_output_mode", 0x0056))
+# The three-phase models add system type, password lock (KPPA) and password, and their meter code.
+EASTRON_3P_SETTINGS = (("system_type", 0x000A), ("kppa", 0x000E), ("password", 0x0018))
 
 
 def floats(*entries: tuple[str, int] | tuple[str, int, float]) -> tuple[Field, ...]:

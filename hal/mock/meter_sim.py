@@ -93,8 +93,8 @@ class SimMeter:
         image: dict[int, int] = {}
         values = self.values()
         m = self.regmap
-        for f in m.fields + m.table:
-            if m.function != function:
+        for f in m.listed(function):
+            if f is m.serial:
                 continue
             if f.exponent is None:
                 image.update(zip(range(f.address, f.address + f.words), encode(f, values[f.quantity], m.word_order)))
@@ -139,9 +139,7 @@ async def _fill(meter: SimMeter, function_code, start, address, count, registers
 
 def _span(meter: SimMeter, function: str) -> tuple[int, int] | None:
     m = meter.regmap
-    fields = [f for f in m.fields + m.table if m.function == function]
-    if m.serial is not None and m.serial_function == function:
-        fields.append(m.serial)
+    fields = m.listed(function)
     if not fields:
         return None
     start = min(f.start for f in fields)

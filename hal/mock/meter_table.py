@@ -42,6 +42,7 @@ def table_values(meter, base: dict) -> dict:
              reactive_import_varh=0.0, reactive_export_varh=0.0, reactive_total_varh=0.0, thd_voltage_avg_pct=0.0,
              thd_current_avg_pct=0.0, power_demand_w=base["power_w"], power_demand_max_w=max(meter.peak_w, base["power_w"]))
     v.update(_status_words())
+    v.update(_settings(meter))
     # Tariffs: the simulated meter stays in tariff 1, so tariff 2 counts nothing.
     for q in ("energy_import", "energy_export", "energy_total", "reactive_import", "reactive_export",
               "reactive_total"):
@@ -61,6 +62,20 @@ def _status_words() -> dict:
             "clock_year_month": (now.tm_year % 100) << 8 | now.tm_mon, "clock_day_hour": now.tm_mday << 8 | now.tm_hour,
             "clock_minute_second": now.tm_min << 8 | now.tm_sec, "reading_day_tariff": 1 << 8 | 1,
             "software_version": 0x0103}
+
+
+# An Eastron's meter code (holding 0xFC02), as Tinkerforge's bricklet tells the models apart.
+METER_CODES = {"sdm630": 0x0070, "sdm72d": 0x0089}
+
+
+def _settings(meter) -> dict:
+    """Factory settings, as a scanner finds them: a 60-minute demand period (full), 100 ms pulses,
+    no parity and one stop bit, 9600 baud (code 2), pulse output counting export (4), 3-phase
+    4-wire (3), password 1000 unlocked."""
+    return {"demand_time_min": 60.0, "demand_period_min": 60.0, "pulse_width_ms": 100.0, "parity_stop": 0.0,
+            "meter_id": float(meter.address), "baud_code": 2.0, "pulse_output_mode": 4.0,
+            "system_type": 3.0 if meter.regmap.phases == 3 else 1.0, "kppa": 0.0, "password": 1000.0,
+            "meter_code": METER_CODES.get(meter.regmap.model, 0)}
 
 
 def unlisted(meter, function: str, address: int, count: int) -> bool:

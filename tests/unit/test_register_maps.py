@@ -205,7 +205,7 @@ def test_whole_tables_name_known_quantities_and_never_overlap():
 
     assert [m for m, regmap in MODELS.items() if not regmap.table] == []  # every Modbus model: its whole list
     for regmap in MODELS.values():
-        assert {f.quantity for f in regmap.table} <= TABLE_QUANTITIES, regmap.model
+        assert {f.quantity for f in regmap.table + regmap.settings} <= TABLE_QUANTITIES, regmap.model
         taken: set[int] = set()
         for f in regmap.fields + regmap.table:
             words = set(range(f.address, f.address + f.words)) | ({f.exponent} - {None})

@@ -5,7 +5,7 @@ first; kWh; serial number in holding register 0xFC00.
 """
 
 from hal.meters.registers import Field, RegisterMap
-from hal.meters.tables import floats
+from hal.meters.tables import EASTRON_SETTINGS, floats
 
 KWH = 1000.0
 # The rest of Eastron's input register list, as reaper7's SDM_Energy_Meter library names it (SDM120CT).
@@ -31,4 +31,5 @@ SDM120 = RegisterMap(
     ),
     serial=Field("serial", 0xFC00, "uint32"),
     table=TABLE,
+    settings=floats(*EASTRON_SETTINGS),
 )

@@ -6,7 +6,7 @@ holding register 0xFC00 (uint32). Energy registers count kWh.
 """
 
 from hal.meters.registers import Field, RegisterMap
-from hal.meters.tables import floats
+from hal.meters.tables import EASTRON_3P_SETTINGS, EASTRON_SETTINGS, floats, typed
 
 KWH = 1000.0
 # The rest of Eastron's input register list, as reaper7's SDM_Energy_Meter library names it.
@@ -53,4 +53,5 @@ SDM630 = RegisterMap(
     ),
     serial=Field("serial", 0xFC00, "uint32"),
     table=TABLE,
+    settings=floats(*EASTRON_SETTINGS, *EASTRON_3P_SETTINGS) + typed("uint16", ("meter_code", 0xFC02)),
 )
