@@ -54,12 +54,14 @@ def table_values(meter, base: dict) -> dict:
 
 def _status_words() -> dict:
     """The words a table lists besides measurements: phases in order (0: L1-L2-L3), and a DC
-    meter's wire-break flag (0: wires whole), temperature, voltage ratio, a 200 A shunt, I/O and alarm words, and its clock
-    as byte pairs (year-month, day-hour, minute-second; UTC), meter-reading day 1 in tariff 1."""
+    meter's wire-break flag (0: wires whole), temperature, voltage ratio, a 200 A shunt, I/O and
+    alarm words, and its clock as byte pairs (year-month, day-hour, minute-second; UTC),
+    meter-reading day 1 in tariff 1."""
     now = time.gmtime()
     return {"phase_sequence": 0, "wire_break": 0, "temperature_c": 25.0, "voltage_ratio": 1,
             "rated_current_a": 200, "io_status": 0, "alarm_status": 0,
-            "clock_year_month": (now.tm_year % 100) << 8 | now.tm_mon, "clock_day_hour": now.tm_mday << 8 | now.tm_hour,
+            "clock_year_month": (now.tm_year % 100) << 8 | now.tm_mon,
+            "clock_day_hour": now.tm_mday << 8 | now.tm_hour,
             "clock_minute_second": now.tm_min << 8 | now.tm_sec, "reading_day_tariff": 1 << 8 | 1,
             "software_version": 0x0103}
 

@@ -3,7 +3,8 @@
 Holding registers (FC 03), high word first, as the vendor's iEM3000 register list numbers them less
 one (the list counts from 1): phase currents float32 A from 2999, phase-to-neutral voltages float32
 V from 3027, active power per phase float32 kW from 3053 and in total at 3059, total power factor
-float32 at 3083 (as the meter signs it), frequency float32 Hz at 3109, total active energy import INT64 Wh at 3203. Factory line settings: 19200 baud, 8E1.
+float32 at 3083 (as the meter signs it), frequency float32 Hz at 3109, total active energy import
+INT64 Wh at 3203. Factory line settings: 19200 baud, 8E1.
 """
 
 from hal.meters.registers import Field, RegisterMap
