@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from firmware.core.session import Session
 
@@ -66,6 +67,20 @@ class EvChargingNeeds:
     max_current_a: float | None
     max_voltage_v: float | None
     soc_pct: float | None
+    round: int = 1  # the EV's ChargeParameterDiscovery round this answers (a renegotiation: the next)
+    departure_s: int | None = None  # seconds from `asked_at` the EV means to leave
+    energy_request_wh: float | None = None
+    asked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvChargingSchedule:
+    """The charging profile an EV chose from the offered schedule (ISO 15118-2 PowerDeliveryReq;
+    OCPP 2.0.1 NotifyEVChargingSchedule, K15): (start s from `at`, max W)."""
+
+    connector_id: int
+    at: datetime
+    entries: tuple[tuple[int, float], ...]
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,15 @@ from pathlib import Path
 from iso15118.evcc import Config, EVCCHandler
 from iso15118.evcc.controller.simulator import SimEVController
 from iso15118.evcc.evcc_config import load_from_file
+from iso15118.evcc.states import iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVChargeParams, PVEVEnergyCapacity, PVEVMaxCurrentLimit,
                                                 PVEVMaxPowerLimit, PVEVMaxVoltageLimit, PVEVTargetCurrent,
                                                 PVEVTargetVoltage)
 from iso15118.shared.messages.din_spec.datatypes import DCEVStatus as DCEVStatusDIN
 from iso15118.shared.messages.enums import DCEVErrorCode
-from iso15118.shared.messages.iso15118_2.datatypes import DCEVStatus
+from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
+from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
 from hlc.physical import physical
 from hlc.protocol import quiet_message_dumps
@@ -44,6 +46,7 @@ class BenchEV(SimEVController):
         super().__init__(evcc_config)
         self.battery_file = battery_file
         self.precharged = False
+        self.chosen_profile = None  # the ChargingProfile it made of the charger's schedule
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
                       "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
         self.contactors(False)  # a car arrives with its contactors open
@@ -123,6 +126,30 @@ class BenchEV(SimEVController):
     async def get_dc_ev_status_dinspec(self) -> DCEVStatusDIN:
         return DCEVStatusDIN(ev_ready=True, ev_error_code=self._error(), ev_ress_soc=self._battery_soc())
 
+    async def process_sa_schedules_v2(self, sa_schedules):
+        """iso15118's EV mirrors the offered schedule in its ChargingProfile; it is kept for the DC
+        PowerDeliveryReq, where iso15118 leaves it out (see `send_profile_with_power_delivery`)."""
+        progress, schedule_id, profile = await super().process_sa_schedules_v2(sa_schedules)
+        self.chosen_profile = profile
+        return progress, schedule_id, profile
+
+
+def send_profile_with_power_delivery() -> None:
+    """A DC car's PowerDeliveryReq Start carries its ChargingProfile (ISO 15118-2 Table 40); iso15118's
+    EV sends none on DC, so the bench EV adds the one it chose (the charger passes it to the CSMS,
+    OCPP 2.0.1 NotifyEVChargingSchedule)."""
+    state = iso15118_2_states.PreCharge
+    original = state.create_next_message
+
+    def create_next_message(self, next_state, next_msg, *args, **kwargs):
+        profile = getattr(self.comm_session.ev_controller, "chosen_profile", None)
+        if (isinstance(next_msg, PowerDeliveryReq) and next_msg.charge_progress == ChargeProgress.START
+                and next_msg.charging_profile is None and profile is not None):
+            next_msg = next_msg.copy(update={"charging_profile": profile})
+        return original(self, next_state, next_msg, *args, **kwargs)
+
+    state.create_next_message = create_next_message
+
 
 async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
@@ -134,6 +161,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
     evcc_config = await load_from_file(f.name)
+    send_profile_with_power_delivery()
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(),
                       ev_controller=BenchEV(evcc_config, battery_file)).start()
 

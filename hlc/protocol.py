@@ -8,13 +8,19 @@ Child -> controller, whenever the EV says something and at least every HEARTBEAT
    "session": the count of EV sessions this child has seen (a new one forgets everything of the last),
    "contract": {"emaid", "certificate": the contract certificate chain in PEM} once the EV chose Plug &
    Charge and sent its PaymentDetailsReq,
-   "fresh": true when an EV request caused it, false on a heartbeat (only fresh ones prove the EV is there)}
+   "fresh": true when an EV request caused it, false on a heartbeat (only fresh ones prove the EV is there),
+   "schedule_round": the count of ChargeParameterDiscovery rounds of this EV session (a renegotiation
+   is a new round), with "departure_s" and "energy_request_wh" when the EV gave them,
+   "ev_profile": {"round", "entries": [[start_s, max_w], ...]}: the ChargingProfile the EV sent in its
+   PowerDeliveryReq Start (ISO 15118-2)}
 Controller -> child, on every change and at least every HEARTBEAT_S:
   {"type": "evse", "state": <power path state>, "present_voltage_v", "present_current_a",
    "isolation": "valid" | "invalid" | "fault" | "none", "authorized": bool,
    "max_voltage_v", "max_current_a", "max_power_w", "fault": str | None,
    "stop": true once the driver or the CSMS ended the session (the EV is told to stop charging),
-   "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge)}
+   "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge),
+   "schedule": {"round", "periods": [[start_s, max_w], ...] from now}: the charger's answer to that
+   round (until it comes, the SECC answers the EV EVSEProcessing Ongoing)}
 A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
 """
 
@@ -29,9 +35,10 @@ JAVA_OPTIONS = "-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 MAX_LINE = 64 * 1024
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
-             "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session")
+             "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",
+             "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
-               "max_current_a", "max_power_w", "fault", "stop", "contract")
+               "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule")
 
 
 class BadLine(ValueError):

@@ -21,16 +21,21 @@ from iso15118.secc.controller.ev_data import EVDataContext
 from iso15118.secc.controller.interface import AuthorizationResponse, ServiceStatus
 from iso15118.secc.controller.simulator import SimEVSEController
 from iso15118.secc.secc_settings import Config
+from iso15118.secc.states import iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
 from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, DCEVErrorCode,
                                            IsolationLevel, Protocol)
+from iso15118.shared.messages.iso15118_2.body import ChargeParameterDiscoveryRes
+from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
+from iso15118.shared.states import Terminate
 
 from hlc import protocol as p
 from hlc.physical import physical
+from hlc.sa_schedule import profile_entries, sa_schedules
 
 log = logging.getLogger("hlc.secc")
 
@@ -89,9 +94,12 @@ class BridgedEVSEController(SimEVSEController):
         super().__init__()
         self.link = link
         self.ev_data_context = EVDataWithErrors()
+        self.rounds = 0  # the EV's ChargeParameterDiscovery rounds in this EV session
+        self.round_open = False  # answered Ongoing so far: the EV repeats the request in the same round
 
     def reset_ev_data_context(self) -> None:
         self.ev_data_context = EVDataWithErrors()
+        self.rounds, self.round_open = 0, False
 
     async def _tell(self, **changes) -> None:
         limits = self.ev_data_context.rated_limits.dc_limits
@@ -135,7 +143,41 @@ class BridgedEVSEController(SimEVSEController):
     async def session_ended(self, current_state: str, reason: str) -> None:
         await self._tell(stage="ended", error=None if "Normal" in reason or not reason else reason[:200])
 
+    async def ev_profile(self, profile) -> None:
+        """The ChargingProfile of the EV's PowerDeliveryReq Start (iso15118 keeps it to itself)."""
+        await self._tell(ev_profile={"round": self.rounds, "entries": profile_entries(profile)})
+
     # ---- what the charger answers -----------------------------------------------------------
+    async def get_sa_schedule_list(self, ev_data_context, is_free_charging_service, max_schedule_entries,
+                                   departure_time=0):
+        """Ongoing until the controller offers the schedule for this round (OCPP K15: the CSMS may
+        first send a TxProfile), then one SAScheduleTuple of it. Ongoing is an empty list (iso15118
+        wraps the answer in an SAScheduleList, which refuses None; `answer_ongoing_without_schedules`
+        takes the empty list out of the response)."""
+        offer = await self._ask_round(departure_time)
+        if offer is None:
+            return []
+        return sa_schedules(offer["periods"], departure_time, max_schedule_entries)
+
+    async def get_sa_schedule_list_dinspec(self, max_schedule_entries, departure_time=0):
+        """DIN SPEC 70121: the round is reported (the CSMS hears the EV's needs) but answered at once with
+        iso15118's own schedule: DIN's PMax has no unit we could fill in with confidence."""
+        await self._ask_round(departure_time)
+        self.round_open = False
+        return await super().get_sa_schedule_list_dinspec(max_schedule_entries, departure_time)
+
+    async def _ask_round(self, departure_time: int):
+        if not self.round_open:
+            self.rounds, self.round_open = self.rounds + 1, True
+        energy = self.ev_data_context.target_energy_request  # EVEnergyRequest, Wh
+        await self._tell(schedule_round=self.rounds, departure_s=departure_time or None,
+                         energy_request_wh=None if energy is None else float(energy))
+        offer = self.link.evse.get("schedule")
+        if not isinstance(offer, dict) or offer.get("round") != self.rounds:
+            return None
+        self.round_open = False
+        return offer
+
     async def is_authorized(self, id_token=None, id_token_type=None, certificate_chain=None,
                             hash_data=None) -> AuthorizationResponse:
         """External identification: Ongoing until the controller says the session may charge. Plug &
@@ -195,6 +237,37 @@ class BridgedEVSEController(SimEVSEController):
         return physical(PVEVSEMaxPowerLimit, self.link.evse.get("max_power_w", 0.0), "W")
 
 
+def answer_ongoing_without_schedules() -> None:
+    """iso15118 puts an SAScheduleList in every ChargeParameterDiscoveryRes, an empty one with
+    EVSEProcessing Ongoing, which the schema forbids (at least one SAScheduleTuple) and the EV's EXI
+    decoder refuses: an Ongoing answer goes without it, as ISO 15118-2 has it."""
+    state = iso15118_2_states.ChargeParameterDiscovery
+    original = state.create_next_message
+
+    def create_next_message(self, next_state, next_msg, *args, **kwargs):
+        schedules = getattr(next_msg, "sa_schedule_list", None)
+        if isinstance(next_msg, ChargeParameterDiscoveryRes) and schedules and not schedules.schedule_tuples:
+            next_msg = next_msg.copy(update={"sa_schedule_list": None})
+        return original(self, next_state, next_msg, *args, **kwargs)
+
+    state.create_next_message = create_next_message
+
+
+def report_ev_profiles() -> None:
+    """iso15118's PowerDelivery state checks the EV's ChargingProfile and keeps it; this passes it on
+    to the controller too (OCPP 2.0.1 NotifyEVChargingSchedule) once the request was accepted."""
+    original = iso15118_2_states.PowerDelivery.process_message
+
+    async def process_message(self, message, message_exi=None):
+        await original(self, message, message_exi)
+        request = getattr(getattr(message, "body", None), "power_delivery_req", None)
+        if (request is not None and request.charging_profile is not None
+                and request.charge_progress == ChargeProgress.START and self.next_state not in (None, Terminate)):
+            await self.comm_session.evse_controller.ev_profile(request.charging_profile)
+
+    iso15118_2_states.PowerDelivery.process_message = process_message
+
+
 async def main(socket_path: str, iface: str) -> None:
     reader, writer = await asyncio.open_unix_connection(socket_path, limit=p.MAX_LINE)
     link = Link(reader, writer)
@@ -202,6 +275,8 @@ async def main(socket_path: str, iface: str) -> None:
     config = Config()
     config.load_envs()
     config.iface = iface
+    report_ev_profiles()
+    answer_ongoing_without_schedules()
     controller = BridgedEVSEController(link)
     await controller.set_status(ServiceStatus.STARTING)
     secc = SECCHandler(exi_codec=ExificientEXICodec(), evse_controller=controller, config=config)

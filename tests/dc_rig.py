@@ -115,11 +115,17 @@ class BenchEvLink:
             self.plugged, self.sessions = True, self.sessions + 1
         if self.told.get("stop") and r.stage == ev_link.CURRENT_DEMAND:
             r.stage, r.target_current_a = ev_link.POWER_OFF, 0.0
-        if r.stage != ev_link.NONE or self.told.get("authorized"):
+        if r.stage != ev_link.NONE or (self.told.get("authorized") and self._schedule_offered(r)):
             self.ecu.step(now, path, bus)
         else:
             r.heard_at = now
         self.request = dataclasses.replace(r, session=self.sessions)
+
+    def _schedule_offered(self, r: EvRequest) -> bool:
+        """ChargeParameterDiscovery: the EV asks (a round) and goes on once the charger offered a schedule."""
+        r.schedule_round, r.soc_pct = max(r.schedule_round, 1), self.ecu.battery.soc_pct  # its DC_EVStatus
+        offer = self.told.get("schedule")
+        return offer is not None and offer["round"] == r.schedule_round
 
 
 class DcStationRig:
@@ -154,6 +160,8 @@ class DcStationRig:
         self.station = Station(self.board, hal, SimpleNamespace(publish_threadsafe=self.events.append), self.wall,
                                ev_links={1: self.link})
         self.conn = self.station.connectors[1]
+        self._answered = 0
+        self.offer_at_once = True
 
     def tick(self, n: int = 1) -> None:
         for _ in range(n):
@@ -162,6 +170,16 @@ class DcStationRig:
             self.bus.step(now)
             self.link.step(now, self.conn.path, self.bus, self.wire.ev.state != "A")
             self.station.loop.tick_once(now)
+            self._answer_schedule_rounds()
+
+    def _answer_schedule_rounds(self) -> None:
+        """The OCPP layer's part (1.6's: no CSMS has a say): each new round offered the ceiling at once."""
+        from firmware.events import EvChargingNeeds
+
+        for event in self.events[self._answered:]:
+            if isinstance(event, EvChargingNeeds) and self.offer_at_once:
+                self.conn.offer_schedule(event.round, [(0, self.conn.max_power_w())])
+        self._answered = len(self.events)
 
     def until(self, predicate, seconds: float) -> bool:
         return ticked_until(self.tick, predicate, seconds)

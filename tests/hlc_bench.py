@@ -72,7 +72,8 @@ class HlcBench:
             self.bridge.publish(state=s["state"], present_voltage_v=s["present_voltage_v"],
                                 present_current_a=s["present_current_a"], authorized=self.authorized,
                                 isolation="valid" if s["insulation_ohm"] else "none", max_voltage_v=max_v,
-                                max_current_a=max_a, max_power_w=max_w, fault=s["fault"])
+                                max_current_a=max_a, max_power_w=max_w, fault=s["fault"],
+                                schedule={"round": self.bridge.request.schedule_round, "periods": [[0, max_w]]})
             if not self.states or self.states[-1] != self.path.state:
                 self.states.append(self.path.state)
             if until():

@@ -95,7 +95,11 @@ class CsmsSide201(RecordingSide, ChargePoint):
 
     @on("NotifyEVChargingNeeds")
     def on_notify_ev_charging_needs(self, **_):
-        return call_result.NotifyEVChargingNeeds(status="Accepted")
+        return call_result.NotifyEVChargingNeeds(status=self.csms.needs_status)
+
+    @on("NotifyEVChargingSchedule")
+    def on_notify_ev_charging_schedule(self, **_):
+        return call_result.NotifyEVChargingSchedule(status="Accepted")
 
     @on("ReservationStatusUpdate")
     def on_reservation_status_update(self, **_):
@@ -138,6 +142,9 @@ class BenchCsms201(BenchCsms):
         self.total_cost: float | None = None  # the running cost put in TransactionEvent answers (I02)
         self.pki_status = "Accepted"  # how it answers Get15118EVCertificate and GetCertificateStatus
         self.certificate_status = "Accepted"  # its AuthorizeResponse certificateStatus for a contract (C07)
+        # NotifyEVChargingNeeds (K15): a bench CSMS has no schedule to work out, so it declines; a test
+        # that plays a smart-charging CSMS sets Accepted and sends its TxProfile itself.
+        self.needs_status = "Rejected"
 
     def token_info(self, id_token: str) -> dict:
         """IdTokenInfo: as set in `tags` (2.0.1 words, e.g. with a groupIdToken), else Accepted or Invalid."""

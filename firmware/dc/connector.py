@@ -24,7 +24,8 @@ from firmware.dc import ev_link, norm
 from firmware.dc.ev_link import EvRequest
 from firmware.dc.power_path import CHARGING as PATH_CHARGING
 from firmware.dc.power_path import FAULT, LIVE, DcPowerPath
-from firmware.events import ContractPresented, EvChargingNeeds
+from firmware.dc.schedule_rounds import ScheduleRounds
+from firmware.events import ContractPresented
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class DcConnector(Connector):
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a)
         self.ev = EvRequest()
         self._stop_asked = False
-        self._needs_told = False  # EvChargingNeeds published for this session
+        self.rounds = ScheduleRounds(cfg.id)  # ISO 15118 smart charging: the EV's schedule rounds
         self._gone_session = 0  # the link's EV session at the last unplug
         self.contract_status: str | None = None  # Plug & Charge: "accepted" or "rejected", for the EV
         self._contract_told = None  # the contract last published as ContractPresented
@@ -94,7 +95,9 @@ class DcConnector(Connector):
         self._then(now, self.reading())
         self._present_contract()
         self.link.tell(self._status_for_ev())
-        self._tell_needs()
+        for event in self.rounds.step(now, self.wall.now(), self.ev, getattr(self.link, "protocol", None),
+                                      self.max_power_w(), self.session is not None):
+            self.publish(event)
 
     def _ev_now(self) -> EvRequest:
         """What the EV on the cable said: nothing until the link reports an EV session begun after the
@@ -118,15 +121,9 @@ class DcConnector(Connector):
         """What the authorization decided for the EV's contract: the EV hears it in its Authorization."""
         self.contract_status = "accepted" if accepted else "rejected"
 
-    def _tell_needs(self) -> None:
-        """Once per session, when the EV has said what it needs (its limits arrive with the
-        ChargeParameterDiscovery, before the cable check)."""
-        if self.session is None:
-            self._needs_told = False
-        elif not self._needs_told and self.ev.stage != ev_link.NONE and self.ev.max_voltage_v is not None:
-            self._needs_told = True
-            self.publish(EvChargingNeeds(self.id, getattr(self.link, "protocol", None), self.ev.max_current_a,
-                                         self.ev.max_voltage_v, self.ev.soc_pct))
+    def offer_schedule(self, round_: int, periods: list[tuple[int, float]]) -> None:
+        """The schedule the EV is offered for its round `round_` (firmware.dc.schedule_rounds)."""
+        self.rounds.offer(round_, periods)
 
     def _step(self, now: float) -> None:
         """The session table moved by the plug and the power path, not by the pilot's B and C: a DC EV
@@ -177,7 +174,8 @@ class DcConnector(Connector):
                 "present_current_a": s["present_current_a"], "authorized": self.may_charge(),
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
-                "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status}
+                "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
+                **self.rounds.status()}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:
@@ -225,10 +223,14 @@ class DcConnector(Connector):
             out["SoC"] = (self.ev.soc_pct, "Percent")
         return out
 
+    def max_power_w(self) -> float:
+        """What the modules and the cable deliver at most (W): the ceiling of an offered schedule."""
+        max_v, max_a, max_w = self.hal.stack.limits()
+        return min(max_w, max_v * min(max_a, self.cfg.max_current_a))
+
     def supply_rating_a(self) -> float:
         """The modules' rated power (or the cable's at their maximum voltage, if lower) in supply amps."""
-        max_v, max_a, max_w = self.hal.stack.limits()
-        return min(max_w, max_v * min(max_a, self.cfg.max_current_a)) / (self.board.voltage_v * self.board.phases)
+        return self.max_power_w() / (self.board.voltage_v * self.board.phases)
 
     def safe_off(self) -> None:
         for act in (self.hal.stack.off, self.hal.contactor.open):

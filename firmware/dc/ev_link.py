@@ -26,6 +26,14 @@ class Contract:
     certificate: str  # the contract certificate chain, PEM, leaf first
 
 
+@dataclass(frozen=True)
+class EvProfile:
+    """The ChargingProfile of an EV's PowerDeliveryReq: (start s, max W) from the request's time."""
+
+    round: int
+    entries: tuple[tuple[int, float], ...]
+
+
 @dataclass
 class EvRequest:
     stage: str = NONE
@@ -39,6 +47,12 @@ class EvRequest:
     heard_at: float | None = None  # monotonic time of its last message
     contract: Contract | None = None  # Plug & Charge: set once the EV presented its contract
     session: int = 0  # which of the link's EV sessions this is (a plug-in's EV is a new one)
+    # ISO 15118 smart charging (OCPP 2.0.1 K15/K16): the EV's ChargeParameterDiscovery rounds so far,
+    # what it asked for in the last one, and the ChargingProfile it chose from the offered schedule.
+    schedule_round: int = 0
+    departure_s: int | None = None  # DepartureTime: seconds from the request
+    energy_request_wh: float | None = None  # EVEnergyRequest
+    ev_profile: EvProfile | None = None
 
 
 class EvLinkPort(Protocol):

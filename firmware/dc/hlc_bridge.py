@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 STAGES = {ev_link.NONE, ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON, ev_link.CURRENT_DEMAND,
           ev_link.POWER_OFF, ev_link.WELDING, ev_link.ENDED}
-NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct")
+NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "energy_request_wh")
+MAX_PROFILE_ENTRIES = 24  # ISO 15118-2 ChargingProfile: at most 24 ProfileEntry
 RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
@@ -52,6 +53,7 @@ class HlcBridge:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._told: dict | None = None
         self._told_at = 0.0
+        self._profile_seen: dict | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -89,6 +91,7 @@ class HlcBridge:
         session = message.get("session")
         if isinstance(session, int) and not isinstance(session, bool) and session > self.request.session:
             r = EvRequest(session=session)
+            self._profile_seen = None
         else:
             r = dataclasses.replace(self.request)
         if stage in STAGES and stage != r.stage:
@@ -103,6 +106,7 @@ class HlcBridge:
         contract = message.get("contract")
         if isinstance(contract, dict) and r.contract is None:
             r.contract = self._contract(contract)
+        self._take_schedule(message, r)
         if isinstance(message.get("protocol"), str) and message["protocol"]:
             self.protocol = message["protocol"]
         if message.get("fresh") is not False:  # a heartbeat proves the child alive, not the EV
@@ -112,6 +116,20 @@ class HlcBridge:
             self.cycles, self.cycle_at = cycle, self.clock()  # the EV's request loop, for the benchmarks
         self.request = r
         self.on_message()
+
+    def _take_schedule(self, message: dict, r: EvRequest) -> None:
+        """ISO 15118 smart charging: the EV's rounds, what it asked for, the profile it chose."""
+        rounds, departure = message.get("schedule_round"), message.get("departure_s")
+        if _count(rounds) and rounds > r.schedule_round:
+            r.schedule_round = rounds
+            r.departure_s = departure if _count(departure) else None
+        profile = message.get("ev_profile")
+        if isinstance(profile, dict) and profile != self._profile_seen:
+            self._profile_seen = profile
+            chosen = _profile(profile)
+            if chosen is None:
+                log.warning("connector %s: the EV's charging profile dropped: not (start s, W) entries", self.cid)
+            r.ev_profile = chosen or r.ev_profile
 
     def _contract(self, raw: dict) -> ev_link.Contract | None:
         """The EV's contract as OCPP can carry it: an eMAID of at most 36 characters (IdToken), a PEM
@@ -168,3 +186,24 @@ class HlcBridge:
             self._server.close()
         if self._writer is not None:
             self._writer.close()
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _profile(raw: dict) -> ev_link.EvProfile | None:
+    """{"round", "entries": [[start_s, max_w], ...]} with starts rising from 0, at most 24 entries."""
+    entries = raw.get("entries")
+    if not _count(raw.get("round")) or not isinstance(entries, list) or not 0 < len(entries) <= MAX_PROFILE_ENTRIES:
+        return None
+    out = []
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 2 and _count(entry[0])
+                and isinstance(entry[1], (int, float)) and not isinstance(entry[1], bool)
+                and math.isfinite(entry[1]) and entry[1] >= 0):
+            return None
+        if out and entry[0] <= out[-1][0]:
+            return None
+        out.append((entry[0], float(entry[1])))
+    return ev_link.EvProfile(raw["round"], tuple(out))

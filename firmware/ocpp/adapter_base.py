@@ -117,6 +117,18 @@ class AdapterBase:
         for target in list(self.station.connectors) if cid == 0 else [cid]:
             self.store.put(f"availability.{target}", operative)
 
+    async def ask_now(self, request):
+        """A request to the CSMS that only makes sense now (not queued): its answer, or None when
+        offline, unanswered or refused with a CallError (the caller goes on without)."""
+        cp = self.cp
+        if cp is None or not self.accepted:
+            return None
+        try:
+            return await cp.call(request, suppress=False)
+        except Exception as exc:
+            log.warning("%s got no answer from the CSMS: %s", type(request).__name__, exc or type(exc).__name__)
+            return None
+
     async def _send_queued(self, action, payload, msg_id):
         cp = self.cp
         if cp is None:

@@ -49,3 +49,15 @@ def composite_schedule(profiles, manager, station, board, cid: int, now: datetim
         segments = composite(profiles.profiles, manager.view(connector), now, duration, board.voltage_v)
         ceiling = min(connector.supply_rating_a(), connector.cable_a or connector.supply_rating_a())
     return composite_to_ocpp(segments, now, unit, board.voltage_v, ceiling)
+
+
+DAY_S = 86400
+
+
+def power_periods(smart, cid: int) -> list[tuple[int, float]]:
+    """What an EV is offered over ISO 15118 (its SAScheduleList, K15): the connector's composite limit
+    for the next 24 hours in W, as (start s from now, max W). `smart`: either version's smart charging
+    (profiles, manager, station, board, wall)."""
+    now = smart.wall.now().replace(microsecond=0)
+    s = composite_schedule(smart.profiles, smart.manager, smart.station, smart.board, cid, now, DAY_S, "W")
+    return [(p["startPeriod"], p["limit"]) for p in s["chargingSchedulePeriod"]]

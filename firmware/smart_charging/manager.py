@@ -119,6 +119,8 @@ class LoadManager:
         return ConnectorView(connector.id, self.transaction_id(session), session.started_at, self._phases(connector))
 
     def _phases(self, connector) -> int:
+        if connector.kind == "dc":
+            return self.board.phases  # a DC connector draws from every phase of its supply; its meter has one line
         reading = self.metering.fresh(connector.id) if connector.id in self.metering.latest else None
         if reading is not None:
             drawing = sum(1 for a in reading.currents_a if a > DRAWING_A)

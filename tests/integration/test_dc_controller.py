@@ -12,38 +12,16 @@ from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
 from controller import ROOT, ControllerProcess
+from dc_stations import plug_and_card, running, side_by_side
 from firmware.bench.csms import BenchCsms
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
-
-CARD = "04A1B2C3"
 FLOW = ["cable check", "cable ok", "precharge", "charging", "stopping", "welding check", "done", "off"]
 
 
 def path_walk(station) -> list[str]:
     """The DC power path's states in order, from the controller's log (each is logged as it is entered)."""
     return re.findall(r"DC power path ([a-z ]+)$", station.log_path.read_text(), re.M)
-
-
-def board(tmp_path, protocol: str) -> str:
-    text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace('"ISO_15118_2"', f'"{protocol}"')
-    path = tmp_path / f"bench-dc-{protocol}.toml"
-    path.write_text(text)
-    return str(path)
-
-
-async def running(tmp_path, name: str, csms, version: str, protocol: str) -> ControllerProcess:
-    station = ControllerProcess(csms.url, tmp_path / name, board=board(tmp_path, protocol), cp_id=name,
-                                ocpp_version=version)
-    await station.start()
-    await csms.wait_connected(name, 15)
-    await station.until(lambda c: c["status"] == "Available", 15)
-    return station
-
-
-async def plug_and_card(station) -> None:
-    await station.post("/ev", {"connector": 1, "state": "B"})
-    await station.post("/rfid", {"connector": 1, "id_tag": CARD})
 
 
 async def whole_session_16(tmp_path, csms) -> None:
@@ -73,10 +51,12 @@ async def whole_session_16(tmp_path, csms) -> None:
     start = csms.actions("StartTransaction")[-1]
     assert stop["meterStop"] - start["meterStart"] == round(final["meter"]["energy_wh"]) - start["meterStart"] > 250
     assert stop["reason"] == "EVDisconnected"
+    assert "no schedule for the EV's round" not in station.log_path.read_text()  # 1.6: offered at once
     values = [sv for m in csms.actions("MeterValues") if m["connectorId"] == 1 for mv in m["meterValue"]
               for sv in mv["sampledValue"]]
     socs = [float(sv["value"]) for sv in values if sv.get("measurand") == "SoC"]
-    assert socs and all(sv["location"] == "EV" and sv["unit"] == "Percent" for sv in values if sv.get("measurand") == "SoC")
+    assert socs and all(sv["location"] == "EV" and sv["unit"] == "Percent" for sv in values
+                        if sv.get("measurand") == "SoC")
     assert socs == sorted(socs) and socs[0] < 50 < socs[-1]
     volts = [sv for sv in values if sv.get("measurand") == "Voltage"]
     assert volts and all("phase" not in sv for sv in volts) and max(float(sv["value"]) for sv in volts) > 300
@@ -255,18 +235,6 @@ async def the_demo() -> None:
     for said in ("cable check passed", "pre-charge", "current flowing", "the EV stopped at 80 %",
                  "OK: billed energy matches the meter"):
         assert said in out, out
-
-
-async def side_by_side(tmp_path, *scenarios) -> None:
-    """Each scenario with a CSMS of its own, all at once: three DC sessions (six iso15118 processes,
-    each with a JVM) is what two cores carry without delaying an EV past the norm's 2 s silence."""
-    for _, csms in scenarios:
-        await csms.start()
-    try:
-        await asyncio.gather(*(scenario(tmp_path, csms) for scenario, csms in scenarios))
-    finally:
-        for _, csms in scenarios:
-            await csms.stop()
 
 
 async def demo_scenario(tmp_path, csms) -> None:

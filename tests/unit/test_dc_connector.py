@@ -158,3 +158,56 @@ def test_the_installers_page_shows_the_dc_side():
     view = dc_view(rig.conn)
     assert view["state"] == "charging" and view["protocol"] == "ISO_15118_2" and 20 <= view["ev_soc_pct"] < 80
     assert view["present_current_a"] > 10 and view["insulation_ohm"] == 5e6
+
+
+def test_the_ev_waits_for_its_schedule_and_gets_the_chargers_own_when_nobody_answers():
+    """ISO 15118 smart charging (K15): the round is held (the EV hears Ongoing) until the OCPP layer
+    offers a schedule; unanswered for schedule_rounds.WAIT_S, the charger's own ceiling."""
+    from firmware.dc import schedule_rounds
+    from firmware.dc.power_path import OFF as PATH_OFF
+
+    rig = DcStationRig()
+    rig.offer_at_once = False
+    rig.start()
+    rig.tick(int((schedule_rounds.WAIT_S - 1) / 0.02))
+    assert rig.link.told["schedule"] is None and rig.conn.path.state == PATH_OFF  # still asking
+    assert rig.until(lambda: rig.link.told["schedule"] is not None, 2)
+    assert rig.link.told["schedule"] == {"round": 1, "periods": [[0, 60000.0]]}  # two 30 kW modules
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+
+
+def test_an_offer_for_another_round_is_not_the_evs_and_the_chosen_profile_is_told_once():
+    from firmware.dc.ev_link import EvProfile
+    from firmware.events import EvChargingNeeds, EvChargingSchedule
+
+    rig = DcStationRig()
+    rig.offer_at_once = False
+    rig.start()
+    rig.tick(3)
+    (needs,) = [e for e in rig.events if isinstance(e, EvChargingNeeds)]
+    rig.conn.offer_schedule(needs.round + 1, [(0, 1000.0)])  # a stale or future round: ignored
+    rig.tick(3)
+    assert rig.link.told["schedule"] is None
+    rig.conn.offer_schedule(needs.round, [(0, 30000.0), (3600, 11000.0)])
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    assert rig.link.told["schedule"]["periods"] == [[0, 30000.0], [3600, 11000.0]]
+    rig.link.ecu.request.ev_profile = EvProfile(1, ((0, 30000.0), (3600, 11000.0), (86400, 0.0)))
+    rig.tick(10)
+    (chosen,) = [e for e in rig.events if isinstance(e, EvChargingSchedule)]
+    assert chosen.entries == ((0, 30000.0), (3600, 11000.0), (86400, 0.0)) and chosen.connector_id == 1
+
+
+
+def test_a_power_profile_on_a_dc_connector_counts_every_supply_phase():
+    """A profile in W on a DC connector: its meter has one line, but the power comes from the three
+    phases of the supply, so 20 kW is 29 A per phase at 230 V, not 87 A on one."""
+    from types import SimpleNamespace
+
+    from firmware.smart_charging.manager import LoadManager
+    from hal.types import MeterReading
+
+    dc = MeterReading(energy_wh=0.0, power_w=20000.0, currents_a=(50.0,), voltages_v=(400.0,), taken_at=0.0, dc=True)
+    manager = SimpleNamespace(board=SimpleNamespace(phases=3), metering=SimpleNamespace(latest={1: dc},
+                                                                                        fresh=lambda cid: dc))
+    assert LoadManager._phases(manager, SimpleNamespace(kind="dc", id=1)) == 3
+    assert LoadManager._phases(manager, SimpleNamespace(kind="ac", id=1)) == 1  # AC: the lines that draw

@@ -92,3 +92,29 @@ async def test_a_heartbeat_keeps_the_link_but_does_not_vouch_for_the_ev(tmp_path
     finally:
         writer.close()
         await bridge.stop()
+
+
+async def test_the_evs_schedule_round_and_chosen_profile_and_what_is_not_a_profile(tmp_path, caplog):
+    bridge, reader, writer = await connected(tmp_path)
+    try:
+        profile = {"round": 1, "entries": [[0, 20000], [3600, 11000.0], [86400, 0]]}
+        writer.write(p.encode("ev", stage="none", session=1, schedule_round=1, departure_s=7200,
+                              energy_request_wh=30000.0, ev_profile=profile))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.ev_profile is not None)
+        r = bridge.request
+        assert (r.schedule_round, r.departure_s, r.energy_request_wh) == (1, 7200, 30000.0)
+        assert r.ev_profile.entries == ((0, 20000.0), (3600, 11000.0), (86400, 0.0))
+        for bad in ({"round": 1, "entries": [[3600, 1.0], [0, 2.0]]}, {"round": 1, "entries": [[0, -5]]},
+                    {"round": 1, "entries": [[i, 1.0] for i in range(25)]}, {"round": "1", "entries": [[0, 1]]}):
+            writer.write(p.encode("ev", stage="cable_check", session=1, schedule_round=1, ev_profile=bad))
+        await writer.drain()
+        assert await settle(lambda: caplog.text.count("charging profile dropped") == 4)
+        assert bridge.request.ev_profile == r.ev_profile  # the EV's real choice stands
+        writer.write(p.encode("ev", stage="none", session=2, schedule_round=1, ev_profile=profile))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.session == 2)
+        assert bridge.request.ev_profile == r.ev_profile and bridge.request.schedule_round == 1  # a new EV's own
+    finally:
+        writer.close()
+        await bridge.stop()

@@ -18,8 +18,9 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.auth.local_list import ListTooLong
 from firmware.clock import iso
-from firmware.events import MessageSetAside, MeterOnlineChanged, StationFaultsChanged, StatusChanged
+from firmware.events import EvChargingNeeds, MessageSetAside, MeterOnlineChanged, StationFaultsChanged, StatusChanged
 from firmware.ocpp.adapter_base import AdapterBase
+from firmware.ocpp.schedules import power_periods
 from firmware.ocpp.v16 import mappings as words
 from firmware.ocpp.v16.handlers import ChargePoint16
 from firmware.ocpp.v16.meter_reports import MeterReports
@@ -147,6 +148,9 @@ class Ocpp16Adapter(AdapterBase):
                 self._set_aside(event.action, event.payload, event.local_id, event.reason)
             elif isinstance(event, (MeterOnlineChanged, StationFaultsChanged)):
                 self._status_kick.set()
+            elif isinstance(event, EvChargingNeeds):  # 1.6 has no say in an ISO 15118 EV's schedule
+                self.station.connector(event.connector_id).offer_schedule(
+                    event.round, power_periods(self.smart, event.connector_id))
 
     # ---- the recorder's sink (each call runs inside its SQLite transaction) --
     def begin_transaction(self, session, reading) -> None:

@@ -19,11 +19,12 @@ from firmware.auth import invalid_id
 from firmware.auth.id_tag_info import IdTagInfo
 from firmware.clock import iso
 from firmware.customer_data import CustomerData
-from firmware.events import (EvChargingNeeds, MessageSetAside, MeterOnlineChanged, ReservationEnded, SessionEnded,
-                             StationFaultsChanged, StatusChanged)
+from firmware.events import (EvChargingNeeds, EvChargingSchedule, MessageSetAside, MeterOnlineChanged,
+                             ReservationEnded, SessionEnded, StationFaultsChanged, StatusChanged)
+from firmware.ocpp.schedules import power_periods
 from firmware.ocpp.v201.charging_limits import ChargingLimits
 from firmware.ocpp.v201.contracts import authorize_fields, refused_certificate
-from firmware.ocpp.v201.ev_needs import charging_needs
+from firmware.ocpp.v201.hlc_schedules import HlcSchedules
 from firmware.ocpp.v201.smart201 import SmartCharging201
 from firmware.ocpp.adapter_base import AdapterBase
 from firmware.ocpp.v201 import hardware
@@ -74,6 +75,7 @@ class Ocpp201Adapter(AdapterBase):
         self.display_messages = display_messages
         self.costs: dict[str, float] = {}  # transaction id -> total cost so far (I01, I02), while it runs
         self.smart = SmartCharging201(profiles, load, station, board, self._transaction_of, wall)
+        self.hlc = HlcSchedules(station, lambda cid: power_periods(self.smart, cid), outbox, self.ask_now)
         self.charging_limits = ChargingLimits(
             station, outbox, lambda: float(model.read("SmartChargingCtrlr", "LimitChangeSignificance")), wall)
         self.monitoring = Monitoring201(store=store, model=model, board=board, outbox=outbox, clock=wall,
@@ -213,7 +215,9 @@ class Ocpp201Adapter(AdapterBase):
             elif isinstance(event, MeterOnlineChanged):
                 self.monitoring.meter_faults(event.connector_id, event.faults)
             elif isinstance(event, EvChargingNeeds):
-                self.outbox.push("NotifyEVChargingNeeds", charging_needs(event), None)
+                self.tasks.spawn(self.hlc.needs(event), f"the EV's needs on EVSE {event.connector_id}")
+            elif isinstance(event, EvChargingSchedule):
+                self.hlc.chosen(event)
             elif isinstance(event, MessageSetAside) and event.action == "TransactionEvent":
                 log.error("a TransactionEvent of %s was refused for good: %s", event.local_id, event.reason)
 

@@ -14,7 +14,11 @@ from firmware.ocpp.v201.smart201 import profile_to_201
 class SmartHandlers:
     @on("SetChargingProfile")
     def on_set_charging_profile(self, evse_id, charging_profile, **_):
-        return call_result.SetChargingProfile(status=self.adapter.smart.set_profile(evse_id, charging_profile))
+        status = self.adapter.smart.set_profile(evse_id, charging_profile)
+        purpose = charging_profile.get("charging_profile_purpose")
+        if status == "Accepted" and purpose in ("TxProfile", "TxDefaultProfile"):
+            self.adapter.hlc.profile_set(evse_id)  # K15/K16: what an ISO 15118 EV is offered
+        return call_result.SetChargingProfile(status=status)
 
     @on("ClearChargingProfile")
     def on_clear_charging_profile(self, charging_profile_id=None, charging_profile_criteria=None, **_):

@@ -1,0 +1,77 @@
+"""ISO 15118 smart charging with the CSMS (firmware/ocpp/v201/hlc_schedules.py, OCPP 2.0.1 K15):
+what the CSMS answers to the EV's needs decides when the EV is offered its schedule; the schedule
+the EV chooses goes to the CSMS. With a scripted CSMS answer and a recording connector."""
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from ocpp.messages import MessageType, get_validator
+from ocpp.v201 import call
+
+from firmware.events import EvChargingNeeds, EvChargingSchedule
+from firmware.ocpp.v201.hlc_schedules import HlcSchedules
+
+PERIODS = [(0, 20000.0), (1800, 11000.0)]
+
+
+class Connector:
+    def __init__(self):
+        self.offers = []
+
+    def offer_schedule(self, round_, periods):
+        self.offers.append((round_, periods))
+
+
+def rig(answer):
+    connector, asked, pushed = Connector(), [], []
+    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector)
+
+    async def ask(request):
+        asked.append(request)
+        return None if answer is None else SimpleNamespace(status=answer)
+
+    outbox = SimpleNamespace(push=lambda action, payload, local_id: pushed.append((action, payload)))
+    return HlcSchedules(station, lambda cid: PERIODS, outbox, ask), connector, asked, pushed
+
+
+def needs(round_=1):
+    return EvChargingNeeds(1, "ISO_15118_2", 200.0, 420.0, 21.4, round_, 7200, 30000.0,
+                           datetime(2026, 12, 1, 10, tzinfo=timezone.utc))
+
+
+async def test_accepted_needs_wait_for_the_csmss_tx_profile():
+    """TC_K_53: NotifyEVChargingNeeds Accepted, then the TxProfile: only then is the EV offered."""
+    hlc, connector, asked, _ = rig("Accepted")
+    await hlc.needs(needs())
+    (request,) = asked
+    assert isinstance(request, call.NotifyEVChargingNeeds) and request.evse_id == 1
+    assert request.charging_needs["dcChargingParameters"]["stateOfCharge"] == 21
+    assert connector.offers == []
+    hlc.profile_set(1)
+    assert connector.offers == [(1, PERIODS)]
+    hlc.profile_set(1)  # a later profile: nothing waits for it (the power path follows it)
+    assert connector.offers == [(1, PERIODS)]
+
+
+async def test_rejected_or_unreachable_offers_the_chargers_own_schedule_at_once():
+    """TC_K_54 (Rejected) and TC_K_56/57 (offline: no answer)."""
+    for answer in ("Rejected", None):
+        hlc, connector, asked, _ = rig(answer)
+        await hlc.needs(needs())
+        assert len(asked) == 1 and connector.offers == [(1, PERIODS)]
+
+
+def test_the_evs_chosen_profile_goes_to_the_csms_as_notify_ev_charging_schedule():
+    """K15.FR.08, valid against the OCPP 2.0.1 schema (the ocpp library's validator)."""
+    hlc, _, _, pushed = rig("Accepted")
+    at = datetime(2026, 12, 1, 10, 0, 5, tzinfo=timezone.utc)
+    hlc.chosen(EvChargingSchedule(1, at, ((0, 20000.0), (1800, 11000.0), (7200, 0.0))))
+    ((action, payload),) = pushed
+    assert action == "NotifyEVChargingSchedule" and payload["evseId"] == 1
+    assert payload["timeBase"].startswith("2026-12-01T10:00:05")
+    schedule = payload["chargingSchedule"]
+    assert schedule["chargingRateUnit"] == "W" and schedule["chargingSchedulePeriod"] == [
+        {"startPeriod": 0, "limit": 20000.0}, {"startPeriod": 1800, "limit": 11000.0},
+        {"startPeriod": 7200, "limit": 0.0}]
+    validator = get_validator(MessageType.Call, "NotifyEVChargingSchedule", "2.0.1")
+    validator.validate(payload)
