@@ -9,15 +9,17 @@ from controller import ROOT, ControllerProcess
 CARD = "04A1B2C3"
 
 
-def board(tmp_path, protocol: str) -> str:
+def board(tmp_path, protocol: str, soc_pct: float = 20.0) -> str:
+    """bench-dc.toml with the EV speaking `protocol` and arriving at `soc_pct` (it stops at 80 %)."""
     text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace('"ISO_15118_2"', f'"{protocol}"')
-    path = tmp_path / f"bench-dc-{protocol}.toml"
+    text = text.replace("ev_soc_pct = 20.0", f"ev_soc_pct = {soc_pct}")
+    path = tmp_path / f"bench-dc-{protocol}-{soc_pct:.0f}.toml"
     path.write_text(text)
     return str(path)
 
 
-async def running(tmp_path, name: str, csms, version: str, protocol: str) -> ControllerProcess:
-    station = ControllerProcess(csms.url, tmp_path / name, board=board(tmp_path, protocol), cp_id=name,
+async def running(tmp_path, name: str, csms, version: str, protocol: str, soc_pct: float = 20.0) -> ControllerProcess:
+    station = ControllerProcess(csms.url, tmp_path / name, board=board(tmp_path, protocol, soc_pct), cp_id=name,
                                 ocpp_version=version)
     await station.start()
     await csms.wait_connected(name, 15)

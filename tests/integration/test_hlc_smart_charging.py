@@ -38,7 +38,7 @@ async def csms_schedule(tmp_path, csms) -> None:
     that profile, charges within it, and its chosen profile reaches the CSMS; a profile sent mid-charge
     holds the power path to it."""
     csms.needs_status = "Accepted"
-    station = await running(tmp_path, "DCK15", csms, "2.0.1", "ISO_15118_2")
+    station = await running(tmp_path, "DCK15", csms, "2.0.1", "ISO_15118_2", soc_pct=50.0)
     try:
         cp = csms.charge_points["DCK15"]
         await started_at_authorization(station, csms, "DCK15")
@@ -69,7 +69,7 @@ async def csms_schedule(tmp_path, csms) -> None:
     finally:
         await station.close()
     dc = needs["chargingNeeds"]["dcChargingParameters"]
-    assert needs["evseId"] == 1 and dc["evMaxVoltage"] == 420 and 15 <= dc["stateOfCharge"] <= 25
+    assert needs["evseId"] == 1 and dc["evMaxVoltage"] == 420 and 45 <= dc["stateOfCharge"] <= 55
     assert len(csms.actions("NotifyEVChargingNeeds")) == 1 and len(csms.actions("NotifyEVChargingSchedule")) == 1
     periods = chosen["chargingSchedule"]["chargingSchedulePeriod"]
     assert chosen["evseId"] == 1 and chosen["chargingSchedule"]["chargingRateUnit"] == "W"
@@ -81,7 +81,7 @@ async def csms_declines(tmp_path, csms) -> None:
     """TC_K_54: NotifyEVChargingNeeds Rejected: the EV is offered the charger's own limits at once and
     charges; its profile still reaches the CSMS."""
     csms.needs_status = "Rejected"
-    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_2")
+    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_2", soc_pct=60.0)
     try:
         await plug_and_card(station)
         await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
