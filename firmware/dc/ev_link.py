@@ -47,7 +47,7 @@ class EvRequest:
     heard_at: float | None = None  # monotonic time of its last message
     contract: Contract | None = None  # Plug & Charge: set once the EV presented its contract
     session: int = 0  # which of the link's EV sessions this is (a plug-in's EV is a new one)
-    # ISO 15118 smart charging (OCPP 2.0.1 K15/K16): the EV's ChargeParameterDiscovery rounds so far,
+    # ISO 15118 smart charging (OCPP 2.0.1 K15): the EV's ChargeParameterDiscovery rounds so far,
     # what it asked for in the last one, and the ChargingProfile it chose from the offered schedule.
     schedule_round: int = 0
     departure_s: int | None = None  # DepartureTime: seconds from the request

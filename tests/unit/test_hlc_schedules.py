@@ -46,6 +46,10 @@ async def test_accepted_needs_wait_for_the_csmss_tx_profile():
     (request,) = asked
     assert isinstance(request, call.NotifyEVChargingNeeds) and request.evse_id == 1
     assert request.charging_needs["dcChargingParameters"]["stateOfCharge"] == 21
+    assert request.charging_needs["dcChargingParameters"]["energyAmount"] == 30000  # K15.FR.02
+    assert request.charging_needs["departureTime"].startswith("2026-12-01T12:00:00")  # asked at 10:00, +7200 s
+    validator = get_validator(MessageType.Call, "NotifyEVChargingNeeds", "2.0.1")
+    validator.validate({"evseId": 1, "chargingNeeds": request.charging_needs})
     assert connector.offers == []
     hlc.profile_set(1)
     assert connector.offers == [(1, PERIODS)]

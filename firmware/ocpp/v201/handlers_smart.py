@@ -17,7 +17,7 @@ class SmartHandlers:
         status = self.adapter.smart.set_profile(evse_id, charging_profile)
         purpose = charging_profile.get("charging_profile_purpose")
         if status == "Accepted" and purpose in ("TxProfile", "TxDefaultProfile"):
-            self.adapter.hlc.profile_set(evse_id)  # K15/K16: what an ISO 15118 EV is offered
+            self.adapter.hlc.profile_set(evse_id)  # K15: what an ISO 15118 EV waits for
         return call_result.SetChargingProfile(status=status)
 
     @on("ClearChargingProfile")
