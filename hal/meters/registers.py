@@ -72,6 +72,10 @@ class RegisterMap:
     # The settings the vendor lists in the other function (an Eastron's holding registers: demand
     # period, meter ID, baud rate...): served by the simulator, never read by the controller.
     settings: tuple[Field, ...] = ()
+    # What the meter answers for a register it does not list inside its register area: None, the
+    # exception "illegal data address"; a word, a normal answer of that word in each such register
+    # (ABB's "invalid", 0xFFFF), so requests may span them.
+    unlisted_word: int | None = None
 
     def listed(self, function: str) -> list[Field]:
         """Every field of `function` the vendor lists (fields and table, or settings; serial number)."""
@@ -86,9 +90,10 @@ class RegisterMap:
 
     def blocks(self) -> list[tuple[int, int, list[Field]]]:
         """Requests covering every field: (start, count, fields), gaps under 8 words merged (only gaps of
-        listed registers, for a map with a whole table: a meter answers an unlisted one with an exception)."""
+        listed registers, for a map with a whole table whose meter answers an unlisted one with an
+        exception)."""
         ordered = sorted(self.fields, key=lambda f: f.start)
-        listed = self.documented(self.function) if self.table else None
+        listed = self.documented(self.function) if self.table and self.unlisted_word is None else None
         blocks: list[tuple[int, int, list[Field]]] = []
         for f in ordered:
             if blocks:

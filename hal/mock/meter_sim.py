@@ -133,7 +133,7 @@ async def _fill(meter: SimMeter, function_code, start, address, count, registers
         return None
     image = meter.registers(function)
     for i in range(address - start, address - start + count):
-        registers[i] = image.get(start + i, 0)
+        registers[i] = image.get(start + i, meter.regmap.unlisted_word or 0)
     return None
 
 

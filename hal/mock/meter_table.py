@@ -81,8 +81,9 @@ def _settings(meter) -> dict:
 
 
 def unlisted(meter, function: str, address: int, count: int) -> bool:
-    """A request that touches a register the vendor does not list (only for a map with a whole table)."""
-    if not meter.regmap.table:
+    """A request that touches a register the vendor does not list, for a map with a whole table whose
+    meter refuses one (RegisterMap.unlisted_word)."""
+    if not meter.regmap.table or meter.regmap.unlisted_word is not None:
         return False
     if meter.signer is not None and function == "holding":  # the signing block (hal.mock.iskra_sim)
         return not SIGNER_FIRST <= address <= address + count <= SIGNER_LAST

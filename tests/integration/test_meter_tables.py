@@ -98,3 +98,24 @@ async def test_an_eastron_answers_its_settings_as_a_commissioning_tool_reads_the
     assert values.get("meter_code") == code
     assert ("system_type" in values) == (MODELS[model].phases == 3)
     assert 0x0004 not in MODELS[model].documented("holding")
+
+
+async def test_an_abb_answers_an_unused_register_of_its_area_as_invalid_and_the_controller_reads_across():
+    """ABB's B-series manual: an unused register inside the mapping area gets a normal answer,
+    FFFF ("invalid"); outside it, the exception. So the controller's requests may span such gaps."""
+    regmap = MODELS["abb_b23"]
+    assert {0x5B06, 0x5B12} - regmap.documented("holding") == {0x5B06, 0x5B12}  # listed by nobody we follow
+    port = free_port()
+    server = build_server([SimMeter(9, regmap, energy_wh=ENERGY_WH)], tcp=f"127.0.0.1:{port}")
+    await server.serve_forever(background=True)
+    client = AsyncModbusTcpClient("127.0.0.1", port=port)
+    await client.connect()
+    try:
+        inside = await client.read_holding_registers(0x5B06, count=2, device_id=9)
+        assert not inside.isError() and inside.registers == [0xFFFF, 0xFFFF]
+        outside = await client.read_holding_registers(0x0000, count=1, device_id=9)
+        assert outside.isError() and outside.exception_code == 2
+    finally:
+        client.close()
+        await server.shutdown()
+    assert len(regmap.blocks()) == 4  # voltages to power per phase in one request, across 0x5B06-0x5B0B

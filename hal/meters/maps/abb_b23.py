@@ -41,4 +41,7 @@ ABB_B23 = RegisterMap(
     ),
     serial=Field("serial", 0x8900, "uint32"),
     table=TABLE,
+    # The manual: an unused register within the mapping area gets a normal answer with the value
+    # "invalid", FFFF in each register (for signed quantities 7FFF..., which we do not tell apart).
+    unlisted_word=0xFFFF,
 )
