@@ -95,8 +95,8 @@ class DcConnector(Connector):
         self._then(now, self.reading())
         self._present_contract()
         self.link.tell(self._status_for_ev())
-        for event in self.rounds.step(now, self.wall.now(), self.ev, getattr(self.link, "protocol", None),
-                                      self.max_power_w(), self.session is not None):
+        for event in self.rounds.step(now, self.wall, self.ev, getattr(self.link, "protocol", None),
+                                      self.max_power_w, self.session is not None):
             self.publish(event)
 
     def _ev_now(self) -> EvRequest:
@@ -175,7 +175,7 @@ class DcConnector(Connector):
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
-                **self.rounds.status()}
+                **self.rounds.status}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:

@@ -5,14 +5,13 @@ no CSMS has a say, after the CSMS's TxProfile when it has one. A round nobody an
 WAIT_S gets the charger's own ceiling, well inside the EV's 60 s for the discovery (ISO 15118-2
 V2G_EVCC_Ongoing_Timer). The profile the EV chooses is published as EvChargingSchedule.
 
-Called on the control thread (`step`, `status`) and from the event loop (`offer`): `offer` only
-swaps one immutable value.
+Called on the control thread (`step`, `status`) and from the event loop (`offer`): `offer` swaps
+whole values, the field before the round, so a tick never pairs a round with another's periods.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from firmware.dc.ev_link import EvRequest
 from firmware.events import EvChargingNeeds, EvChargingSchedule
@@ -28,36 +27,33 @@ class ScheduleRounds:
         self._session = -1  # the link's EV session the rounds below belong to
         self._published = 0  # the last round published as EvChargingNeeds
         self._asked_at = 0.0
-        self.offered: tuple[int, tuple[tuple[int, float], ...]] | None = None  # (round, periods)
+        self.offered = 0  # the round the EV was last offered a schedule for
+        self.status: dict = {"schedule": None}  # the EV link's field, made once per offer (the tick reads it)
         self._profile_told = None
 
-    def step(self, now: float, wall: datetime, ev: EvRequest, protocol: str | None, own_max_w: float,
-             has_session: bool) -> list:
-        """The events this tick brings: a new round's needs, the EV's chosen profile."""
+    def step(self, now: float, wall, ev: EvRequest, protocol: str | None, own_max_w, has_session: bool) -> list:
+        """The events this tick brings (a new round's needs, the EV's chosen profile). `wall` (the clock
+        whose date they carry) and `own_max_w()` are asked only when needed."""
         if ev.session != self._session:
-            self._session, self._published, self.offered, self._profile_told = ev.session, 0, None, None
+            self._session, self._published, self._profile_told = ev.session, 0, None
+            self.offered, self.status = 0, {"schedule": None}
         events = []
         if has_session and ev.schedule_round > self._published:
             self._published, self._asked_at = ev.schedule_round, now
             events.append(EvChargingNeeds(self.cid, protocol, ev.max_current_a, ev.max_voltage_v, ev.soc_pct,
-                                          ev.schedule_round, ev.departure_s, ev.energy_request_wh, wall))
-        waiting = self._published and (self.offered is None or self.offered[0] < self._published)
-        if waiting and now - self._asked_at >= WAIT_S:
+                                          ev.schedule_round, ev.departure_s, ev.energy_request_wh, wall.now()))
+        if self.offered < self._published and now - self._asked_at >= WAIT_S:
+            ceiling = own_max_w()
             log.warning("connector %s: no schedule for the EV's round %s within %.0f s; offering the charger's "
-                        "own %.0f W", self.cid, self._published, WAIT_S, own_max_w)
-            self.offered = (self._published, ((0, own_max_w),))
+                        "own %.0f W", self.cid, self._published, WAIT_S, ceiling)
+            self.offer(self._published, [(0, ceiling)])
         if ev.ev_profile is not None and ev.ev_profile != self._profile_told:
             self._profile_told = ev.ev_profile
-            events.append(EvChargingSchedule(self.cid, wall, ev.ev_profile.entries))
+            events.append(EvChargingSchedule(self.cid, wall.now(), ev.ev_profile.entries))
         return events
 
     def offer(self, round_: int, periods: list[tuple[int, float]]) -> None:
         """The schedule for the EV's round `round_`: (start s from now, max W), the first at 0."""
         if round_ == self._published:
-            self.offered = (round_, tuple((int(s), float(w)) for s, w in periods))
-
-    def status(self) -> dict:
-        """The EV link's field: the offer, once there is one for the EV's round."""
-        schedule = None if self.offered is None else {"round": self.offered[0],
-                                                      "periods": [list(p) for p in self.offered[1]]}
-        return {"schedule": schedule}
+            self.status = {"schedule": {"round": round_, "periods": [[int(s), float(w)] for s, w in periods]}}
+            self.offered = round_

@@ -37,6 +37,13 @@ class IskraSigner:
         self.fail_signature = False
         self._store_key()
 
+    function = "holding"  # where its block lives (the meter's measurements are input registers)
+
+    @staticmethod
+    def serves(address: int, count: int) -> bool:
+        """Whether a request stays inside the signing block this signer answers."""
+        return FIRST <= address <= address + count <= LAST
+
     def new_key(self) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
         self._store_key()

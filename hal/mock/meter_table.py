@@ -12,8 +12,6 @@ import functools
 import math
 import time
 
-from hal.mock.iskra_sim import FIRST as SIGNER_FIRST, LAST as SIGNER_LAST
-
 LINES = ("l1", "l2", "l3")
 
 
@@ -85,8 +83,8 @@ def unlisted(meter, function: str, address: int, count: int) -> bool:
     meter refuses one (RegisterMap.unlisted_word)."""
     if not meter.regmap.table or meter.regmap.unlisted_word is not None:
         return False
-    if meter.signer is not None and function == "holding":  # the signing block (hal.mock.iskra_sim)
-        return not SIGNER_FIRST <= address <= address + count <= SIGNER_LAST
+    if meter.signer is not None and function == meter.signer.function:  # the signer answers its block
+        return not meter.signer.serves(address, count)
     return not set(range(address, address + count)) <= _listed(meter.regmap, function)
 
 
