@@ -96,8 +96,11 @@ class WebCredentials:
         return True
 
     def new_token(self, name: str) -> str:
-        """A new API token; only its hash is kept, so it is shown once."""
+        """A new API token; only its hash is kept, so it is shown once. It never begins with "-", which a
+        command line (`evse migrate --api-token TOKEN`) would take for an option."""
         token = secrets.token_urlsafe(32)
+        while token.startswith("-"):
+            token = secrets.token_urlsafe(32)
         tokens = dict(self._store.get(TOKENS_KEY, {}))
         tokens[name] = hashlib.sha256(token.encode()).hexdigest()
         self._store.put(TOKENS_KEY, tokens)

@@ -14,7 +14,7 @@ from web_client import api_token, web_controller
 
 async def migrate(proc, token: str, url: str, *extra: str) -> tuple[int, str, str]:
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "firmware", "migrate", "--csms-url", url, "--web-url", proc.web, "--api-token", token,
+        sys.executable, "-m", "firmware", "migrate", "--csms-url", url, "--web-url", proc.web, f"--api-token={token}",
         "--data-dir", str(proc.data_dir), "--timeout", "10", "--attempts", "3", *extra,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(child.communicate(), 120)

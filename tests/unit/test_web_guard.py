@@ -115,6 +115,17 @@ def test_passwords_are_kept_as_salted_scrypt_hashes(tmp_path):
     store.close()
 
 
+def test_an_api_token_never_begins_with_a_dash(tmp_path, monkeypatch):
+    """A command line would take such a token for an option (`evse migrate --api-token -x...`)."""
+    drawn = iter(["-looks-like-an-option", "Abc-def"])
+    monkeypatch.setattr("firmware.web.passwords.secrets.token_urlsafe", lambda n: next(drawn))
+    store = Store(tmp_path)
+    credentials = WebCredentials(store)
+    assert credentials.new_token("migrate") == "Abc-def"
+    assert credentials.check_token("Abc-def") == "migrate"
+    store.close()
+
+
 def test_sessions_are_bounded(tmp_path):
     clock = SteppedClock()
     sessions = Sessions(clock.monotonic)
