@@ -33,6 +33,7 @@ from firmware.security.events import SecurityEvents
 from firmware.security.tamper import watch_tamper
 from firmware.ota.service import FirmwareService
 from firmware.security.certstore import CertificateStore
+from firmware.security.secc import SeccCertificate
 from firmware.security.events import utc_formatter
 from firmware.security.redact import RedactSecrets
 from firmware.recorder import SessionRecorder
@@ -98,6 +99,7 @@ class Controller:
         self.policy = self.protocol.policy
         self.metering = Metering(self._meters(), self.bus, board.metering, on_health=self._meter_health,
                                  on_reading=wake.set, clock=self.wall, store=self.store)
+        self.secc = SeccCertificate(data_dir, on_change=self._renew_secc)  # used only by DC connectors
         self.ev_links = self._ev_links(data_dir, wake)
         self.station = Station(board, self.hal, self.bus, self.wall, wake=wake, readings=self.metering.fresh,
                                ev_links=self.ev_links)
@@ -112,7 +114,8 @@ class Controller:
         self.security_events = SecurityEvents(data_dir, self.wall, push=self.outbox.push)
         self._diagnostics = diagnostics_log(data_dir)
         self.security = self.protocol.security(store=self.store, certs=self.certs, events=self.security_events,
-                                               board=board, runtime=settings, uplink=self.uplink)
+                                               board=board, runtime=settings, uplink=self.uplink,
+                                               secc=self.secc if self.ev_links else None)
         self.link = OcppLink(self.security.link_settings, self.uplink,
                              on_failure=self.security.on_failure, on_connected=self.security.on_connected,
                              frame_log=FrameLog(frame_log) if frame_log else None)
@@ -212,8 +215,12 @@ class Controller:
             (Path(data_dir) / "logs").mkdir(parents=True, exist_ok=True)
             output = open(Path(data_dir) / "logs" / f"ev-link-{c.id}.log", "ab")  # noqa: SIM115 (the child's)
             links[c.id] = HlcBridge(c.id, socket, argv, child_output=output, clock=self.wall.monotonic,
-                                    on_message=wake.set)
+                                    on_message=wake.set, pki_path=self.secc.pki_path)
         return links
+
+    def _renew_secc(self) -> None:
+        for link in self.ev_links.values():
+            link.renew_certificate()
 
     async def _run_ev_link(self, link) -> None:
         await link.start()

@@ -33,6 +33,9 @@ HEARTBEAT_S = 0.25
 # resident measured here; with these, about 140 MB. The child's environment gets them.
 JAVA_OPTIONS = "-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 MAX_LINE = 64 * 1024
+# The SECC's own certificate folder (iso15118's PKI_PATH layout), from the controller: only the SECC
+# takes it as its PKI_PATH; on the bench the EV beside it keeps the environment's (the test PKI).
+SECC_PKI_ENV = "EVSE_SECC_PKI"
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
              "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",

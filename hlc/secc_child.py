@@ -272,6 +272,8 @@ async def main(socket_path: str, iface: str) -> None:
     reader, writer = await asyncio.open_unix_connection(socket_path, limit=p.MAX_LINE)
     link = Link(reader, writer)
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 reads the interface while loading its settings
+    if os.environ.get(p.SECC_PKI_ENV):
+        os.environ["PKI_PATH"] = os.environ[p.SECC_PKI_ENV]  # the certificate the CSMS issued for this SECC
     config = Config()
     config.load_envs()
     config.iface = iface

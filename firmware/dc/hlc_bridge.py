@@ -28,13 +28,16 @@ STAGES = {ev_link.NONE, ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON
 NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "energy_request_wh")
 MAX_PROFILE_ENTRIES = 24  # ISO 15118-2 ChargingProfile: at most 24 ProfileEntry
 RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+IDLE_S = 30.0  # an EV not heard for this long is in no session: the child may be started again
 
 
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
-                 child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None):
+                 child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None,
+                 pki_path=lambda: None):
         """`on_message`: called (on the event loop) after each message of the EV; the controller wakes
-        its control loop with it."""
+        its control loop with it. `pki_path()`: the SECC's own certificate folder (iso15118's PKI_PATH),
+        or None to keep the environment's; read at each start of the child."""
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
@@ -54,6 +57,10 @@ class HlcBridge:
         self._told: dict | None = None
         self._told_at = 0.0
         self._profile_seen: dict | None = None
+        self.pki_path = pki_path
+        self._session_base = 0  # EV sessions counted by the children before the one connected
+        self._renew = False  # a new SECC certificate waits for the EV to leave before the child restarts
+        self._renewing = False
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -67,6 +74,11 @@ class HlcBridge:
         if self._writer is not None:
             self._writer.close()  # a new child replaces the old one's link
         self._writer = writer
+        # A new child counts its EV sessions from 0 again: its numbers go on from the last one seen (the
+        # power path tells a new EV by a higher number), nothing the old child said holds (its EV, if any,
+        # is gone with it), and the new one is told the charger's state at once.
+        self._session_base = self.request.session
+        self.request, self._profile_seen, self._told = EvRequest(session=self._session_base), None, None
         log.info("connector %s: the EV link's process connected", self.cid)
         try:
             while line := await reader.readline():
@@ -89,8 +101,8 @@ class HlcBridge:
         stage = message.get("stage")
         # A new one, swapped in whole: a tick never sees half a message. A new EV session forgets the last.
         session = message.get("session")
-        if isinstance(session, int) and not isinstance(session, bool) and session > self.request.session:
-            r = EvRequest(session=session)
+        if _count(session) and self._session_base + session > self.request.session:
+            r = EvRequest(session=self._session_base + session)
             self._profile_seen = None
         else:
             r = dataclasses.replace(self.request)
@@ -116,6 +128,7 @@ class HlcBridge:
             self.cycles, self.cycle_at = cycle, self.clock()  # the EV's request loop, for the benchmarks
         self.request = r
         self.on_message()
+        self._renew_when_idle()
 
     def _take_schedule(self, message: dict, r: EvRequest) -> None:
         """ISO 15118 smart charging: the EV's rounds, what it asked for, the profile it chose."""
@@ -167,16 +180,37 @@ class HlcBridge:
     async def _supervise(self) -> None:
         while True:
             began = self.clock()
-            self.child = await asyncio.create_subprocess_exec(*self.child_argv, env=self.child_env,
+            pki = self.pki_path()
+            env = self.child_env if pki is None else {**self.child_env, p.SECC_PKI_ENV: pki}
+            self.child = await asyncio.create_subprocess_exec(*self.child_argv, env=env,
                                                               stdout=self.child_output, stderr=self.child_output,
                                                               preexec_fn=die_with_parent)
             self.starts += 1
             code = await self.child.wait()
+            if self._renewing:
+                self._renewing = False
+                log.info("connector %s: the EV link's process started again with the new SECC certificate", self.cid)
+                continue
             pause = RESTART_S[min(self.restarts, len(RESTART_S) - 1)]
             self.restarts = 0 if self.clock() - began > 60 else self.restarts + 1
             log.error("connector %s: the EV link's process ended (exit %s); starting it again in %.0f s",
                       self.cid, code, pause)
             await asyncio.sleep(pause)
+
+    def renew_certificate(self) -> None:
+        """A new SECC certificate: the child's TLS server reads it at start, so the child is started again,
+        at once when no EV is in a session, else when its session has ended."""
+        self._renew = True
+        self._renew_when_idle()
+
+    def _renew_when_idle(self) -> None:
+        heard = self.request.heard_at
+        idle = self.request.stage in (ev_link.NONE, ev_link.ENDED) or heard is None or self.clock() - heard > IDLE_S
+        if not (self._renew and idle and self.child is not None and self.child.returncode is None):
+            return
+        self._renew, self._renewing = False, True
+        log.info("connector %s: a new SECC certificate: starting the EV link's process again", self.cid)
+        self.child.terminate()
 
     async def stop(self) -> None:
         if self._supervisor is not None:

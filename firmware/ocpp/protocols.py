@@ -58,7 +58,8 @@ class V16:
 
         return Outbox(store, attempts=lambda: 1, retry_interval_s=lambda: 1).transaction_id
 
-    def security(self, *, store, certs, events, board, runtime, uplink):
+    def security(self, *, store, certs, events, board, runtime, uplink, secc=None):
+        """`secc` (the SECC's certificate) is 2.0.1's: 1.6 has no word for it."""
         from firmware.ocpp.v16.security import Security16
 
         return Security16(store=store, keys=self.keys, certs=certs, events=events, board=board, runtime=runtime,
@@ -151,12 +152,12 @@ class V201:
         outbox = Outbox(store, attempts=lambda: 1, retry_interval_s=lambda: 1)
         return Transactions201(store, outbox, online=lambda: False).transaction_id
 
-    def security(self, *, store, certs, events, board, runtime, uplink):
+    def security(self, *, store, certs, events, board, runtime, uplink, secc=None):
         from firmware.ocpp.v201.network_profiles import NetworkProfiles
         from firmware.ocpp.v201.security import Security201
 
         return Security201(store=store, model=self.model, networks=NetworkProfiles(store, self.model, runtime),
-                           certs=certs, events=events, board=board, runtime=runtime, uplink=uplink)
+                           certs=certs, events=events, board=board, runtime=runtime, uplink=uplink, secc=secc)
 
     def firmware_reports(self, outbox):
         from firmware.ocpp.v201.firmware_reports import FirmwareReports201

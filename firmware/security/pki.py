@@ -52,9 +52,9 @@ def verify_signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> None:
         raise CertificateError("signature does not verify") from None
 
 
-def hash_data(cert: x509.Certificate) -> dict:
-    """OCPP CertificateHashData (SHA256) of a certificate."""
-    issuer_key = cert.public_key()  # a root is its own issuer; roots are what we list
+def hash_data(cert: x509.Certificate, issuer: x509.Certificate | None = None) -> dict:
+    """OCPP CertificateHashData (SHA256) of a certificate; without `issuer` it is a root, its own issuer."""
+    issuer_key = (issuer or cert).public_key()
     key_bytes = issuer_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return {
         "hash_algorithm": "SHA256",
@@ -88,19 +88,35 @@ def make_key_pem() -> bytes:
                              serialization.NoEncryption())
 
 
-def make_csr(key_pem: bytes, serial_number: str, cpo_name: str) -> str:
-    """A CSR as the whitepaper asks: CN = the charge point's serial number, O = CpoName."""
+def chain_hash_data(pem: bytes, roots: list = ()) -> tuple[dict, list[dict]]:
+    """A chain's CertificateHashData: the leaf's, then each sub-CA's, each hashed with its issuer's key
+    (the next in the chain, else the root among `roots` that issued the last; a self-signed one its own)."""
+    chain = load_chain(pem)
+    issuers = chain[1:] + [next((r for r in roots if r.subject == chain[-1].issuer), None)]
+    hashed = [hash_data(cert, issuer) for cert, issuer in zip(chain, issuers)]
+    return hashed[0], hashed[1:]
+
+
+def make_csr(key_pem: bytes, serial_number: str, cpo_name: str, *, country: str = "",
+             domain_component: str = "") -> str:
+    """A CSR as the whitepaper asks: CN = the charge point's serial number, O = CpoName. The SECC's
+    (ISO 15118-2 Annex F) has CN = its SECC id, O, C and DC = CPO."""
     key = serialization.load_pem_private_key(key_pem, password=None)
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, serial_number),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, cpo_name),
-    ])
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, serial_number),
+             x509.NameAttribute(NameOID.ORGANIZATION_NAME, cpo_name)]
+    if country:
+        names.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+    if domain_component:
+        names.append(x509.NameAttribute(NameOID.DOMAIN_COMPONENT, domain_component))
+    subject = x509.Name(names)
     request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
     return request.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def check_signed_chain(pem: str, key_pem: bytes, serial_number: str, roots: list) -> None:
-    """CertificateSigned: the chain must be for our key and serial, in date, and lead to a root we trust."""
+def check_signed_chain(pem: str, key_pem: bytes, serial_number: str | None, roots: list,
+                       root_kind: str = "CentralSystemRootCertificate") -> None:
+    """CertificateSigned: the chain must be for our key (and serial, when given), in date, and lead to a
+    root we trust when we hold any of `root_kind`."""
     chain = load_chain(pem)
     leaf = chain[0]
     ours = serialization.load_pem_private_key(key_pem, password=None).public_key().public_bytes(
@@ -109,14 +125,14 @@ def check_signed_chain(pem: str, key_pem: bytes, serial_number: str, roots: list
     if ours != theirs:
         raise CertificateError("the certificate is not for this charge point's key")
     cn = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if not cn or cn[0].value != serial_number:
+    if serial_number is not None and (not cn or cn[0].value != serial_number):
         raise CertificateError("the certificate's CN is not this charge point's serial number")
     for cert in chain:
         check_dates(cert)
     for cert, issuer in zip(chain, chain[1:]):
         verify_signed_by(cert, issuer)
     if roots and not any(issued_by(chain[-1], root) for root in roots):
-        raise CertificateError("the chain does not lead to an installed CentralSystemRootCertificate")
+        raise CertificateError(f"the chain does not lead to an installed {root_kind}")
 
 
 def check_root(pem: str) -> tuple[x509.Certificate, bytes]:

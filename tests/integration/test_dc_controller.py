@@ -8,6 +8,9 @@ import re
 import sys
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
@@ -16,6 +19,9 @@ from dc_stations import plug_and_card, running, side_by_side
 from firmware.bench.csms import BenchCsms
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
+from v2g_pki import make_pki, sign_for_secc
+
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
 FLOW = ["cable check", "cable ok", "precharge", "charging", "stopping", "welding check", "done", "off"]
 
 
@@ -162,24 +168,12 @@ async def remote_stop_201(tmp_path, csms) -> None:
     assert ended[-1]["transactionInfo"]["transactionId"] == tx
 
 
-def make_pki(tmp_path):
-    """ISO 15118-2 test certificates made here, with iso15118's own script (openssl): the V2G and
-    CPO chain for the SECC's TLS, the mobility operator's chain and the EV's contract."""
-    import subprocess
-
-    script = next((ROOT / ".venv-hlc" / "lib").glob("python3*/site-packages/iso15118/shared/pki"))
-    pki = tmp_path / "pki"
-    pki.mkdir()
-    subprocess.run(["cp", "-r", str(script / "configs"), str(pki)], check=True)
-    subprocess.run(["bash", str(script / "create_certs.sh"), "-v", "iso-2", "-p", "12345"], cwd=pki, check=True,
-                   capture_output=True)
-    return pki
-
-
 async def plug_and_charge_201(tmp_path, csms) -> None:
     """Plug & Charge (C07): the EV's contract over TLS, authorized with its chain while the station
     has no mobility operator root, with the chain's OCSP data once the CSMS installed one, and
-    refused when the CSMS says the certificate is revoked (the EV is told; no transaction)."""
+    refused when the CSMS says the certificate is revoked (the EV is told; no transaction). Between
+    the sessions the SECC gets its own certificate from the CSMS, then a combined one (A02/A03), and
+    the EV's TLS takes each (the test PKI's SECC files are gone by then)."""
     pki = make_pki(tmp_path)
     text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace(
         "ev_soc_pct = 20.0", "ev_soc_pct = 78.0").replace("[mock]", "[mock]\nev_pnc = true")
@@ -202,6 +196,8 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
                 answer = await cp.call(call201.InstallCertificate(certificate_type="MORootCertificate",
                                                                   certificate=root))
                 assert answer.status == "Accepted"
+                await secc_certificate_from_the_csms(station, csms, pki)
+        await combined_certificate_from_the_csms(station, csms, pki)
         csms.certificate_status = "CertificateRevoked"
         await station.post("/ev", {"connector": 1, "state": "B"})
         await csms.wait_for(lambda c: len(c.actions("Authorize")) == 3, 60)
@@ -211,6 +207,8 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
         await station.post("/ev", {"connector": 1, "state": "A"})
     finally:
         await station.close()
+    link_log = (station.data_dir / "logs" / "ev-link-1.log").read_text()
+    assert link_log.count("TLS server started") == 3 and "Falling back to TCP" not in link_log  # TLS each time
     first, second, third = csms.actions("Authorize")
     leaf = (pki / "iso15118_2" / "certs" / "contractLeafCert.pem").read_text().strip()
     assert first["idToken"]["type"] == "eMAID" and first["idToken"]["idToken"] == "UKSWI123456791A"
@@ -223,6 +221,67 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
     started = [e for e in csms.actions("TransactionEvent") if e["eventType"] == "Started"]
     assert len(started) == 2 and all(e["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"}
                                      for e in started)
+
+
+async def secc_certificate_from_the_csms(station, csms, pki) -> None:
+    """TC_A_12, TC_M_15: the SECC's own certificate, asked for by the CSMS, checked, listed, then used."""
+    cp = csms.charge_points["DCPNC"]
+    v2g_root = (pki / "iso15118_2" / "certs" / "v2gRootCACert.pem").read_text()
+    names = {"SeccId": "DE*OCC*E0001", "OrganizationName": "Bench CPO", "CountryName": "DE"}
+    answers = [await cp.call(call201.SetVariables(set_variable_data=[
+        {"component": {"name": "ISO15118Ctrlr"}, "variable": {"name": k}, "attribute_value": v}]))
+        for k, v in {**names, "CountryName": "Germany"}.items()]  # a country is two letters
+    assert [a.set_variable_result[0]["attribute_status"] for a in answers] == ["Accepted", "Accepted", "Rejected"]
+    await cp.call(call201.SetVariables(set_variable_data=[
+        {"component": {"name": "ISO15118Ctrlr"}, "variable": {"name": "CountryName"}, "attribute_value": "DE"}]))
+    assert (await cp.call(call201.InstallCertificate(certificate_type="V2GRootCertificate",
+                                                     certificate=v2g_root))).status == "Accepted"
+    assert (await cp.call(call201.TriggerMessage(requested_message="SignV2GCertificate"))).status == "Accepted"
+    asked = await csms.wait_for(lambda c: [r for r in c.actions("SignCertificate")
+                                           if r.get("certificateType") == "V2GCertificate"], 15)
+    csr = x509.load_pem_x509_csr(asked[0]["csr"].encode())
+    assert {a.oid: a.value for a in csr.subject} == {
+        NameOID.COMMON_NAME: "DE*OCC*E0001", NameOID.ORGANIZATION_NAME: "Bench CPO", NameOID.COUNTRY_NAME: "DE",
+        NameOID.DOMAIN_COMPONENT: "CPO"}
+    stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
+    refused = await cp.call(call201.CertificateSigned(
+        certificate_chain=sign_for_secc(pki, asked[0]["csr"], for_key=stranger), certificate_type="V2GCertificate"))
+    assert refused.status == "Rejected"  # not for the SECC's key
+    chain = sign_for_secc(pki, asked[0]["csr"])
+    signed = await cp.call(call201.CertificateSigned(certificate_chain=chain, certificate_type="V2GCertificate"))
+    assert signed.status == "Accepted"
+    listed = await cp.call(call201.GetInstalledCertificateIds(certificate_type=["V2GCertificateChain"]))
+    leaf = x509.load_pem_x509_certificate(chain.encode())
+    assert listed.status == "Accepted" and len(listed.certificate_hash_data_chain) == 1
+    entry = listed.certificate_hash_data_chain[0]
+    assert entry["certificate_type"] == "V2GCertificateChain"
+    assert entry["certificate_hash_data"]["serial_number"] == format(leaf.serial_number, "x")
+    assert len(entry["child_certificate_hash_data"]) == 2  # the CPO sub-CAs
+    for name in ("certs/cpoCertChain.pem", "private_keys/seccLeaf.key"):
+        (pki / "iso15118_2" / name).unlink()  # from now on only the charger's own certificate serves TLS
+    await until_logged(station, "started again with the new SECC certificate", 1)
+
+
+async def combined_certificate_from_the_csms(station, csms, pki) -> None:
+    """TC_A_13: one certificate (no type) for both the CSMS link and the EV's TLS, on the station's key."""
+    cp = csms.charge_points["DCPNC"]
+    assert (await cp.call(call201.TriggerMessage(requested_message="SignCombinedCertificate"))).status == "Accepted"
+    asked = await csms.wait_for(lambda c: [r for r in c.actions("SignCertificate") if "certificateType" not in r], 15)
+    chain = sign_for_secc(pki, asked[0]["csr"])
+    assert (await cp.call(call201.CertificateSigned(certificate_chain=chain))).status == "Accepted"
+    key = (station.data_dir / "certs" / "cp.key").read_bytes()
+    assert (station.data_dir / "certs" / "secc" / "pki" / "iso15118_2" / "private_keys" / "seccLeaf.key"
+            ).read_bytes() == key
+    assert (station.data_dir / "certs" / "cp-pending.pem").read_text() == chain  # the CSMS link's, on trial
+    await until_logged(station, "started again with the new SECC certificate", 2)
+
+
+async def until_logged(station, text: str, times: int, seconds: float = 20.0) -> None:
+    for _ in range(int(seconds / 0.2)):
+        if station.log_path.read_text().count(text) >= times:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not logged {times} times: {text}")
 
 
 async def the_demo() -> None:

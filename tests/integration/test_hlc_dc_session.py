@@ -11,6 +11,8 @@ import pytest
 from hal.mock.dc import Battery
 from hlc_bench import HlcBench
 
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
+
 FLOW = ["off", "cable_check", "cable_ok", "precharge", "charging", "stopping", "welding_check", "done"]
 
 

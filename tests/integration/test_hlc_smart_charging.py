@@ -16,6 +16,8 @@ from dc_stations import plug_and_card, running, side_by_side
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import HLC_PYTHON, ensure_hlc_environment
 
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
+
 
 def tx_profile(profile_id: int, stack_level: int, tx: str, periods: list[tuple[int, float]]) -> dict:
     start = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

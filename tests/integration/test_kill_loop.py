@@ -11,12 +11,15 @@ import asyncio
 import os
 import random
 
+import pytest
 from ocpp.v16 import call
 
 from controller import ControllerProcess
 from killing import drive_evs, kill_repeatedly
 from ledger import check_stops_come_last
 from modbus_bench import MeterLine
+
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
 
 KILLS = int(os.environ.get("EVSE_KILL_LOOPS", "50"))
 

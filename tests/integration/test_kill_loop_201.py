@@ -9,12 +9,15 @@ import asyncio
 import os
 import random
 
+import pytest
 from ocpp.v201 import call
 
 from controller import ControllerProcess
 from firmware.bench.csms201 import BenchCsms201
 from killing import drive_evs, kill_repeatedly
 from modbus_bench import MeterLine
+
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
 
 KILLS = int(os.environ.get("EVSE_KILL_LOOPS_201", "25"))
 

@@ -12,6 +12,8 @@ from controller import ROOT, ControllerProcess, free_port
 from hlc_bench import ensure_hlc_environment
 from ocmf_check import meter_key_files, verify_ocmf
 
+pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
+
 
 def board(tmp_path, url: str) -> str:
     text = (ROOT / "board-configs" / "bench-dc.toml").read_text()

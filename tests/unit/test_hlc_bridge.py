@@ -3,6 +3,7 @@ socket: what the EV says lands in the power path's request, anything malformed i
 dropping the link, the charger's state goes back, and a child that dies is started again."""
 
 import asyncio
+import os
 import json
 import math
 import sys
@@ -115,6 +116,63 @@ async def test_the_evs_schedule_round_and_chosen_profile_and_what_is_not_a_profi
         await writer.drain()
         assert await settle(lambda: bridge.request.session == 2)
         assert bridge.request.ev_profile == r.ev_profile and bridge.request.schedule_round == 1  # a new EV's own
+    finally:
+        writer.close()
+        await bridge.stop()
+
+
+CHILD = """
+import os, socket, sys, time
+open(sys.argv[1], "a").write((os.environ.get("EVSE_SECC_PKI") or "-") + "\\n")
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[2])
+time.sleep(60)
+"""
+
+
+async def test_a_new_secc_certificate_restarts_the_child_only_once_no_ev_is_in_a_session(tmp_path):
+    """The SECC's TLS server reads its certificate at start: a new one needs a new child, but never under
+    a charging EV; the child gets the certificate's folder (the SECC takes it as its PKI_PATH)."""
+    starts, sock = tmp_path / "starts", str(tmp_path / "hlc.sock")
+    folder = {"path": None}
+    now = [100.0]
+    bridge = HlcBridge(1, sock, [sys.executable, "-c", CHILD, str(starts), sock], clock=lambda: now[0],
+                       child_env=dict(os.environ), pki_path=lambda: folder["path"])
+    await bridge.start()
+    try:
+        assert await settle(lambda: bridge._writer is not None, 10.0)
+        writer = bridge._writer
+        bridge._take(p.encode("ev", session=1, stage="current_demand", target_current_a=80.0))
+        folder["path"] = "/data/certs/secc/pki/"
+        bridge.renew_certificate()
+        await asyncio.sleep(0.3)
+        assert bridge.starts == 1 and bridge.child.returncode is None  # the EV charges: not now
+        bridge._take(p.encode("ev", session=1, stage="ended"))
+        assert await settle(lambda: bridge.starts == 2, 5.0), "started again once the EV's session ended"
+        assert await settle(lambda: starts.exists() and len(starts.read_text().split()) == 2, 5.0)
+        assert starts.read_text().split() == ["-", "/data/certs/secc/pki/"]
+        assert bridge.restarts == 0  # a deliberate restart, no failure pause
+        writer.close()
+    finally:
+        await bridge.stop()
+
+
+async def test_a_new_child_counts_on_from_the_last_ev_session(tmp_path):
+    """A child started again numbers its EV sessions from 0: the bridge carries the count on, so the
+    power path still sees the next car as new and nothing of the last car (its contract) is kept."""
+    bridge, reader, writer = await connected(tmp_path)
+    try:
+        writer.write(p.encode("ev", session=1, stage="ended", contract={"emaid": "UKSWI123456791A",
+                                                                         "certificate": "x"}))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.stage == "ended")
+        writer.close()
+        reader, writer = await asyncio.open_unix_connection(bridge.socket_path)  # the new child
+        assert await settle(lambda: bridge.request.stage == "none" and bridge.request.session == 1)
+        writer.write(p.encode("ev", session=0, stage="none") + p.encode("ev", session=1, stage="cable_check"))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.stage == "cable_check")
+        assert bridge.request.session == 2 and bridge.request.contract is None
     finally:
         writer.close()
         await bridge.stop()

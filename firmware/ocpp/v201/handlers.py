@@ -25,13 +25,14 @@ from firmware.ocpp.v201.handlers_security import SecurityHandlers
 from firmware.ocpp.v201.handlers_smart import SmartHandlers
 from firmware.ocpp.v201.report_parts import report_parts_of
 from firmware.ocpp.v201.rpc import RpcChargePoint201
+from firmware.ocpp.v201.security import SIGN_TRIGGERS
 from firmware.station import UnknownConnector
 
 log = logging.getLogger(__name__)
 
 OUR_VENDOR_ID = "OpenChargeController"
 TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
-             "FirmwareStatusNotification", "LogStatusNotification", "SignChargingStationCertificate")
+             "FirmwareStatusNotification", "LogStatusNotification")
 
 
 class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartHandlers, DisplayHandlers,
@@ -193,6 +194,9 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
             return "Rejected"
         if requested_message == "BootNotification" and self.adapter.accepted:
             return "Rejected"  # F06: the registration stands already
+        if requested_message in SIGN_TRIGGERS:  # the V2G ones only where a connector speaks ISO 15118
+            ok = self.adapter.security.can_sign(SIGN_TRIGGERS[requested_message])
+            return "Accepted" if ok else "NotImplemented"
         return "Accepted" if requested_message in TRIGGERED else "NotImplemented"
 
     @after("TriggerMessage")
@@ -215,8 +219,8 @@ class ChargePoint201(SecurityHandlers, MaintenanceHandlers, ListHandlers, SmartH
             busy = self.adapter.logs.busy
             await self.call(call.LogStatusNotification(status="Uploading" if busy else "Idle",
                                                        request_id=self.adapter.logs.request_id if busy else None))
-        elif requested_message == "SignChargingStationCertificate":
-            await self.adapter.security.sign_certificate(self)
+        elif requested_message in SIGN_TRIGGERS:
+            await self.adapter.security.sign_certificate(self, SIGN_TRIGGERS[requested_message])
 
     @on("ClearCache")
     def on_clear_cache(self, **_):

@@ -9,7 +9,7 @@ from ocpp.charge_point import snake_to_camel_case
 from ocpp.routing import on
 from ocpp.v201 import call_result
 
-from firmware.ocpp.v201.security import ROOTS
+from firmware.ocpp.v201.security import ROOTS, V2G_CHAIN
 
 
 class SecurityHandlers:
@@ -19,7 +19,7 @@ class SecurityHandlers:
 
     @on("GetInstalledCertificateIds")
     def on_get_installed_certificate_ids(self, certificate_type=None, **_):
-        asked = [t for t in certificate_type or [] if t in ROOTS] if certificate_type else None
+        asked = [t for t in certificate_type if t in ROOTS or t == V2G_CHAIN] if certificate_type else None
         found = self.adapter.security.installed_201(asked) if asked is None or asked else []
         if not found:
             return call_result.GetInstalledCertificateIds(status="NotFound")
@@ -30,10 +30,10 @@ class SecurityHandlers:
         return call_result.DeleteCertificate(status=self.adapter.security.delete(certificate_hash_data))
 
     @on("CertificateSigned")
-    def on_certificate_signed(self, certificate_chain, certificate_type="ChargingStationCertificate", **_):
-        if certificate_type != "ChargingStationCertificate":
-            return call_result.CertificateSigned(status="Rejected")  # V2G certificates come with ISO 15118
-        return call_result.CertificateSigned(status=self.adapter.security.signed_201(certificate_chain))
+    def on_certificate_signed(self, certificate_chain, certificate_type=None, **_):
+        # No type: "used for both the 15118 connection (if implemented) and the CSMS connection" (A02, A03).
+        return call_result.CertificateSigned(status=self.adapter.security.signed_201(certificate_chain,
+                                                                                     certificate_type))
 
     @on("SetNetworkProfile")
     def on_set_network_profile(self, configuration_slot, connection_data, **_):

@@ -97,6 +97,10 @@ def station_variables(board) -> list[Variable]:
         v("AuthCtrlr", "MasterPassGroupId", "string", "", required=False),
         v("ISO15118Ctrlr", "ContractValidationOffline", "boolean", "true", required=False),
         v("ISO15118Ctrlr", "CentralContractValidationAllowed", "boolean", "true", required=False),
+        # The SECC certificate's subject (A03, ISO 15118-2 Annex F): CN, O, C; an empty country is left out.
+        v("ISO15118Ctrlr", "SeccId", "string", board.serial, required=False),
+        v("ISO15118Ctrlr", "OrganizationName", "string", board.vendor, required=False),
+        v("ISO15118Ctrlr", "CountryName", "string", "", required=False),
         v("AuthCacheCtrlr", "Enabled", "boolean", "true", required=False),
         v("AuthCacheCtrlr", "LifeTime", "integer", "0", unit="s", min=0, max=10**8, required=False),  # 0: none
         v("LocalAuthListCtrlr", "Enabled", "boolean", "true", required=False),
