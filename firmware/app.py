@@ -215,8 +215,14 @@ class Controller:
             (Path(data_dir) / "logs").mkdir(parents=True, exist_ok=True)
             output = open(Path(data_dir) / "logs" / f"ev-link-{c.id}.log", "ab")  # noqa: SIM115 (the child's)
             links[c.id] = HlcBridge(c.id, socket, argv, child_output=output, clock=self.wall.monotonic,
-                                    on_message=wake.set, pki_path=self.secc.pki_path)
+                                    on_message=wake.set, pki_path=self.secc.pki_path,
+                                    ev_certificate=self._ev_certificate)
         return links
+
+    async def _ev_certificate(self, schema: str, action: str, exi: str) -> tuple[str, str]:
+        """An EV's contract certificate request, to the CSMS through 2.0.1 (1.6 has no word for it)."""
+        pki = getattr(self.adapter, "iso15118", None)
+        return ("Failed", "") if pki is None else await pki.ev_certificate(schema, action, exi)
 
     def _renew_secc(self) -> None:
         for link in self.ev_links.values():

@@ -148,6 +148,8 @@ class MockConfig:
     ev_stop_at_pct: float = _f(80.0, lo=1.0, hi=100.0, doc="where it ends charging")
     ev_max_dc_current_a: float = _f(200.0, lo=1.0, hi=600.0)
     ev_pnc: bool = _f(False, doc="Plug & Charge (ISO 15118-2 over TLS): certificates in the PKI_PATH environment")
+    ev_pnc_install: bool = _f(False, doc="with ev_pnc: the EV first asks the CSMS for its contract "
+                              "(CertificateInstallationReq)")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def main() -> int:
     parser.add_argument("--battery", required=True)
     parser.add_argument("--protocol", default="ISO_15118_2")
     parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
+    parser.add_argument("--install-contract", action="store_true", help="it asks for its contract first")
     args = parser.parse_args()
     ip("link", "set", "lo", "up")
     ip("link", "add", SECC_IF, "type", "veth", "peer", "name", EV_IF)
@@ -88,7 +89,8 @@ def main() -> int:
                             cwd=root, env=env, preexec_fn=_die_with_parent)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
-               "--protocol", args.protocol, *(["--pnc"] if args.pnc else [])]
+               "--protocol", args.protocol, *(["--pnc"] if args.pnc else []),
+               *(["--install-contract"] if args.install_contract else [])]
     ev, ev_plugin, state = None, None, (True, 0)  # ev_plugin: the plug-in the EV was started for
     try:
         while secc.poll() is None:

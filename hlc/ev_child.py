@@ -17,12 +17,13 @@ import json
 import logging
 import os
 import tempfile
+from enum import Enum
 from pathlib import Path
 
 from iso15118.evcc import Config, EVCCHandler
 from iso15118.evcc.controller.simulator import SimEVController
 from iso15118.evcc.evcc_config import load_from_file
-from iso15118.evcc.states import iso15118_2_states
+from iso15118.evcc.states import din_spec_states, iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVChargeParams, PVEVEnergyCapacity, PVEVMaxCurrentLimit,
                                                 PVEVMaxPowerLimit, PVEVMaxVoltageLimit, PVEVTargetCurrent,
@@ -39,6 +40,7 @@ log = logging.getLogger("hlc.ev")
 
 PRECHARGE_A = 2.0
 PRECHARGED_WITHIN_V = 20.0
+CURRENT_DEMAND_WAIT_S = 1.0  # the bench EV's patience for a CurrentDemandRes (wait_longer_in_the_current_demand_loop)
 
 
 class BenchEV(SimEVController):
@@ -151,17 +153,30 @@ def send_profile_with_power_delivery() -> None:
     state.create_next_message = create_next_message
 
 
-async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False) -> None:
+def wait_longer_in_the_current_demand_loop() -> None:
+    """The norm's EV gives up when a CurrentDemandRes takes more than 0.25 s (DIN SPEC 70121 and ISO
+    15118-2 Table 109). The bench EV waits CURRENT_DEMAND_WAIT_S instead: on the bench both ends of the
+    link, each with its JVM for the EXI codec, and the controller share the test machine's cores, and a
+    busy moment there is not the SECC's fault. How long the SECC takes is measured, not hidden:
+    benchmarks/dc_session.py reports the current-demand loop period (README)."""
+    for module in (din_spec_states, iso15118_2_states):
+        norm = module.Timeouts
+        module.Timeouts = Enum(norm.__name__, {**{k: m.value for k, m in norm.__members__.items()},
+                                               "CURRENT_DEMAND_REQ": CURRENT_DEMAND_WAIT_S}, type=float)
+
+
+async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
     settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["DC"],
-                "energyTransferMode": "DC_extended", "isCertInstallNeeded": False, "useTls": pnc,
+                "energyTransferMode": "DC_extended", "isCertInstallNeeded": install, "useTls": pnc,
                 "chargeLoopCycle": 100000}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
     evcc_config = await load_from_file(f.name)
     send_profile_with_power_delivery()
+    wait_longer_in_the_current_demand_loop()
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(),
                       ev_controller=BenchEV(evcc_config, battery_file)).start()
 
@@ -173,10 +188,12 @@ def run() -> None:
     parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121"])
     parser.add_argument("--pnc", action="store_true",
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
+    parser.add_argument("--install-contract", action="store_true",
+                        help="with --pnc: ask for the contract first (CertificateInstallationReq, ISO 15118-2 8.4.3.11)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_message_dumps()
-    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc))
+    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract))
 
 
 if __name__ == "__main__":

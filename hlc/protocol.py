@@ -21,6 +21,11 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge),
    "schedule": {"round", "periods": [[start_s, max_w], ...] from now}: the charger's answer to that
    round (until it comes, the SECC answers the EV EVSEProcessing Ongoing)}
+Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 CertificateInstallationReq):
+  {"type": "certificate", "id": a number of the child's, "action": "Install" | "Update",
+   "schema": the EV's schema namespace, "exi": the EV's whole request, EXI in base64}
+Controller -> child, the CSMS's answer to it (OCPP 2.0.1 Get15118EVCertificate, M01/M02):
+  {"type": "certificate_answer", "id", "status": "Accepted" | "Failed", "exi": the response for the EV}
 A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
 """
 
@@ -42,6 +47,9 @@ EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_volt
              "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule")
+FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
+          "certificate_answer": ("id", "status", "exi")}
+MAX_EXI = 5600  # Get15118EVCertificate's exiRequest and exiResponse: at most 5600 characters of base64
 
 
 class BadLine(ValueError):
@@ -49,7 +57,7 @@ class BadLine(ValueError):
 
 
 def encode(kind: str, **fields) -> bytes:
-    allowed = EV_FIELDS if kind == "ev" else EVSE_FIELDS
+    allowed = FIELDS[kind]
     unknown = set(fields) - set(allowed)
     if unknown:
         raise ValueError(f"{kind} message: unknown fields {sorted(unknown)}")
@@ -63,9 +71,9 @@ def decode(line: bytes) -> dict:
         message = json.loads(line)
     except ValueError as exc:
         raise BadLine(f"not JSON: {exc}") from None
-    if not isinstance(message, dict) or message.get("type") not in ("ev", "evse"):
+    if not isinstance(message, dict) or message.get("type") not in FIELDS:
         raise BadLine("not a message of a known type")
-    allowed = EV_FIELDS if message["type"] == "ev" else EVSE_FIELDS
+    allowed = FIELDS[message["type"]]
     return {"type": message["type"], **{k: message[k] for k in allowed if k in message}}
 
 

@@ -43,6 +43,8 @@ STAGE_OF_STATE = {"WeldingDetection": "welding", "SessionStop": "ended"}
 # IEC 61851-23 CC.5: the EVSE brings the current below 5 A and opens its contactors within about 1 s of
 # the EV's stop; the controller's power path does it within 1 s (firmware.dc.norm.STOP_S), the rest is margin.
 STOP_WAIT_S = 2.5
+# ISO 15118-2 Table 109: the EV waits 5 s for CertificateInstallationRes; the answer must leave before that.
+CERTIFICATE_WAIT_S = 4.5
 
 
 class Link:
@@ -53,6 +55,8 @@ class Link:
         self.evse: dict = {"state": "off", "present_voltage_v": 0.0, "present_current_a": 0.0, "isolation": "none",
                            "authorized": False, "max_voltage_v": 500.0, "max_current_a": 0.0, "max_power_w": 0.0}
         self.ev: dict = {"stage": "none", "session": 0}
+        self.asked: dict[int, asyncio.Future] = {}  # certificate requests waiting for the controller
+        self.last_id = 0
 
     async def receive(self) -> None:
         while line := await self.reader.readline():
@@ -63,7 +67,26 @@ class Link:
                 continue
             if message["type"] == "evse":
                 self.evse.update({k: v for k, v in message.items() if k != "type"})
+            elif message["type"] == "certificate_answer":
+                waiting = self.asked.pop(message.get("id"), None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result((message.get("status"), message.get("exi")))
         raise ConnectionError("the controller closed the link")
+
+    async def ask_certificate(self, action: str, schema: str, exi: str) -> tuple[str, str]:
+        """The CSMS's answer to the EV's certificate request, through the controller; Failed when it
+        does not come before the EV stops waiting (ISO 15118-2: 5 s for CertificateInstallationRes)."""
+        self.last_id += 1
+        waiting = asyncio.get_running_loop().create_future()
+        self.asked[self.last_id] = waiting
+        self.writer.write(p.encode("certificate", id=self.last_id, action=action, schema=schema, exi=exi))
+        await self.writer.drain()
+        try:
+            return await asyncio.wait_for(waiting, CERTIFICATE_WAIT_S)
+        except asyncio.TimeoutError:
+            return "Failed", ""
+        finally:
+            self.asked.pop(self.last_id, None)
 
     async def heartbeat(self) -> None:
         """The link is alive; it says nothing of the EV, so it is not `fresh`."""
@@ -96,6 +119,15 @@ class BridgedEVSEController(SimEVSEController):
         self.ev_data_context = EVDataWithErrors()
         self.rounds = 0  # the EV's ChargeParameterDiscovery rounds in this EV session
         self.round_open = False  # answered Ongoing so far: the EV repeats the request in the same round
+
+    async def get_15118_ev_certificate(self, base64_encoded_cert_installation_req: str, namespace: str) -> str:
+        """The EV's CertificateInstallationReq goes to the CSMS unread (OCPP 2.0.1 M01); anything but an
+        answer makes iso15118 tell the EV FAILED_NoCertificateAvailable."""
+        status, exi = await self.link.ask_certificate("Install", namespace, base64_encoded_cert_installation_req)
+        log.info("contract certificate for the EV: the CSMS answered %s", status)
+        if status != "Accepted" or not isinstance(exi, str) or not exi:
+            raise LookupError(f"no contract certificate for the EV: the CSMS answered {status}")
+        return exi
 
     def reset_ev_data_context(self) -> None:
         self.ev_data_context = EVDataWithErrors()
@@ -277,6 +309,7 @@ async def main(socket_path: str, iface: str) -> None:
     config = Config()
     config.load_envs()
     config.iface = iface
+    config.use_cpo_backend = True  # an EV's certificate request goes to the CSMS, through the controller
     report_ev_profiles()
     answer_ongoing_without_schedules()
     controller = BridgedEVSEController(link)

@@ -33,12 +33,43 @@ async def plug_and_card(station) -> None:
 
 
 async def side_by_side(tmp_path, *scenarios) -> None:
-    """Each scenario with a CSMS of its own, all at once: three DC sessions (six iso15118 processes,
-    each with a JVM) is what two cores carry without delaying an EV past the norm's 2 s silence."""
+    """Each scenario with a CSMS of its own, two at a time: two DC sessions (four iso15118 processes, each
+    with a JVM, and two controllers) is what two cores carry while every EV still gets its CurrentDemandRes
+    within its 0.25 s (DIN SPEC 70121 and ISO 15118-2 timeouts); with three the EV timed out now and then."""
     for _, csms in scenarios:
         await csms.start()
+    room = asyncio.Semaphore(2)
+
+    async def run(scenario, csms):
+        async with room:
+            await scenario(tmp_path, csms)
+
     try:
-        await asyncio.gather(*(scenario(tmp_path, csms) for scenario, csms in scenarios))
+        await asyncio.gather(*(run(scenario, csms) for scenario, csms in scenarios))
     finally:
         for _, csms in scenarios:
             await csms.stop()
+
+
+async def pnc_station(tmp_path, csms, name: str, pki, *mock: str) -> ControllerProcess:
+    """A 2.0.1 DC station whose bench EV uses Plug & Charge with the test PKI (`pki`, PKI_PATH), arriving
+    at 78 % (a short charge), with more `[mock]` lines; started and connected."""
+    text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace("ev_soc_pct = 20.0", "ev_soc_pct = 78.0")
+    path = tmp_path / f"bench-dc-{name}.toml"
+    path.write_text(text.replace("[mock]", "\n".join(["[mock]", "ev_pnc = true", *mock])))
+    station = ControllerProcess(csms.url, tmp_path / name, board=str(path), cp_id=name, ocpp_version="2.0.1",
+                                env={"PKI_PATH": f"{pki}/"})
+    await station.start()
+    await csms.wait_connected(name, 15)
+    return station
+
+
+async def plugged_and_refused(station, csms, asked) -> None:
+    """An EV plugged in that the charger must not charge: once `asked(csms)` holds (the CSMS had its say),
+    its session ends with no transaction, the output off and the contactors open; then it leaves."""
+    await station.post("/ev", {"connector": 1, "state": "B"})
+    await csms.wait_for(asked, 60)
+    await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 30)
+    c = await station.connector()
+    assert c["session"] is None and c["dc"]["state"] == "off" and not c["contactor_closed"], c
+    await station.post("/ev", {"connector": 1, "state": "A"})

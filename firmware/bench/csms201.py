@@ -114,11 +114,14 @@ class CsmsSide201(RecordingSide, ChargePoint):
         return call_result.NotifyMonitoringReport()
 
     @on("Get15118EVCertificate")
-    def on_ev_certificate(self, exi_request, action, **_):
+    async def on_ev_certificate(self, exi_request, action, **_):
         """A contract certificate: a bench CSMS has no mobility operator behind it, so it answers with
-        its own marked copy of the request, which shows that the EV's EXI went through unchanged."""
-        status = self.csms.pki_status
-        return call_result.Get15118EVCertificate(status=status, exi_response=f"{action}:{exi_request}"[:5600])
+        its own marked copy of the request, which shows that the EV's EXI went through unchanged; a
+        test that plays the mobility operator sets `contract_service`, which makes the real answer."""
+        status, answer = self.csms.pki_status, f"{action}:{exi_request}"[:5600]
+        if status == "Accepted" and self.csms.contract_service is not None:
+            status, answer = await self.csms.contract_service(action, exi_request)
+        return call_result.Get15118EVCertificate(status=status, exi_response=answer)
 
     @on("GetCertificateStatus")
     def on_certificate_status(self, ocsp_request_data, **_):
@@ -141,6 +144,7 @@ class BenchCsms201(BenchCsms):
         self.transaction_tags: dict[str, dict] = {}  # id token -> IdTokenInfo of TransactionEvent answers only
         self.total_cost: float | None = None  # the running cost put in TransactionEvent answers (I02)
         self.pki_status = "Accepted"  # how it answers Get15118EVCertificate and GetCertificateStatus
+        self.contract_service = None  # async (action, exi) -> (status, exi): a mobility operator's answer
         self.certificate_status = "Accepted"  # its AuthorizeResponse certificateStatus for a contract (C07)
         # NotifyEVChargingNeeds (K15): a bench CSMS has no schedule to work out, so it declines; a test
         # that plays a smart-charging CSMS sets Accepted and sends its TxProfile itself.

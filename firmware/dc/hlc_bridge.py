@@ -34,10 +34,11 @@ IDLE_S = 30.0  # an EV not heard for this long is in no session: the child may b
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
                  child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None,
-                 pki_path=lambda: None):
+                 pki_path=lambda: None, ev_certificate=None):
         """`on_message`: called (on the event loop) after each message of the EV; the controller wakes
         its control loop with it. `pki_path()`: the SECC's own certificate folder (iso15118's PKI_PATH),
-        or None to keep the environment's; read at each start of the child."""
+        or None to keep the environment's; read at each start of the child. `ev_certificate(schema, action,
+        exi)`: awaitable (status, exi) of the CSMS for the EV's contract certificate request (None: Failed)."""
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
@@ -58,6 +59,8 @@ class HlcBridge:
         self._told_at = 0.0
         self._profile_seen: dict | None = None
         self.pki_path = pki_path
+        self.ev_certificate = ev_certificate
+        self._asking: set[asyncio.Task] = set()  # the EV's certificate requests under way
         self._session_base = 0  # EV sessions counted by the children before the one connected
         self._renew = False  # a new SECC certificate waits for the EV to leave before the child restarts
         self._renewing = False
@@ -96,6 +99,8 @@ class HlcBridge:
         except p.BadLine as exc:
             log.warning("connector %s: a line from the EV link dropped: %s", self.cid, exc)
             return
+        if message["type"] == "certificate":
+            self._ask_for_the_ev(message)
         if message["type"] != "ev":
             return
         stage = message.get("stage")
@@ -156,6 +161,29 @@ class HlcBridge:
         log.info("connector %s: the EV presents contract %s (Plug & Charge)", self.cid, emaid)
         return ev_link.Contract(emaid, pem)
 
+    def _ask_for_the_ev(self, message: dict) -> None:
+        """The EV's contract certificate request: to the CSMS, the answer back to the child; the request
+        runs on its own, so the EV link goes on meanwhile."""
+        ask_id, action, schema, exi = (message.get(k) for k in ("id", "action", "schema", "exi"))
+        if not (_count(ask_id) and action in ("Install", "Update") and isinstance(schema, str) and len(schema) <= 50
+                and isinstance(exi, str) and 0 < len(exi) <= p.MAX_EXI):
+            log.warning("connector %s: the EV's certificate request dropped: not one OCPP can carry", self.cid)
+            return
+        log.info("connector %s: the EV asks for a contract certificate (%s)", self.cid, action)
+        task = asyncio.create_task(self._answer_the_ev(ask_id, action, schema, exi), name="EV certificate")
+        self._asking.add(task)
+        task.add_done_callback(self._asking.discard)
+
+    async def _answer_the_ev(self, ask_id: int, action: str, schema: str, exi: str) -> None:
+        status, answer = "Failed", ""
+        if self.ev_certificate is not None:
+            try:
+                status, answer = await self.ev_certificate(schema, action, exi)
+            except Exception as exc:  # noqa: BLE001 (whatever went wrong, the EV hears Failed)
+                log.warning("connector %s: the EV's certificate request failed: %s", self.cid, exc)
+        if self._writer is not None:
+            self._writer.write(p.encode("certificate_answer", id=ask_id, status=status, exi=answer or ""))
+
     def publish(self, **status) -> None:
         """The power path's state for the EV; sent at once when it changed, else as a heartbeat."""
         if self._writer is None:
@@ -213,6 +241,8 @@ class HlcBridge:
         self.child.terminate()
 
     async def stop(self) -> None:
+        for task in list(self._asking):
+            task.cancel()
         if self._supervisor is not None:
             self._supervisor.cancel()
         await end_child(self.child, 10)

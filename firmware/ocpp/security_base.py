@@ -142,7 +142,12 @@ class SecurityBase:
             if days is not None and days < RENEW_BEFORE_DAYS and adapter.cp is not None:
                 log.info("charging station certificate expires in %.0f days: asking for a new one", days)
                 await self.sign_certificate(adapter.cp)
+            if adapter.cp is not None:
+                await self.renew_others(adapter.cp)
             await asyncio.sleep(24 * 3600)
+
+    async def renew_others(self, cp) -> None:
+        """The version's other certificates of our own, renewed alike (2.0.1: the SECC's)."""
 
     async def sign_certificate(self, cp) -> str | None:
         raise NotImplementedError  # each version words its own request

@@ -44,6 +44,7 @@ class DcBench:
         self.arrives_at_pct = mock.ev_soc_pct
         self.protocol = mock.ev_protocol
         self.pnc = mock.ev_pnc
+        self.pnc_install = mock.ev_pnc and mock.ev_pnc_install
         self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
                                max_current_a=mock.ev_max_dc_current_a)
         self.bus = DcBus(battery=self.battery, energy_wh=wire.energy_wh)  # the DC meter's register, restored
@@ -65,7 +66,7 @@ class DcBench:
         env, path, python, *_ = hlc_command()
         return [env, path, "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link", "--socket",
                 socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
-                *(["--pnc"] if self.pnc else [])]
+                *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else [])]
 
     def start(self) -> None:
         self.write()

@@ -1,7 +1,7 @@
 """A DC connector in `evse run` (board-configs/bench-dc.toml) end to end to the CSMS: the bench EV
 speaks ISO 15118-2 or DIN SPEC 70121 to the controller's SECC for real (iso15118 in .venv-hlc, on a
 veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either version. Scenarios run
-three at a time, side by side (each is mostly waiting on a charge)."""
+two at a time, side by side (each is mostly waiting on a charge)."""
 
 import asyncio
 import re
@@ -15,7 +15,7 @@ from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
 from controller import ROOT, ControllerProcess
-from dc_stations import plug_and_card, running, side_by_side
+from dc_stations import plug_and_card, plugged_and_refused, pnc_station, running, side_by_side
 from firmware.bench.csms import BenchCsms
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
@@ -175,14 +175,8 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
     the sessions the SECC gets its own certificate from the CSMS, then a combined one (A02/A03), and
     the EV's TLS takes each (the test PKI's SECC files are gone by then)."""
     pki = make_pki(tmp_path)
-    text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace(
-        "ev_soc_pct = 20.0", "ev_soc_pct = 78.0").replace("[mock]", "[mock]\nev_pnc = true")
-    (tmp_path / "bench-dc-pnc.toml").write_text(text)
-    station = ControllerProcess(csms.url, tmp_path / "DCPNC", board=str(tmp_path / "bench-dc-pnc.toml"),
-                                cp_id="DCPNC", ocpp_version="2.0.1", env={"PKI_PATH": f"{pki}/"})
-    await station.start()
+    station = await pnc_station(tmp_path, csms, "DCPNC", pki)
     try:
-        await csms.wait_connected("DCPNC", 15)
         cp = csms.charge_points["DCPNC"]
         for attempt in range(2):
             await station.post("/ev", {"connector": 1, "state": "B"})  # no card: the car's contract
@@ -199,12 +193,7 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
                 await secc_certificate_from_the_csms(station, csms, pki)
         await combined_certificate_from_the_csms(station, csms, pki)
         csms.certificate_status = "CertificateRevoked"
-        await station.post("/ev", {"connector": 1, "state": "B"})
-        await csms.wait_for(lambda c: len(c.actions("Authorize")) == 3, 60)
-        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 30)
-        c = await station.connector()
-        assert c["session"] is None and c["dc"]["state"] == "off" and not c["contactor_closed"]
-        await station.post("/ev", {"connector": 1, "state": "A"})
+        await plugged_and_refused(station, csms, lambda c: len(c.actions("Authorize")) == 3)
     finally:
         await station.close()
     link_log = (station.data_dir / "logs" / "ev-link-1.log").read_text()

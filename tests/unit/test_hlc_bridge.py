@@ -176,3 +176,33 @@ async def test_a_new_child_counts_on_from_the_last_ev_session(tmp_path):
     finally:
         writer.close()
         await bridge.stop()
+
+
+async def test_the_evs_certificate_request_goes_out_and_its_answer_comes_back(tmp_path, caplog):
+    """ISO 15118-2 CertificateInstallationReq: passed on unread, answered by id; one OCPP could not
+    carry is dropped; the link meanwhile goes on."""
+    asked = []
+
+    async def csms(schema, action, exi):
+        asked.append((schema, action, exi))
+        await asyncio.sleep(0.05)
+        return ("Accepted", "UkVTUE9OU0U=") if exi != "bm9uZQ==" else ("Failed", "")
+
+    bridge, reader, writer = await connected(tmp_path, ev_certificate=csms)
+    try:
+        ask = dict(action="Install", schema="urn:iso:15118:2:2013:MsgDef")
+        writer.write(p.encode("certificate", id=7, exi="UkVRVUVTVA==", **ask)
+                     + p.encode("certificate", id=8, exi="x" * (p.MAX_EXI + 1), **ask)
+                     + p.encode("ev", session=1, stage="cable_check")
+                     + p.encode("certificate", id=9, exi="bm9uZQ==", **ask))
+        await writer.drain()
+        assert await settle(lambda: bridge.request.stage == "cable_check")  # not held up by the requests
+        answers = [p.decode(await asyncio.wait_for(reader.readline(), 2)) for _ in range(2)]
+        answers = {a["id"]: a for a in answers if a["type"] == "certificate_answer"}
+        assert answers[7] == {"type": "certificate_answer", "id": 7, "status": "Accepted", "exi": "UkVTUE9OU0U="}
+        assert answers[9]["status"] == "Failed" and 8 not in answers
+        assert asked[0] == ("urn:iso:15118:2:2013:MsgDef", "Install", "UkVRVUVTVA==") and len(asked) == 2
+        assert "certificate request dropped" in caplog.text
+    finally:
+        writer.close()
+        await bridge.stop()

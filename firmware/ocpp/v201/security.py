@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 from ocpp.v201 import call
 
 from firmware.ocpp.connection import LINK_ERRORS, LinkSettings, settings_from
-from firmware.ocpp.security_base import SecurityBase
+from firmware.ocpp.security_base import RENEW_BEFORE_DAYS, SecurityBase
 from firmware.ocpp.v201.network_profiles import SLOTS
 from firmware.security import events as ev
 from firmware.security.certstore import CSMS_ROOT, MANUFACTURER_ROOT, MO_ROOT, V2G_ROOT, CertificateError
@@ -176,6 +176,17 @@ class Security201(SecurityBase):
         if answer is not None and answer.status == "Accepted":
             self._signing[use] = owned(self._repeat(cp, csr, use), "certificate signing wait")
         return None if answer is None else answer.status
+
+    async def renew_others(self, cp) -> None:
+        chain = self.secc.chain_pem() if self.secc is not None else None
+        if chain is None:
+            return
+        from firmware.security.pki import days_left
+
+        days = days_left(chain)
+        if days < RENEW_BEFORE_DAYS:
+            log.info("the SECC's certificate expires in %.0f days: asking for a new one", days)
+            await self.sign_certificate(cp, V2G)
 
     async def _csr(self, use: str | None) -> str:
         if use != V2G:
