@@ -24,6 +24,7 @@ from pathlib import Path
 from hlc.protocol import JAVA_OPTIONS
 
 SECC_IF, EV_IF = "secc0", "ev0"
+CAR_NICE = 5  # on top of the EV link's own (firmware/dc/hlc_bridge.py CHILD_NICE)
 
 
 def ip(*args: str) -> None:
@@ -34,6 +35,12 @@ def link_local_ready(iface: str) -> bool:
     """IPv6 link-local address present and past duplicate address detection."""
     out = subprocess.run(["ip", "-6", "addr", "show", "dev", iface], capture_output=True, text=True).stdout
     return "scope link" in out and "tentative" not in out
+
+
+def _the_cars_process() -> None:
+    """The bench EV is another machine: on the bench's shared cores it yields to the charger's processes."""
+    _die_with_parent()
+    os.nice(CAR_NICE)
 
 
 def _die_with_parent() -> None:
@@ -100,7 +107,7 @@ def main() -> int:
                 end(ev)  # unplugged (or unplugged and plugged again between two looks): that car is gone
                 ev = None
             if plugged and ev is None and plugin != ev_plugin:
-                ev, ev_plugin = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_die_with_parent), plugin
+                ev, ev_plugin = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_the_cars_process), plugin
             if ev is not None and ev.poll() is not None:
                 ev = None  # its session ended: no other until the next plug-in
             time.sleep(0.2)

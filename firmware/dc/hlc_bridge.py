@@ -28,6 +28,9 @@ STAGES = {ev_link.NONE, ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON
 NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "energy_request_wh")
 MAX_PROFILE_ENTRIES = 24  # ISO 15118-2 ChargingProfile: at most 24 ProfileEntry
 RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+# The safety tick comes first: the EV link's process (iso15118 and its JVM, the charger's busiest part
+# while charging) runs this much nicer than the controller, so the tick never waits for an EXI codec.
+CHILD_NICE = 5
 IDLE_S = 30.0  # an EV not heard for this long is in no session: the child may be started again
 
 
@@ -212,7 +215,7 @@ class HlcBridge:
             env = self.child_env if pki is None else {**self.child_env, p.SECC_PKI_ENV: pki}
             self.child = await asyncio.create_subprocess_exec(*self.child_argv, env=env,
                                                               stdout=self.child_output, stderr=self.child_output,
-                                                              preexec_fn=die_with_parent)
+                                                              preexec_fn=_nicer_child)
             self.starts += 1
             code = await self.child.wait()
             if self._renewing:
@@ -250,6 +253,12 @@ class HlcBridge:
             self._server.close()
         if self._writer is not None:
             self._writer.close()
+
+
+def _nicer_child() -> None:
+    """In the child, before it runs: it dies with the controller, at a lower CPU priority."""
+    die_with_parent()
+    os.nice(CHILD_NICE)
 
 
 def _count(value) -> bool:

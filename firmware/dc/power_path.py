@@ -66,6 +66,7 @@ class DcPowerPath:
         self.fault: str | None = None
         self.fault_kind: str | None = None  # the fault matrix's name for it (firmware.core.faults)
         self.test_voltage_v = 0.0
+        self._ev_side_live = False  # pre-charge began this session: the EV's maximum voltage holds from then
         self.insulation_ohm: float | None = None
         self.cable_check_failed: str | None = None
         self.reading = None
@@ -230,9 +231,10 @@ class DcPowerPath:
             self.fault = self.fault_kind = None
 
     def _allowed_voltage(self, ev: EvRequest) -> float:
-        """The cable check may go above the EV's maximum (its contactors are open, CC.4.1.4); once the
-        EV can be connected, its maximum is the limit."""
-        if self.state in (CABLE_CHECK, CABLE_OK):
+        """The cable check may go above the EV's maximum (its contactors are open, CC.4.1.4), and so may
+        the ramp down of a session stopped before pre-charge; once the EV can be connected (pre-charge
+        on), its maximum is the limit."""
+        if self.state in (CABLE_CHECK, CABLE_OK) or (self.state == STOPPING and not self._ev_side_live):
             return self.test_voltage_v
         return min(ev.max_voltage_v or float("inf"), self.hal.stack.limits()[0])
 
@@ -251,9 +253,10 @@ class DcPowerPath:
     def _entered(self) -> None:
         self._since = self._now
         if self.state == CABLE_CHECK:
-            self._step = 0
+            self._step, self._ev_side_live = 0, False
             STEPS[0].start(self)
         elif self.state == PRECHARGE:
+            self._ev_side_live = True
             self.hal.stack.set_output(self._capped_voltage(self._ev.target_voltage_v),
                                       min(self._ev.target_current_a, norm.PRECHARGE_CURRENT_A))
             self.hal.stack.on()

@@ -35,6 +35,7 @@ async def random_session_activity(ctl, csms, rng):
     await drive_evs(ctl, rng)
 
 
+@pytest.mark.timeout(300)  # about 100 s; a slow day of the shared machine took more than 120
 async def test_kill_loop_loses_and_duplicates_nothing(csms, tmp_path):
     seed = int(os.environ.get("EVSE_KILL_SEED") or random.randrange(1 << 30))
     print(f"kill loop seed {seed} (replay with EVSE_KILL_SEED={seed})")

@@ -161,7 +161,7 @@ async def test_migration_to_a_new_csms_and_fallback(tmp_path):  # TC_B_43, TC_B_
         assert await statuses_of(cp, slot1, empty_slot, priority) == ["Accepted", "Rejected", "Accepted"]
         assert (await cp.call(call.Reset(type="OnIdle"))).status == "Accepted"
         await new.wait_connected("CP001", 30)  # TC_B_45: the new CSMS first
-        assert new.actions("BootNotification")
+        await new.wait_for(lambda c: c.actions("BootNotification"), 15)  # it registers there (just after)
         await new.stop()  # the new CSMS goes away: after NetworkProfileConnectionAttempts, the old one
         await old.wait_for(lambda c: c.connections["CP001"] == 2 and c.charge_points.get("CP001"), 40)
         await ctl.wait_api()

@@ -16,8 +16,6 @@ from firmware.bench.csms import BenchCsms
 from integration.test_firmware_update import Manufacturer
 from pki import pem
 
-pytestmark = pytest.mark.alone  # timing under load: run by itself (scripts/test.sh)
-
 DEFAULT_10A = {"chargingProfileId": 7, "stackLevel": 1, "chargingProfilePurpose": "TxDefaultProfile",
                "chargingProfileKind": "Absolute",
                "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0,

@@ -6,7 +6,7 @@ import pytest
 
 from dc_rig import DcRig
 from firmware.dc import ev_link, norm
-from firmware.dc.power_path import CHARGING, FAULT, OFF, PRECHARGE
+from firmware.dc.power_path import CABLE_CHECK, CHARGING, DONE, FAULT, OFF, PRECHARGE
 from hal.mock.dc import Battery
 
 
@@ -153,3 +153,15 @@ def test_a_hardware_command_that_fails_trips_instead_of_crashing():
     assert rig.until(lambda: rig.path.state == FAULT, norm.CABLE_CHECK_S)
     assert "a hardware command failed: bus imd, device 3: no response" in rig.path.cable_check_failed
     assert rig.output_off()
+
+
+def test_a_stop_during_the_cable_check_ramps_down_from_the_test_voltage_without_a_trip():
+    """Stopped at the test voltage (above the EV's maximum: CC.4.1.4), before pre-charge: the ramp down
+    starts above the EV's limit, which holds only once the EV can be connected."""
+    rig = DcRig(small_battery())
+    ev_max = rig.ev.request.max_voltage_v
+    assert rig.until(lambda: rig.path.state == CABLE_CHECK and rig.bus.voltage_v > ev_max + norm.OVER_VOLTAGE_MARGIN_V,
+                     60), rig.path.status()
+    rig.path.stop()
+    assert rig.until(lambda: rig.path.state in (DONE, OFF), 30), rig.path.status()
+    assert rig.path.fault is None and rig.output_off()
