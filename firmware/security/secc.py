@@ -56,7 +56,7 @@ class SeccCertificate:
         return pki.make_csr(self.key_pem(), secc_id, organization, country=country,
                             domain_component=DOMAIN_COMPONENT)
 
-    def accept(self, pem: str, max_size: int, roots: list, key_pem: bytes | None = None) -> None:
+    def check(self, pem: str, max_size: int, roots: list, key_pem: bytes | None = None) -> None:
         """A chain for our SECC key (or, combined, for `key_pem`, the station's), in date, leading to an
         installed V2G root when there is one. Raises CertificateError saying why not."""
         if len(pem.encode()) > max_size:
@@ -65,6 +65,10 @@ class SeccCertificate:
 
         key = key_pem if key_pem is not None else self.key_pem()
         pki.check_signed_chain(pem, key, None, roots, root_kind="V2GRootCertificate")
+
+    def accept(self, pem: str, max_size: int, roots: list, key_pem: bytes | None = None) -> None:
+        """`check`, then the chain (and a combined certificate's key) in use from the SECC's next start."""
+        self.check(pem, max_size, roots, key_pem)
         if key_pem is not None:
             _write(self.key_path, key_pem)
         _write(self.chain_path, pem.encode())

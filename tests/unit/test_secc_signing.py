@@ -102,3 +102,17 @@ async def test_an_secc_certificate_near_its_end_is_renewed(tmp_path):
     for task in sec._signing.values():
         task.cancel()
     store.close()
+
+
+async def test_a_combined_certificate_the_ev_could_not_trust_is_neither_taken(tmp_path):
+    """Combined: both uses or neither. A chain outside the installed V2G roots leaves the station's own
+    certificate untouched too."""
+    sec, _, store, _ = security(tmp_path)
+    cp = CP()
+    await sec.sign_certificate(cp, None)
+    sec.certs.install_root(V2G_ROOT, pem(CA("V2G root").cert))
+    assert sec.signed_201(pem(CA("another CA").sign_csr(cp.sent[0].csr)), None) == "Rejected"
+    assert not sec.certs.pending_path.exists() and sec.secc.chain_pem() is None
+    for task in sec._signing.values():
+        task.cancel()
+    store.close()

@@ -149,12 +149,22 @@ class Security201(SecurityBase):
             self.events.record(ev.INVALID_CP_CERTIFICATE, "CertificateSigned refused: this charger has no ISO 15118")
             return "Rejected"
         max_size = int(self.model.read("SecurityCtrlr", "MaxCertificateChainSize"))
+        if use is COMBINED and not self._secc_fits(chain, max_size):
+            return "Rejected"  # checked before the station's is taken: a combined one is both or neither
         status = self.signed(chain, max_size) if use != V2G else "Accepted"
-        if status == "Accepted" and use != STATION and self.secc is not None:
+        if status == "Accepted" and use != STATION:
             status = self._secc_signed(chain, max_size, use)
         if status == "Accepted" and use in self._signing:
             self._signing.pop(use).cancel()  # the answer came: no more requests
         return status
+
+    def _secc_fits(self, chain: str, max_size: int) -> bool:
+        try:
+            self.secc.check(chain, max_size, self.certs.roots(V2G_ROOT), key_pem=self.certs.key_pem())
+        except CertificateError as exc:
+            self.events.record(ev.INVALID_CP_CERTIFICATE, f"CertificateSigned (combined) refused: {exc}")
+            return False
+        return True
 
     def _secc_signed(self, chain: str, max_size: int, use: str | None) -> str:
         key = self.certs.key_pem() if use == COMBINED else None
