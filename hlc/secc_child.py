@@ -76,17 +76,17 @@ class Link:
     async def ask_certificate(self, action: str, schema: str, exi: str) -> tuple[str, str]:
         """The CSMS's answer to the EV's certificate request, through the controller; Failed when it
         does not come before the EV stops waiting (ISO 15118-2: 5 s for CertificateInstallationRes)."""
-        self.last_id += 1
+        ask_id = self.last_id = self.last_id + 1
         waiting = asyncio.get_running_loop().create_future()
-        self.asked[self.last_id] = waiting
-        self.writer.write(p.encode("certificate", id=self.last_id, action=action, schema=schema, exi=exi))
+        self.asked[ask_id] = waiting
+        self.writer.write(p.encode("certificate", id=ask_id, action=action, schema=schema, exi=exi))
         await self.writer.drain()
         try:
             return await asyncio.wait_for(waiting, CERTIFICATE_WAIT_S)
         except asyncio.TimeoutError:
             return "Failed", ""
         finally:
-            self.asked.pop(self.last_id, None)
+            self.asked.pop(ask_id, None)  # its own: another request may have begun meanwhile
 
     async def heartbeat(self) -> None:
         """The link is alive; it says nothing of the EV, so it is not `fresh`."""

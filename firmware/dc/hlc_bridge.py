@@ -235,9 +235,11 @@ class HlcBridge:
         self._renew_when_idle()
 
     def _renew_when_idle(self) -> None:
+        if not self._renew:
+            return  # the usual case, on every message of the EV
         heard = self.request.heard_at
         idle = self.request.stage in (ev_link.NONE, ev_link.ENDED) or heard is None or self.clock() - heard > IDLE_S
-        if not (self._renew and idle and self.child is not None and self.child.returncode is None):
+        if not (idle and self.child is not None and self.child.returncode is None):
             return
         self._renew, self._renewing = False, True
         log.info("connector %s: a new SECC certificate: starting the EV link's process again", self.cid)

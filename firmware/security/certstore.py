@@ -46,13 +46,7 @@ class CertificateStore:
 
     def key_pem(self) -> bytes:
         """The device key, made on first use (EC P-256), file mode 0600."""
-        if not self.key_path.exists():
-            from firmware.security import pki
-
-            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(pki.make_key_pem())
-        return self.key_path.read_bytes()
+        return key_made_once(self.key_path)
 
     def csr(self, serial_number: str, cpo_name: str) -> str:
         from firmware.security import pki
@@ -140,7 +134,26 @@ class CertificateStore:
         return path
 
     def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_whole(path, data)
+
+
+def key_made_once(path: Path) -> bytes:
+    """An EC P-256 key kept in `path`, made the first time it is asked for, readable by this user alone."""
+    if not path.exists():
+        from firmware.security import pki
+
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pki.make_key_pem())
+    return path.read_bytes()
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Whole or not at all (a file beside it, then renamed over it), readable by this user alone."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

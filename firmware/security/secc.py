@@ -18,11 +18,10 @@ start their SECC again once no EV is on the cable (a TLS server reads its certif
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
-from firmware.security.certstore import CertificateError
+from firmware.security.certstore import CertificateError, key_made_once, write_whole
 
 DOMAIN_COMPONENT = "CPO"  # ISO 15118-2 Annex F: the SECC leaf's DC attribute
 CHAIN_FILE = "iso15118_2/certs/cpoCertChain.pem"  # iso15118's CertPath.CPO_CERT_CHAIN_PEM
@@ -44,11 +43,7 @@ class SeccCertificate:
         return self.dir / "secc.pem"
 
     def key_pem(self) -> bytes:
-        if not self.key_path.exists():
-            from firmware.security import pki
-
-            _write(self.key_path, pki.make_key_pem())
-        return self.key_path.read_bytes()
+        return key_made_once(self.key_path)
 
     def csr(self, secc_id: str, organization: str, country: str) -> str:
         from firmware.security import pki
@@ -70,8 +65,8 @@ class SeccCertificate:
         """`check`, then the chain (and a combined certificate's key) in use from the SECC's next start."""
         self.check(pem, max_size, roots, key_pem)
         if key_pem is not None:
-            _write(self.key_path, key_pem)
-        _write(self.chain_path, pem.encode())
+            write_whole(self.key_path, key_pem)
+        write_whole(self.chain_path, pem.encode())
         self._lay_out()
         self.on_change()
 
@@ -89,16 +84,6 @@ class SeccCertificate:
 
     def _lay_out(self) -> None:
         root = self.dir / "pki"
-        _write(root / CHAIN_FILE, self.chain_path.read_bytes())
-        _write(root / KEY_FILE, self.key_path.read_bytes())
-        _write(root / PASSWORD_FILE, b"")
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Whole or not at all, readable by this user alone (a key among them)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+        write_whole(root / CHAIN_FILE, self.chain_path.read_bytes())
+        write_whole(root / KEY_FILE, self.key_path.read_bytes())
+        write_whole(root / PASSWORD_FILE, b"")
