@@ -48,8 +48,11 @@ def tree(root: int) -> dict[int, str]:
 
 
 def side_of(pid: int, procs: dict[int, str], parents_cmd: dict[int, str]) -> str | None:
-    """'secc' for the charger's EV link (its Python and its JVM), 'ev' for the bench EV's."""
+    """'secc' for the charger's EV link (its Python and its JVM), 'slac' for its SLAC process (pyslac),
+    'ev' for the bench EV's."""
     cmd = procs[pid]
+    if "hlc.slac_child" in cmd:
+        return "slac"
     if "hlc.secc_child" in cmd or "hlc.secc_child" in parents_cmd.get(pid, ""):
         return "secc"
     if "hlc.ev_child" in cmd or "hlc.ev_child" in parents_cmd.get(pid, ""):
@@ -66,7 +69,7 @@ def sample(root: int) -> dict[str, float]:
         except (OSError, ValueError):
             continue
         parent_cmd[pid] = procs.get(ppid, "")
-    out = {"controller": rss_mb(root), "secc": 0.0, "ev": 0.0}
+    out = {"controller": rss_mb(root), "secc": 0.0, "slac": 0.0, "ev": 0.0}
     for pid in procs:
         side = side_of(pid, procs, parent_cmd)
         if side is not None:
@@ -97,7 +100,7 @@ async def run(protocol: str, idle_s: float) -> dict:
             await station.until(lambda c: c["dc"]["present_current_a"] > 1.0, 90)
             to_current = time.monotonic() - plugged
             cpu0, t0 = cpu_seconds(pid), time.monotonic()
-            peak = {"controller": 0.0, "secc": 0.0, "ev": 0.0}
+            peak = {"controller": 0.0, "secc": 0.0, "slac": 0.0, "ev": 0.0}
             while (await station.connector())["dc"]["state"] == "charging":
                 for side, mb in sample(pid).items():
                     peak[side] = max(peak[side], mb)
@@ -108,7 +111,8 @@ async def run(protocol: str, idle_s: float) -> dict:
             await csms.stop()
     return {"bench": "dc_footprint", "protocol": protocol, "controller_idle_rss_mb": round(idle, 1),
             "controller_charging_rss_mb": round(peak["controller"], 1),
-            "ev_link_rss_mb": round(peak["secc"], 1), "bench_ev_rss_mb": round(peak["ev"], 1),
+            "ev_link_rss_mb": round(peak["secc"], 1), "slac_rss_mb": round(peak["slac"], 1),
+            "bench_ev_rss_mb": round(peak["ev"], 1),
             "plug_to_current_s": round(to_current, 2), "controller_cpu_pct_charging": round(cpu_pct, 1)}
 
 

@@ -208,15 +208,18 @@ class Controller:
             if c.kind != "dc":
                 continue
             from firmware.dc.hlc_bridge import HlcBridge  # the DC side is loaded only where there is one
+            from firmware.dc.slac_link import SlacLink
+            from hlc.protocol import ev_link_socket, slac_socket
 
             wiring = self.hal.connectors[c.id]
-            socket = str(Path(data_dir) / f"ev-link-{c.id}.sock")
+            socket = ev_link_socket(str(data_dir), c.id)
             argv = wiring.ev_link_command(socket) if wiring.ev_link_command is not None else None
             (Path(data_dir) / "logs").mkdir(parents=True, exist_ok=True)
             output = open(Path(data_dir) / "logs" / f"ev-link-{c.id}.log", "ab")  # noqa: SIM115 (the child's)
+            slac = SlacLink(c.id, slac_socket(socket), clock=self.wall.monotonic)  # its process: evse-slac@N
             links[c.id] = HlcBridge(c.id, socket, argv, child_output=output, clock=self.wall.monotonic,
                                     on_message=wake.set, pki_path=self.secc.pki_path,
-                                    ev_certificate=self._ev_certificate)
+                                    ev_certificate=self._ev_certificate, slac=slac)
         return links
 
     async def _ev_certificate(self, schema: str, action: str, exi: str) -> tuple[str, str]:

@@ -73,6 +73,24 @@ def end(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def start_slac(args, root: Path, env: dict) -> list[subprocess.Popen]:
+    """The charger's SLAC process (the product's, hlc.slac_child) on the charger's end and the bench's
+    modem on the car's (hlc.slac_sim); none without --slac-socket or without .venv-slac."""
+    if not args.slac_socket:
+        return []
+    if not (args.slac_python and Path(args.slac_python).exists()):
+        print(f"bench link: no SLAC: {args.slac_python} is missing (python3 -m venv .venv-slac && .venv-slac/bin/pip "
+              "install -r hlc/slac-requirements.txt); the bench EV talks at once", flush=True)
+        return []
+    # The bench's modem takes a key at once; a real one needs pyslac's 10 s (hlc.slac_child --settle-s).
+    charger = subprocess.Popen([args.slac_python, "-m", "hlc.slac_child", "--socket", args.slac_socket,
+                                "--iface", SECC_IF, "--settle-s", "0.2"],
+                               cwd=root, env=env, preexec_fn=_die_with_parent)
+    modem = subprocess.Popen([args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--modem"], cwd=root, env=env,
+                             preexec_fn=_the_cars_process)
+    return [charger, modem]
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the controller's stop: end both children first
     parser = argparse.ArgumentParser()
@@ -81,6 +99,8 @@ def main() -> int:
     parser.add_argument("--protocol", default="ISO_15118_2")
     parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
     parser.add_argument("--install-contract", action="store_true", help="it asks for its contract first")
+    parser.add_argument("--slac-python", help="with --slac-socket: .venv-slac's python (pyslac)")
+    parser.add_argument("--slac-socket", help="the controller's SLAC socket: SLAC runs before each EV session")
     args = parser.parse_args()
     ip("link", "set", "lo", "up")
     ip("link", "add", SECC_IF, "type", "veth", "peer", "name", EV_IF)
@@ -94,10 +114,13 @@ def main() -> int:
     env = {**os.environ, "JAVA_TOOL_OPTIONS": JAVA_OPTIONS}  # what the bridge gives the SECC on the board
     secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF],
                             cwd=root, env=env, preexec_fn=_die_with_parent)
+    slac = start_slac(args, root, env)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
                "--protocol", args.protocol, *(["--pnc"] if args.pnc else []),
                *(["--install-contract"] if args.install_contract else [])]
+    if slac:  # the car's modem matches with the charger's first, then the car talks (ISO 15118-3)
+        ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then", *ev_argv]
     ev, ev_plugin, state = None, None, (True, 0)  # ev_plugin: the plug-in the EV was started for
     try:
         while secc.poll() is None:
@@ -112,7 +135,7 @@ def main() -> int:
                 ev = None  # its session ended: no other until the next plug-in
             time.sleep(0.2)
     finally:
-        for proc in (ev, secc):
+        for proc in (ev, secc, *slac):
             if proc is not None:
                 end(proc)
     return secc.returncode or 0

@@ -27,11 +27,19 @@ Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 Ce
 Controller -> child, the CSMS's answer to it (OCPP 2.0.1 Get15118EVCertificate, M01/M02):
   {"type": "certificate_answer", "id", "status": "Accepted" | "Failed", "exi": the response for the EV}
 A line that is not a JSON object of a known type is dropped with a log line; the link stays up.
+
+The SLAC child (hlc.slac_child, ISO 15118-3) has a socket of its own with two messages:
+Controller -> child, on every change and at least every HEARTBEAT_S:
+  {"type": "pilot", "state": the control pilot's state "A" .. "F", "digital": true while the duty is 5 %}
+Child -> controller, on every change and at least every HEARTBEAT_S:
+  {"type": "slac", "state": "starting" | "unmatched" | "matching" | "matched" | "failed" | "no_modem",
+   "ev_mac": the EV's MAC once matched, "detail": why it failed}
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 HEARTBEAT_S = 0.25
 # iso15118's EXI codec runs in a JVM, which left to itself sizes its heap for a server: up to 440 MB
@@ -48,8 +56,20 @@ EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_volt
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule")
 FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
-          "certificate_answer": ("id", "status", "exi")}
+          "certificate_answer": ("id", "status", "exi"), "pilot": ("state", "digital"),
+          "slac": ("state", "ev_mac", "detail")}
+SLAC_STATES = ("starting", "unmatched", "matching", "matched", "failed", "no_modem")
 MAX_EXI = 5600  # Get15118EVCertificate's exiRequest and exiResponse: at most 5600 characters of base64
+
+
+def ev_link_socket(data_dir: str, connector: int) -> str:
+    """Where the controller serves connector N's EV link: DATA_DIR/ev-link-N.sock."""
+    return os.path.join(data_dir, f"ev-link-{connector}.sock")
+
+
+def slac_socket(ev_link_socket: str) -> str:
+    """The SLAC process's socket beside the EV link's (ev-link-1.sock -> ev-link-1-slac.sock)."""
+    return ev_link_socket.removesuffix(".sock") + "-slac.sock"
 
 
 class BadLine(ValueError):

@@ -4,7 +4,7 @@
 # validator, Debian's chromium and chromium-driver for the web page's browser
 # tests, lintian and binutils-aarch64-linux-gnu for the Debian packages, a Java
 # runtime and iproute2 for the DC tests' ISO 15118 link), the project with its
-# test extras, the EV link's environment (.venv-hlc), npm's ocpp-rpc (pinned).
+# test extras, the EV link's environments (.venv-hlc, .venv-slac), npm's ocpp-rpc (pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -29,6 +29,9 @@ python3 -m venv .venv
 # The EV link's own environment: iso15118 pins pydantic 1 and cryptography exactly (hlc/__init__.py).
 python3 -m venv .venv-hlc
 .venv-hlc/bin/pip install -q -r hlc/requirements.txt
+# SLAC's (ISO 15118-3): pyslac pins environs 9, which iso15118's environs 14 cannot share.
+python3 -m venv .venv-slac
+.venv-slac/bin/pip install -q -r hlc/slac-requirements.txt
 (cd tests/independent && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 if (($#)); then exec .venv/bin/python -m pytest "$@"; fi  # what was asked for, as asked
 # The whole suite on both cores (pytest-xdist): the in-process tests first, then the process-level

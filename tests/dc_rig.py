@@ -103,8 +103,13 @@ class BenchEvLink:
         self.told: dict = {}
         self.plugged, self.sessions = False, 0
 
+    slac_state = None
+
     def tell(self, status: dict) -> None:
         self.told = status
+
+    def pilot(self, state: str, digital: bool) -> None:
+        self.pilot_seen = (state, digital)
 
     def step(self, now: float, path: DcPowerPath, bus: DcBus, plugged: bool) -> None:
         r = self.ecu.request

@@ -20,16 +20,20 @@ from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
 from hal.mock.dc_bench import battery_state
 
 HLC_PYTHON = ROOT / ".venv-hlc" / "bin" / "python"
+SLAC_PYTHON = ROOT / ".venv-slac" / "bin" / "python"
 TICK_S = 0.02
 
 
 def ensure_hlc_environment() -> None:
-    """The test command builds .venv-hlc; a developer running pytest alone gets it here (about a minute)."""
-    if not HLC_PYTHON.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(HLC_PYTHON.parents[1])], check=True)
-    if subprocess.run([str(HLC_PYTHON), "-c", "import iso15118, aiofile"], capture_output=True).returncode:
-        subprocess.run([str(HLC_PYTHON), "-m", "pip", "install", "-q", "-r", str(ROOT / "hlc" / "requirements.txt")],
-                       check=True)
+    """The test command builds .venv-hlc and .venv-slac; a developer running pytest alone gets them here
+    (about a minute)."""
+    for python, probe, requirements in ((HLC_PYTHON, "import iso15118, aiofile", "requirements.txt"),
+                                        (SLAC_PYTHON, "import pyslac.session", "slac-requirements.txt")):
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(python.parents[1])], check=True)
+        if subprocess.run([str(python), "-c", probe], capture_output=True).returncode:
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "hlc" / requirements)],
+                           check=True)
 
 
 class HlcBench:

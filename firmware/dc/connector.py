@@ -95,6 +95,7 @@ class DcConnector(Connector):
         self._then(now, self.reading())
         self._present_contract()
         self.link.tell(self._status_for_ev())
+        self.link.pilot(self.cp.value, self.duty == DUTY_DIGITAL)  # SLAC starts on B/C at 5 % (ISO 15118-3)
         for event in self.rounds.step(now, self.wall, self.ev, getattr(self.link, "protocol", None),
                                       self.max_power_w, self.session is not None):
             self.publish(event)
@@ -245,5 +246,5 @@ class DcConnector(Connector):
         return {**s, "ev_stage": ev.stage, "ev_soc_pct": ev.soc_pct, "ev_target_voltage_v": ev.target_voltage_v,
                 "ev_target_current_a": ev.target_current_a, "ev_max_voltage_v": ev.max_voltage_v,
                 "ev_max_current_a": ev.max_current_a, "ev_error": ev.error, "offered_current_a": self.offered_a,
-                "protocol": getattr(self.link, "protocol", None)}
+                "protocol": getattr(self.link, "protocol", None), "slac": self.link.slac_state}
 

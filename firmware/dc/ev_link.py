@@ -62,5 +62,8 @@ class EvLinkPort(Protocol):
 
     request: EvRequest
     protocol: str | None
+    slac_state: str | None  # how far SLAC got (firmware.dc.slac_link), None without a SLAC link
 
     def tell(self, status: dict) -> None: ...
+
+    def pilot(self, state: str, digital: bool) -> None: ...

@@ -37,11 +37,12 @@ IDLE_S = 30.0  # an EV not heard for this long is in no session: the child may b
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
                  child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None,
-                 pki_path=lambda: None, ev_certificate=None):
+                 pki_path=lambda: None, ev_certificate=None, slac=None):
         """`on_message`: called (on the event loop) after each message of the EV; the controller wakes
         its control loop with it. `pki_path()`: the SECC's own certificate folder (iso15118's PKI_PATH),
         or None to keep the environment's; read at each start of the child. `ev_certificate(schema, action,
-        exi)`: awaitable (status, exi) of the CSMS for the EV's contract certificate request (None: Failed)."""
+        exi)`: awaitable (status, exi) of the CSMS for the EV's contract certificate request (None: Failed).
+        `slac`: the connector's SLAC link (firmware.dc.slac_link), started and stopped with this one."""
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
@@ -67,9 +68,21 @@ class HlcBridge:
         self._session_base = 0  # EV sessions counted by the children before the one connected
         self._renew = False  # a new SECC certificate waits for the EV to leave before the child restarts
         self._renewing = False
+        self.slac = slac
+
+    @property
+    def slac_state(self) -> str | None:
+        return None if self.slac is None else self.slac.state
+
+    def pilot(self, state: str, digital: bool) -> None:
+        """The pilot's state for SLAC (the EV looks for the charger once it sees 5 %); never blocks."""
+        if self.slac is not None:
+            self.slac.pilot(state, digital)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self.slac is not None:
+            await self.slac.start()
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)  # left by a process that died
         self._server = await asyncio.start_unix_server(self._serve, path=self.socket_path, limit=p.MAX_LINE)
@@ -251,6 +264,8 @@ class HlcBridge:
         if self._supervisor is not None:
             self._supervisor.cancel()
         await end_child(self.child, 10)
+        if self.slac is not None:
+            await self.slac.stop()
         if self._server is not None:
             self._server.close()
         if self._writer is not None:

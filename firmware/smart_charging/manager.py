@@ -146,9 +146,8 @@ class LoadManager:
                       self._turns.index(connector.id))
 
     def _need(self, connector, active: bool) -> float | None:
-        """What the EV takes, once it has had time to settle at its offer and draws well under it."""
-        if connector.kind != "ac":
-            return None  # a DC offer and its meter are in DC amps: nothing to compare with a share in supply amps
+        """What the EV takes, once it has had time to settle at its offer and draws well under it (a DC
+        EV tapering near full, say): the rest of its share goes to the others."""
         offer = connector.offered_a if connector.contactor_closed else 0.0
         previous = self._offers.get(connector.id)
         if previous is None or previous[0] != offer:
@@ -159,7 +158,12 @@ class LoadManager:
             return None
         if reading.taken_at - previous[1] < SETTLE_S:
             return None
-        draw = max(reading.currents_a)
+        if reading.dc:  # offer and meter in DC amps: both as supply amps, the power at the output's voltage
+            volts = reading.voltages_v[0] if reading.voltages_v else 0.0
+            offer = offer * volts / (self.board.voltage_v * self.board.phases)
+            draw = self._supply_currents(reading)[0]
+        else:
+            draw = max(reading.currents_a)
         return max(6.0, draw + NEED_HEADROOM_A) if offer - draw > SPARE_A else None
 
     def budget(self, now) -> float | None:

@@ -121,4 +121,5 @@ def dc_view(c) -> dict:
     d = c.dc_status()
     return {"state": d["state"], "protocol": d["protocol"], "ev_soc_pct": d["ev_soc_pct"],
             "present_voltage_v": d["present_voltage_v"], "present_current_a": d["present_current_a"],
-            "ev_target_current_a": d["ev_target_current_a"], "insulation_ohm": d["insulation_ohm"]}
+            "ev_target_current_a": d["ev_target_current_a"], "insulation_ohm": d["insulation_ohm"],
+            "slac": d["slac"]}

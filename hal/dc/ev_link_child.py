@@ -17,3 +17,10 @@ def hlc_command(*args: str) -> list[str]:
     if not Path(python).exists() and "EVSE_HLC_PYTHON" not in os.environ:
         python = sys.executable  # a release that installed iso15118 beside the controller
     return ["env", f"PYTHONPATH={ROOT}", python, *args]
+
+
+def slac_command(*args: str) -> list[str]:
+    """`env PYTHONPATH=<tree> <the SLAC process's python> <args>`: pyslac lives in .venv-slac (or the
+    one EVSE_SLAC_PYTHON names), apart from iso15118's environment (hlc/slac-requirements.txt)."""
+    python = os.environ.get("EVSE_SLAC_PYTHON") or str(ROOT / ".venv-slac" / "bin" / "python")
+    return ["env", f"PYTHONPATH={ROOT}", python, *args]

@@ -18,12 +18,13 @@ import threading
 import time
 from pathlib import Path
 
-from hal.dc.ev_link_child import hlc_command
+from hal.dc.ev_link_child import hlc_command, slac_command
 from hal.dc.stack import ModuleStack
 from hal.interfaces import DcConnectorHal
 from hal.mock.board import MockPilot
 from hal.mock.dc import Battery, DcBus, SimPowerModule, bench_dc_connector
 from hal.mock.wire import ConnectorWire
+from hlc.protocol import slac_socket
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class DcBench:
         self.protocol = mock.ev_protocol
         self.pnc = mock.ev_pnc
         self.pnc_install = mock.ev_pnc and mock.ev_pnc_install
+        self.slac = mock.ev_slac
         self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
                                max_current_a=mock.ev_max_dc_current_a)
         self.bus = DcBus(battery=self.battery, energy_wh=wire.energy_wh)  # the DC meter's register, restored
@@ -64,9 +66,10 @@ class DcBench:
     def ev_link_command(self, socket_path: str) -> list[str]:
         """The SECC and the bench EV on a veth pair in a namespace of their own (hlc/bench_link.py)."""
         env, path, python, *_ = hlc_command()
+        slac = ["--slac-python", slac_command()[2], "--slac-socket", slac_socket(socket_path)] if self.slac else []
         return [env, path, "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link", "--socket",
                 socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
-                *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else [])]
+                *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else []), *slac]
 
     def start(self) -> None:
         self.write()

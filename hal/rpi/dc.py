@@ -3,8 +3,8 @@ for AC, UUGreen power modules on a CAN interface (python-can, socketcan), a Bend
 line of the board's [[buses]] with its alarm relay on a pin of its own, the DC meter from [[meters]],
 and the SECC's command on the HomePlug Green PHY modem's interface.
 
-SLAC (ISO 15118-3, the modem's association with the car) is not done by this controller yet
-(docs/dc.md): the modem must already be associated, as on a test rig with a paired EV simulator.
+SLAC (ISO 15118-3, the modem's association with the car) runs beside the controller, not in it: its raw
+socket needs CAP_NET_RAW, which only systemd/evse-slac@.service gets (docs/dc.md, "SLAC").
 """
 
 from __future__ import annotations

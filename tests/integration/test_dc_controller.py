@@ -42,6 +42,7 @@ async def whole_session_16(tmp_path, csms) -> None:
         await plug_and_card(station)
         c = await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
         assert c["status"] == "Charging" and c["dc"]["protocol"] == "ISO_15118_2" and c["kind"] == "dc"
+        assert c["dc"]["slac"] == "matched"  # the car found the charger through SLAC (ISO 15118-3)
         c = await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
         assert c["status"] == "SuspendedEV" and c["dc"]["bench"]["ev_soc_pct"] >= 80.0
         await station.post("/ev", {"connector": 1, "state": "A"})
@@ -81,7 +82,7 @@ async def whole_session_201(tmp_path, csms) -> None:
              "attributeValue": "Energy.Active.Import.Register,SoC,Current.Import"}]))
         await plug_and_card(station)
         c = await station.until(lambda c: c["dc"]["state"] == "charging", 60)
-        assert c["dc"]["protocol"] == "DIN_SPEC_70121" and c["status"] == "Occupied"
+        assert c["dc"]["protocol"] == "DIN_SPEC_70121" and c["status"] == "Occupied" and c["dc"]["slac"] == "matched"
         await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
         await station.post("/ev", {"connector": 1, "state": "A"})
         final = await station.until(lambda c: c["status"] == "Available", 10)

@@ -21,6 +21,7 @@ def test_a_whole_session_follows_the_table_and_the_ev_charges_only_once_billed()
     rig.plug()
     assert rig.conn.state == charger.PREPARING and rig.conn.duty == 5.0  # digital communication required
     rig.tick(50)
+    assert rig.link.pilot_seen == ("B", True)  # SLAC (ISO 15118-3) may match the EV: B at 5 %
     assert rig.conn.path.state == OFF and rig.link.told["authorized"] is False  # no card: the EV waits
     assert rig.conn.grant("TAG", rig.clock())
     rig.tick(5)
@@ -32,7 +33,7 @@ def test_a_whole_session_follows_the_table_and_the_ev_charges_only_once_billed()
     assert rig.conn.state == charger.SUSPENDED_EV and rig.bus.battery.soc_pct >= 80 and rig.output_off()
     rig.plug("A")
     rig.tick(2)
-    assert rig.conn.state == charger.AVAILABLE
+    assert rig.conn.state == charger.AVAILABLE and rig.link.pilot_seen == ("A", False)
     assert rig.statuses() == [charger.PREPARING, charger.SUSPENDED_EV, charger.CHARGING, charger.SUSPENDED_EV,
                               charger.AVAILABLE]
     (session,) = ended(rig)
@@ -211,3 +212,34 @@ def test_a_power_profile_on_a_dc_connector_counts_every_supply_phase():
                                                                                         fresh=lambda cid: dc))
     assert LoadManager._phases(manager, SimpleNamespace(kind="dc", id=1)) == 3
     assert LoadManager._phases(manager, SimpleNamespace(kind="ac", id=1)) == 1  # AC: the lines that draw
+
+
+def test_a_dc_ev_drawing_well_under_its_offer_leaves_the_rest_of_the_site_to_the_others():
+    """A DC EV tapering near full takes a fraction of its offer: after the settle time the load manager
+    counts its need (in supply amps, from the DC meter's power) instead of its whole rating."""
+    from types import SimpleNamespace
+
+    from firmware.events import EventBus
+    from firmware.smart_charging import manager as manager_module
+    from firmware.smart_charging.manager import LoadManager
+    from hal.types import MeterReading
+
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    readings = {}
+    lm = LoadManager(rig.board, rig.station, SimpleNamespace(latest=readings, fresh=readings.get), None, rig.wall,
+                     EventBus(), transaction_id=lambda s: None, online=lambda: True, failsafe_a=lambda: 0)
+    supply = rig.board.voltage_v * rig.board.phases
+    offer_supply_a = rig.conn.offered_a * 400.0 / supply
+
+    def drawing(watts: float) -> float | None:
+        readings[1] = MeterReading(energy_wh=0.0, power_w=watts, currents_a=(watts / 400.0,), voltages_v=(400.0,),
+                                   taken_at=rig.wall.monotonic(), dc=True)
+        return lm._demand(rig.conn, None).need_a
+
+    assert drawing(10000.0) is None  # the offer just seen: the EV has not had time to follow it
+    rig.wall.advance(manager_module.SETTLE_S + 1)
+    assert abs(drawing(10000.0) - (10000.0 / supply + manager_module.NEED_HEADROOM_A)) < 0.01
+    assert drawing(offer_supply_a * supply) is None  # taking all it is offered: it may have its whole share
+    assert drawing(0.0) == 6.0  # never less than the least an EV may be offered

@@ -42,7 +42,8 @@ function connectorCard(c) {
     card.append(el("p", { id: `dc-${c.id}` }, `DC: ${d.state.replace("_", " ")}`,
       d.protocol ? ` · ${d.protocol}` : "", d.ev_soc_pct !== null ? ` · EV at ${d.ev_soc_pct.toFixed(0)} %` : "",
       ` · output ${d.present_voltage_v.toFixed(0)} V ${d.present_current_a.toFixed(1)} A`,
-      d.insulation_ohm ? ` · insulation ${(d.insulation_ohm / 1e6).toFixed(1)} MOhm` : ""));
+      d.insulation_ohm ? ` · insulation ${(d.insulation_ohm / 1e6).toFixed(1)} MOhm` : "",
+      d.slac && d.slac !== "none" ? ` · SLAC ${d.slac.replace("_", " ")}` : ""));
   }
   if (c.session) {
     card.append(el("p", { id: `session-${c.id}` }, `Session for ${c.session.id_tag}: `,
