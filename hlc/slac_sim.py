@@ -74,7 +74,8 @@ def ev(iface: str, give_up_s: float = EV_GIVES_UP_S) -> int:
     """The EV's side of ISO 15118-3 Annex A.9, and the charger modem's attenuation profiles."""
     raw, mine = open_raw(iface)
     run_id = os.urandom(8)
-    give_up = time.monotonic() + give_up_s
+    began = time.monotonic()
+    give_up = began + give_up_s
     while True:  # CM_SLAC_PARM.REQ until a charger answers
         raw.send(frame(BROADCAST, mine, CM_SLAC_PARM | MMTYPE_REQ, SlacParmReq(run_id=run_id)))
         cnf = receive(raw, CM_SLAC_PARM | MMTYPE_CNF, time.monotonic() + ANSWER_S)
@@ -103,7 +104,9 @@ def ev(iface: str, give_up_s: float = EV_GIVES_UP_S) -> int:
     if match is None or MatchCnf.from_bytes(match).run_id != run_id:
         print("SLAC EV: no CM_SLAC_MATCH.CNF", flush=True)
         return 1
-    print(f"SLAC EV: matched with {charger.hex(':')}, network {MatchCnf.from_bytes(match).nid.hex()}", flush=True)
+    took_ms = 1000.0 * (time.monotonic() - began)  # the first CM_SLAC_PARM.REQ to CM_SLAC_MATCH.CNF
+    print(f"SLAC EV: matched with {charger.hex(':')}, network {MatchCnf.from_bytes(match).nid.hex()}, "
+          f"in {took_ms:.1f} ms", flush=True)
     return 0
 
 

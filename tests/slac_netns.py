@@ -1,7 +1,7 @@
 """A SLAC rig for the tests, run in .venv-slac inside `unshare --map-root-user --net`: a veth pair, the
 product's SLAC process (hlc.slac_child) on the charger's end, the bench's modem (hlc.slac_sim) on the
 car's. Commands on stdin, one per line: "ev GIVE_UP_S" runs the bench EV's SLAC once and prints
-"ev EXIT"; end of input ends it all. Prints "ready EV_MAC" first."""
+"ev EXIT MS" (MS: its first CM_SLAC_PARM.REQ to the match, "-" without one); end of input ends it all. Prints "ready EV_MAC" first."""
 
 from __future__ import annotations
 
@@ -34,9 +34,11 @@ def main() -> int:
     try:
         for line in sys.stdin:
             if line.startswith("ev "):
-                code = subprocess.run([*run, "hlc.slac_sim", "--iface", "ev0", "--ev", "--give-up-s",
-                                       line.split()[1]], cwd=ROOT, stdout=sys.stderr).returncode
-                print("ev", code, flush=True)
+                done = subprocess.run([*run, "hlc.slac_sim", "--iface", "ev0", "--ev", "--give-up-s",
+                                       line.split()[1]], cwd=ROOT, capture_output=True, text=True)
+                sys.stderr.write(done.stdout + done.stderr)
+                took = done.stdout.rsplit(" in ", 1)[-1].split()[0] if " ms" in done.stdout else "-"
+                print("ev", done.returncode, took, flush=True)
     finally:
         for proc in procs:
             proc.terminate()

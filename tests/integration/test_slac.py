@@ -5,58 +5,9 @@ here, the controller's end (firmware.dc.slac_link) in this process."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import time
-from pathlib import Path
 
-from firmware.dc.slac_link import NONE, SlacLink
-from hlc_bench import SLAC_PYTHON, ensure_hlc_environment
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Rig:
-    def __init__(self, tmp: Path, *extra: str):
-        ensure_hlc_environment()
-        self.link = SlacLink(1, str(tmp / "slac.sock"))
-        self.extra = extra
-        self.proc: asyncio.subprocess.Process | None = None
-        self.pilot = ("A", False)  # what the control tick hands the link every 20 ms
-        self._ticks: asyncio.Task | None = None
-
-    async def _tick(self) -> None:
-        while True:
-            self.link.pilot(*self.pilot)
-            await asyncio.sleep(0.02)
-
-    async def __aenter__(self):
-        await self.link.start()
-        self._ticks = asyncio.create_task(self._tick())
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = await asyncio.create_subprocess_exec(
-            "unshare", "--map-root-user", "--net", str(SLAC_PYTHON), str(ROOT / "tests" / "slac_netns.py"),
-            "--socket", self.link.socket_path, *self.extra, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        word, self.ev_mac = (await asyncio.wait_for(self.proc.stdout.readline(), 30)).decode().split()
-        assert word == "ready"
-        return self
-
-    async def __aexit__(self, *exc):
-        self._ticks.cancel()
-        self.proc.stdin.close()
-        await asyncio.wait_for(self.proc.wait(), 20)
-        await self.link.stop()
-
-    async def until(self, state: str, seconds: float = 15.0) -> None:
-        end = time.monotonic() + seconds
-        while self.link.state != state:
-            assert time.monotonic() < end, f"SLAC stayed {self.link.state} ({self.link.detail}), not {state}"
-            await asyncio.sleep(0.05)
-
-    async def ev(self, give_up_s: float = 20.0) -> int:
-        self.proc.stdin.write(f"ev {give_up_s}\n".encode())
-        word, code = (await asyncio.wait_for(self.proc.stdout.readline(), give_up_s + 10)).decode().split()
-        return int(code)
+from firmware.dc.slac_link import NONE
+from slac_rig import Rig
 
 
 async def test_the_charger_matches_a_plugged_ev_at_5_percent_and_again_after_a_replug(tmp_path):
