@@ -96,3 +96,22 @@ def test_the_unit_verifies_and_is_sandboxed(tmp_path):
     exposure = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout).group(1))
     print(f"systemd-analyze security exposure: {exposure}")
     assert exposure <= 2.5, security.stdout
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_slac_unit_verifies_and_holds_the_one_capability(tmp_path):
+    """SLAC's raw socket needs CAP_NET_RAW: its unit has that and nothing else; the controller's has none."""
+    unit = unit_for_test(tmp_path, "evse-slac@.service").rename(tmp_path / "evse-slac@1.service")
+    verify = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    problems = [line for line in verify.stderr.splitlines() if "evse-slac@" in line]
+    assert verify.returncode == 0 and not problems, verify.stderr
+    text = unit.read_text()
+    assert "AmbientCapabilities=CAP_NET_RAW\n" in text and "CapabilityBoundingSet=CAP_NET_RAW\n" in text
+    assert "AF_PACKET" in text and "--connector %i" in text
+    controller = (ROOT / "systemd" / "evse.service").read_text()
+    assert "CAP_NET_RAW" not in controller and "AF_PACKET" not in controller
+    security = subprocess.run(["systemd-analyze", "security", "--offline=true", str(unit)],
+                              capture_output=True, text=True)
+    exposure = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout).group(1))
+    print(f"systemd-analyze security exposure of the SLAC unit: {exposure}")
+    assert exposure <= 2.5, security.stdout
