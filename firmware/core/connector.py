@@ -274,8 +274,9 @@ class Connector(SessionModel):
             return  # until the aux contact shows the contactor open (or the weld trips): never Available
         self._publish_status()
 
-    def _publish_status(self) -> None:
-        key = (self.state, tuple(sorted(self.trips)))
+    def _publish_status(self, reported: frozenset[str] = frozenset()) -> None:
+        """`reported`: faults that only tell the operator (the fault matrix's "report" rows) beside the trips."""
+        key = (self.state, tuple(sorted(self.trips | reported)))
         if key != self._reported:
             self._reported = key
             self.publish(StatusChanged(self.id, self.state, key[1]))

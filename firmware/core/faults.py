@@ -66,6 +66,8 @@ FAULTS: tuple[Fault, ...] = (
                                                                                                 TRIP,   PILOT_X1, AUTO),
     Fault("ev_error",             "the EV reported an error (ISO 15118 / DIN 70121) or fell silent for 2 s",
                                                                                                 TRIP,   PILOT_X1, UNPLUG),
+    Fault("ev_comm",              "a plugged DC EV was not matched on the HomePlug link (SLAC failed, ISO 15118-3)",
+                                                                                                REPORT, None,     AUTO),
     Fault("meter_offline",        "meter does not answer (offline_policy 'stop')",             HOLD,   None,     AUTO),
     Fault("meter_backwards",      "energy register went back",                                 REPORT, None,     RESET),
     Fault("meter_replaced",       "meter serial number changed",                               REPORT, None,     RESET),

@@ -160,7 +160,10 @@ class DcConnector(Connector):
             self.hal.pilot.set_pwm(duty)
 
     def _report(self) -> None:
-        self._publish_status()  # the DC contactors' welding is the power path's check
+        """The DC contactors' welding is the power path's check; a plugged EV that SLAC could not match is
+        reported (EVCommunicationError) while it stays so: the EV cannot reach the SECC, nothing trips."""
+        unmatched = self.plugged and self.link.slac_state == "failed"
+        self._publish_status(frozenset({"ev_comm"}) if unmatched else frozenset())
 
     # ---- what the EV is told --------------------------------------------
     def may_charge(self) -> bool:

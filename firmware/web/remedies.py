@@ -33,6 +33,8 @@ ADVICE = {
                     "the module's own display or log names the fault.",
     "ev_error": "The vehicle reported an error or stopped talking during DC charging. Unplug it; if another vehicle "
                 "charges, the fault was the vehicle's.",
+    "ev_comm": "The vehicle's modem and the charger's did not pair (SLAC). Unplug and plug in again; if no vehicle "
+               "pairs, check the charger's HomePlug modem and its evse-slac service.",
     "meter_offline": "The energy meter does not answer. Check its RS-485 wiring, address and supply.",
     "meter_backwards": "The energy meter's counter went back. Check that the meter was not swapped or reset.",
     "meter_replaced": "The energy meter's serial number changed. Confirm the meter swap with the operator.",

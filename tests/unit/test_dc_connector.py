@@ -243,3 +243,27 @@ def test_a_dc_ev_drawing_well_under_its_offer_leaves_the_rest_of_the_site_to_the
     assert abs(drawing(10000.0) - (10000.0 / supply + manager_module.NEED_HEADROOM_A)) < 0.01
     assert drawing(offer_supply_a * supply) is None  # taking all it is offered: it may have its whole share
     assert drawing(0.0) == 6.0  # never less than the least an EV may be offered
+
+
+def test_an_ev_slac_could_not_match_is_reported_without_a_trip():
+    """SLAC failed with the EV plugged: the operator hears EVCommunicationError (1.6) / an EVSE problem
+    (2.0.1) while the connector stays Preparing; a match, or the unplug, ends the report."""
+    from firmware.events import StatusChanged
+    from firmware.ocpp.v16.status import status_of
+
+    rig = DcStationRig()
+    rig.plug()
+    rig.tick(5)
+    rig.link.slac_state = "failed"
+    rig.tick(2)
+    last = [e for e in rig.events if isinstance(e, StatusChanged)][-1]
+    assert last.state == charger.PREPARING and "ev_comm" in last.faults and not rig.conn.trips
+    assert status_of(last.state, last.faults) == ("Preparing", "EVCommunicationError", "ev_comm")
+    rig.link.slac_state = "matched"
+    rig.tick(2)
+    last = [e for e in rig.events if isinstance(e, StatusChanged)][-1]
+    assert last.state == charger.PREPARING and last.faults == ()
+    rig.link.slac_state = "failed"
+    rig.plug("A")
+    rig.tick(2)
+    assert [e for e in rig.events if isinstance(e, StatusChanged)][-1].faults == ()  # unplugged: no EV to match

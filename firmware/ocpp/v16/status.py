@@ -39,6 +39,7 @@ ERROR_CODE = {
     "isolation": "GroundFailure",
     "power_module": "InternalError",
     "ev_error": "EVCommunicationError",
+    "ev_comm": "EVCommunicationError",
     "meter_offline": "PowerMeterFailure",
     "meter_backwards": "PowerMeterFailure",
     "meter_replaced": "PowerMeterFailure",

@@ -39,6 +39,7 @@ FAULT_VARIABLE: dict[str, tuple[str, str, bool, int]] = {
     "isolation":            ("EVSE", "Problem", EVSE, 1),
     "power_module":         ("AcDcConverter", "Problem", EVSE, 2),
     "ev_error":             ("EVSE", "Problem", EVSE, 4),
+    "ev_comm":              ("EVSE", "Problem", EVSE, 5),
     "meter_offline":        ("ControlMetering", "Problem", EVSE, 4),
     "meter_backwards":      ("ControlMetering", "Problem", EVSE, 4),
     "meter_replaced":       ("ControlMetering", "Problem", EVSE, 5),
