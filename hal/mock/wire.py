@@ -31,8 +31,9 @@ PP_OHMS_BY_RATING = {13: 1500.0, 20: 680.0, 32: 220.0, 63: 100.0}
 CONNECTOR_FAULTS = ("weld", "stuck_open", "rcd", "diode", "pilot_short", "pp_invalid", "meter_offline",
                     "over_voltage", "under_voltage", "overcurrent", "lock", "adc", "adc_hang")
 # Switches only a DC connector has (hal.mock.dc_bench; "weld" there welds the DC contactors): the
-# insulation below the limit, a power module's fault bit, the EV reporting an error code.
-DC_FAULTS = ("isolation", "power_module", "ev_error")
+# insulation below the limit, a power module's fault bit, the EV reporting an error code, the car's
+# modem never pairing (SLAC: from the next plug-in the car stays silent).
+DC_FAULTS = ("isolation", "power_module", "ev_error", "slac")
 # Switches of the whole charger.
 STATION_FAULTS = ("estop", "overtemp", "temp_sensor", "power_fail", "tamper", "reader")
 FAULT_KINDS = CONNECTOR_FAULTS + DC_FAULTS + STATION_FAULTS

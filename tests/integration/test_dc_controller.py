@@ -112,7 +112,9 @@ async def dc_faults_16(tmp_path, csms) -> None:
     """The bench's DC fault switches through `evse run` to the CSMS: a bad insulation fails the cable
     check (Faulted, GroundFailure, nothing billed, Available once unplugged: isolation clears on
     unplug); a power module's fault mid-charge (Faulted, InternalError, the transaction ends, the
-    output off); the EV reporting an error mid-charge (EVCommunicationError)."""
+    output off); the EV reporting an error mid-charge (EVCommunicationError); a car whose modem never
+    pairs (SLAC fails after the bench's 20 s: reported as EVCommunicationError while Preparing, nothing
+    trips, no transaction)."""
     station = await running(tmp_path, "DCFLT", csms, "1.6", "ISO_15118_2")
     try:
         assert (await station.post("/fault", {"connector": 1, "kind": "isolation", "active": True}))[0] == 200
@@ -130,6 +132,15 @@ async def dc_faults_16(tmp_path, csms) -> None:
             assert kind in c["faults"] and c["dc"]["bench"]["modules_on"] == 0 and not c["contactor_closed"]
             await station.post("/fault", {"connector": 1, "kind": kind, "active": False})
             await unplugged(station)
+        assert (await station.post("/fault", {"connector": 1, "kind": "slac", "active": True}))[0] == 200
+        await station.post("/ev", {"connector": 1, "state": "B"})
+        c = await station.until(lambda c: c["dc"]["slac"] == "failed", 45)
+        assert c["status"] == "Preparing" and not c["contactor_closed"] and c["dc"]["ev_stage"] in ("none", "ended")
+        await csms.wait_for(lambda c: [m for m in c.actions("StatusNotification")
+                                       if m["connectorId"] == 1 and m["errorCode"] == "EVCommunicationError"
+                                       and m["status"] == "Preparing"], 10)
+        await station.post("/fault", {"connector": 1, "kind": "slac", "active": False})
+        await unplugged(station)
         code, answer = await station.post("/fault", {"connector": 1, "kind": "rfid", "active": True})
         assert code == 400 and "kind" in answer["error"]
     finally:
@@ -137,6 +148,9 @@ async def dc_faults_16(tmp_path, csms) -> None:
     faulted = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1 and m["status"] == "Faulted"]
     assert [(m["errorCode"], m["info"]) for m in faulted] == [
         ("GroundFailure", "isolation"), ("InternalError", "power_module"), ("EVCommunicationError", "ev_error")]
+    unpaired = [m for m in csms.actions("StatusNotification") if m["connectorId"] == 1 and m.get("info") == "ev_comm"]
+    assert unpaired and all((m["status"], m["errorCode"]) == ("Preparing", "EVCommunicationError") for m in unpaired)
+    assert csms.actions("StatusNotification")[-1]["errorCode"] == "NoError"
     stops = csms.actions("StopTransaction")
     assert len(stops) == 3 and all(s["reason"] == "Other" for s in stops[1:])
 
