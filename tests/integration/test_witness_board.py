@@ -8,6 +8,7 @@ import io
 import sys
 
 import aiohttp
+import pytest
 
 from controller import ROOT
 from firmware.bench.csms import BenchCsms
@@ -74,6 +75,7 @@ async def witness_on(person, tmp_path, csms, actions):
         await ut.stop()
 
 
+@pytest.mark.timeout(300)  # its steps' own limits: "link lost while idle" alone allows 15 s + 90 s to reconnect
 async def test_a_person_at_the_charger_does_what_the_bench_simulates(tmp_path):
     csms = BenchCsms()
     await csms.start()
