@@ -250,3 +250,15 @@ def test_every_fault_of_the_matrix_is_an_event(bench):
                     ("TokenReader", "Problem", "reader")}
     bench.m.meter_faults(2, frozenset({"meter_offline"}))
     assert [(e["techCode"], e.get("cleared")) for e in bench.events()] == [("meter_signature", True)]
+
+
+def test_a_dc_ev_slac_could_not_match_is_an_evse_problem_event(bench):
+    """The DC connector's report-only ev_comm (SLAC failed, firmware.dc.connector) reaches the CSMS as
+    a NotifyEvent on the EVSE's Problem, cleared once the EV is matched or gone."""
+    bench.m.trips(1, ("ev_comm",))
+    (event,) = bench.events()
+    assert (event["component"], event["variable"], event["techCode"]) == (
+        {"name": "EVSE", "evse": {"id": 1}}, {"name": "Problem"}, "ev_comm")
+    assert "SLAC" in event["techInfo"]
+    bench.m.trips(1, ())
+    assert [(e["techCode"], e.get("cleared")) for e in bench.events()] == [("ev_comm", True)]
