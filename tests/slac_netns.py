@@ -13,6 +13,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _die_with_parent() -> None:
+    """A rig that fails half-way (or is killed) leaves no SLAC process behind (Linux PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--socket", required=True)
@@ -26,9 +34,11 @@ def main() -> int:
     ip("link", "set", "ev0", "up")
     run = [sys.executable, "-m"]
     procs = [subprocess.Popen([*run, "hlc.slac_child", "--socket", args.socket, "--iface", args.iface,
-                               "--settle-s", "0.1", "--init-timeout-s", args.init_timeout_s], cwd=ROOT)]
+                               "--settle-s", "0.1", "--init-timeout-s", args.init_timeout_s], cwd=ROOT,
+                              preexec_fn=_die_with_parent)]
     if not args.no_modem:
-        procs.append(subprocess.Popen([*run, "hlc.slac_sim", "--iface", "ev0", "--modem"], cwd=ROOT))
+        procs.append(subprocess.Popen([*run, "hlc.slac_sim", "--iface", "ev0", "--modem"], cwd=ROOT,
+                                      preexec_fn=_die_with_parent))
     shown = subprocess.run(["ip", "-o", "link", "show", "dev", "ev0"], capture_output=True, text=True).stdout.split()
     print("ready", shown[shown.index("link/ether") + 1], flush=True)  # (/sys shows the host's interfaces)
     try:
