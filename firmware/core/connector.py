@@ -276,7 +276,7 @@ class Connector(SessionModel):
 
     def _publish_status(self, reported: frozenset[str] = frozenset()) -> None:
         """`reported`: faults that only tell the operator (the fault matrix's "report" rows) beside the trips."""
-        key = (self.state, tuple(sorted(self.trips | reported)))
+        key = (self.state, tuple(sorted(self.trips | reported if reported else self.trips)))
         if key != self._reported:
             self._reported = key
             self.publish(StatusChanged(self.id, self.state, key[1]))

@@ -19,6 +19,7 @@ import time
 from firmware.child_process import die_with_parent, end_child
 from firmware.dc import ev_link
 from firmware.dc.ev_link import EvRequest
+from firmware.dc.unix_link import Handoff, read_lines, serve
 from hlc import protocol as p
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,7 @@ class HlcBridge:
         self._supervisor: asyncio.Task | None = None
         self._last_sent: bytes = b""
         self.on_message = on_message
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._told: dict | None = None
-        self._told_at = 0.0
+        self._handoff = Handoff(clock)  # the power path's state, from the control thread
         self._profile_seen: dict | None = None
         self.pki_path = pki_path
         self.ev_certificate = ev_certificate
@@ -80,12 +79,10 @@ class HlcBridge:
             self.slac.pilot(state, digital)
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._handoff.loop = asyncio.get_running_loop()
         if self.slac is not None:
             await self.slac.start()
-        if os.path.exists(self.socket_path):
-            os.unlink(self.socket_path)  # left by a process that died
-        self._server = await asyncio.start_unix_server(self._serve, path=self.socket_path, limit=p.MAX_LINE)
+        self._server = await serve(self.socket_path, self._serve)
         if self.child_argv:
             self._supervisor = asyncio.create_task(self._supervise(), name=f"hlc child {self.cid}")
 
@@ -97,13 +94,10 @@ class HlcBridge:
         # power path tells a new EV by a higher number), nothing the old child said holds (its EV, if any,
         # is gone with it), and the new one is told the charger's state at once.
         self._session_base = self.request.session
-        self.request, self._profile_seen, self._told = EvRequest(session=self._session_base), None, None
+        self.request, self._profile_seen, self._handoff.last = EvRequest(session=self._session_base), None, None
         log.info("connector %s: the EV link's process connected", self.cid)
         try:
-            while line := await reader.readline():
-                self._take(line)
-        except (ConnectionError, asyncio.LimitOverrunError, ValueError) as exc:
-            log.warning("connector %s: the EV link's process dropped: %s", self.cid, exc)
+            await read_lines(reader, self._take, self.cid, "the EV link's process")
         finally:
             if self._writer is writer:
                 self._writer = None
@@ -212,14 +206,7 @@ class HlcBridge:
     def tell(self, status: dict) -> None:
         """From the control thread, every tick: handed to the event loop when it changed, and at
         least every heartbeat; never blocks."""
-        now = self.clock()
-        if self._loop is None or (status == self._told and now - self._told_at < p.HEARTBEAT_S):
-            return
-        self._told, self._told_at = status, now
-        try:
-            self._loop.call_soon_threadsafe(lambda: self.publish(**status))
-        except RuntimeError:  # the loop closed: the controller is stopping
-            pass
+        self._handoff.offer(status, lambda s: self.publish(**s))
 
     async def _supervise(self) -> None:
         while True:

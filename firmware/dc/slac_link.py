@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 
+from firmware.dc.unix_link import Handoff, read_lines, serve
 from hlc import protocol as p
 
 log = logging.getLogger(__name__)
@@ -27,28 +27,21 @@ class SlacLink:
         self.state, self.ev_mac, self.detail = NONE, None, None
         self._writer: asyncio.StreamWriter | None = None
         self._server: asyncio.AbstractServer | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pilot: tuple[str, bool] | None = None
-        self._told_at = 0.0
+        self._handoff = Handoff(clock)  # the pilot's (state, digital), from the control thread
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        if os.path.exists(self.socket_path):
-            os.unlink(self.socket_path)  # left by a controller that died
-        self._server = await asyncio.start_unix_server(self._serve, path=self.socket_path, limit=p.MAX_LINE)
+        self._handoff.loop = asyncio.get_running_loop()
+        self._server = await serve(self.socket_path, self._serve)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._writer is not None:
             self._writer.close()  # a new SLAC process replaces the old one
         self._writer = writer
         log.info("connector %s: the SLAC process connected", self.cid)
-        if self._pilot is not None:
-            self._send(*self._pilot)
+        if self._handoff.last is not None:
+            self._send(self._handoff.last)
         try:
-            while line := await reader.readline():
-                self._take(line)
-        except (ConnectionError, asyncio.LimitOverrunError, ValueError) as exc:
-            log.warning("connector %s: the SLAC process dropped: %s", self.cid, exc)
+            await read_lines(reader, self._take, self.cid, "the SLAC process")
         finally:
             if self._writer is writer:
                 self._writer = None
@@ -81,18 +74,11 @@ class SlacLink:
 
     def pilot(self, state: str, digital: bool) -> None:
         """From the control thread, every tick: sent when it changed, else at least every heartbeat."""
-        now = self.clock()
-        if self._loop is None or ((state, digital) == self._pilot and now - self._told_at < p.HEARTBEAT_S):
-            return
-        self._pilot, self._told_at = (state, digital), now
-        try:
-            self._loop.call_soon_threadsafe(self._send, state, digital)
-        except RuntimeError:  # the loop closed: the controller is stopping
-            pass
+        self._handoff.offer((state, digital), self._send)
 
-    def _send(self, state: str, digital: bool) -> None:
+    def _send(self, pilot: tuple[str, bool]) -> None:
         if self._writer is not None and not self._writer.is_closing():
-            self._writer.write(p.encode("pilot", state=state, digital=digital))
+            self._writer.write(p.encode("pilot", state=pilot[0], digital=pilot[1]))
 
     async def stop(self) -> None:
         if self._server is not None:
