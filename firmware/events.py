@@ -71,6 +71,9 @@ class EvChargingNeeds:
     departure_s: int | None = None  # seconds from `asked_at` the EV means to leave
     energy_request_wh: float | None = None
     asked_at: datetime | None = None
+    # A later round is a renegotiation: "ev" when the EV began it (OCPP 2.0.1 K17), "station" when the
+    # charger asked for it because its limits changed (K16: the CSMS is not asked again).
+    renegotiation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from iso15118.evcc.controller.simulator import SimEVController
 from iso15118.evcc.evcc_config import load_from_file
 from iso15118.evcc.states import din_spec_states, iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
-from iso15118.shared.messages.datatypes import (DCEVChargeParams, PVEVEnergyCapacity, PVEVMaxCurrentLimit,
-                                                PVEVMaxPowerLimit, PVEVMaxVoltageLimit, PVEVTargetCurrent,
-                                                PVEVTargetVoltage)
+from iso15118.shared.messages.datatypes import (DCEVChargeParams, EVSENotification, PVEVEnergyCapacity,
+                                                PVEVMaxCurrentLimit, PVEVMaxPowerLimit, PVEVMaxVoltageLimit,
+                                                PVEVTargetCurrent, PVEVTargetVoltage)
 from iso15118.shared.messages.din_spec.datatypes import DCEVStatus as DCEVStatusDIN
-from iso15118.shared.messages.enums import DCEVErrorCode
+from iso15118.shared.messages.enums import DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
@@ -52,6 +52,8 @@ class BenchEV(SimEVController):
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
                       "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
         self.contactors(False)  # a car arrives with its contactors open
+        self.renegotiations = int(self.battery().get("renegotiate") or 0)  # the bench's asks before this car came
+        self.renegotiating = False
 
     def battery(self) -> dict:
         try:
@@ -128,6 +130,15 @@ class BenchEV(SimEVController):
     async def get_dc_ev_status_dinspec(self) -> DCEVStatusDIN:
         return DCEVStatusDIN(ev_ready=True, ev_error_code=self._error(), ev_ress_soc=self._battery_soc())
 
+    def wants_renegotiation(self, asked_by_charger: bool) -> bool:
+        """A new schedule round: the charger asked (EVSENotification ReNegotiation) or the bench did (its
+        "renegotiate" count went up, as a driver changing the departure time would)."""
+        count = int(self.battery().get("renegotiate") or 0)
+        if asked_by_charger or count > self.renegotiations:
+            self.renegotiations, self.renegotiating = max(count, self.renegotiations), True
+            log.info("renegotiating the schedule (%s)", "the charger asked" if asked_by_charger else "the driver asked")
+        return self.renegotiating
+
     async def process_sa_schedules_v2(self, sa_schedules):
         """iso15118's EV mirrors the offered schedule in its ChargingProfile; it is kept for the DC
         PowerDeliveryReq, where iso15118 leaves it out (see `send_profile_with_power_delivery`)."""
@@ -153,6 +164,43 @@ def send_profile_with_power_delivery() -> None:
     state.create_next_message = create_next_message
 
 
+def renegotiate_when_asked() -> None:
+    """ISO 15118-2 renegotiation, which iso15118's EV never begins on DC: from its current demand loop the
+    bench EV sends PowerDeliveryReq Renegotiate when `wants_renegotiation` says so, then (iso15118 does
+    this part) a new ChargeParameterDiscoveryReq; once offered its new schedule it goes straight back to
+    PowerDeliveryReq Start with its new ChargingProfile. iso15118 would run the cable check and pre-charge
+    again, with the output live and its contactors closed; the norm's DC sequence goes from the
+    discovery to the power delivery."""
+    states = iso15118_2_states
+    in_demand, in_discovery = states.CurrentDemand.process_message, states.ChargeParameterDiscovery.process_message
+
+    async def current_demand(self, message, message_exi=None):
+        await in_demand(self, message, message_exi)
+        answer = getattr(getattr(message, "body", None), "current_demand_res", None)
+        if answer is None or self.next_state is not states.CurrentDemand:  # stopping, or a bad answer
+            return
+        asked = answer.dc_evse_status.evse_notification == EVSENotification.RE_NEGOTIATION
+        if self.comm_session.ev_controller.wants_renegotiation(asked):
+            self.comm_session.renegotiation_requested = True  # iso15118's EV then sends the discovery
+            self.create_next_message(states.PowerDelivery, PowerDeliveryReq(
+                charge_progress=ChargeProgress.RENEGOTIATE, sa_schedule_tuple_id=self.comm_session.selected_schedule),
+                states.Timeouts.POWER_DELIVERY_REQ, Namespace.ISO_V2_MSG_DEF)
+
+    async def discovery(self, message, message_exi=None):
+        await in_discovery(self, message, message_exi)
+        ev = self.comm_session.ev_controller
+        if self.next_state is states.CableCheck and ev.renegotiating:
+            ev.renegotiating = False
+            self.create_next_message(states.PowerDelivery, PowerDeliveryReq(
+                charge_progress=ChargeProgress.START, sa_schedule_tuple_id=self.comm_session.selected_schedule,
+                charging_profile=ev.chosen_profile,
+                dc_ev_power_delivery_parameter=await ev.get_dc_ev_power_delivery_parameter()),
+                states.Timeouts.POWER_DELIVERY_REQ, Namespace.ISO_V2_MSG_DEF)
+
+    states.CurrentDemand.process_message = current_demand
+    states.ChargeParameterDiscovery.process_message = discovery
+
+
 def wait_longer_in_the_current_demand_loop() -> None:
     """The norm's EV gives up when a CurrentDemandRes takes more than 0.25 s (DIN SPEC 70121 and ISO
     15118-2 Table 109). The bench EV waits CURRENT_DEMAND_WAIT_S instead: on the bench both ends of the
@@ -176,6 +224,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         json.dump(settings, f)
     evcc_config = await load_from_file(f.name)
     send_profile_with_power_delivery()
+    renegotiate_when_asked()
     wait_longer_in_the_current_demand_loop()
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(),
                       ev_controller=BenchEV(evcc_config, battery_file)).start()

@@ -20,7 +20,9 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    "stop": true once the driver or the CSMS ended the session (the EV is told to stop charging),
    "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge),
    "schedule": {"round", "periods": [[start_s, max_w], ...] from now}: the charger's answer to that
-   round (until it comes, the SECC answers the EV EVSEProcessing Ongoing)}
+   round (until it comes, the SECC answers the EV EVSEProcessing Ongoing),
+   "renegotiate": a round: the charger's limits changed, the EV whose last round this is is asked
+   for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes)}
 Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 CertificateInstallationReq):
   {"type": "certificate", "id": a number of the child's, "action": "Install" | "Update",
    "schema": the EV's schema namespace, "exi": the EV's whole request, EXI in base64}
@@ -54,7 +56,7 @@ EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_volt
              "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",
              "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
-               "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule")
+               "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate")
 FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
           "certificate_answer": ("id", "status", "exi"), "pilot": ("state", "digital"),
           "slac": ("state", "ev_mac", "detail")}

@@ -175,6 +175,12 @@ class BridgedEVSEController(SimEVSEController):
     async def session_ended(self, current_state: str, reason: str) -> None:
         await self._tell(stage="ended", error=None if "Normal" in reason or not reason else reason[:200])
 
+    async def renegotiating(self) -> None:
+        """PowerDeliveryReq Renegotiate: the EV's next ChargeParameterDiscovery opens a new round; the
+        power stays on meanwhile."""
+        log.info("the EV renegotiates its schedule (after round %s)", self.rounds)
+        await self._tell(stage="renegotiate")
+
     async def ev_profile(self, profile) -> None:
         """The ChargingProfile of the EV's PowerDeliveryReq Start (iso15118 keeps it to itself)."""
         await self._tell(ev_profile={"round": self.rounds, "entries": profile_entries(profile)})
@@ -247,9 +253,16 @@ class BridgedEVSEController(SimEVSEController):
             code = DCEVSEStatusCode.EVSE_SHUTDOWN
         level = {"valid": IsolationLevel.VALID, "fault": IsolationLevel.FAULT,
                  "invalid": IsolationLevel.INVALID}.get(isolation, IsolationLevel.INVALID)
-        return DCEVSEStatus(evse_notification=EVSENotification.STOP_CHARGING if stop else EVSENotification.NONE,
-                            notification_max_delay=0,
+        notification = EVSENotification.STOP_CHARGING if stop else (
+            EVSENotification.RE_NEGOTIATION if self._renegotiation_asked() else EVSENotification.NONE)
+        return DCEVSEStatus(evse_notification=notification, notification_max_delay=0,
                             evse_isolation_status=level, evse_status_code=code)
+
+    def _renegotiation_asked(self) -> bool:
+        """The controller asked the EV of this round for a new one, and the EV is in its current demand
+        loop, where ISO 15118-2 lets it answer with PowerDeliveryReq Renegotiate (DIN SPEC 70121 cannot)."""
+        return (self.get_selected_protocol() == Protocol.ISO_15118_2 and self.rounds > 0
+                and self.link.evse.get("renegotiate") == self.rounds and self.link.ev.get("stage") == "current_demand")
 
     async def get_evse_present_voltage(self, protocol):
         self.evse_data_context.present_voltage = int(round(self.link.evse.get("present_voltage_v", 0.0)))
@@ -285,17 +298,38 @@ def answer_ongoing_without_schedules() -> None:
     state.create_next_message = create_next_message
 
 
-def report_ev_profiles() -> None:
+def return_from_renegotiation_to_power_delivery() -> None:
+    """After a renegotiation's ChargeParameterDiscovery a DC EV goes back to PowerDeliveryReq Start, its
+    contactors closed and the output live; iso15118's SECC would wait for a second cable check. The
+    discovery state stays on instead: it takes the PowerDeliveryReq, or the CableCheckReq of an EV that
+    checks again (iso15118's own does; the power path keeps the output on for it)."""
+    state = iso15118_2_states.ChargeParameterDiscovery
+    original = state.create_next_message
+
+    def create_next_message(self, next_state, next_msg, *args, **kwargs):
+        if next_state is iso15118_2_states.CableCheck and self.comm_session.charge_progress_started:
+            next_state = None
+        return original(self, next_state, next_msg, *args, **kwargs)
+
+    state.create_next_message = create_next_message
+
+
+def report_power_deliveries() -> None:
     """iso15118's PowerDelivery state checks the EV's ChargingProfile and keeps it; this passes it on
-    to the controller too (OCPP 2.0.1 NotifyEVChargingSchedule) once the request was accepted."""
+    to the controller too (OCPP 2.0.1 NotifyEVChargingSchedule) once the request was accepted, and
+    tells it of a renegotiation the EV begins (iso15118 calls nothing of the controller for one)."""
     original = iso15118_2_states.PowerDelivery.process_message
 
     async def process_message(self, message, message_exi=None):
         await original(self, message, message_exi)
         request = getattr(getattr(message, "body", None), "power_delivery_req", None)
-        if (request is not None and request.charging_profile is not None
-                and request.charge_progress == ChargeProgress.START and self.next_state not in (None, Terminate)):
-            await self.comm_session.evse_controller.ev_profile(request.charging_profile)
+        if request is None or self.next_state in (None, Terminate):
+            return
+        controller = self.comm_session.evse_controller
+        if request.charging_profile is not None and request.charge_progress == ChargeProgress.START:
+            await controller.ev_profile(request.charging_profile)
+        elif request.charge_progress == ChargeProgress.RENEGOTIATE:
+            await controller.renegotiating()
 
     iso15118_2_states.PowerDelivery.process_message = process_message
 
@@ -310,7 +344,8 @@ async def main(socket_path: str, iface: str) -> None:
     config.load_envs()
     config.iface = iface
     config.use_cpo_backend = True  # an EV's certificate request goes to the CSMS, through the controller
-    report_ev_profiles()
+    report_power_deliveries()
+    return_from_renegotiation_to_power_delivery()
     answer_ongoing_without_schedules()
     controller = BridgedEVSEController(link)
     await controller.set_status(ServiceStatus.STARTING)

@@ -186,8 +186,8 @@ class BenchApi:
     async def ev(self, request):
         body = await self._body(request)
         cid = self._connector(body)
-        if not {"state", "max_current_a", "diode_ok"} & body.keys():
-            raise BadRequest("nothing to change: give 'state', 'max_current_a' or 'diode_ok'")
+        if not {"state", "max_current_a", "diode_ok", "renegotiate"} & body.keys():
+            raise BadRequest("nothing to change: give 'state', 'max_current_a', 'diode_ok' or 'renegotiate'")
         state = body.get("state", self.wire.connectors[cid].ev.state)
         if state not in EV_STATES:
             raise BadRequest(f"'state' must be one of {list(EV_STATES)}")
@@ -201,6 +201,12 @@ class BenchApi:
             if not isinstance(body["diode_ok"], bool):
                 raise BadRequest("'diode_ok' must be true or false")
             changes["diode_ok"] = body["diode_ok"]
+        if "renegotiate" in body:
+            if body["renegotiate"] is not True:
+                raise BadRequest("'renegotiate' must be true")
+            if cid not in self.wire.dc:
+                raise BadRequest(f"'renegotiate' is for a DC EV (ISO 15118-2); connector {cid} is not DC")
+            changes["renegotiations"] = self.wire.connectors[cid].ev.renegotiations + 1
         self.wire.connectors[cid].set_ev(**changes)
         return web.json_response({"ok": True})
 

@@ -325,6 +325,11 @@ class Connector(SessionModel):
         """Nothing flows: the control loop's last word when it stops or a tick raised."""
         self.hal.contactor.open()
 
+    def renegotiate_schedule(self) -> bool:
+        """An AC EV here follows the pilot's duty, which already carries a new limit: no digital
+        schedule to renegotiate (ISO 15118 is on DC connectors only, firmware.dc)."""
+        return False
+
     # ---- commands (control thread only) ---------------------------------
     def release_cable(self, id_tag: str) -> bool:
         """The held cable's driver presented the card: unlock it (True), else nothing happens."""

@@ -126,6 +126,11 @@ class DcConnector(Connector):
         """The schedule the EV is offered for its round `round_` (firmware.dc.schedule_rounds)."""
         self.rounds.offer(round_, periods)
 
+    def renegotiate_schedule(self) -> bool:
+        """The session's limits changed (a new charging profile): an ISO 15118-2 EV charging is asked to
+        renegotiate its schedule (OCPP 2.0.1 K16). False when no EV here can."""
+        return self.rounds.renegotiate(self.ev, getattr(self.link, "protocol", None))
+
     def _step(self, now: float) -> None:
         """The session table moved by the plug and the power path, not by the pilot's B and C: a DC EV
         switches to C before its cable check and stays there until its session ends."""

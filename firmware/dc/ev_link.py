@@ -13,6 +13,7 @@ CABLE_CHECK = "cable_check"  # CableCheckReq
 PRECHARGE = "precharge"  # PreChargeReq
 POWER_ON = "power_on"  # PowerDeliveryReq with ChargeProgress Start
 CURRENT_DEMAND = "current_demand"  # CurrentDemandReq
+RENEGOTIATE = "renegotiate"  # PowerDeliveryReq with ChargeProgress Renegotiate: a new schedule round, power on
 POWER_OFF = "power_off"  # PowerDeliveryReq with ChargeProgress Stop
 WELDING = "welding"  # WeldingDetectionReq
 ENDED = "ended"  # SessionStopReq, or the link closed after it

@@ -203,6 +203,8 @@ class DcPowerPath:
                                   min(ev.target_current_a, norm.PRECHARGE_CURRENT_A))
 
     def _in_charging(self, now, ev):
+        """A renegotiation (ISO 15118-2) keeps the power on: the EV's last target holds, within every
+        limit of the model, until its next CurrentDemandReq; its requests keep the silence watch fed."""
         if ev.stage in (ev_link.POWER_OFF, ev_link.WELDING, ev_link.ENDED):
             return self.stop()
         self.hal.stack.set_output(self._capped_voltage(ev.target_voltage_v), self.offered_a(now, ev))

@@ -120,7 +120,7 @@ class DcBench:
     def write(self) -> None:
         state = battery_state(self.battery, self.stop_at_pct, EV_ERROR if "ev_error" in self.wire.faults else None,
                               plugged=self.wire.ev.state != "A", plugins=self.wire.plugins,
-                              slac_silent="slac" in self.wire.faults)
+                              slac_silent="slac" in self.wire.faults, renegotiate=self.wire.ev.renegotiations)
         part = self.battery_file.with_suffix(".part")
         try:
             part.write_text(json.dumps(state))

@@ -32,6 +32,7 @@ class SimulatedEV:
     state: str = "A"
     max_current_a: float = 32.0
     diode_ok: bool = True
+    renegotiations: int = 0  # times the bench asked a DC EV for a new schedule (ISO 15118-2, hal.mock.dc_bench)
 
     def pilot_high_v(self) -> float:
         return HIGH_LEVEL_V[self.state]

@@ -43,6 +43,14 @@ async def whole_session_16(tmp_path, csms) -> None:
         c = await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
         assert c["status"] == "Charging" and c["dc"]["protocol"] == "ISO_15118_2" and c["kind"] == "dc"
         assert c["dc"]["slac"] == "matched"  # the car found the charger through SLAC (ISO 15118-3)
+        limit = {"chargingProfileId": 7, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+                 "chargingProfileKind": "Relative", "chargingSchedule": {
+                     "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 40000.0}]}}
+        assert (await cp.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=limit))).status == "Accepted"
+        await until_logged(station, "the EV is at renegotiate", 1)  # asked (ISO 15118-2 ReNegotiation), it did
+        await until_logged(station, "the EV is at current demand", 2)  # and charges on, within the new limit
+        await asyncio.sleep(1)
+        assert (await station.connector())["meter"]["power_w"] <= 40000 * 1.05
         c = await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
         assert c["status"] == "SuspendedEV" and c["dc"]["bench"]["ev_soc_pct"] >= 80.0
         await station.post("/ev", {"connector": 1, "state": "A"})

@@ -97,6 +97,8 @@ async def test_every_bad_bench_request_is_a_json_error(csms, start_controller):
     cases += [
         ("/ev", {"connector": 1}, 400),
         ("/ev", {"connector": 1, "diode_ok": "no"}, 400),
+        ("/ev", {"connector": 1, "renegotiate": True}, 400),  # an AC socket's EV has no schedule to renegotiate
+        ("/ev", {"connector": 1, "renegotiate": 1}, 400),
         ("/ev", '{"connector": 1, "state": "C", "max_current_a": NaN}', 400),
         ("/temperature", '{"celsius": Infinity}', 400),
         ("/nowhere", {"connector": 1}, 404),

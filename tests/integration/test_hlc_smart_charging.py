@@ -37,8 +37,9 @@ async def started_at_authorization(station, csms, name: str) -> None:
 
 async def csms_schedule(tmp_path, csms) -> None:
     """TC_K_53: the EV waits (EVSEProcessing Ongoing) while the CSMS works out its TxProfile, is offered
-    that profile, charges within it, and its chosen profile reaches the CSMS; a profile sent mid-charge
-    holds the power path to it."""
+    that profile, charges within it, and its chosen profile reaches the CSMS. K16: a profile sent
+    mid-charge holds the power path to it and the EV renegotiates to it. TC_K_58 (K17): the EV asks for
+    a new schedule; the CSMS hears its needs and its profile reaches the EV."""
     csms.needs_status = "Accepted"
     station = await running(tmp_path, "DCK15", csms, "2.0.1", "ISO_15118_2", soc_pct=50.0)
     try:
@@ -62,9 +63,25 @@ async def csms_schedule(tmp_path, csms) -> None:
         answer = await cp.call(call201.SetChargingProfile(
             evse_id=1, charging_profile=tx_profile(16, 1, tx, [(0, 12000.0)])))
         assert answer.status == "Accepted"
-        await asyncio.sleep(4)
+        # K16: the EV is asked to renegotiate and chooses from the new schedule; the CSMS is not asked again
+        (_, renegotiated) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule")[1:] and
+                                                c.actions("NotifyEVChargingSchedule"), 30)
+        await asyncio.sleep(2)
         c = await station.connector()
         assert c["dc"]["state"] == "charging" and c["meter"]["power_w"] <= 12000 * 1.05, c["meter"]
+        assert len(csms.actions("NotifyEVChargingNeeds")) == 1  # K16.FR.09
+        # TC_K_58 (K17): the EV asks for a new schedule; its needs go to the CSMS, which answers with a profile
+        await station.post("/ev", {"connector": 1, "renegotiate": True})
+        (_, again) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingNeeds")[1:] and
+                                         c.actions("NotifyEVChargingNeeds"), 30)
+        answer = await cp.call(call201.SetChargingProfile(
+            evse_id=1, charging_profile=tx_profile(17, 2, tx, [(0, 9000.0)])))
+        assert answer.status == "Accepted"
+        (*_, third) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule")[2:] and
+                                          c.actions("NotifyEVChargingSchedule"), 30)
+        await asyncio.sleep(2)
+        c = await station.connector()
+        assert c["dc"]["state"] == "charging" and c["meter"]["power_w"] <= 9000 * 1.05, c["meter"]
         await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available", 10)
@@ -72,11 +89,14 @@ async def csms_schedule(tmp_path, csms) -> None:
         await station.close()
     dc = needs["chargingNeeds"]["dcChargingParameters"]
     assert needs["evseId"] == 1 and dc["evMaxVoltage"] == 420 and 45 <= dc["stateOfCharge"] <= 55
-    assert len(csms.actions("NotifyEVChargingNeeds")) == 1 and len(csms.actions("NotifyEVChargingSchedule")) == 1
+    assert again["evseId"] == 1 and again["chargingNeeds"]["dcChargingParameters"]["stateOfCharge"] > dc["stateOfCharge"]
+    assert len(csms.actions("NotifyEVChargingNeeds")) == 2 and len(csms.actions("NotifyEVChargingSchedule")) == 3
     periods = chosen["chargingSchedule"]["chargingSchedulePeriod"]
     assert chosen["evseId"] == 1 and chosen["chargingSchedule"]["chargingRateUnit"] == "W"
     assert periods[0] == {"startPeriod": 0, "limit": 20000.0}, periods  # the EV mirrors what it was offered
     assert any(p["limit"] == 11000.0 and 3500 <= p["startPeriod"] <= 3600 for p in periods), periods
+    assert renegotiated["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 12000.0}
+    assert third["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 9000.0}
 
 
 async def csms_declines(tmp_path, csms) -> None:

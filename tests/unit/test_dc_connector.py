@@ -267,3 +267,48 @@ def test_an_ev_slac_could_not_match_is_reported_without_a_trip():
     rig.plug("A")
     rig.tick(2)
     assert [e for e in rig.events if isinstance(e, StatusChanged)][-1].faults == ()  # unplugged: no EV to match
+
+
+def test_a_new_limit_mid_charge_asks_an_iso_15118_2_ev_to_renegotiate_and_the_power_stays_on():
+    """K16: the station asks (EVSENotification ReNegotiation through the link's "renegotiate"); the round
+    the EV opens is the station's (offered without asking the CSMS again, K16.FR.09); a round the EV
+    opens by itself is the EV's (K17). The output keeps the EV's last target meanwhile."""
+    from firmware.dc import ev_link
+    from firmware.events import EvChargingNeeds
+
+    rig = DcStationRig()
+    assert rig.station.renegotiate_schedules(1) == []  # no EV: nothing to ask
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING and rig.bus.current_a > 10, 30)
+    rig.tick(5)
+    assert rig.station.renegotiate_schedules(0) == [1]
+    rig.tick()
+    assert rig.link.told["renegotiate"] == 1
+    ecu = rig.link.ecu.request
+    ecu.stage = ev_link.RENEGOTIATE  # PowerDeliveryReq Renegotiate
+    rig.tick(10)
+    assert rig.conn.path.state == CHARGING and rig.bus.current_a > 10  # the power stays on
+    ecu.schedule_round = 2  # its ChargeParameterDiscoveryReq
+    assert rig.until(lambda: (rig.link.told.get("schedule") or {}).get("round") == 2, 1)
+    assert "renegotiate" not in rig.link.told
+    ecu.stage = ev_link.CURRENT_DEMAND
+    rig.tick(5)
+    ecu.schedule_round = 3  # the EV asks by itself
+    rig.tick(5)
+    rounds = [(e.round, e.renegotiation) for e in rig.events if isinstance(e, EvChargingNeeds)]
+    assert rounds == [(1, None), (2, "station"), (3, "ev")]
+    assert rig.conn.path.state == CHARGING
+
+
+def test_no_renegotiation_is_asked_of_a_din_ev_or_one_not_yet_charging():
+    """DIN SPEC 70121 has no renegotiation; an EV still waiting for its first schedule gets that one."""
+    rig = DcStationRig()
+    rig.offer_at_once = False
+    rig.start()
+    rig.tick(3)
+    assert rig.station.renegotiate_schedules(1) == []  # its round is not answered yet
+    rig = DcStationRig()
+    rig.link.protocol = "DIN_SPEC_70121"
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    assert rig.station.renegotiate_schedules(1) == [] and "renegotiate" not in rig.link.told

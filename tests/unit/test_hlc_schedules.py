@@ -16,7 +16,7 @@ PERIODS = [(0, 20000.0), (1800, 11000.0)]
 
 class Connector:
     def __init__(self):
-        self.offers = []
+        self.offers, self.renegotiations = [], []
 
     def offer_schedule(self, round_, periods):
         self.offers.append((round_, periods))
@@ -24,7 +24,8 @@ class Connector:
 
 def rig(answer):
     connector, asked, pushed = Connector(), [], []
-    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector)
+    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector,
+                              renegotiate_schedules=lambda cid: connector.renegotiations.append(cid))
 
     async def ask(request):
         asked.append(request)
@@ -52,9 +53,23 @@ async def test_accepted_needs_wait_for_the_csmss_tx_profile():
     validator.validate({"evseId": 1, "chargingNeeds": request.charging_needs})
     assert connector.offers == []
     hlc.profile_set(1)
-    assert connector.offers == [(1, PERIODS)]
-    hlc.profile_set(1)  # a later profile: nothing waits for it (the power path follows it)
-    assert connector.offers == [(1, PERIODS)]
+    assert connector.offers == [(1, PERIODS)] and connector.renegotiations == []
+    hlc.profile_set(1)  # a later profile: nothing waits for it; a charging EV is asked to renegotiate (K16)
+    assert connector.offers == [(1, PERIODS)] and connector.renegotiations == [1]
+
+
+async def test_a_renegotiation_the_station_asked_for_is_offered_at_once_and_one_the_ev_began_asks_the_csms():
+    """K16.FR.09: no NotifyEVChargingNeeds for the station's own renegotiation; K17 (TC_K_58): the EV's
+    new needs go to the CSMS, and its TxProfile answers them."""
+    from dataclasses import replace
+
+    hlc, connector, asked, _ = rig("Accepted")
+    await hlc.needs(replace(needs(2), renegotiation="station"))
+    assert asked == [] and connector.offers == [(2, PERIODS)]
+    await hlc.needs(replace(needs(3), renegotiation="ev"))
+    assert len(asked) == 1 and connector.offers == [(2, PERIODS)]
+    hlc.profile_set(0)  # a TxDefaultProfile for every EVSE answers it too
+    assert connector.offers == [(2, PERIODS), (3, PERIODS)] and connector.renegotiations == []
 
 
 async def test_rejected_or_unreachable_offers_the_chargers_own_schedule_at_once():
@@ -79,3 +94,20 @@ def test_the_evs_chosen_profile_goes_to_the_csms_as_notify_ev_charging_schedule(
         {"startPeriod": 7200, "limit": 0.0}]
     validator = get_validator(MessageType.Call, "NotifyEVChargingSchedule", "2.0.1")
     validator.validate(payload)
+
+
+async def test_a_tx_profile_that_arrives_before_the_csmss_answer_to_the_needs_is_the_evs():
+    """The CSMS answers NotifyEVChargingNeeds and sends its TxProfile at once; the profile's handler may
+    run before the answer reaches the waiting call. The EV is offered it, once, and waits no longer."""
+    connector, asked = Connector(), []
+    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector,
+                              renegotiate_schedules=lambda cid: connector.renegotiations.append(cid))
+
+    async def ask(request):
+        asked.append(request)
+        hlc.profile_set(1)  # the TxProfile, handled first
+        return SimpleNamespace(status="Accepted")
+
+    hlc = HlcSchedules(station, lambda cid: PERIODS, SimpleNamespace(push=lambda *a: None), ask)
+    await hlc.needs(needs())
+    assert connector.offers == [(1, PERIODS)] and hlc.waiting == {} and connector.renegotiations == []

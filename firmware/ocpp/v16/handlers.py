@@ -80,7 +80,10 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.set_charging_profile)
     def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
-        return call_result.SetChargingProfile(status=self.adapter.smart.set_profile(connector_id, cs_charging_profiles))
+        status = self.adapter.smart.set_profile(connector_id, cs_charging_profiles)
+        if status == "Accepted":
+            self.station.renegotiate_schedules(connector_id)  # an ISO 15118-2 EV hears of its new limits
+        return call_result.SetChargingProfile(status=status)
 
     @on(Action.clear_charging_profile)
     def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None,

@@ -17,7 +17,9 @@ class SmartHandlers:
         status = self.adapter.smart.set_profile(evse_id, charging_profile)
         purpose = charging_profile.get("charging_profile_purpose")
         if status == "Accepted" and purpose in ("TxProfile", "TxDefaultProfile"):
-            self.adapter.hlc.profile_set(evse_id)  # K15: what an ISO 15118 EV waits for
+            self.adapter.hlc.profile_set(evse_id)  # K15: what an ISO 15118 EV waits for; K16 otherwise
+        elif status == "Accepted":
+            self.adapter.station.renegotiate_schedules(0)  # the station's maximum: every EV's limits (K16)
         return call_result.SetChargingProfile(status=status)
 
     @on("ClearChargingProfile")

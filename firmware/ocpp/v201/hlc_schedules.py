@@ -1,8 +1,9 @@
 """ISO 15118 smart charging with the CSMS (OCPP 2.0.1 K15): the EV's needs go to the CSMS, which
 may answer with a TxProfile; the EV is offered the connector's composite schedule once that profile
 came, or at once when the CSMS declines or is unreachable. The profile the EV then chooses goes to
-the CSMS as NotifyEVChargingSchedule. A profile that changes mid-charge changes what the power path
-delivers; the EV is not asked to renegotiate its schedule (K16: not yet, docs/dc.md).
+the CSMS as NotifyEVChargingSchedule. A renegotiation the EV begins is a round like the first (K17);
+a profile that changes mid-charge changes what the power path delivers at once and asks the EV to
+renegotiate (K16), and that round is offered the new schedule without asking the CSMS (K16.FR.09).
 
 The waiting itself is the DC connector's (firmware.dc.schedule_rounds): a round this never answers
 gets the charger's own ceiling after its timeout.
@@ -33,21 +34,32 @@ class HlcSchedules:
 
     async def needs(self, event: EvChargingNeeds) -> None:
         cid = event.connector_id
+        if event.renegotiation == "station":
+            log.info("EVSE %s: the EV renegotiates as asked; it is offered the new schedule", cid)
+            self.offer(cid, event.round)
+            return
         needs = charging_needs(event)
+        self.waiting[cid] = event.round  # from now: a CSMS may send its TxProfile before its answer arrives here
         answer = await self.ask(call.NotifyEVChargingNeeds(evse_id=cid, charging_needs=needs["chargingNeeds"]))
         status = getattr(answer, "status", None)
+        if self.waiting.get(cid) != event.round:
+            log.info("EVSE %s: the CSMS's TxProfile came with its answer to the EV's needs (%s)", cid, status)
+            return
         if status in WAITS_FOR_PROFILE:
             log.info("EVSE %s: the CSMS answered the EV's needs %s; its schedule waits for a TxProfile", cid, status)
-            self.waiting[cid] = event.round
             return
         log.info("EVSE %s: %s; the EV is offered the charger's own schedule", cid,
                  "the CSMS is unreachable" if status is None else f"the CSMS answered the EV's needs {status}")
         self.offer(cid, event.round)
 
     def profile_set(self, evse_id: int) -> None:
-        """A TxProfile (or TxDefaultProfile) was accepted on `evse_id`: the schedule an EV waits for."""
-        if evse_id in self.waiting:
-            self.offer(evse_id, self.waiting.pop(evse_id))
+        """A TxProfile (or TxDefaultProfile) was accepted on `evse_id` (0: every EVSE): the schedule an EV
+        waits for, or a new one for an EV charging (K16.FR.02: it is asked to renegotiate)."""
+        for cid in (list(self.station.connectors) if evse_id == 0 else [evse_id]):
+            if cid in self.waiting:
+                self.offer(cid, self.waiting.pop(cid))
+            else:
+                self.station.renegotiate_schedules(cid)
 
     def offer(self, cid: int, round_: int) -> None:
         self.waiting.pop(cid, None)
