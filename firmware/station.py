@@ -64,7 +64,8 @@ class Station:
     def renegotiate_schedules(self, cid: int) -> list[int]:
         """A charging profile changed the limits of connector `cid` (0: of all): each ISO 15118-2 EV
         charging there is asked to renegotiate its schedule. The connectors that asked."""
-        return [c for c in (self.connectors if cid == 0 else [cid]) if self.connector(c).renegotiate_schedule()]
+        return [c for c in (self.connectors if cid == 0 else [cid] if cid in self.connectors else [])
+                if self.connectors[c].renegotiate_schedule()]
 
     async def call(self, fn, *args):
         return await asyncio.wrap_future(self.loop.call(fn, *args))

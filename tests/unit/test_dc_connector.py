@@ -312,3 +312,12 @@ def test_no_renegotiation_is_asked_of_a_din_ev_or_one_not_yet_charging():
     rig.start()
     assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
     assert rig.station.renegotiate_schedules(1) == [] and "renegotiate" not in rig.link.told
+
+
+def test_renegotiation_asked_of_an_unknown_connector_asks_nothing():
+    rig = DcStationRig()
+    rig.start()
+    assert rig.until(lambda: rig.conn.path.state == CHARGING, 30)
+    rig.tick(5)  # the EV in its current demand loop
+    assert rig.station.renegotiate_schedules(7) == []  # no such connector: a profile's criteria may name one
+    assert rig.station.renegotiate_schedules(1) == [1]

@@ -88,8 +88,10 @@ class ChargePoint16(RpcChargePoint):
     @on(Action.clear_charging_profile)
     def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None,
                                   **_):
-        return call_result.ClearChargingProfile(status=self.adapter.smart.clear(
-            id, connector_id, charging_profile_purpose, stack_level))
+        status = self.adapter.smart.clear(id, connector_id, charging_profile_purpose, stack_level)
+        if status == "Accepted":
+            self.station.renegotiate_schedules(connector_id or 0)
+        return call_result.ClearChargingProfile(status=status)
 
     @on(Action.get_composite_schedule)
     def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **_):

@@ -24,8 +24,10 @@ class SmartHandlers:
 
     @on("ClearChargingProfile")
     def on_clear_charging_profile(self, charging_profile_id=None, charging_profile_criteria=None, **_):
-        return call_result.ClearChargingProfile(
-            status=self.adapter.smart.clear(charging_profile_id, charging_profile_criteria))
+        status = self.adapter.smart.clear(charging_profile_id, charging_profile_criteria)
+        if status == "Accepted":  # K16.FR.02: the composite schedule changed
+            self.adapter.station.renegotiate_schedules((charging_profile_criteria or {}).get("evse_id") or 0)
+        return call_result.ClearChargingProfile(status=status)
 
     @on("GetCompositeSchedule")
     def on_get_composite_schedule(self, duration, evse_id, charging_rate_unit=None, **_):
