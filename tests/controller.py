@@ -11,6 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
+from firmware.child_process import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -54,7 +56,9 @@ class ControllerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         env = {k: v for k, v in os.environ.items() if k != "EVSE_REEXEC"} | self.env
-        self.proc = await asyncio.create_subprocess_exec(*self.argv(), stdout=log, stderr=log, env=env, cwd=ROOT)
+        # A test that fails half-way (or a worker that dies) leaves no controller behind to load the next ones.
+        self.proc = await asyncio.create_subprocess_exec(*self.argv(), stdout=log, stderr=log, env=env, cwd=ROOT,
+                                                         preexec_fn=die_with_parent)
         log.close()
         self.http = self.http or aiohttp.ClientSession()
         if wait:

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from controller import ROOT, free_port
+from firmware.child_process import die_with_parent
 
 
 class MeterLine:
@@ -32,7 +33,8 @@ class MeterLine:
         if shutil.which("socat") is None:
             raise RuntimeError("socat is needed for the Modbus RTU tests (.ci/run installs it)")
         self.socat = await asyncio.create_subprocess_exec(
-            "socat", f"pty,raw,echo=0,link={self.sim_end}", f"pty,raw,echo=0,link={self.controller_end}")
+            "socat", f"pty,raw,echo=0,link={self.sim_end}", f"pty,raw,echo=0,link={self.controller_end}",
+            preexec_fn=die_with_parent)
         for _ in range(100):
             if self.sim_end.exists() and self.controller_end.exists():
                 break
@@ -41,7 +43,8 @@ class MeterLine:
         self.sim = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "firmware", "meter-sim", "--model", self.model, "--serial", str(self.sim_end),
             "--baud", str(self.baud), *self.extra, "--address", self.addresses, "--follow", follow_url, "--connector", self.connectors,
-            "--energy-wh", str(self.energy_wh), "--api-port", str(self.api_port), stdout=log, stderr=log, cwd=ROOT)
+            "--energy-wh", str(self.energy_wh), "--api-port", str(self.api_port), stdout=log, stderr=log, cwd=ROOT,
+            preexec_fn=die_with_parent)
         for _ in range(200):
             try:
                 self.meters()
