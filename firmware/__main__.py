@@ -90,16 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data-dir", required=True, help="the controller's data directory")
         cmd.add_argument("--log-level", default="WARNING")
 
+    from firmware.cli_ev_link import add_parser as add_ev_link
     from firmware.cli_export import add_parsers
     from firmware.cli_migrate import add_parser as add_migrate
-
-    from firmware.cli_slac import add_parser as add_slac
     from firmware.cli_witness import add_parser as add_witness
 
     add_parsers(sub)
     add_migrate(sub)
     add_witness(sub)
-    add_slac(sub)
+    add_ev_link(sub)
 
     demo = sub.add_parser("demo", help="a whole charging session on the bench, with a built-in CSMS")
     demo.add_argument("--board", default=None, help="board config (default: the 2-socket bench)")
@@ -142,10 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         from firmware.cli_migrate import migrate_command
 
         return migrate_command(args)
-    if args.command == "slac":
-        from firmware.cli_slac import slac_command
+    if args.command in ("slac", "secc"):
+        from firmware.cli_ev_link import run as run_ev_link
 
-        return slac_command(args)
+        return run_ev_link(args)
     if args.command in ("export", "import"):
         from firmware.cli_export import export_command, import_command
 

@@ -158,8 +158,9 @@ class DcConnectorHal:
     isolation_alarm: BinaryInput
     meter: Meter
     lock: ConnectorLock | None = None
-    # The command line that runs this connector's SECC (hlc/), given the controller's socket for it:
-    # on the board the SECC on the modem's interface, on the bench the SECC with the bench EV.
+    # The command line that runs this connector's SECC (hlc/) as the controller's child, given the
+    # controller's socket for it: the bench's SECC with the bench EV. None on a board, where the SECC is a
+    # service of its own (systemd/evse-secc@.service) that connects to the socket.
     ev_link_command: Callable[[str], list[str]] | None = None
 
 

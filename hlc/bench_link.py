@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from hlc.environment import child_path
 from hlc.protocol import JAVA_OPTIONS
 
 SECC_IF, EV_IF = "secc0", "ev0"
@@ -74,6 +75,11 @@ def end(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def slac_env(args, root: Path, env: dict) -> dict:
+    """pyslac's processes import their own pins first, not iso15118's (hlc.environment)."""
+    return {**env, "PYTHONPATH": child_path(args.slac_python, root)}
+
+
 def start_slac(args, root: Path, env: dict) -> list[subprocess.Popen]:
     """The charger's SLAC process (the product's, hlc.slac_child) on the charger's end and the bench's
     modem on the car's (hlc.slac_sim); none without --slac-socket or without .venv-slac."""
@@ -85,6 +91,7 @@ def start_slac(args, root: Path, env: dict) -> list[subprocess.Popen]:
         return []
     # The bench's modem takes a key at once; a real one needs pyslac's 10 s (hlc.slac_child --settle-s). A
     # car that never begins SLAC is given up after 20 s, the norm's shortest TT_EVSE_SLAC_init (the board: 50).
+    env = slac_env(args, root, env)
     charger = subprocess.Popen([args.slac_python, "-m", "hlc.slac_child", "--socket", args.slac_socket,
                                 "--iface", SECC_IF, "--settle-s", "0.2", "--init-timeout-s", "20"],
                                cwd=root, env=env, preexec_fn=_die_with_parent)
@@ -122,7 +129,8 @@ def main() -> int:
                "--protocol", args.protocol, *(["--pnc"] if args.pnc else []),
                *(["--install-contract"] if args.install_contract else [])]
     if slac:  # the car's modem matches with the charger's first, then the car talks (ISO 15118-3)
-        ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then", *ev_argv]
+        ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then",
+                   "env", f"PYTHONPATH={child_path(sys.executable, root)}", *ev_argv]  # from pyslac's to iso15118's
     ev, ev_plugin, state = None, None, (True, 0, False)  # ev_plugin: the plug-in the EV was started for
     try:
         while secc.poll() is None:
@@ -135,7 +143,8 @@ def main() -> int:
                 ev_plugin = plugin  # a car whose modem never pairs: it never reaches the SECC either
                 print("bench link: this car's modem stays silent (the bench's slac fault)", flush=True)
             elif plugged and ev is None and plugin != ev_plugin:
-                ev, ev_plugin = subprocess.Popen(ev_argv, cwd=root, env=env, preexec_fn=_the_cars_process), plugin
+                ev, ev_plugin = subprocess.Popen(ev_argv, cwd=root, env=slac_env(args, root, env) if slac else env,
+                                                 preexec_fn=_the_cars_process), plugin
             if ev is not None and ev.poll() is not None:
                 ev = None  # its session ended: no other until the next plug-in
             time.sleep(0.2)

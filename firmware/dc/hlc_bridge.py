@@ -85,6 +85,9 @@ class HlcBridge:
         self._server = await serve(self.socket_path, self._serve)
         if self.child_argv:
             self._supervisor = asyncio.create_task(self._supervise(), name=f"hlc child {self.cid}")
+        else:
+            log.info("connector %s: waiting for the SECC's service (evse-secc@%s) to connect on %s", self.cid,
+                     self.cid, self.socket_path)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._writer is not None:
@@ -239,6 +242,13 @@ class HlcBridge:
             return  # the usual case, on every message of the EV
         heard = self.request.heard_at
         idle = self.request.stage in (ev_link.NONE, ev_link.ENDED) or heard is None or self.clock() - heard > IDLE_S
+        if not self.child_argv:  # a service of its own (evse-secc@): it ends with its link, systemd starts it again
+            if idle and self._writer is not None:
+                self._renew = False
+                log.info("connector %s: a new SECC certificate: closing the link so that the SECC's service "
+                         "starts again with it", self.cid)
+                self._writer.close()
+            return
         if not (idle and self.child is not None and self.child.returncode is None):
             return
         self._renew, self._renewing = False, True

@@ -8,19 +8,23 @@ import os
 import sys
 from pathlib import Path
 
+from hlc.environment import child_path
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def hlc_command(*args: str) -> list[str]:
-    """`env PYTHONPATH=<tree> <the EV link's python> <args>`."""
+    """`env PYTHONPATH=<its packages>:<tree> <the EV link's python> <args>`."""
     python = os.environ.get("EVSE_HLC_PYTHON") or str(ROOT / ".venv-hlc" / "bin" / "python")
     if not Path(python).exists() and "EVSE_HLC_PYTHON" not in os.environ:
         python = sys.executable  # a release that installed iso15118 beside the controller
-    return ["env", f"PYTHONPATH={ROOT}", python, *args]
+    return ["env", f"PYTHONPATH={child_path(python, ROOT)}", python, *args]
 
 
 def slac_command(*args: str) -> list[str]:
-    """`env PYTHONPATH=<tree> <the SLAC process's python> <args>`: pyslac lives in .venv-slac (or the
-    one EVSE_SLAC_PYTHON names), apart from iso15118's environment (hlc/slac-requirements.txt)."""
+    """`env PYTHONPATH=<its packages>:<tree> <the SLAC process's python> <args>`: pyslac lives in
+    .venv-slac (or the one EVSE_SLAC_PYTHON names), apart from iso15118's environment
+    (hlc/slac-requirements.txt)."""
     python = os.environ.get("EVSE_SLAC_PYTHON") or str(ROOT / ".venv-slac" / "bin" / "python")
-    return ["env", f"PYTHONPATH={ROOT}", python, *args]
+    return ["env", f"PYTHONPATH={child_path(python, ROOT)}", python, *args]
+

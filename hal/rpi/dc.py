@@ -1,25 +1,18 @@
 """A DC (CCS) connector on a Raspberry Pi board: the pilot and the DC contactors on the Pi's pins as
 for AC, UUGreen power modules on a CAN interface (python-can, socketcan), a Bender isoCHA on a Modbus
 line of the board's [[buses]] with its alarm relay on a pin of its own, the DC meter from [[meters]],
-and the SECC's command on the HomePlug Green PHY modem's interface.
-
-SLAC (ISO 15118-3, the modem's association with the car) runs beside the controller, not in it: its raw
-socket needs CAP_NET_RAW, which only systemd/evse-slac@.service gets (docs/dc.md, "SLAC").
+and no command for the SECC: on a board the EV link's processes run beside the controller, not as its
+children, each in a unit of its own (firmware/cli_ev_link.py). SLAC (ISO 15118-3, the modem's
+association with the car) needs CAP_NET_RAW, which only systemd/evse-slac@.service gets; the SECC's
+JVM needs memory it may write and run, which only systemd/evse-secc@.service allows (docs/dc.md).
 """
 
 from __future__ import annotations
 
-from hal.dc.ev_link_child import hlc_command
 from hal.dc.stack import ModuleStack
 from hal.errors import HalError
 from hal.interfaces import DcConnectorHal
 from hal.rpi.gpio import GpioContactor
-
-def secc_command(iface: str):
-    """The SECC child on the modem's interface (hal.dc.ev_link_child)."""
-    def command(socket_path: str) -> list[str]:
-        return hlc_command("-m", "hlc.secc_child", "--socket", socket_path, "--iface", iface)
-    return command
 
 
 def build_dc_connector(builder, c, pilot) -> DcConnectorHal:
@@ -28,7 +21,7 @@ def build_dc_connector(builder, c, pilot) -> DcConnectorHal:
                                             on_change=builder.wake, coil_active_high=p.contactor_active_high))
     return DcConnectorHal(pilot=pilot, stack=_stack(builder, dc), contactor=contactor,
                           isolation=_isolation(builder, dc), isolation_alarm=builder._input(dc.isolation_alarm_pin),
-                          meter=builder._meter(c.id), ev_link_command=secc_command(dc.modem_iface))
+                          meter=builder._meter(c.id))
 
 
 def _stack(builder, dc) -> ModuleStack:

@@ -115,3 +115,24 @@ def test_the_slac_unit_verifies_and_holds_the_one_capability(tmp_path):
     exposure = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout).group(1))
     print(f"systemd-analyze security exposure of the SLAC unit: {exposure}")
     assert exposure <= 2.5, security.stdout
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_secc_unit_verifies_and_lets_its_jvm_run_what_the_controller_may_not(tmp_path):
+    """The SECC's JVM writes code and runs it (JIT): its unit allows that, the controller's does not, and
+    the controller starts no SECC of its own on a board (hal/rpi/dc.py)."""
+    unit = unit_for_test(tmp_path, "evse-secc@.service").rename(tmp_path / "evse-secc@1.service")
+    verify = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    problems = [line for line in verify.stderr.splitlines() if "evse-secc@" in line]
+    assert verify.returncode == 0 and not problems, verify.stderr
+    text = unit.read_text()
+    assert not re.search(r"^MemoryDenyWriteExecute=", text, re.M)
+    assert "secc --config /etc/evse/evse.toml --connector %i" in text and "Nice=5\n" in text
+    assert "CapabilityBoundingSet=\n" in text and "AF_PACKET" not in text
+    controller = (ROOT / "systemd" / "evse.service").read_text()
+    assert "MemoryDenyWriteExecute=yes" in controller and "SystemCallFilter=~@privileged @resources" in controller
+    security = subprocess.run(["systemd-analyze", "security", "--offline=true", str(unit)],
+                              capture_output=True, text=True)
+    exposure = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout).group(1))
+    print(f"systemd-analyze security exposure of the SECC unit: {exposure}")
+    assert exposure <= 2.5, security.stdout

@@ -158,6 +158,29 @@ async def test_a_new_secc_certificate_restarts_the_child_only_once_no_ev_is_in_a
         await bridge.stop()
 
 
+async def test_a_new_secc_certificate_closes_a_service_secc_link_once_no_ev_is_in_a_session(tmp_path):
+    """On a board the SECC is a service of its own (evse-secc@N, not the controller's child): for a new
+    certificate the link is closed once the EV's session ended; the service ends with it, and systemd
+    starts it again with the new folder (evse secc reads it at each start)."""
+    bridge, reader, writer = await connected(tmp_path)  # no child command: a service connects
+    try:
+        assert await settle(lambda: bridge._writer is not None)
+        bridge._take(p.encode("ev", session=1, stage="current_demand", target_current_a=80.0))
+        bridge.renew_certificate()
+        await asyncio.sleep(0.2)
+        assert bridge._writer is not None and not reader.at_eof()  # the EV charges: not now
+        bridge._take(p.encode("ev", session=1, stage="ended"))
+        assert await asyncio.wait_for(reader.read(), 2) is not None and reader.at_eof()  # closed from our end
+        reader, writer = await asyncio.open_unix_connection(bridge.socket_path)  # the service, started again
+        assert await settle(lambda: bridge._writer is not None)
+        bridge._take(p.encode("ev", session=1, stage="ended"))
+        await asyncio.sleep(0.2)
+        assert bridge._writer is not None and not reader.at_eof()  # once per new certificate
+    finally:
+        writer.close()
+        await bridge.stop()
+
+
 async def test_a_new_child_counts_on_from_the_last_ev_session(tmp_path):
     """A child started again numbers its EV sessions from 0: the bridge carries the count on, so the
     power path still sees the next car as new and nothing of the last car (its contract) is kept."""
