@@ -16,15 +16,24 @@ from ocpp.v201 import call as call201
 
 from bundles import bundle, dependency_wheels, sign
 from controller import ROOT, ControllerProcess, free_port
+from once import made_once
 from firmware.bench.csms201 import BenchCsms201
 from pki import CA, pem
 
 
+VERSIONS = ("0.1.0", "0.1.1", "0.1.2")
+
+
+def make_releases(work) -> None:
+    deps = dependency_wheels(work / "deps")
+    for v in VERSIONS:
+        bundle(work, deps, v, broken=(v == "0.1.2"))
+
+
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
-    work = tmp_path_factory.mktemp("bundles")
-    deps = dependency_wheels(work / "deps")
-    return {v: bundle(work, deps, v, broken=(v == "0.1.2")) for v in ("0.1.0", "0.1.1", "0.1.2")}
+    work = made_once(tmp_path_factory, "bundles", make_releases)
+    return {v: work / f"evse-{v}.tar" for v in VERSIONS}
 
 
 @pytest.fixture
