@@ -125,7 +125,8 @@ class Controller:
             events=self.security_events, certs=self.certs, report=firmware_reports.report,
             restart=self.switch_release, gate_s=self.policy.firmware_health_gate_s,
             allow_new_sessions=self.policy.firmware_allows_new_sessions)
-        self.profiles = ProfileStore(self.store, self.policy.profile_limits)
+        self.profiles = ProfileStore(self.store, self.policy.profile_limits,
+                                     on_change=self.station.renegotiate_schedules)  # K16: the EV hears of it
         self.load = LoadManager(board, self.station, self.metering, self.profiles, self.wall, self.bus,
                                 transaction_id=lambda s: self.outbox.transaction_id(s.local_id),
                                 online=lambda: self.uplink.online,

@@ -39,19 +39,19 @@ class ScheduleRounds:
         self.offered = 0  # the round the EV was last offered a schedule for
         self.status: dict = {"schedule": None}  # the EV link's field, made once per offer (the tick reads it)
         self._profile_told = None
-        self._renegotiate_after: int | None = None  # the round after which the station asked for a new one
 
     def step(self, now: float, wall, ev: EvRequest, protocol: str | None, own_max_w, has_session: bool) -> list:
         """The events this tick brings (a new round's needs, the EV's chosen profile). `wall` (the clock
         whose date they carry) and `own_max_w()` are asked only when needed."""
         if ev.session != self._session:
             self._session, self._published, self._profile_told = ev.session, 0, None
-            self.offered, self.status, self._renegotiate_after = 0, {"schedule": None}, None
+            self.offered, self.status = 0, {"schedule": None}
         events = []
         if has_session and ev.schedule_round > self._published:
-            by = None if self._published == 0 else ("station" if self._renegotiate_after == self._published else "ev")
-            self._published, self._asked_at, self._renegotiate_after = ev.schedule_round, now, None
-            self.status = {k: v for k, v in self.status.items() if k != "renegotiate"}
+            asked = self.status.get("renegotiate") == self._published  # the station asked for this round
+            by = None if self._published == 0 else ("station" if asked else "ev")
+            self._published, self._asked_at = ev.schedule_round, now
+            self.status = {k: v for k, v in self.status.items() if k != "renegotiate"}  # answered
             events.append(EvChargingNeeds(self.cid, protocol, ev.max_current_a, ev.max_voltage_v, ev.soc_pct,
                                           ev.schedule_round, ev.departure_s, ev.energy_request_wh, wall.now(), by))
         if self.offered < self._published and now - self._asked_at >= WAIT_S:
@@ -70,7 +70,6 @@ class ScheduleRounds:
         if protocol != ISO_15118_2 or ev.stage != ev_link.CURRENT_DEMAND or not self._published \
                 or self.offered != self._published or ev.session != self._session:
             return False
-        self._renegotiate_after = self._published
         self.status = {**self.status, "renegotiate": self._published}
         log.info("connector %s: the charger's limits changed mid-charge; the EV is asked to renegotiate its "
                  "schedule (round %s)", self.cid, self._published + 1)

@@ -28,9 +28,13 @@ class ProfileRejected(ValueError):
 
 
 class ProfileStore:
-    def __init__(self, store, limits):
+    def __init__(self, store, limits, on_change=lambda connector_id: None):
+        """`on_change(connector_id)`: a profile was installed or cleared there (0: the whole station), in
+        both versions and whatever the reason; the station asks a charging ISO 15118-2 EV to
+        renegotiate its schedule (OCPP 2.0.1 K16.FR.02: the composite schedule changed)."""
         self._store = store
         self._limits = limits  # callable -> dict(max_stack, max_periods, max_installed, units)
+        self.on_change = on_change
         self.profiles: list[Profile] = self._load()
 
     def install(self, profile: Profile, has_transaction) -> None:
@@ -42,6 +46,7 @@ class ProfileStore:
             raise ProfileRejected("MaxChargingProfilesInstalled reached")
         self.profiles = kept + [profile]
         self._save()
+        self.on_change(profile.connector_id)
         log.info("charging profile %s installed (%s, connector %s, stack %s)", profile.id, profile.purpose,
                  profile.connector_id, profile.stack_level)
 
@@ -79,6 +84,9 @@ class ProfileStore:
         if gone:
             self.profiles = [p for p in self.profiles if not matches(p)]
             self._save()
+            where = {p.connector_id for p in gone}
+            for cid in ({0} if 0 in where else sorted(where)):
+                self.on_change(cid)
         return len(gone)
 
     def transaction_ended(self, connector_id: int) -> None:

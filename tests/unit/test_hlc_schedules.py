@@ -10,6 +10,8 @@ from ocpp.v201 import call
 
 from firmware.events import EvChargingNeeds, EvChargingSchedule
 from firmware.ocpp.v201.hlc_schedules import HlcSchedules
+from firmware.smart_charging.profiles import Period, Profile, Schedule
+from firmware.smart_charging.store import ProfileStore
 
 PERIODS = [(0, 20000.0), (1800, 11000.0)]
 
@@ -22,17 +24,54 @@ class Connector:
         self.offers.append((round_, periods))
 
 
+def station_of(connector, hlc):
+    """One DC connector whose EV, once offered a schedule and not waiting for another, is charging: the
+    one a changed profile asks to renegotiate (firmware.dc.schedule_rounds)."""
+    def renegotiate_schedules(cid):
+        if connector.offers and not hlc().waiting:
+            connector.renegotiations.append(cid)
+    return SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector,
+                           renegotiate_schedules=renegotiate_schedules)
+
+
+class Handler:
+    """SetChargingProfile as the 2.0.1 handler takes it: into the profile store (which tells the station,
+    K16), then to the EV's waiting round (K15)."""
+
+    def __init__(self, station, hlc):
+        self.store = ProfileStore(Kv(), lambda: {"max_stack": 8, "max_periods": 24, "max_installed": 24,
+                                                          "units": ("A", "W")}, on_change=station.renegotiate_schedules)
+        self.hlc, self.ids = hlc, 0
+
+    def profile_set(self, evse_id):
+        self.ids += 1
+        self.store.install(Profile(self.ids, evse_id, 0, "TxDefaultProfile", "Relative",
+                                   Schedule("W", (Period(0, 11000.0, None),), None, None), None, None, None, None),
+                           lambda cid, tx: True)
+        self.hlc.profile_set(evse_id)
+
+    def __getattr__(self, name):  # needs, chosen, waiting: HlcSchedules's own
+        return getattr(self.hlc, name)
+
+
+class Kv(dict):
+    """The settings store's two calls the profile store uses."""
+
+    def put(self, key, value):
+        self[key] = value
+
+
 def rig(answer):
     connector, asked, pushed = Connector(), [], []
-    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector,
-                              renegotiate_schedules=lambda cid: connector.renegotiations.append(cid))
+    station = station_of(connector, lambda: hlc)
 
     async def ask(request):
         asked.append(request)
         return None if answer is None else SimpleNamespace(status=answer)
 
     outbox = SimpleNamespace(push=lambda action, payload, local_id: pushed.append((action, payload)))
-    return HlcSchedules(station, lambda cid: PERIODS, outbox, ask), connector, asked, pushed
+    hlc = HlcSchedules(station, lambda cid: PERIODS, outbox, ask)
+    return Handler(station, hlc), connector, asked, pushed
 
 
 def needs(round_=1):
@@ -100,14 +139,33 @@ async def test_a_tx_profile_that_arrives_before_the_csmss_answer_to_the_needs_is
     """The CSMS answers NotifyEVChargingNeeds and sends its TxProfile at once; the profile's handler may
     run before the answer reaches the waiting call. The EV is offered it, once, and waits no longer."""
     connector, asked = Connector(), []
-    station = SimpleNamespace(connectors={1: connector}, connector=lambda cid: connector,
-                              renegotiate_schedules=lambda cid: connector.renegotiations.append(cid))
+    station = station_of(connector, lambda: hlc)
 
     async def ask(request):
         asked.append(request)
-        hlc.profile_set(1)  # the TxProfile, handled first
+        handler.profile_set(1)  # the TxProfile, handled first
         return SimpleNamespace(status="Accepted")
 
     hlc = HlcSchedules(station, lambda cid: PERIODS, SimpleNamespace(push=lambda *a: None), ask)
+    handler = Handler(station, hlc)
     await hlc.needs(needs())
     assert connector.offers == [(1, PERIODS)] and hlc.waiting == {} and connector.renegotiations == []
+
+
+def test_the_profile_store_tells_the_station_where_profiles_came_and_went():
+    """K16.FR.02 in both versions, whatever installed or cleared a profile: its connector (0: the station)
+    hears of it once, a clear that took connector 0's profile as one for the whole station."""
+    told = []
+    store = ProfileStore(Kv(), lambda: {"max_stack": 8, "max_periods": 24, "max_installed": 24, "units": ("A", "W")},
+                         on_change=told.append)
+
+    def profile(pid, cid):
+        return Profile(pid, cid, pid, "TxDefaultProfile", "Relative", Schedule("A", (Period(0, 16.0, None),), None,
+                                                                              None), None, None, None, None)
+
+    for pid, cid in ((1, 1), (2, 2), (3, 0)):
+        store.install(profile(pid, cid), lambda c, tx: True)
+    assert told == [1, 2, 0]
+    assert store.clear(connector_id=2) == 1 and told[3:] == [2]
+    assert store.clear() == 2 and told[4:] == [0]  # connector 1's and the station's: the station as a whole
+    assert store.clear(profile_id=99) == 0 and len(told) == 5  # nothing went: nobody is told

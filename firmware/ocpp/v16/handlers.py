@@ -80,18 +80,13 @@ class ChargePoint16(RpcChargePoint):
 
     @on(Action.set_charging_profile)
     def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
-        status = self.adapter.smart.set_profile(connector_id, cs_charging_profiles)
-        if status == "Accepted":
-            self.station.renegotiate_schedules(connector_id)  # an ISO 15118-2 EV hears of its new limits
-        return call_result.SetChargingProfile(status=status)
+        return call_result.SetChargingProfile(status=self.adapter.smart.set_profile(connector_id, cs_charging_profiles))
 
     @on(Action.clear_charging_profile)
     def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None,
                                   **_):
-        status = self.adapter.smart.clear(id, connector_id, charging_profile_purpose, stack_level)
-        if status == "Accepted":
-            self.station.renegotiate_schedules(connector_id or 0)
-        return call_result.ClearChargingProfile(status=status)
+        return call_result.ClearChargingProfile(status=self.adapter.smart.clear(
+            id, connector_id, charging_profile_purpose, stack_level))
 
     @on(Action.get_composite_schedule)
     def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **_):

@@ -17,17 +17,13 @@ class SmartHandlers:
         status = self.adapter.smart.set_profile(evse_id, charging_profile)
         purpose = charging_profile.get("charging_profile_purpose")
         if status == "Accepted" and purpose in ("TxProfile", "TxDefaultProfile"):
-            self.adapter.hlc.profile_set(evse_id)  # K15: what an ISO 15118 EV waits for; K16 otherwise
-        elif status == "Accepted":
-            self.adapter.station.renegotiate_schedules(0)  # the station's maximum: every EV's limits (K16)
+            self.adapter.hlc.profile_set(evse_id)  # K15: what an ISO 15118 EV waits for
         return call_result.SetChargingProfile(status=status)
 
     @on("ClearChargingProfile")
     def on_clear_charging_profile(self, charging_profile_id=None, charging_profile_criteria=None, **_):
-        status = self.adapter.smart.clear(charging_profile_id, charging_profile_criteria)
-        if status == "Accepted":  # K16.FR.02: the composite schedule changed
-            self.adapter.station.renegotiate_schedules((charging_profile_criteria or {}).get("evse_id") or 0)
-        return call_result.ClearChargingProfile(status=status)
+        return call_result.ClearChargingProfile(
+            status=self.adapter.smart.clear(charging_profile_id, charging_profile_criteria))
 
     @on("GetCompositeSchedule")
     def on_get_composite_schedule(self, duration, evse_id, charging_rate_unit=None, **_):

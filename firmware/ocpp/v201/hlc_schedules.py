@@ -54,12 +54,9 @@ class HlcSchedules:
 
     def profile_set(self, evse_id: int) -> None:
         """A TxProfile (or TxDefaultProfile) was accepted on `evse_id` (0: every EVSE): the schedule an EV
-        waits for, or a new one for an EV charging (K16.FR.02: it is asked to renegotiate)."""
-        for cid in (list(self.station.connectors) if evse_id == 0 else [evse_id]):
-            if cid in self.waiting:
-                self.offer(cid, self.waiting.pop(cid))
-            else:
-                self.station.renegotiate_schedules(cid)
+        waits for. An EV already charging is asked to renegotiate by the profile store itself (K16)."""
+        for cid in [c for c in self.waiting if evse_id in (0, c)]:
+            self.offer(cid, self.waiting.pop(cid))
 
     def offer(self, cid: int, round_: int) -> None:
         self.waiting.pop(cid, None)
