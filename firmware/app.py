@@ -201,12 +201,12 @@ class Controller:
         return lambda out: make_export(Path(data_dir), self.board, site, out)
 
     def _ev_links(self, data_dir, wake) -> dict:
-        """The digital link with the EV of every DC connector: a socket in the data directory, the
-        SECC's process supervised, its log in logs/ev-link-N.log (the EV's states and errors; every
-        message too with EVSE_HLC_MESSAGES=1, hlc.protocol.quiet_message_dumps)."""
+        """The digital link with the EV of every DC connector and every AC one with a modem (hlc_iface): a
+        socket in the data directory, the SECC's process supervised, its log in logs/ev-link-N.log (the
+        EV's states and errors; every message too with EVSE_HLC_MESSAGES=1, hlc.protocol.quiet_message_dumps)."""
         links = {}
         for c in self.board.connectors:
-            if c.kind != "dc":
+            if c.kind != "dc" and not c.hlc_iface:
                 continue
             from firmware.dc.hlc_bridge import HlcBridge  # the DC side is loaded only where there is one
             from firmware.dc.slac_link import SlacLink

@@ -81,6 +81,9 @@ class ConnectorConfig:
                               doc="AC: rating of the circuit behind this socket (at most 80); DC: the cable's rating")
     kind: str = _f("ac", choices=("ac", "dc"), doc="ac: IEC 61851-1 Mode 3; dc: a CCS connector (IEC 61851-23)")
     dc: DcConfig | None = _f(None, doc="kind = dc: its power stage")
+    hlc_iface: str | None = _f(None, doc="kind = ac: the network interface of a HomePlug Green PHY modem on this "
+                               "pilot: ISO 15118-2 AC charging (5 % duty, the offer over the digital link); "
+                               "unset: basic charging")
     cable: str = _f("socket", choices=("socket", "tethered"))
     cable_rating_a: int | None = _f(None, choices=(13, 20, 32, 63), doc="tethered cables only")
     priority: int = _f(0, lo=0, hi=9, doc="site load management: a higher priority is served first")
@@ -290,11 +293,16 @@ def _check_kind(c: ConnectorConfig, board: BoardConfig, path: Path) -> None:
                               "is out of range [6.0, 80.0] for an AC connector (IEC 61851-1 Table A.8 ends at 80 A)")
         if c.dc is not None:
             raise ConfigError(f"{path}: connector {c.id}: [connectors.dc] belongs to kind = \"dc\"")
+        if c.hlc_iface is not None and not c.hlc_iface.strip():
+            raise ConfigError(f"{path}: connector {c.id}: hlc_iface is empty (leave it out for basic charging)")
         if board.hal == "rpi" and c.pins is None:
             raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
         return
     if c.dc is None:
         raise ConfigError(f"{path}: connector {c.id}: kind = \"dc\" needs [connectors.dc]")
+    if c.hlc_iface is not None:
+        raise ConfigError(f"{path}: connector {c.id}: a DC connector's modem is [connectors.dc] modem_iface, "
+                          "not hlc_iface")
     if c.cable != "tethered":
         raise ConfigError(f"{path}: connector {c.id}: a DC connector's cable is tethered (IEC 61851-23 6.3.1)")
     if board.hal == "rpi":

@@ -59,8 +59,8 @@ class MessageSetAside:
 
 @dataclass(frozen=True)
 class EvChargingNeeds:
-    """What an EV asked for over the digital link, once per session (its ChargeParameterDiscovery):
-    DC limits, its state of charge (OCPP 2.0.1 NotifyEVChargingNeeds, K15)."""
+    """What an EV asked for over the digital link, once per round (its ChargeParameterDiscovery): its
+    limits, its state of charge on DC (OCPP 2.0.1 NotifyEVChargingNeeds, K15)."""
 
     connector_id: int
     protocol: str | None
@@ -74,6 +74,8 @@ class EvChargingNeeds:
     # A later round is a renegotiation: "ev" when the EV began it (OCPP 2.0.1 K17), "station" when the
     # charger asked for it because its limits changed (K16: the CSMS is not asked again).
     renegotiation: str | None = None
+    energy_transfer: str = "DC"  # or AC_single_phase, AC_three_phase (an ISO 15118-2 AC connector)
+    min_current_a: float | None = None  # AC: the EV's EVMinCurrent
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import asyncio
 from firmware.core.charger import AVAILABLE, PREPARING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.control_loop import ControlLoop
+from firmware.ac.hlc_connector import HlcAcConnector
 from firmware.dc.connector import DcConnector
 from firmware.core.limits import SITE_SHARE
 from firmware.events import StationFaultsChanged
@@ -28,7 +29,7 @@ class Station:
     def __init__(self, board, hal, bus, wall, wake=None, readings=None, ev_links=None):
         """`wake`: the threading.Event the drivers and the metering set; `readings(cid)`: the latest
         fresh meter reading in memory (over-current and supply voltage are judged from it);
-        `ev_links`: {connector: EvLinkPort} for DC connectors (firmware.dc.ev_link)."""
+        `ev_links`: {connector: EvLinkPort} for DC connectors and ISO 15118-2 AC ones (firmware.dc.ev_link)."""
         self.board = board
         self.hal = hal
         self.bus = bus
@@ -41,6 +42,9 @@ class Station:
             if c.kind == "dc":
                 return DcConnector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
                                    ev_links[c.id], reading=reading)
+            if c.hlc_iface:
+                return HlcAcConnector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
+                                      ev_links[c.id], reading=reading)
             return Connector(c, board, hal.connectors[c.id], hal, temperature, bus.publish_threadsafe, wall,
                              reading=reading)
 

@@ -143,6 +143,9 @@ class ConnectorHal:
     rcd: BinaryInput
     meter: Meter
     lock: ConnectorLock | None = None
+    # An ISO 15118-2 AC connector's SECC as the controller's child (the bench's, hal.mock.ac_hlc_bench); as
+    # on DC, None on a board (systemd/evse-secc@.service).
+    ev_link_command: Callable[[str], list[str]] | None = None
 
 
 @dataclass

@@ -4,6 +4,7 @@ the namespace; the SECC reaches the controller through its Unix socket. A user n
 (`--map-root-user`) lets it make the veth pair without root where the kernel allows user namespaces.
 
     unshare --map-root-user --net python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
+        [--ac-phases 1|3]   (an AC connector's SECC and an AC car)
 
 Standard library only (it starts the two iso15118 processes). The bench EV starts when the bench
 says the car is plugged in, is ended when it is unplugged, and after its session ends is not started
@@ -92,11 +93,15 @@ def start_slac(args, root: Path, env: dict) -> list[subprocess.Popen]:
     # The bench's modem takes a key at once; a real one needs pyslac's 10 s (hlc.slac_child --settle-s). A
     # car that never begins SLAC is given up after 20 s, the norm's shortest TT_EVSE_SLAC_init (the board: 50).
     env = slac_env(args, root, env)
+    modem = subprocess.Popen([args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--modem"], cwd=root, env=env,
+                             stdout=subprocess.PIPE, text=True, preexec_fn=_the_cars_process)
+    # The modem listens before the charger's SLAC sends its key: a CM_SET_KEY.REQ it missed would leave
+    # that process waiting out pyslac's whole SLAC_INIT_TIMEOUT for the confirmation (a real modem is there).
+    if "ready" not in modem.stdout.readline():
+        print("bench link: the bench's modem did not start; SLAC will not match", flush=True)
     charger = subprocess.Popen([args.slac_python, "-m", "hlc.slac_child", "--socket", args.slac_socket,
                                 "--iface", SECC_IF, "--settle-s", "0.2", "--init-timeout-s", "20"],
                                cwd=root, env=env, preexec_fn=_die_with_parent)
-    modem = subprocess.Popen([args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--modem"], cwd=root, env=env,
-                             preexec_fn=_the_cars_process)
     return [charger, modem]
 
 
@@ -108,6 +113,7 @@ def main() -> int:
     parser.add_argument("--protocol", default="ISO_15118_2")
     parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
     parser.add_argument("--install-contract", action="store_true", help="it asks for its contract first")
+    parser.add_argument("--ac-phases", help="an ISO 15118-2 AC connector's SECC and car, on this many phases")
     parser.add_argument("--slac-python", help="with --slac-socket: .venv-slac's python (pyslac)")
     parser.add_argument("--slac-socket", help="the controller's SLAC socket: SLAC runs before each EV session")
     args = parser.parse_args()
@@ -121,13 +127,14 @@ def main() -> int:
         time.sleep(0.1)
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "JAVA_TOOL_OPTIONS": JAVA_OPTIONS}  # what the bridge gives the SECC on the board
-    secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF],
+    ac = ["--ac-phases", args.ac_phases] if args.ac_phases else []
+    secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF, *ac],
                             cwd=root, env=env, preexec_fn=_die_with_parent)
     slac = start_slac(args, root, env)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
                "--protocol", args.protocol, *(["--pnc"] if args.pnc else []),
-               *(["--install-contract"] if args.install_contract else [])]
+               *(["--install-contract"] if args.install_contract else []), *ac]
     if slac:  # the car's modem matches with the charger's first, then the car talks (ISO 15118-3)
         ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then",
                    "env", f"PYTHONPATH={child_path(sys.executable, root)}", *ev_argv]  # from pyslac's to iso15118's

@@ -1,6 +1,7 @@
 """The bench's EV on the digital link (EVCC), in .venv-hlc:
 
     python -m hlc.ev_child --iface IFACE --battery FILE [--protocol ISO_15118_2|DIN_SPEC_70121]
+    python -m hlc.ev_child --iface IFACE --battery FILE --ac-phases 1|3   (an AC car: hlc.ev_ac)
 
 iso15118's EVCC speaks the protocol; this module is the car's brain: it asks for what its battery
 wants. The battery itself is the bench's (hal.mock.dc.Battery, in the controller's process, charged
@@ -40,6 +41,7 @@ log = logging.getLogger("hlc.ev")
 
 PRECHARGE_A = 2.0
 PRECHARGED_WITHIN_V = 20.0
+AC_LOOP_DELAY_S = 1  # between an AC car's ChargingStatusReqs (whole seconds in iso15118): a new limit within ~1 s
 CURRENT_DEMAND_WAIT_S = 1.0  # the bench EV's patience for a CurrentDemandRes (wait_longer_in_the_current_demand_loop)
 
 
@@ -213,21 +215,29 @@ def wait_longer_in_the_current_demand_loop() -> None:
                                                "CURRENT_DEMAND_REQ": CURRENT_DEMAND_WAIT_S}, type=float)
 
 
-async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False) -> None:
+async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False,
+               ac_phases: int | None = None) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
-    settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["DC"],
-                "energyTransferMode": "DC_extended", "isCertInstallNeeded": install, "useTls": pnc,
-                "chargeLoopCycle": 100000}
+    mode = "DC_extended" if not ac_phases else "AC_three_phase_core" if ac_phases == 3 else "AC_single_phase_core"
+    settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["AC" if ac_phases else "DC"],
+                "energyTransferMode": mode, "isCertInstallNeeded": install, "useTls": pnc,
+                "chargeLoopCycle": 100000, "chargeLoopDelay": AC_LOOP_DELAY_S if ac_phases else 0}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
     evcc_config = await load_from_file(f.name)
-    send_profile_with_power_delivery()
-    renegotiate_when_asked()
-    wait_longer_in_the_current_demand_loop()
-    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(),
-                      ev_controller=BenchEV(evcc_config, battery_file)).start()
+    if ac_phases:
+        from hlc.ev_ac import BenchAcEV, drive_the_pilot_and_the_draw
+
+        drive_the_pilot_and_the_draw()
+        car = BenchAcEV(evcc_config, battery_file)
+    else:
+        send_profile_with_power_delivery()
+        renegotiate_when_asked()
+        wait_longer_in_the_current_demand_loop()
+        car = BenchEV(evcc_config, battery_file)
+    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(), ev_controller=car).start()
 
 
 def run() -> None:
@@ -239,10 +249,11 @@ def run() -> None:
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
     parser.add_argument("--install-contract", action="store_true",
                         help="with --pnc: ask for the contract first (CertificateInstallationReq, ISO 15118-2 8.4.3.11)")
+    parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC car (ISO 15118-2) on this many phases")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_message_dumps()
-    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract))
+    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract, args.ac_phases))
 
 
 if __name__ == "__main__":

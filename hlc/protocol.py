@@ -3,7 +3,7 @@ a Unix socket, the child connecting. Standard library only: both environments im
 
 Child -> controller, whenever the EV says something and at least every HEARTBEAT_S:
   {"type": "ev", "protocol": "ISO_15118_2" | "DIN_SPEC_70121" | ..., "stage": <ev_link stage>,
-   "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "error",
+   "max_voltage_v", "max_current_a", "min_current_a" (AC), "target_voltage_v", "target_current_a", "soc_pct", "error",
    "evcc_id", "cycle": the count of PreCharge and CurrentDemand requests so far,
    "session": the count of EV sessions this child has seen (a new one forgets everything of the last),
    "contract": {"emaid", "certificate": the contract certificate chain in PEM} once the EV chose Plug &
@@ -22,7 +22,10 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    "schedule": {"round", "periods": [[start_s, max_w], ...] from now}: the charger's answer to that
    round (until it comes, the SECC answers the EV EVSEProcessing Ongoing),
    "renegotiate": a round: the charger's limits changed, the EV whose last round this is is asked
-   for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes)}
+   for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes),
+   on an AC connector (hlc.secc_ac): "state": "charging" while its contactor is closed, else "off" or
+   "fault"; "cp": the pilot's state letter; "rcd": true on a residual current trip; "nominal_voltage_v";
+   "max_current_a": the offer per phase (EVSEMaxCurrent)}
 Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 CertificateInstallationReq):
   {"type": "certificate", "id": a number of the child's, "action": "Install" | "Update",
    "schema": the EV's schema namespace, "exi": the EV's whole request, EXI in base64}
@@ -52,11 +55,12 @@ MAX_LINE = 64 * 1024
 # takes it as its PKI_PATH; on the bench the EV beside it keeps the environment's (the test PKI).
 SECC_PKI_ENV = "EVSE_SECC_PKI"
 
-EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a",
-             "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",
+EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "min_current_a", "target_voltage_v",
+             "target_current_a", "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",
              "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
-               "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate")
+               "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate", "cp", "rcd",
+               "nominal_voltage_v")
 FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
           "certificate_answer": ("id", "status", "exi"), "pilot": ("state", "digital"),
           "slac": ("state", "ev_mac", "detail")}

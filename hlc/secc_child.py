@@ -1,6 +1,8 @@
 """The charger's side of the EV link (SECC), run by the controller as a child process in .venv-hlc:
 
-    python -m hlc.secc_child --socket PATH --iface IFACE
+    python -m hlc.secc_child --socket PATH --iface IFACE [--ac-phases 1|3]
+
+(--ac-phases: an AC connector's SECC, hlc.secc_ac; without it, a DC connector's.)
 
 iso15118's SECC does the protocol (SDP, EXI, DIN SPEC 70121 and ISO 15118-2 states); this module
 answers its questions about the charger from what the controller last sent, and tells the
@@ -27,7 +29,7 @@ from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, 
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
 from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, DCEVErrorCode,
-                                           IsolationLevel, Protocol)
+                                           EnergyTransferModeEnum, IsolationLevel, Protocol)
 from iso15118.shared.messages.iso15118_2.body import ChargeParameterDiscoveryRes
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
@@ -128,6 +130,10 @@ class BridgedEVSEController(SimEVSEController):
         if status != "Accepted" or not isinstance(exi, str) or not exi:
             raise LookupError(f"no contract certificate for the EV: the CSMS answered {status}")
         return exi
+
+    async def get_supported_energy_transfer_modes(self, protocol) -> list:
+        """A DC connector offers DC only (iso15118's simulator adds AC three-phase beside it)."""
+        return [EnergyTransferModeEnum.DC_EXTENDED]
 
     def reset_ev_data_context(self) -> None:
         self.ev_data_context = EVDataWithErrors()
@@ -334,7 +340,7 @@ def report_power_deliveries() -> None:
     iso15118_2_states.PowerDelivery.process_message = process_message
 
 
-async def main(socket_path: str, iface: str) -> None:
+async def main(socket_path: str, iface: str, ac_phases: int | None = None) -> None:
     reader, writer = await asyncio.open_unix_connection(socket_path, limit=p.MAX_LINE)
     link = Link(reader, writer)
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 reads the interface while loading its settings
@@ -347,21 +353,27 @@ async def main(socket_path: str, iface: str) -> None:
     report_power_deliveries()
     return_from_renegotiation_to_power_delivery()
     answer_ongoing_without_schedules()
-    controller = BridgedEVSEController(link)
+    if ac_phases:
+        from hlc.secc_ac import BridgedAcController
+
+        controller = BridgedAcController(link, ac_phases)
+    else:
+        controller = BridgedEVSEController(link)
     await controller.set_status(ServiceStatus.STARTING)
     secc = SECCHandler(exi_codec=ExificientEXICodec(), evse_controller=controller, config=config)
     await asyncio.gather(link.receive(), link.heartbeat(), secc.start(iface))
 
 
 def run() -> None:
-    parser = argparse.ArgumentParser(description="the SECC of one DC connector, bridged to the controller")
+    parser = argparse.ArgumentParser(description="the SECC of one connector, bridged to the controller")
     parser.add_argument("--socket", required=True)
     parser.add_argument("--iface", required=True)
+    parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC connector's SECC, on this many phases")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     p.quiet_message_dumps()
     try:
-        asyncio.run(main(args.socket, args.iface))
+        asyncio.run(main(args.socket, args.iface, args.ac_phases))
     except (ConnectionError, OSError) as exc:  # the controller went away: it starts us again
         log.error("the link to the controller is gone (%s); ending", exc)
         raise SystemExit(1) from None

@@ -58,8 +58,10 @@ def receive(raw: socket.socket, wanted: int, until: float) -> bytes | None:
 
 
 def modem(iface: str) -> int:
-    """The charger's modem: each CM_SET_KEY.REQ is confirmed (the key is the charger's to choose)."""
+    """The charger's modem: each CM_SET_KEY.REQ is confirmed (the key is the charger's to choose). Says
+    "ready" once it listens (hlc.bench_link starts the charger's SLAC only then)."""
     raw, _ = open_raw(iface)
+    print(f"SLAC modem: ready on {iface}", flush=True)
     while True:
         request = receive(raw, CM_SET_KEY | MMTYPE_REQ, time.monotonic() + 3600)
         if request is None:

@@ -33,12 +33,14 @@ def main() -> int:
     ip("link", "set", "secc0", "up")
     ip("link", "set", "ev0", "up")
     run = [sys.executable, "-m"]
-    procs = [subprocess.Popen([*run, "hlc.slac_child", "--socket", args.socket, "--iface", args.iface,
-                               "--settle-s", "0.1", "--init-timeout-s", args.init_timeout_s], cwd=ROOT,
-                              preexec_fn=_die_with_parent)]
-    if not args.no_modem:
+    procs = []
+    if not args.no_modem:  # listening before the charger's SLAC sends its key (hlc.bench_link does the same)
         procs.append(subprocess.Popen([*run, "hlc.slac_sim", "--iface", "ev0", "--modem"], cwd=ROOT,
-                                      preexec_fn=_die_with_parent))
+                                      stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent))
+        procs[0].stdout.readline()
+    procs.append(subprocess.Popen([*run, "hlc.slac_child", "--socket", args.socket, "--iface", args.iface,
+                                   "--settle-s", "0.1", "--init-timeout-s", args.init_timeout_s], cwd=ROOT,
+                                  preexec_fn=_die_with_parent))
     shown = subprocess.run(["ip", "-o", "link", "show", "dev", "ev0"], capture_output=True, text=True).stdout.split()
     print("ready", shown[shown.index("link/ether") + 1], flush=True)  # (/sys shows the host's interfaces)
     try:

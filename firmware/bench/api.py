@@ -14,7 +14,6 @@ import logging
 from aiohttp import web
 
 from firmware import __version__
-from firmware.core.iec61851.pilot import current_for_duty
 from firmware.ocpp import frames
 from hal.mock.wire import DC_FAULTS, FAULT_KINDS, PP_OHMS_BY_RATING, STATION_FAULTS
 
@@ -147,7 +146,7 @@ class BenchApi:
             "pwm_duty": c.duty,
             "contactor_closed": c.hal.contactor.feedback_closed(),
             "status": self.adapter.status_name(cid),
-            "offered_current_a": c.own_values()["Current.Offered"][0] if c.kind == "dc" else current_for_duty(c.duty),
+            "offered_current_a": c.own_values()["Current.Offered"][0],  # the duty's, or what the link told the EV
             "kind": c.kind,
             "meter": {
                 "energy_wh": round(energy, 3),
@@ -170,6 +169,7 @@ class BenchApi:
                 "id": c.reserved_for.id, "id_tag": c.reserved_for.id_tag,
                 "expiry": c.reserved_for.expiry.isoformat()},
             **({"dc": self._dc(c)} if c.kind == "dc" else {}),
+            **({"hlc": c.hlc_status()} if hasattr(c, "hlc_status") else {}),
         }
 
     def _dc(self, c) -> dict:
@@ -204,8 +204,9 @@ class BenchApi:
         if "renegotiate" in body:
             if body["renegotiate"] is not True:
                 raise BadRequest("'renegotiate' must be true")
-            if cid not in self.wire.dc:
-                raise BadRequest(f"'renegotiate' is for a DC EV (ISO 15118-2); connector {cid} is not DC")
+            if cid not in self.wire.dc and cid not in self.wire.hlc:
+                raise BadRequest(f"'renegotiate' is for an EV on the digital link (ISO 15118-2); connector {cid} "
+                                 "has none")
             changes["renegotiations"] = self.wire.connectors[cid].ev.renegotiations + 1
         self.wire.connectors[cid].set_ev(**changes)
         return web.json_response({"ok": True})
@@ -239,7 +240,7 @@ class BenchApi:
         if not isinstance(active, bool):
             raise BadRequest("'active' must be true or false")
         cid = self._connector(body, required=kind not in STATION_FAULTS)
-        if kind in DC_FAULTS and cid not in self.wire.dc:
+        if kind in DC_FAULTS and cid not in self.wire.dc and not (kind == "slac" and cid in self.wire.hlc):
             raise BadRequest(f"'{kind}' is a fault of a DC connector; connector {cid} is not one")
         self.wire.set_fault(cid or 0, kind, active)
         return web.json_response({"ok": True})

@@ -110,7 +110,7 @@ class Connector(SessionModel):
         self.trips = self.safety.check(
             self.cp, diode_ok(sample.low_v) if sample else True, pp_invalid, now,
             own_state_f=own_state_f, adc_failed=adc_failed, unplugged=self.cp == CPState.A and not adc_failed,
-            reading=reading, offered_a=current_for_duty(self.duty), lock_failed=self._lock_failed(now),
+            reading=reading, offered_a=self._offered_now(), lock_failed=self._lock_failed(now),
             tick_stalled=stalled,
         )
         if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
@@ -232,9 +232,17 @@ class Connector(SessionModel):
             self.stop_reason = StopReason.EV_DISCONNECTED
         return True
 
+    def _offered_now(self) -> float:
+        """What the EV is allowed to draw now: the duty's reading (IEC 61851-1 Table A.8)."""
+        return current_for_duty(self.duty)
+
+    def _duty(self, in_session: bool) -> float:
+        """Basic charging: the duty carries the offer, within a session; no PWM otherwise."""
+        return duty_for_current(self.offered_a) if in_session and self.offer_ok else DUTY_NO_PWM
+
     def _drive(self, now: float) -> None:
         in_session = self.state in SESSION_STATES
-        duty = duty_for_current(self.offered_a) if in_session and self.offer_ok else DUTY_NO_PWM
+        duty = self._duty(in_session)
         if drives_state_f(self.trips):
             duty = DUTY_STATE_F  # IEC 61851-1 Table A.3 state F: the EVSE is not available
         if duty != self.duty:
@@ -314,7 +322,7 @@ class Connector(SessionModel):
 
     def own_values(self) -> dict[str, tuple[float, str]]:
         """What this connector offers now, as OCPP measurands (firmware.station.Station.own_values)."""
-        amps = current_for_duty(self.duty)
+        amps = self._offered_now()
         return {"Current.Offered": (amps, "A"), "Power.Offered": (amps * self.board.voltage_v * self.board.phases, "W")}
 
     def supply_rating_a(self) -> float:
@@ -327,7 +335,7 @@ class Connector(SessionModel):
 
     def renegotiate_schedule(self) -> bool:
         """An AC EV here follows the pilot's duty, which already carries a new limit: no digital
-        schedule to renegotiate (ISO 15118 is on DC connectors only, firmware.dc)."""
+        schedule to renegotiate (an ISO 15118-2 AC connector is firmware.ac.hlc_connector)."""
         return False
 
     # ---- commands (control thread only) ---------------------------------

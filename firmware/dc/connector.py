@@ -20,20 +20,16 @@ from firmware.core.faults import drives_state_f, most_serious
 from firmware.core.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F, CPState, diode_ok
 from firmware.core.limits import LimitSource, temperature_limit
 from firmware.core.safety import SafetySupervisor
-from firmware.dc import ev_link, norm
-from firmware.dc.ev_link import EvRequest
+from firmware.dc import norm
+from firmware.dc.ev_side import EvLinkSide
 from firmware.dc.power_path import CHARGING as PATH_CHARGING
 from firmware.dc.power_path import FAULT, LIVE, DcPowerPath
-from firmware.dc.schedule_rounds import ScheduleRounds
-from firmware.events import ContractPresented
 
 log = logging.getLogger(__name__)
 
 # IEC 61851-1 Annex A.2.3 / ISO 15118-3: a 5 % duty cycle tells the EV that digital communication
 # is required; the current comes from the digital link, not the duty.
 DUTY_DIGITAL = 5.0
-UNPLUGGED = EvRequest(stage=ev_link.ENDED)  # what the power path hears once the cable is out
-NOT_HEARD = EvRequest()  # plugged, and this car has not spoken yet
 VOLTS_STEP_V = 10.0  # limits are worked out again when the output voltage moved this much
 
 
@@ -48,22 +44,18 @@ class _NoAcSide:
         return False
 
 
-class DcConnector(Connector):
+class DcConnector(EvLinkSide, Connector):
     kind = "dc"
 
     def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, link,
                  reading=lambda: None):
         """`link`: the EV link's port (firmware.dc.ev_link.EvLinkPort): what the EV said, and where the
         path's state goes back to the EV."""
-        self.link = link
+        self.cfg = cfg
+        self._link_side(link, "DC")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a)
-        self.ev = EvRequest()
         self._stop_asked = False
-        self.rounds = ScheduleRounds(cfg.id)  # ISO 15118 smart charging: the EV's schedule rounds
-        self._gone_session = 0  # the link's EV session at the last unplug
-        self.contract_status: str | None = None  # Plug & Charge: "accepted" or "rejected", for the EV
-        self._contract_told = None  # the contract last published as ContractPresented
         self._volts_seen = 0.0
         hal_conn.stack.off()
 
@@ -96,40 +88,7 @@ class DcConnector(Connector):
         self._present_contract()
         self.link.tell(self._status_for_ev())
         self.link.pilot(self.cp.value, self.duty == DUTY_DIGITAL)  # SLAC starts on B/C at 5 % (ISO 15118-3)
-        for event in self.rounds.step(now, self.wall, self.ev, getattr(self.link, "protocol", None),
-                                      self.max_power_w, self.session is not None):
-            self.publish(event)
-
-    def _ev_now(self) -> EvRequest:
-        """What the EV on the cable said: nothing until the link reports an EV session begun after the
-        last unplug (what the link holds of the car before is the last car's)."""
-        if not self.plugged:
-            self._gone_session = self.link.request.session
-            return UNPLUGGED
-        return self.link.request if self.link.request.session > self._gone_session else NOT_HEARD
-
-    def _present_contract(self) -> None:
-        """Plug & Charge: a contract the EV presented is authorized like a card (once per plug-in)."""
-        if not self.plugged:
-            self._contract_told, self.contract_status = None, None
-            return
-        contract = self.ev.contract
-        if contract is not None and contract != self._contract_told and self.session is None:
-            self._contract_told = contract
-            self.publish(ContractPresented(self.id, contract.emaid, contract.certificate))
-
-    def contract_answered(self, accepted: bool) -> None:
-        """What the authorization decided for the EV's contract: the EV hears it in its Authorization."""
-        self.contract_status = "accepted" if accepted else "rejected"
-
-    def offer_schedule(self, round_: int, periods: list[tuple[int, float]]) -> None:
-        """The schedule the EV is offered for its round `round_` (firmware.dc.schedule_rounds)."""
-        self.rounds.offer(round_, periods)
-
-    def renegotiate_schedule(self) -> bool:
-        """The session's limits changed (a new charging profile): an ISO 15118-2 EV charging is asked to
-        renegotiate its schedule (OCPP 2.0.1 K16). False when no EV here can."""
-        return self.rounds.renegotiate(self.ev, getattr(self.link, "protocol", None))
+        self._schedule_events(now)
 
     def _step(self, now: float) -> None:
         """The session table moved by the plug and the power path, not by the pilot's B and C: a DC EV

@@ -1,4 +1,4 @@
-"""What the EV last said over the high-level communication (DIN SPEC 70121 / ISO 15118-2), in
+"""What the EV last said over the high-level communication (DIN SPEC 70121 / ISO 15118-2, DC or AC), in
 neutral words. The HLC bridge fills it from the child process's messages; the power path reads it
 on each tick and never waits for it."""
 
@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-# The EV's phase of the DC message sequence, as the power path needs to know it.
+# The EV's phase of the message sequence, as the power path needs to know it (DC; AC has fewer).
 NONE = "none"
 CABLE_CHECK = "cable_check"  # CableCheckReq
 PRECHARGE = "precharge"  # PreChargeReq
 POWER_ON = "power_on"  # PowerDeliveryReq with ChargeProgress Start
 CURRENT_DEMAND = "current_demand"  # CurrentDemandReq
+CHARGING_STATUS = "charging_status"  # AC: PowerDeliveryReq Start answered, ChargingStatusReq from here on
 RENEGOTIATE = "renegotiate"  # PowerDeliveryReq with ChargeProgress Renegotiate: a new schedule round, power on
 POWER_OFF = "power_off"  # PowerDeliveryReq with ChargeProgress Stop
 WELDING = "welding"  # WeldingDetectionReq
@@ -39,7 +40,8 @@ class EvProfile:
 class EvRequest:
     stage: str = NONE
     max_voltage_v: float | None = None  # ChargeParameterDiscoveryReq EVMaximumVoltageLimit
-    max_current_a: float | None = None  # EVMaximumCurrentLimit
+    max_current_a: float | None = None  # EVMaximumCurrentLimit (AC: EVMaxCurrent)
+    min_current_a: float | None = None  # AC: EVMinCurrent
     target_voltage_v: float = 0.0  # PreChargeReq / CurrentDemandReq EVTargetVoltage
     target_current_a: float = 0.0  # EVTargetCurrent
     soc_pct: float | None = None  # DC_EVStatus EVRESSSOC

@@ -25,8 +25,9 @@ from hlc import protocol as p
 log = logging.getLogger(__name__)
 
 STAGES = {ev_link.NONE, ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON, ev_link.CURRENT_DEMAND,
-          ev_link.RENEGOTIATE, ev_link.POWER_OFF, ev_link.WELDING, ev_link.ENDED}
-NUMBERS = ("max_voltage_v", "max_current_a", "target_voltage_v", "target_current_a", "soc_pct", "energy_request_wh")
+          ev_link.CHARGING_STATUS, ev_link.RENEGOTIATE, ev_link.POWER_OFF, ev_link.WELDING, ev_link.ENDED}
+NUMBERS = ("max_voltage_v", "max_current_a", "min_current_a", "target_voltage_v", "target_current_a", "soc_pct",
+           "energy_request_wh")
 MAX_PROFILE_ENTRIES = 24  # ISO 15118-2 ChargingProfile: at most 24 ProfileEntry
 RESTART_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 # The safety tick comes first: the EV link's process (iso15118 and its JVM, the charger's busiest part

@@ -1,4 +1,4 @@
-"""The charger's side of ISO 15118 smart charging on a DC connector (OCPP 2.0.1 K15, in neutral
+"""The charger's side of ISO 15118 smart charging on a DC or an ISO 15118-2 AC connector (OCPP 2.0.1 K15, in neutral
 words): each ChargeParameterDiscovery round of the EV is published once as EvChargingNeeds, and held
 (the EV hears EVSEProcessing Ongoing) until the OCPP layer offers the schedule for it: at once when
 no CSMS has a say, after the CSMS's TxProfile when it has one. A round nobody answers within
@@ -28,11 +28,14 @@ log = logging.getLogger(__name__)
 
 WAIT_S = 20.0
 ISO_15118_2 = "ISO_15118_2"  # the link's protocol name (iso15118's Protocol) that knows renegotiation
+CHARGING_LOOP = (ev_link.CURRENT_DEMAND, ev_link.CHARGING_STATUS)  # where an EV may be asked to renegotiate
 
 
 class ScheduleRounds:
-    def __init__(self, cid: int):
-        self.cid = cid
+    def __init__(self, cid: int, energy_transfer: str = "DC"):
+        """`energy_transfer`: what the EV's needs are reported as (OCPP 2.0.1 EnergyTransferModeEnumType:
+        DC, AC_single_phase, AC_three_phase)."""
+        self.cid, self.energy_transfer = cid, energy_transfer
         self._session = -1  # the link's EV session the rounds below belong to
         self._published = 0  # the last round published as EvChargingNeeds
         self._asked_at = 0.0
@@ -53,7 +56,8 @@ class ScheduleRounds:
             self._published, self._asked_at = ev.schedule_round, now
             self.status = {k: v for k, v in self.status.items() if k != "renegotiate"}  # answered
             events.append(EvChargingNeeds(self.cid, protocol, ev.max_current_a, ev.max_voltage_v, ev.soc_pct,
-                                          ev.schedule_round, ev.departure_s, ev.energy_request_wh, wall.now(), by))
+                                          ev.schedule_round, ev.departure_s, ev.energy_request_wh, wall.now(), by,
+                                          self.energy_transfer, ev.min_current_a))
         if self.offered < self._published and now - self._asked_at >= WAIT_S:
             ceiling = own_max_w()
             log.warning("connector %s: no schedule for the EV's round %s within %.0f s; offering the charger's "
@@ -65,9 +69,10 @@ class ScheduleRounds:
         return events
 
     def renegotiate(self, ev: EvRequest, protocol: str | None) -> bool:
-        """Ask the EV for a new round: only an ISO 15118-2 EV in its current demand loop whose last round
-        was answered can have one (DIN SPEC 70121 has no renegotiation). False when there is none to ask."""
-        if protocol != ISO_15118_2 or ev.stage != ev_link.CURRENT_DEMAND or not self._published \
+        """Ask the EV for a new round: only an ISO 15118-2 EV in its charging loop (DC: CurrentDemand, AC:
+        ChargingStatus) whose last round was answered can have one (DIN SPEC 70121 has no renegotiation).
+        False when there is none to ask."""
+        if protocol != ISO_15118_2 or ev.stage not in CHARGING_LOOP or not self._published \
                 or self.offered != self._published or ev.session != self._session:
             return False
         self.status = {**self.status, "renegotiate": self._published}

@@ -36,7 +36,7 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
             connector_id=c.id,
             phases=board.phases,
             voltage_v=board.voltage_v,
-            ev=SimulatedEV(max_current_a=board.mock.ev_max_current_a),
+            ev=SimulatedEV(max_current_a=board.mock.ev_max_current_a, hlc_ac=bool(c.hlc_iface)),
             cable_rating_a=board.mock.cable_rating_a if c.cable == "socket" else None,
             wake=wake,
         )
@@ -49,6 +49,12 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
         from hal.meters.factory import build_meters
 
         modbus = build_meters(board)
+    for c in board.connectors:
+        if c.hlc_iface:  # an ISO 15118-2 AC connector: the bench EV's charging controller talks to its SECC
+            from hal.mock.ac_hlc_bench import AcHlcBench
+
+            bench.hlc[c.id] = AcHlcBench(c, board, wires[c.id], state_file.parent if state_file else None)
+            bench.hlc[c.id].start()
     connectors = {
         cid: ConnectorHal(
             pilot=MockPilot(w),
@@ -56,6 +62,7 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
             rcd=MockRcd(w),
             meter=modbus.get(cid) or MockMeter(w),
             lock=MockLock(w),
+            ev_link_command=bench.hlc[cid].ev_link_command if cid in bench.hlc else None,
         )
         for cid, w in wires.items()
     }
@@ -67,6 +74,7 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
                                      meter=modbus.get(c.id))
             connectors[c.id] = bench.dc[c.id].hal
             bench.dc[c.id].start()
+
     return Hal(
         connectors=connectors,
         estop=MockStationInput(bench, "estop"),

@@ -31,7 +31,7 @@ class MockPilot:
             return PilotSample(0.0, 0.0 if running else None)
         if duty <= 0.0:
             return PilotSample(-EVSE_DRIVE_V, None)
-        high = wire.ev.pilot_high_v()
+        high = wire.ev.pilot_high_v(duty)
         if not running:
             return PilotSample(high, None)
         # Without the EV's diode the negative half is loaded by the same

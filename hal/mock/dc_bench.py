@@ -64,12 +64,8 @@ class DcBench:
         self._thread = threading.Thread(target=self._run, name=f"bench DC bus {self.cid}", daemon=True)
 
     def ev_link_command(self, socket_path: str) -> list[str]:
-        """The SECC and the bench EV on a veth pair in a namespace of their own (hlc/bench_link.py)."""
-        env, path, python, *_ = hlc_command()
-        slac = ["--slac-python", slac_command()[2], "--slac-socket", slac_socket(socket_path)] if self.slac else []
-        return [env, path, "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link", "--socket",
-                socket_path, "--battery", str(self.battery_file), "--protocol", self.protocol,
-                *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else []), *slac]
+        return bench_link_command(socket_path, self.battery_file, self.slac, "--protocol", self.protocol,
+                                  *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else []))
 
     def start(self) -> None:
         self.write()
@@ -135,6 +131,15 @@ class DcBench:
                 "ev_contactors_closed": bus.ev_contactors_closed, "module_voltage_v": round(bus.voltage_v, 1),
                 "module_current_a": round(bus.current_a, 1), "insulation_ohm": bus.insulation_ohm,
                 "modules_on": sum(1 for m in bus.modules if m.is_on)}
+
+
+def bench_link_command(socket_path: str, ev_file: Path, slac: bool, *extra: str) -> list[str]:
+    """The SECC and the bench EV on a veth pair in a network namespace of their own (hlc/bench_link.py),
+    with SLAC first when `slac`; `ev_file`: what the bench tells the EV (its battery, its plug)."""
+    env, path, python, *_ = hlc_command()
+    slac_args = ["--slac-python", slac_command()[2], "--slac-socket", slac_socket(socket_path)] if slac else []
+    return [env, path, "unshare", "--map-root-user", "--net", python, "-m", "hlc.bench_link", "--socket", socket_path,
+            "--battery", str(ev_file), *extra, *slac_args]
 
 
 def battery_state(b: Battery, stop_at_pct: float, error: str | None, **plug) -> dict:

@@ -148,6 +148,7 @@ class BenchWire:
     cards: list = field(default_factory=list)
     display_text: str = ""  # what the charger's display shows now (GET /status "display")
     dc: dict = field(default_factory=dict)  # connector id -> hal.mock.dc_bench.DcBench, for DC connectors
+    hlc: dict = field(default_factory=dict)  # connector id -> hal.mock.ac_hlc_bench.AcHlcBench (ISO 15118-2 AC)
 
     state_file: Path | None = None
     _persisted: dict | None = None

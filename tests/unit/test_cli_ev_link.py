@@ -30,7 +30,7 @@ def test_it_runs_the_slac_child_on_the_boards_modem_and_the_controllers_socket(t
 
 def test_a_connector_that_is_not_dc_is_refused_with_a_clear_word(tmp_path, capsys):
     assert main(["slac", "--config", settings(tmp_path, "bench.toml"), "--connector", "1"]) == 2
-    assert "connector 1 is not a DC connector" in capsys.readouterr().err
+    assert "connector 1 has no EV link" in capsys.readouterr().err
 
 
 def test_it_runs_the_secc_on_the_boards_modem_with_its_jvm_options_and_certificate(tmp_path):
@@ -51,3 +51,11 @@ def test_it_runs_the_secc_on_the_boards_modem_with_its_jvm_options_and_certifica
 def test_secc_refuses_a_connector_that_is_not_dc(tmp_path, capsys):
     assert main(["secc", "--config", settings(tmp_path, "bench.toml"), "--connector", "1"]) == 2
     assert "evse secc" in capsys.readouterr().err
+
+
+def test_an_ac_connector_with_a_modem_runs_its_secc_as_an_ac_one_on_the_boards_phases(tmp_path):
+    config = settings(tmp_path, "bench-ac-hlc.toml")
+    argv, _ = secc_argv(config, 1)
+    assert argv[argv.index("--iface") + 1] == "eth1" and argv[argv.index("--ac-phases") + 1] == "3"
+    argv, _ = slac_argv(config, 1)
+    assert argv[argv.index("--iface") + 1] == "eth1" and "--ac-phases" not in argv

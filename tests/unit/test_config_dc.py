@@ -43,3 +43,13 @@ def test_an_ac_connector_keeps_its_80_a_and_dc_keeps_its_section(tmp_path):
         load(tmp_path, BENCH[:BENCH.index("[connectors.dc]")] + BENCH[BENCH.index("[mock]"):])
     with pytest.raises(ConfigError, match="Plug & Charge needs ev_protocol"):
         load(tmp_path, BENCH.replace('ev_protocol = "ISO_15118_2"', 'ev_protocol = "DIN_SPEC_70121"\nev_pnc = true'))
+
+
+def test_an_ac_connectors_modem_is_hlc_iface_and_a_dc_ones_is_its_section(tmp_path):
+    ac = (ROOT / "board-configs" / "bench-ac-hlc.toml").read_text()
+    assert load(tmp_path, ac).connectors[0].hlc_iface == "eth1"
+    assert load(tmp_path, ac.replace('hlc_iface = "eth1"', "")).connectors[0].hlc_iface is None  # basic charging
+    with pytest.raises(ConfigError, match="hlc_iface is empty"):
+        load(tmp_path, ac.replace('hlc_iface = "eth1"', 'hlc_iface = " "'))
+    with pytest.raises(ConfigError, match="a DC connector's modem is \\[connectors.dc\\] modem_iface"):
+        load(tmp_path, BENCH.replace('kind = "dc"', 'kind = "dc"\nhlc_iface = "eth1"'))

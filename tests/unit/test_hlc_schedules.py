@@ -169,3 +169,17 @@ def test_the_profile_store_tells_the_station_where_profiles_came_and_went():
     assert store.clear(connector_id=2) == 1 and told[3:] == [2]
     assert store.clear() == 2 and told[4:] == [0]  # connector 1's and the station's: the station as a whole
     assert store.clear(profile_id=99) == 0 and len(told) == 5  # nothing went: nobody is told
+
+
+def test_an_ac_evs_needs_go_as_ac_charging_parameters_the_schema_accepts():
+    """ISO 15118-2 AC (firmware.ac.hlc_connector): AC_EVChargeParameter as acChargingParameters."""
+    from firmware.ocpp.v201.ev_needs import charging_needs
+
+    event = EvChargingNeeds(1, "ISO_15118_2", 32.0, 400.0, None, 1, None, 20000.0,
+                            datetime(2026, 12, 1, 10, tzinfo=timezone.utc), None, "AC_three_phase", 6.0)
+    payload = charging_needs(event)
+    assert payload["chargingNeeds"] == {"requestedEnergyTransfer": "AC_three_phase", "acChargingParameters": {
+        "energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}
+    get_validator(MessageType.Call, "NotifyEVChargingNeeds", "2.0.1").validate(payload)
+    unsaid = charging_needs(EvChargingNeeds(1, "ISO_15118_2", None, None, None, energy_transfer="AC_single_phase"))
+    get_validator(MessageType.Call, "NotifyEVChargingNeeds", "2.0.1").validate(unsaid)  # every field required: 0s

@@ -1,0 +1,123 @@
+"""ISO 15118-2 AC charging end to end: `evse run` on board-configs/bench-ac-hlc.toml (a 32 A three-phase
+socket with a modem on its pilot), SLAC on the bench's veth link, the bench car speaking ISO 15118-2 AC
+to the controller's SECC for real (iso15118's EVCC with the car's controller of hlc/ev_ac.py), an
+`ocpp` library CSMS. The pilot shows 5 % and the offer reaches the car over the link: its schedule
+from the CSMS's TxProfile (K15), a lower profile mid-charge followed by its draw and renegotiated (K16),
+a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3)."""
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+from ocpp.v201 import call as call201
+
+from controller import ROOT, ControllerProcess
+from dc_stations import CARD, side_by_side
+from firmware.bench.csms201 import BenchCsms201
+from hlc_bench import ensure_hlc_environment
+
+pytestmark = pytest.mark.alone  # two JVMs on the link: run by itself (scripts/test.sh)
+
+BOARD = str(ROOT / "board-configs" / "bench-ac-hlc.toml")
+PER_AMP_W = 230.0 * 3  # the offered schedule is in W: A per phase at the nominal voltage, three phases
+
+
+def tx_profile(profile_id: int, stack_level: int, tx: str, amps: float) -> dict:
+    start = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {"id": profile_id, "stackLevel": stack_level, "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Absolute", "transactionId": tx, "chargingSchedule": [{
+                "id": profile_id, "startSchedule": start, "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": amps}]}]}
+
+
+async def started(tmp_path, csms, name: str) -> ControllerProcess:
+    station = ControllerProcess(csms.url, tmp_path / name, board=BOARD, cp_id=name, ocpp_version="2.0.1")
+    await station.start()
+    await csms.wait_connected(name, 15)
+    await station.until(lambda c: c["status"] == "Available", 15)
+    return station
+
+
+async def schedule_from_the_csms(tmp_path, csms) -> None:
+    csms.needs_status = "Accepted"
+    station = await started(tmp_path, csms, "ACHLC")
+    try:
+        cp = csms.charge_points["ACHLC"]
+        answer = await cp.call(call201.SetVariables(set_variable_data=[{  # the transaction id for a TxProfile
+            "component": {"name": "TxCtrlr"}, "variable": {"name": "TxStartPoint"}, "attributeValue": "Authorized"}]))
+        assert answer.set_variable_result[0]["attribute_status"] == "Accepted"
+        await station.post("/ev", {"connector": 1, "state": "C"})  # the driver wants to charge
+        c = await station.until(lambda c: c["pwm_duty"] == 5.0, 5)
+        assert c["cp_state"] == "B" and not c["contactor_closed"]  # the car waits for the link in B
+        await station.post("/rfid", {"connector": 1, "id_tag": CARD})
+        (needs,) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingNeeds"), 60)
+        await asyncio.sleep(2)  # held at its discovery (EVSEProcessing Ongoing) while the CSMS works it out
+        c = await station.connector()
+        assert not c["contactor_closed"] and c["cp_state"] == "B" and not csms.actions("NotifyEVChargingSchedule")
+        tx = c["session"]["transaction_id"]
+        answer = await cp.call(call201.SetChargingProfile(evse_id=1, charging_profile=tx_profile(21, 0, tx, 16.0)))
+        assert answer.status == "Accepted"
+        (chosen,) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule"), 30)
+        c = await station.until(lambda c: c["contactor_closed"] and c["ev"]["draw_a"] > 0, 30)
+        assert c["cp_state"] == "C" and c["pwm_duty"] == 5.0 and c["offered_current_a"] == 16.0, c
+        assert c["ev"]["draw_a"] == 16.0 and c["hlc"]["ev_stage"] == "charging_status", c
+        answer = await cp.call(call201.SetChargingProfile(evse_id=1, charging_profile=tx_profile(22, 1, tx, 10.0)))
+        assert answer.status == "Accepted"
+        c = await station.until(lambda c: c["ev"]["draw_a"] == 10.0, 10)  # EVSEMaxCurrent in its ChargingStatusRes
+        assert c["offered_current_a"] == 10.0 and c["contactor_closed"] and c["pwm_duty"] == 5.0, c
+        (_, renegotiated) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule")[1:] and
+                                                c.actions("NotifyEVChargingSchedule"), 30)  # K16
+        await asyncio.sleep(3)  # charging on at 10 A: energy to bill
+        answer = await cp.call(call201.RequestStopTransaction(transaction_id=tx))
+        assert answer.status == "Accepted"
+        c = await station.until(lambda c: not c["contactor_closed"] and c["cp_state"] == "B", 15)
+        assert c["ev"]["draw_a"] == 0.0
+        (ended,) = await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"],
+                                       15)
+        await station.until(lambda c: c["hlc"]["ev_stage"] == "ended", 15)  # PowerDeliveryReq Stop, SessionStopReq
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available" and c["pwm_duty"] == 100.0, 10)
+    finally:
+        await station.close()
+    assert needs["evseId"] == 1 and needs["chargingNeeds"] == {
+        "requestedEnergyTransfer": "AC_three_phase", "acChargingParameters": {
+            "energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}
+    assert chosen["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 16 * PER_AMP_W}
+    assert renegotiated["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 10 * PER_AMP_W}
+    assert len(csms.actions("NotifyEVChargingNeeds")) == 1  # the station's renegotiation asks the CSMS nothing
+    assert ended["transactionInfo"]["stoppedReason"] == "Remote"
+    energy = [sv["value"] for e in csms.actions("TransactionEvent") for mv in e.get("meterValue", [])
+              for sv in mv["sampledValue"] if sv.get("measurand") in (None, "Energy.Active.Import.Register")]
+    assert energy and energy[-1] - energy[0] > 0  # the car's draw went through the meter into the bill
+
+
+async def fallback_to_basic_charging(tmp_path, csms) -> None:
+    """ISO 15118-3: the car's modem stays silent (the bench's `slac` fault), SLAC gives up after the bench's
+    20 s, the pilot shows state F for 4 s, then the nominal duty carries the offer and the car charges
+    as a basic one."""
+    station = await started(tmp_path, csms, "ACBASIC")
+    try:
+        await station.post("/fault", {"connector": 1, "kind": "slac", "active": True})
+        await station.post("/ev", {"connector": 1, "state": "C"})
+        await station.post("/rfid", {"connector": 1, "id_tag": CARD})
+        await station.until(lambda c: c["pwm_duty"] == 5.0, 5)
+        await station.until(lambda c: c["pwm_duty"] == 0.0, 40)  # state F
+        began = asyncio.get_running_loop().time()
+        c = await station.until(lambda c: c["pwm_duty"] not in (0.0, 5.0, 100.0), 10)
+        assert asyncio.get_running_loop().time() - began >= 3.5  # T_step_EF, 4 s (polled at 0.1 s)
+        assert c["offered_current_a"] == 32.0 and c["pwm_duty"] == pytest.approx(53.3, abs=0.1), c  # 32 A (IEC 61851-1 Table A.8)
+        c = await station.until(lambda c: c["contactor_closed"] and c["ev"]["draw_a"] > 0, 10)
+        assert c["status"] == "Occupied" and c["ev"]["draw_a"] == pytest.approx(32.0, abs=0.1), c
+        await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"], 15)
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available", 10)
+    finally:
+        await station.close()
+
+
+@pytest.mark.timeout(300)
+async def test_an_iso_15118_2_ac_session_and_a_fallback_to_basic_charging(tmp_path):
+    ensure_hlc_environment()
+    # Side by side: the fallback's car never talks (no EXI, no JVM work), so it loads the other little.
+    await side_by_side(tmp_path, (schedule_from_the_csms, BenchCsms201()),
+                       (fallback_to_basic_charging, BenchCsms201()), at_once=2)
