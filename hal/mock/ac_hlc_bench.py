@@ -29,6 +29,8 @@ class AcHlcBench:
     def __init__(self, cfg, board, wire: ConnectorWire, state_dir: Path | None):
         self.cid, self.wire, self.phases = cfg.id, wire, board.phases
         self.slac = board.mock.ev_slac
+        # Plug & Charge (its certificates in PKI_PATH), and a first contract from the CSMS, as on DC
+        self.pnc = ["--pnc", *(["--install-contract"] if board.mock.ev_pnc_install else [])] if board.mock.ev_pnc else []
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
         self.plug_file = folder / f"bench-ev-{self.cid}.json"  # the bench's word to the EV
         self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # the EV's: {"state": "B" | "C", "draw_a"}
@@ -38,7 +40,7 @@ class AcHlcBench:
 
     def ev_link_command(self, socket_path: str) -> list[str]:
         """The SECC and the bench car on a veth pair in a network namespace of their own (hlc/bench_link.py)."""
-        return bench_link_command(socket_path, self.plug_file, self.slac, "--ac-phases", str(self.phases))
+        return bench_link_command(socket_path, self.plug_file, self.slac, "--ac-phases", str(self.phases), *self.pnc)
 
     def start(self) -> None:
         self.step()

@@ -3,7 +3,8 @@ socket with a modem on its pilot), SLAC on the bench's veth link, the bench car 
 to the controller's SECC for real (iso15118's EVCC with the car's controller of hlc/ev_ac.py), an
 `ocpp` library CSMS. The pilot shows 5 % and the offer reaches the car over the link: its schedule
 from the CSMS's TxProfile (K15), a lower profile mid-charge followed by its draw and renegotiated (K16),
-a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3)."""
+a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3).
+A car with a contract charges by Plug & Charge, with no card."""
 
 import asyncio
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from controller import ROOT, ControllerProcess
 from dc_stations import CARD, side_by_side
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
+from v2g_pki import make_pki
 
 pytestmark = pytest.mark.alone  # two JVMs on the link: run by itself (scripts/test.sh)
 
@@ -30,8 +32,8 @@ def tx_profile(profile_id: int, stack_level: int, tx: str, amps: float) -> dict:
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": amps}]}]}
 
 
-async def started(tmp_path, csms, name: str) -> ControllerProcess:
-    station = ControllerProcess(csms.url, tmp_path / name, board=BOARD, cp_id=name, ocpp_version="2.0.1")
+async def started(tmp_path, csms, name: str, board: str = BOARD, env: dict | None = None) -> ControllerProcess:
+    station = ControllerProcess(csms.url, tmp_path / name, board=board, cp_id=name, ocpp_version="2.0.1", env=env)
     await station.start()
     await csms.wait_connected(name, 15)
     await station.until(lambda c: c["status"] == "Available", 15)
@@ -115,9 +117,36 @@ async def fallback_to_basic_charging(tmp_path, csms) -> None:
         await station.close()
 
 
-@pytest.mark.timeout(300)
-async def test_an_iso_15118_2_ac_session_and_a_fallback_to_basic_charging(tmp_path):
+async def plug_and_charge(tmp_path, csms) -> None:
+    """Plug & Charge on AC (ISO 15118-2 over TLS, OCPP 2.0.1 C07): the car's contract is authorized through
+    the CSMS (eMAID and its chain), the transaction is the contract's, the car charges with no card."""
+    pki = make_pki(tmp_path)
+    board = tmp_path / "bench-ac-hlc-pnc.toml"
+    board.write_text((ROOT / "board-configs" / "bench-ac-hlc.toml").read_text().replace(
+        "[mock]", "[mock]\nev_pnc = true"))
+    station = await started(tmp_path, csms, "ACPNC", str(board), env={"PKI_PATH": f"{pki}/"})
+    try:
+        await station.post("/ev", {"connector": 1, "state": "C"})  # plugged in, nothing else
+        (asked,) = await csms.wait_for(lambda c: c.actions("Authorize"), 60)
+        c = await station.until(lambda c: c["contactor_closed"] and c["ev"]["draw_a"] > 0, 30)
+        assert c["ev"]["draw_a"] == 32.0 and c["pwm_duty"] == 5.0 and c["session"]["id_tag"] == "UKSWI123456791A", c
+        (begun,) = await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
+                                                  if e["eventType"] == "Started"], 15)
+        await station.post("/ev", {"connector": 1, "state": "A"})
+        await station.until(lambda c: c["status"] == "Available" and not c["contactor_closed"], 10)
+    finally:
+        await station.close()
+    link_log = (station.data_dir / "logs" / "ev-link-1.log").read_text()
+    assert "TLS server started" in link_log and "Falling back to TCP" not in link_log
+    assert asked["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"} and "BEGIN CERTIFICATE" in asked[
+        "certificate"]
+    assert begun["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"}
+
+
+@pytest.mark.timeout(400)
+async def test_iso_15118_2_ac_sessions_plug_and_charge_and_a_fallback_to_basic_charging(tmp_path):
     ensure_hlc_environment()
-    # Side by side: the fallback's car never talks (no EXI, no JVM work), so it loads the other little.
+    # Two at a time: the fallback's car never talks (no EXI, no JVM work), so it loads the others little;
+    # the Plug & Charge car comes in once it is done. AC's ChargingStatusReq waits 2 s, not DC's 0.25 s.
     await side_by_side(tmp_path, (schedule_from_the_csms, BenchCsms201()),
-                       (fallback_to_basic_charging, BenchCsms201()), at_once=2)
+                       (fallback_to_basic_charging, BenchCsms201()), (plug_and_charge, BenchCsms201()), at_once=2)
