@@ -101,4 +101,5 @@ class HlcAcConnector(EvLinkSide, Connector):
         ev = self.ev
         return {"ev_stage": ev.stage, "ev_max_current_a": ev.max_current_a, "ev_min_current_a": ev.min_current_a,
                 "ev_energy_request_wh": ev.energy_request_wh, "offered_current_a": self._offered_now(),
-                "protocol": getattr(self.link, "protocol", None), "slac": self.link.slac_state}
+                "protocol": getattr(self.link, "protocol", None), "slac": self.link.slac_state,
+                "basic": self.basic_since is not None}

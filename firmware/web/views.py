@@ -60,6 +60,7 @@ class Views:
             "faults": [remedy(f) for f in sorted(faults)],
             "kind": c.kind,
             **({"dc": dc_view(c)} if c.kind == "dc" else {}),
+            **({"hlc": hlc_view(c)} if hasattr(c, "hlc_status") else {}),
         }
 
     def link(self) -> dict:
@@ -123,3 +124,10 @@ def dc_view(c) -> dict:
             "present_voltage_v": d["present_voltage_v"], "present_current_a": d["present_current_a"],
             "ev_target_current_a": d["ev_target_current_a"], "insulation_ohm": d["insulation_ohm"],
             "slac": d["slac"]}
+
+
+def hlc_view(c) -> dict:
+    """An ISO 15118-2 AC connector on the page: how far its EV got on the digital link, or that it fell
+    back to basic charging (SLAC failed)."""
+    h = c.hlc_status()
+    return {"ev_stage": h["ev_stage"], "protocol": h["protocol"], "slac": h["slac"], "basic": h["basic"]}

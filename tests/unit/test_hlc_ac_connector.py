@@ -196,3 +196,16 @@ def test_an_ev_that_never_matches_falls_back_to_basic_charging_through_state_f(r
     rig.wire.set_ev(state="B")
     rig.tick(2)
     assert rig.conn.duty == 5.0  # the next plug-in tries the digital link again
+
+
+def test_the_installers_page_shows_the_digital_link_or_the_fallback(rig):
+    from firmware.web.views import hlc_view
+
+    rig.plug()
+    rig.authorize()
+    rig.car("C", 32.0)
+    assert hlc_view(rig.conn) == {"ev_stage": "charging_status", "protocol": "ISO_15118_2", "slac": "matched",
+                                  "basic": False}
+    rig.link.slac_state = "failed"
+    rig.tick()
+    assert hlc_view(rig.conn)["basic"] is True

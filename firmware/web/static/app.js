@@ -45,6 +45,12 @@ function connectorCard(c) {
       d.insulation_ohm ? ` · insulation ${(d.insulation_ohm / 1e6).toFixed(1)} MOhm` : "",
       d.slac && d.slac !== "none" ? ` · SLAC ${d.slac.replace("_", " ")}` : ""));
   }
+  if (c.hlc) {
+    const h = c.hlc;
+    card.append(el("p", { id: `hlc-${c.id}` }, h.basic ? "ISO 15118-2 AC: the EV did not match; basic charging"
+      : `ISO 15118-2 AC: ${h.ev_stage.replace("_", " ")}`, h.protocol ? ` · ${h.protocol}` : "",
+      h.slac && h.slac !== "none" ? ` · SLAC ${h.slac.replace("_", " ")}` : ""));
+  }
   if (c.session) {
     card.append(el("p", { id: `session-${c.id}` }, `Session for ${c.session.id_tag}: `,
       el("span", { id: `energy-${c.id}` }, `${(c.session.energy_wh / 1000).toFixed(3)} kWh`),
