@@ -6,6 +6,15 @@
 
 A bundle is a wheelhouse (a directory or .tar of wheels: ours and every
 dependency), so a release installs with no network: `pip install --no-index`.
+A DC charger's bundle (scripts/build-bundle.sh --ev-link) also holds the EV
+link's two environments, each a wheelhouse of its own with its requirements
+(`hlc/`: iso15118 and its exact pins; `slac/`: pyslac's), which cannot share
+the controller's environment or each other's: they become
+
+    <root>/opt/evse/releases/<version>/ev-link/hlc/   the SECC's (hal.dc.ev_link_child)
+    <root>/opt/evse/releases/<version>/ev-link/slac/  the SLAC process's
+
+so an update carries them with the controller, and a rollback takes them back.
 Switching replaces the `current` link with rename(2), never leaving it absent.
 """
 
@@ -20,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 DIST = "evse_controller"
+EV_LINK = ("hlc", "slac")  # the bundle's sub-wheelhouses, each with its requirements.txt
 
 
 class InstallError(Exception):
@@ -54,8 +64,15 @@ class Releases:
             _run([python, "-m", "venv", str(building)])
             _run([str(building / "bin" / "pip"), "install", "--quiet", "--no-index", "--find-links", str(house),
                   "evse-controller"])
+            parts = [part for part in EV_LINK if (house / part / "requirements.txt").is_file()]
+            for part in parts:
+                env = building / "ev-link" / part
+                _run([python, "-m", "venv", str(env)])
+                _run([str(env / "bin" / "pip"), "install", "--quiet", "--no-index", "--find-links", str(house / part),
+                      "-r", str(house / part / "requirements.txt")])
         os.replace(building, target)
-        _fix_shebangs(target, building)
+        for where in [target, *(target / "ev-link" / part for part in parts)]:
+            _fix_shebangs(where, building / where.relative_to(target))
         return target
 
     def switch(self, release: Path) -> None:
