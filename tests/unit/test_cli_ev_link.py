@@ -59,3 +59,13 @@ def test_an_ac_connector_with_a_modem_runs_its_secc_as_an_ac_one_on_the_boards_p
     assert argv[argv.index("--iface") + 1] == "eth1" and argv[argv.index("--ac-phases") + 1] == "3"
     argv, _ = slac_argv(config, 1)
     assert argv[argv.index("--iface") + 1] == "eth1" and "--ac-phases" not in argv
+
+
+def test_a_pi_boards_single_phase_socket_with_a_modem_runs_a_single_phase_secc(tmp_path):
+    text = (ROOT / "board-configs" / "rpi4-1x1ph-32a.toml").read_text()
+    board = tmp_path / "pi-hlc.toml"
+    board.write_text(text.replace('cable = "socket"\n', 'cable = "socket"\nhlc_iface = "eth2"\n', 1))
+    config = tmp_path / "evse.toml"
+    config.write_text(f'board = "{board}"\ndata_dir = "{tmp_path}/data"\n')
+    argv, _ = secc_argv(str(config), 1)
+    assert argv[argv.index("--iface") + 1] == "eth2" and argv[argv.index("--ac-phases") + 1] == "1"
