@@ -56,8 +56,8 @@ MAX_LINE = 64 * 1024
 SECC_PKI_ENV = "EVSE_SECC_PKI"
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "min_current_a", "target_voltage_v",
-             "target_current_a", "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session", "schedule_round", "departure_s",
-             "energy_request_wh", "ev_profile")
+             "target_current_a", "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session",
+             "schedule_round", "departure_s", "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate", "cp", "rcd",
                "nominal_voltage_v")

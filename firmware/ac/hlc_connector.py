@@ -23,15 +23,13 @@ import logging
 from firmware.core import charger
 from firmware.core.charger import SESSION_STATES
 from firmware.core.connector import Connector
-from firmware.core.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F
+from firmware.core.iec61851.pilot import DUTY_DIGITAL, DUTY_NO_PWM, DUTY_STATE_F
 from firmware.core.safety import RCD
 from firmware.dc import ev_link
 from firmware.dc.ev_side import EvLinkSide
 
 log = logging.getLogger(__name__)
 
-# IEC 61851-1 Annex A.2.3 / ISO 15118-3: 5 % tells the EV that digital communication is required.
-DUTY_DIGITAL = 5.0
 # Where the EV may be plugged in and talking: before its authorization, in a session, after it.
 SERVED = SESSION_STATES | {charger.PREPARING, charger.FINISHING}
 CHARGING_LOOP = (ev_link.CHARGING_STATUS, ev_link.RENEGOTIATE)
@@ -44,8 +42,7 @@ class HlcAcConnector(EvLinkSide, Connector):
     def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, link,
                  reading=lambda: None):
         """`link`: the EV link's port (firmware.dc.ev_link.EvLinkPort)."""
-        self.cfg = cfg
-        self._link_side(link, "AC_three_phase" if board.phases == 3 else "AC_single_phase")
+        self._link_side(link, cfg.id, "AC_three_phase" if board.phases == 3 else "AC_single_phase")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.basic_since: float | None = None  # this plug-in fell back to basic charging then (SLAC failed)
         self._now = 0.0

@@ -17,7 +17,7 @@ from firmware.core import charger
 from firmware.core.charger import CHARGING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.faults import drives_state_f, most_serious
-from firmware.core.iec61851.pilot import DUTY_NO_PWM, DUTY_STATE_F, CPState, diode_ok
+from firmware.core.iec61851.pilot import DUTY_DIGITAL, DUTY_NO_PWM, DUTY_STATE_F, CPState, diode_ok
 from firmware.core.limits import LimitSource, temperature_limit
 from firmware.core.safety import SafetySupervisor
 from firmware.dc import norm
@@ -27,9 +27,6 @@ from firmware.dc.power_path import FAULT, LIVE, DcPowerPath
 
 log = logging.getLogger(__name__)
 
-# IEC 61851-1 Annex A.2.3 / ISO 15118-3: a 5 % duty cycle tells the EV that digital communication
-# is required; the current comes from the digital link, not the duty.
-DUTY_DIGITAL = 5.0
 VOLTS_STEP_V = 10.0  # limits are worked out again when the output voltage moved this much
 
 
@@ -51,8 +48,7 @@ class DcConnector(EvLinkSide, Connector):
                  reading=lambda: None):
         """`link`: the EV link's port (firmware.dc.ev_link.EvLinkPort): what the EV said, and where the
         path's state goes back to the EV."""
-        self.cfg = cfg
-        self._link_side(link, "DC")
+        self._link_side(link, cfg.id, "DC")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a)
         self._stop_asked = False

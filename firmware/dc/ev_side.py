@@ -15,12 +15,12 @@ NOT_HEARD = EvRequest()  # plugged, and this car has not spoken yet
 
 
 class EvLinkSide:
-    def _link_side(self, link, energy_transfer: str) -> None:
+    def _link_side(self, link, cid: int, energy_transfer: str) -> None:
         """From the constructor, before `Connector.__init__`: `link` is the EV link's port
         (firmware.dc.ev_link.EvLinkPort)."""
         self.link = link
         self.ev = EvRequest()
-        self.rounds = ScheduleRounds(self.cfg.id, energy_transfer)  # ISO 15118 smart charging: the EV's rounds
+        self.rounds = ScheduleRounds(cid, energy_transfer)  # ISO 15118 smart charging: the EV's rounds
         self._gone_session = 0  # the link's EV session at the last unplug
         self.contract_status: str | None = None  # Plug & Charge: "accepted" or "rejected", for the EV
         self._contract_told = None  # the contract last published as ContractPresented

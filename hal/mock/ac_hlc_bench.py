@@ -30,7 +30,8 @@ class AcHlcBench:
         self.cid, self.wire, self.phases = cfg.id, wire, board.phases
         self.slac = board.mock.ev_slac
         # Plug & Charge (its certificates in PKI_PATH), and a first contract from the CSMS, as on DC
-        self.pnc = ["--pnc", *(["--install-contract"] if board.mock.ev_pnc_install else [])] if board.mock.ev_pnc else []
+        install = ["--install-contract"] if board.mock.ev_pnc_install else []
+        self.pnc = ["--pnc", *install] if board.mock.ev_pnc else []
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
         self.plug_file = folder / f"bench-ev-{self.cid}.json"  # the bench's word to the EV
         self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # the EV's: {"state": "B" | "C", "draw_a"}

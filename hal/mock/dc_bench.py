@@ -64,8 +64,8 @@ class DcBench:
         self._thread = threading.Thread(target=self._run, name=f"bench DC bus {self.cid}", daemon=True)
 
     def ev_link_command(self, socket_path: str) -> list[str]:
-        return bench_link_command(socket_path, self.battery_file, self.slac, "--protocol", self.protocol,
-                                  *(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else []))
+        pnc = [*(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else [])]
+        return bench_link_command(socket_path, self.battery_file, self.slac, "--protocol", self.protocol, *pnc)
 
     def start(self) -> None:
         self.write()

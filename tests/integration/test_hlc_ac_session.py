@@ -74,8 +74,8 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
         assert answer.status == "Accepted"
         c = await station.until(lambda c: not c["contactor_closed"] and c["cp_state"] == "B", 15)
         assert c["ev"]["draw_a"] == 0.0
-        (ended,) = await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"],
-                                       15)
+        (ended,) = await csms.wait_for(
+            lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"], 15)
         await station.until(lambda c: c["hlc"]["ev_stage"] == "ended", 15)  # PowerDeliveryReq Stop, SessionStopReq
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available" and c["pwm_duty"] == 100.0, 10)
@@ -107,7 +107,8 @@ async def fallback_to_basic_charging(tmp_path, csms) -> None:
         began = asyncio.get_running_loop().time()
         c = await station.until(lambda c: c["pwm_duty"] not in (0.0, 5.0, 100.0), 10)
         assert asyncio.get_running_loop().time() - began >= 3.5  # T_step_EF, 4 s (polled at 0.1 s)
-        assert c["offered_current_a"] == 32.0 and c["pwm_duty"] == pytest.approx(53.3, abs=0.1), c  # 32 A (IEC 61851-1 Table A.8)
+        # 32 A as a duty (IEC 61851-1 Table A.8)
+        assert c["offered_current_a"] == 32.0 and c["pwm_duty"] == pytest.approx(53.3, abs=0.1), c
         c = await station.until(lambda c: c["contactor_closed"] and c["ev"]["draw_a"] > 0, 10)
         assert c["status"] == "Occupied" and c["ev"]["draw_a"] == pytest.approx(32.0, abs=0.1), c
         await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Started"], 15)

@@ -44,6 +44,7 @@ LOW_RANGE_MAX_A = 51.0  # 6..51 A: duty = I / 0.6
 HIGH_RANGE_OFFSET_PCT = 64.0  # 51..80 A: duty = I / 2.5 + 64
 DUTY_NO_PWM = 100.0  # steady +12 V: states x1, no energy offered
 DUTY_STATE_F = 0.0  # steady -12 V: EVSE not available
+DUTY_DIGITAL = 5.0  # IEC 61851-1 Annex A.2.3 / ISO 15118-3: digital communication required, the offer on the link
 
 
 def classify(high_v: float) -> CPState:
