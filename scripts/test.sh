@@ -36,31 +36,16 @@ python3 -m venv .venv-slac
 if (($#)); then exec .venv/bin/python -m pytest "$@"; fi  # what was asked for, as asked
 # The whole suite on both cores (pytest-xdist): the in-process tests first, then the process-level
 # ones, then those marked `alone` by themselves (the DC sessions with the EV talking, the kill loops,
-# the witness run: their timing suffers when another test loads the second core). Those leave a core
-# idle: the Debian packages' build and lintian (marked `beside`, minutes of CPU and no timing of their
-# own) run on it meanwhile at nice 19, their report printed after the `alone` one. Every phase runs;
+# the witness run: their timing suffers when another test loads the second core). Every phase runs;
 # the first failure's exit code is the script's.
 status=0
-record() {
-  if (($1 != 0 && $1 != 5 && status == 0)); then status=$1; fi  # 5: the phase selected nothing
-}
 phase() {
   local rc=0
   .venv/bin/python -m pytest -p no:cacheprovider "$@" || rc=$?
-  record $rc
+  if ((rc != 0 && rc != 5 && status == 0)); then status=$rc; fi  # 5: the phase selected nothing
 }
 phase -n 2 tests/unit
 # The slowest process-level tests are listed at the end of each phase (where the 30 minutes go).
-phase -n 2 tests/integration -m "not alone and not beside" --durations=12
-beside_log=$(mktemp)
-nice -n 19 .venv/bin/python -m pytest -p no:cacheprovider tests/integration -m beside --durations=4 \
-  >"$beside_log" 2>&1 &
-beside=$!
+phase -n 2 tests/integration -m "not alone" --durations=12
 phase tests/integration -m alone --durations=12
-rc=0
-wait $beside || rc=$?
-echo "---- beside the alone tests (tests/integration -m beside, nice 19) ----"
-cat "$beside_log"
-rm -f "$beside_log"
-record $rc
 exit $status

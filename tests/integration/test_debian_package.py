@@ -15,8 +15,7 @@ import pytest
 from controller import ROOT
 from once import made_once
 
-# scripts/test.sh builds them on the core the `alone` tests leave idle, at nice 19.
-pytestmark = [pytest.mark.timeout(900), pytest.mark.beside]
+pytestmark = pytest.mark.timeout(900)
 # The builds (pip, strip, dpkg-deb's threaded xz) and lintian take every core they can; the other worker's
 # controller must keep its 20 ms safety tick (a 67 ms stall opened a contactor there once): they yield.
 GENTLY = ["nice", "-n", "19"]

@@ -82,7 +82,8 @@ async def csms_schedule(tmp_path, csms) -> None:
         await asyncio.sleep(2)
         c = await station.connector()
         assert c["dc"]["state"] == "charging" and c["meter"]["power_w"] <= 9000 * 1.05, c["meter"]
-        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
+        assert (await cp.call(call201.RequestStopTransaction(transaction_id=tx))).status == "Accepted"
+        await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 30)  # told to stop, it ends its session
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available", 10)
     finally:
@@ -103,7 +104,7 @@ async def csms_declines(tmp_path, csms) -> None:
     """TC_K_54: NotifyEVChargingNeeds Rejected: the EV is offered the charger's own limits at once and
     charges; its profile still reaches the CSMS."""
     csms.needs_status = "Rejected"
-    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_2", soc_pct=60.0)
+    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_2", soc_pct=70.0)
     try:
         await plug_and_card(station)
         await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
