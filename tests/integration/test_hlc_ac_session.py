@@ -3,7 +3,7 @@ socket with a modem on its pilot), SLAC on the bench's veth link, the bench car 
 to the controller's SECC for real (iso15118's EVCC with the car's controller of hlc/ev_ac.py), an
 `ocpp` library CSMS. The pilot shows 5 % and the offer reaches the car over the link: its schedule
 from the CSMS's TxProfile (K15), a lower profile mid-charge followed by its draw and renegotiated (K16),
-a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3).
+a new schedule the car asks for (K17), a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3).
 A car with a contract charges by Plug & Charge, with no card."""
 
 import asyncio
@@ -69,7 +69,16 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
         assert c["offered_current_a"] == 10.0 and c["contactor_closed"] and c["pwm_duty"] == 5.0, c
         (_, renegotiated) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule")[1:] and
                                                 c.actions("NotifyEVChargingSchedule"), 30)  # K16
-        await asyncio.sleep(3)  # charging on at 10 A: energy to bill
+        await station.post("/ev", {"connector": 1, "renegotiate": True})  # K17: the car asks for a new schedule
+        (_, again) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingNeeds")[1:] and
+                                         c.actions("NotifyEVChargingNeeds"), 30)
+        answer = await cp.call(call201.SetChargingProfile(evse_id=1, charging_profile=tx_profile(23, 2, tx, 12.0)))
+        assert answer.status == "Accepted"
+        (*_, third) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule")[2:] and
+                                          c.actions("NotifyEVChargingSchedule"), 30)
+        c = await station.until(lambda c: c["ev"]["draw_a"] == 12.0, 10)
+        assert c["contactor_closed"] and c["offered_current_a"] == 12.0, c  # charging on through it
+        await asyncio.sleep(2)  # energy to bill
         answer = await cp.call(call201.RequestStopTransaction(transaction_id=tx))
         assert answer.status == "Accepted"
         c = await station.until(lambda c: not c["contactor_closed"] and c["cp_state"] == "B", 15)
@@ -86,7 +95,10 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
             "energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}
     assert chosen["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 16 * PER_AMP_W}
     assert renegotiated["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 10 * PER_AMP_W}
-    assert len(csms.actions("NotifyEVChargingNeeds")) == 1  # the station's renegotiation asks the CSMS nothing
+    assert third["chargingSchedule"]["chargingSchedulePeriod"][0] == {"startPeriod": 0, "limit": 12 * PER_AMP_W}
+    # the station's renegotiation (K16) asks the CSMS nothing; the car's (K17) states its needs again
+    assert len(csms.actions("NotifyEVChargingNeeds")) == 2 and again["chargingNeeds"]["requestedEnergyTransfer"] == \
+        "AC_three_phase"
     assert ended["transactionInfo"]["stoppedReason"] == "Remote"
     energy = [sv["value"] for e in csms.actions("TransactionEvent") for mv in e.get("meterValue", [])
               for sv in mv["sampledValue"] if sv.get("measurand") in (None, "Energy.Active.Import.Register")]
