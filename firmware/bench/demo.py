@@ -35,6 +35,23 @@ DEFAULT_BOARD = next((p for p in (Path(__file__).resolve().parents[2] / "board-c
                       if p.exists()), Path("board-configs") / "bench.toml")
 
 
+def missing_ev_link(board) -> str | None:
+    """A board whose EV talks ISO 15118 (a DC connector, an AC one with a modem) needs iso15118 in an
+    environment of its own (.venv-hlc, which the test command makes): what to do when it is missing."""
+    if not any(c.kind == "dc" or c.hlc_iface for c in board.connectors):
+        return None
+    import importlib.util
+
+    from hal.dc.ev_link_child import hlc_command
+
+    python = hlc_command()[2]
+    if Path(python).exists() and (python != sys.executable or importlib.util.find_spec("iso15118") is not None):
+        return None
+    return ("this board's EV talks ISO 15118 through iso15118, which lives in an environment of its own that is "
+            "not installed: python3 -m venv .venv-hlc && .venv-hlc/bin/pip install -r hlc/requirements.txt, "
+            "with a Java runtime and iproute2 (bash scripts/test.sh installs them all)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -155,6 +172,10 @@ async def demo(args) -> int:
         print(f"evse demo: {args.board} drives real hardware (hal = {board.hal!r}); the demo needs a bench board, "
               "for example board-configs/bench.toml (the default)", file=sys.stderr)
         return 2
+    missing = missing_ev_link(board)
+    if missing:
+        print(f"evse demo: {missing}", file=sys.stderr)
+        return 2
     dialect = Dialect201() if getattr(args, "ocpp_version", "1.6") == "2.0.1" else Dialect16()
     csms = BenchCsms201() if dialect.version == "2.0.1" else BenchCsms()
     await csms.start()
@@ -165,12 +186,16 @@ async def demo(args) -> int:
         run = asyncio.create_task(controller.run())
         try:
             api = f"http://127.0.0.1:{port}"
-            if any(c.kind == "dc" for c in board.connectors):
-                from firmware.bench.demo_dc import script_dc
+            try:
+                if any(c.kind == "dc" for c in board.connectors):
+                    from firmware.bench.demo_dc import script_dc
 
-                ok = await asyncio.wait_for(script_dc(csms, api, dialect), 420)
-            else:
-                ok = await asyncio.wait_for(script(csms, api, args.charge_seconds, dialect), 120)
+                    ok = await asyncio.wait_for(script_dc(csms, api, dialect), 420)
+                else:
+                    ok = await asyncio.wait_for(script(csms, api, args.charge_seconds, dialect), 120)
+            except TimeoutError as exc:  # the bench did not get there: said in a line, not a traceback
+                print(f"\nevse demo: {exc}; the controller's log is above (--log-level INFO for more)", file=sys.stderr)
+                ok = False
         finally:
             controller.request_exit()
             await run
