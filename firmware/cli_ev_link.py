@@ -36,7 +36,7 @@ def _link_connector(config: str, connector: int):
     board = load_board(settings.board)
     for c in board.connectors:
         if c.id == connector and c.kind == "dc":
-            return settings, c.dc.modem_iface, []
+            return settings, c.dc.modem_iface, ["--iso15118-20"] if c.dc.iso15118_20 else []
         if c.id == connector and c.hlc_iface:
             return settings, c.hlc_iface, ["--ac-phases", str(board.phases)]
     raise ConfigError(f"{settings.board}: connector {connector} has no EV link (neither DC nor AC with hlc_iface)")

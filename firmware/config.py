@@ -72,6 +72,8 @@ class DcConfig:
     isolation_alarm_pin: int | None = _f(None, lo=0, hi=27, doc="BCM pin of the insulation monitor's alarm "
                                                                  "relay (read like the RCD)")
     modem_iface: str = _f("eth1", doc="the network interface of the HomePlug Green PHY modem: the SECC's")
+    iso15118_20: bool = _f(False, doc="offer ISO 15118-20 DC beside ISO 15118-2 and DIN SPEC 70121 (External "
+                           "Identification only: no Plug & Charge under -20 yet); an EV that speaks it prefers it")
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ class MockConfig:
     cable_rating_a: int = _f(32, choices=(13, 20, 32, 63))
     ev_max_current_a: float = _f(32.0, lo=0.0, hi=80.0)
     # The bench's DC EV (kind = dc connectors): its battery and the protocol it speaks.
-    ev_protocol: str = _f("ISO_15118_2", choices=("ISO_15118_2", "DIN_SPEC_70121"))
+    ev_protocol: str = _f("ISO_15118_2", choices=("ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"),
+                          doc="ISO_15118_20_DC needs [connectors.dc] iso15118_20 = true")
     ev_battery_kwh: float = _f(60.0, lo=0.1, hi=200.0, doc="the bench EV's battery; a small one makes a short demo")
     ev_soc_pct: float = _f(20.0, lo=0.0, hi=100.0, doc="the state of charge it arrives with")
     ev_stop_at_pct: float = _f(80.0, lo=1.0, hi=100.0, doc="where it ends charging")
@@ -278,6 +281,11 @@ def _check_board(board: BoardConfig, path: Path) -> None:
     if board.mock is not None and board.mock.ev_pnc and board.mock.ev_protocol != "ISO_15118_2":
         raise ConfigError(f"{path}: mock.ev_pnc: Plug & Charge needs ev_protocol = \"ISO_15118_2\" "
                           "(DIN SPEC 70121 has no contracts)")
+    if board.mock is not None and board.mock.ev_protocol == "ISO_15118_20_DC":
+        for c in board.connectors:
+            if c.kind == "dc" and c.dc is not None and not c.dc.iso15118_20:
+                raise ConfigError(f"{path}: mock.ev_protocol = \"ISO_15118_20_DC\": connector {c.id} does not offer "
+                                  "it (set [connectors.dc] iso15118_20 = true)")
     if board.hal == "rpi" and board.rpi is None:
         raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
     if board.hal == "rpi":

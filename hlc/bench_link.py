@@ -5,6 +5,7 @@ the namespace; the SECC reaches the controller through its Unix socket. A user n
 
     unshare --map-root-user --net python -m hlc.bench_link --socket PATH --battery FILE [--protocol ISO_15118_2]
         [--ac-phases 1|3]   (an AC connector's SECC and an AC car)
+        [--iso15118-20]   (the DC SECC offers ISO 15118-20 DC too)
 
 Standard library only (it starts the two iso15118 processes). The bench EV starts when the bench
 says the car is plugged in, is ended when it is unplugged, and after its session ends is not started
@@ -114,6 +115,7 @@ def main() -> int:
     parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
     parser.add_argument("--install-contract", action="store_true", help="it asks for its contract first")
     parser.add_argument("--ac-phases", help="an ISO 15118-2 AC connector's SECC and car, on this many phases")
+    parser.add_argument("--iso15118-20", action="store_true", help="the DC SECC offers ISO 15118-20 DC too")
     parser.add_argument("--slac-python", help="with --slac-socket: .venv-slac's python (pyslac)")
     parser.add_argument("--slac-socket", help="the controller's SLAC socket: SLAC runs before each EV session")
     args = parser.parse_args()
@@ -128,7 +130,9 @@ def main() -> int:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "JAVA_TOOL_OPTIONS": JAVA_OPTIONS}  # what the bridge gives the SECC on the board
     ac = ["--ac-phases", args.ac_phases] if args.ac_phases else []
-    secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF, *ac],
+    v20 = ["--iso15118-20"] if args.iso15118_20 else []
+    secc = subprocess.Popen([sys.executable, "-m", "hlc.secc_child", "--socket", args.socket, "--iface", SECC_IF, *ac,
+                             *v20],
                             cwd=root, env=env, preexec_fn=_die_with_parent)
     slac = start_slac(args, root, env)
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request

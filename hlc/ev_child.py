@@ -1,6 +1,6 @@
 """The bench's EV on the digital link (EVCC), in .venv-hlc:
 
-    python -m hlc.ev_child --iface IFACE --battery FILE [--protocol ISO_15118_2|DIN_SPEC_70121]
+    python -m hlc.ev_child --iface IFACE --battery FILE [--protocol ISO_15118_2|DIN_SPEC_70121|ISO_15118_20_DC]
     python -m hlc.ev_child --iface IFACE --battery FILE --ac-phases 1|3   (an AC car: hlc.ev_ac)
 
 iso15118's EVCC speaks the protocol; this module is the car's brain: it asks for what its battery
@@ -34,6 +34,7 @@ from iso15118.shared.messages.enums import DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
+from hlc.ev_v20 import BenchEv20, wait_longer_in_the_charge_loop
 from hlc.physical import physical
 from hlc.protocol import quiet_message_dumps
 
@@ -45,7 +46,7 @@ AC_LOOP_DELAY_S = 1  # between an AC car's ChargingStatusReqs (whole seconds in 
 CURRENT_DEMAND_WAIT_S = 1.0  # the bench EV's patience for a CurrentDemandRes (wait_longer_in_the_current_demand_loop)
 
 
-class BenchEV(SimEVController):
+class BenchEV(BenchEv20, SimEVController):
     def __init__(self, evcc_config, battery_file: Path):
         super().__init__(evcc_config)
         self.battery_file = battery_file
@@ -76,12 +77,14 @@ class BenchEV(SimEVController):
         self.dc_ev_charge_params = self._params()
         return await super().get_charge_params_v2(protocol)
 
+    def _targets(self) -> tuple[float, float]:
+        """(volts, amps) it asks for: a small current at the battery's voltage until pre-charged."""
+        b = self.battery()
+        return (b["max_voltage_v"], b["wants_a"]) if self.precharged else (b["voltage_v"], PRECHARGE_A)
+
     def _params(self) -> DCEVChargeParams:
         b = self.battery()
-        if self.precharged:
-            target_v, target_a = b["max_voltage_v"], b["wants_a"]
-        else:
-            target_v, target_a = b["voltage_v"], PRECHARGE_A
+        target_v, target_a = self._targets()
         return DCEVChargeParams(
             dc_max_current_limit=physical(PVEVMaxCurrentLimit, b["max_current_a"], "A"),
             dc_max_power_limit=physical(PVEVMaxPowerLimit, b["max_current_a"] * b["max_voltage_v"], "W"),
@@ -236,6 +239,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         send_profile_with_power_delivery()
         renegotiate_when_asked()
         wait_longer_in_the_current_demand_loop()
+        wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
         car = BenchEV(evcc_config, battery_file)
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(), ev_controller=car).start()
 
@@ -244,7 +248,7 @@ def run() -> None:
     parser = argparse.ArgumentParser(description="the bench EV's charging controller on the digital link")
     parser.add_argument("--iface", required=True)
     parser.add_argument("--battery", required=True, type=Path)
-    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121"])
+    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
     parser.add_argument("--pnc", action="store_true",
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
     parser.add_argument("--install-contract", action="store_true",

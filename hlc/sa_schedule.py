@@ -19,14 +19,25 @@ MAX_ENTRIES = 23
 TUPLE_ID = 1
 
 
-def sa_schedules(periods: list, departure_s: int, max_entries: int | None) -> list[SAScheduleTuple]:
-    """`periods`: [[start s from now, max W], ...], the first at 0 (the controller's offer)."""
-    window = min(departure_s or DAY_S, DAY_S)
-    limit = min(MAX_ENTRIES, max_entries or MAX_ENTRIES)
+def schedule_window(departure_s: int | None) -> int:
+    """How far an offered schedule reaches: to the EV's departure, at most a day."""
+    return min(departure_s or DAY_S, DAY_S)
+
+
+def kept_periods(periods: list, window: int, limit: int) -> list[tuple[int, float]]:
+    """The offer's periods inside the window, at most `limit` of them: cut short, the last one holds
+    the lowest limit of those it stands for (never more than the charger offered)."""
     inside = [(int(s), float(w)) for s, w in periods if 0 <= s < window] or [(0, 0.0)]
     kept = inside[:limit]
-    if len(inside) > limit:  # cut short: the last entry holds the lowest limit of those it stands for
+    if len(inside) > limit:
         kept[-1] = (kept[-1][0], min(w for _, w in inside[limit - 1:]))
+    return kept
+
+
+def sa_schedules(periods: list, departure_s: int, max_entries: int | None) -> list[SAScheduleTuple]:
+    """`periods`: [[start s from now, max W], ...], the first at 0 (the controller's offer)."""
+    window = schedule_window(departure_s)
+    kept = kept_periods(periods, window, min(MAX_ENTRIES, max_entries or MAX_ENTRIES))
     entries = []
     for i, (start, watts) in enumerate(kept):
         last = i == len(kept) - 1

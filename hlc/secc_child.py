@@ -1,10 +1,11 @@
 """The charger's side of the EV link (SECC), run by the controller as a child process in .venv-hlc:
 
-    python -m hlc.secc_child --socket PATH --iface IFACE [--ac-phases 1|3]
+    python -m hlc.secc_child --socket PATH --iface IFACE [--ac-phases 1|3] [--iso15118-20]
 
-(--ac-phases: an AC connector's SECC, hlc.secc_ac; without it, a DC connector's.)
+(--ac-phases: an AC connector's SECC, hlc.secc_ac; without it, a DC connector's, which offers ISO
+15118-20 DC too with --iso15118-20, hlc.secc_v20.)
 
-iso15118's SECC does the protocol (SDP, EXI, DIN SPEC 70121 and ISO 15118-2 states); this module
+iso15118's SECC does the protocol (SDP, EXI, DIN SPEC 70121, ISO 15118-2 and -20 DC states); this module
 answers its questions about the charger from what the controller last sent, and tells the
 controller what the EV said. It never decides about power: the controller's DC power path does, and
 the answers here only report it (present voltage and current, the cable check, authorization).
@@ -33,18 +34,23 @@ from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTo
 from iso15118.shared.messages.iso15118_2.body import ChargeParameterDiscoveryRes
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
+from iso15118.shared.messages.iso15118_20.common_types import ResponseCode as ResponseCodeV20
 from iso15118.shared.states import Terminate
 
 from hlc import protocol as p
 from hlc.physical import physical
 from hlc.sa_schedule import profile_entries, sa_schedules
+from hlc.secc_v20 import Iso15118_20Dc, offer_eim_only, offered_protocols, report_v20_power_deliveries
 
 log = logging.getLogger("hlc.secc")
 
-STAGE_OF_STATE = {"WeldingDetection": "welding", "SessionStop": "ended"}
+STAGE_OF_STATE = {"WeldingDetection": "welding", "DCWeldingDetection": "welding", "SessionStop": "ended"}
 # IEC 61851-23 CC.5: the EVSE brings the current below 5 A and opens its contactors within about 1 s of
 # the EV's stop; the controller's power path does it within 1 s (firmware.dc.norm.STOP_S), the rest is margin.
 STOP_WAIT_S = 2.5
+# The OK of each protocol's ResponseCode: iso15118 takes only its own protocol's as the authorization's.
+RESPONSE_OK = {Protocol.DIN_SPEC_70121: ResponseCodeDIN.OK, Protocol.ISO_15118_2: ResponseCodeV2.OK,
+               Protocol.ISO_15118_20_DC: ResponseCodeV20.OK}
 # ISO 15118-2 Table 109: the EV waits 5 s for CertificateInstallationRes; the answer must leave before that.
 CERTIFICATE_WAIT_S = 4.5
 
@@ -114,7 +120,7 @@ class EVDataWithErrors(EVDataContext):
         self.ev_error = None if code == DCEVErrorCode.NO_ERROR else str(getattr(code, "value", code))
 
 
-class BridgedEVSEController(SimEVSEController):
+class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
     def __init__(self, link: Link):
         super().__init__()
         self.link = link
@@ -226,7 +232,7 @@ class BridgedEVSEController(SimEVSEController):
                             hash_data=None) -> AuthorizationResponse:
         """External identification: Ongoing until the controller says the session may charge. Plug &
         Charge: the contract goes to the controller (its CSMS decides), Rejected if it says so."""
-        code = ResponseCodeDIN.OK if self.get_selected_protocol() == Protocol.DIN_SPEC_70121 else ResponseCodeV2.OK
+        code = RESPONSE_OK.get(self.get_selected_protocol(), ResponseCodeV2.OK)
         if id_token_type == AuthorizationTokenType.EMAID and certificate_chain:
             await self._tell(contract={"emaid": str(id_token), "certificate": certificate_chain.decode()})
         if id_token_type == AuthorizationTokenType.EMAID and self.link.evse.get("contract") == "rejected":
@@ -340,7 +346,7 @@ def report_power_deliveries() -> None:
     iso15118_2_states.PowerDelivery.process_message = process_message
 
 
-async def main(socket_path: str, iface: str, ac_phases: int | None = None) -> None:
+async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15118_20: bool = False) -> None:
     reader, writer = await asyncio.open_unix_connection(socket_path, limit=p.MAX_LINE)
     link = Link(reader, writer)
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 reads the interface while loading its settings
@@ -350,7 +356,10 @@ async def main(socket_path: str, iface: str, ac_phases: int | None = None) -> No
     config.load_envs()
     config.iface = iface
     config.use_cpo_backend = True  # an EV's certificate request goes to the CSMS, through the controller
+    config.supported_protocols = offered_protocols(bool(ac_phases), iso15118_20)
     report_power_deliveries()
+    report_v20_power_deliveries()
+    offer_eim_only()
     return_from_renegotiation_to_power_delivery()
     answer_ongoing_without_schedules()
     if ac_phases:
@@ -369,11 +378,12 @@ def run() -> None:
     parser.add_argument("--socket", required=True)
     parser.add_argument("--iface", required=True)
     parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC connector's SECC, on this many phases")
+    parser.add_argument("--iso15118-20", action="store_true", help="a DC connector's SECC offers ISO 15118-20 DC too")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     p.quiet_message_dumps()
     try:
-        asyncio.run(main(args.socket, args.iface, args.ac_phases))
+        asyncio.run(main(args.socket, args.iface, args.ac_phases, args.iso15118_20))
     except (ConnectionError, OSError) as exc:  # the controller went away: it starts us again
         log.error("the link to the controller is gone (%s); ending", exc)
         raise SystemExit(1) from None

@@ -1,4 +1,4 @@
-"""A DC connector whose EV talks ISO 15118-2 or DIN SPEC 70121 for real: the controller's HLC bridge
+"""A DC connector whose EV talks ISO 15118-2, -20 or DIN SPEC 70121 for real: the controller's HLC bridge
 and DC power path in this process over the bench's DC bus, the SECC and the bench EV as iso15118
 processes in .venv-hlc, on a veth pair in a network namespace of their own (`unshare`, in a user
 namespace: no root needed where the kernel allows user namespaces)."""
@@ -48,7 +48,8 @@ class HlcBench:
         socket = str(tmp / "hlc.sock")
         self.log = open(tmp / "hlc.log", "ab")  # the two iso15118 processes log every message
         argv = ["unshare", "--map-root-user", "--net", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket", socket,
-                "--battery", str(self.battery_file), "--protocol", protocol]
+                "--battery", str(self.battery_file), "--protocol", protocol,
+                *(["--iso15118-20"] if protocol == "ISO_15118_20_DC" else [])]  # the SECC offers it
         self.bridge = HlcBridge(1, socket, argv, child_output=self.log)
         self.states: list[str] = []
         self.authorized = True

@@ -1,5 +1,5 @@
 """A DC connector in `evse run` (board-configs/bench-dc.toml) end to end to the CSMS: the bench EV
-speaks ISO 15118-2 or DIN SPEC 70121 to the controller's SECC for real (iso15118 in .venv-hlc, on a
+speaks ISO 15118-2 or DIN SPEC 70121 (ISO 15118-20 in the demo) to the controller's SECC for real (iso15118 in .venv-hlc, on a
 veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either version. Scenarios run
 one after the other, each with a CSMS of its own (dc_stations.side_by_side says why not at once)."""
 
@@ -297,13 +297,15 @@ async def until_logged(station, text: str, times: int, seconds: float = 20.0) ->
 
 
 async def the_demo() -> None:
-    """`evse demo --board board-configs/bench-dc.toml` as a user runs it (its own CSMS, its own EV)."""
+    """`evse demo --board board-configs/bench-dc-iso20.toml` as a user runs it (its own CSMS, its own EV):
+    the DC bench whose EV speaks ISO 15118-20 (bench-dc.toml's is ISO 15118-2, as in the scenarios above)."""
     demo = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "firmware", "demo", "--board", str(ROOT / "board-configs" / "bench-dc.toml"),
+        sys.executable, "-m", "firmware", "demo", "--board", str(ROOT / "board-configs" / "bench-dc-iso20.toml"),
         "--ocpp-version", "2.0.1", cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out = (await asyncio.wait_for(demo.communicate(), 300))[0].decode()
     assert demo.returncode == 0, out
-    for said in ("cable check passed", "pre-charge", "current flowing", "the EV stopped at 80 %",
+    for said in ("cable check passed", "pre-charge", "the EV speaks ISO_15118_20_DC; current flowing",
+                 "the EV stopped at 80 %",
                  "OK: billed energy matches the meter"):
         assert said in out, out
 

@@ -1,6 +1,6 @@
 """A whole DC session with the EV talking for real (iso15118's SECC and EVCC in .venv-hlc, on a veth
 pair in a network namespace): cable check, pre-charge, current demand following the battery's curve,
-power delivery stop and welding detection, in ISO 15118-2 and in DIN SPEC 70121; the faults the EV's side
+power delivery stop and welding detection, in ISO 15118-2, ISO 15118-20 and DIN SPEC 70121; the faults the EV's side
 brings. Scenarios run side by side: each is mostly waiting on the EV."""
 
 import asyncio
@@ -83,10 +83,11 @@ def apart(tmp_path, name: str):
 
 @pytest.mark.timeout(180)
 async def test_a_session_insulation_ev_errors_and_silence_with_the_ev_talking(tmp_path):
-    """The path and the EV link alone (no controller around them), four scenarios side by side: a whole
-    ISO 15118-2 session (DIN SPEC 70121 and both protocols through `evse run` are
+    """The path and the EV link alone (no controller around them), five scenarios side by side: a whole
+    session in ISO 15118-2 and in ISO 15118-20 (DIN SPEC 70121 and the protocols through `evse run` are
     test_dc_controller's), a bad insulation, an EV error code, an EV that falls silent."""
     await asyncio.gather(a_whole_dc_session_with_the_ev_talking(apart(tmp_path, "session"), "ISO_15118_2"),
+                         a_whole_dc_session_with_the_ev_talking(apart(tmp_path, "v20"), "ISO_15118_20_DC"),
                          a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(apart(tmp_path, "insulation")),
                          an_ev_error_in_the_current_demand_loop_opens_the_output(apart(tmp_path, "error")),
                          an_ev_that_falls_silent_while_charging_gets_its_output_off(apart(tmp_path, "silent")))

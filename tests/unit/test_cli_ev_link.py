@@ -69,3 +69,12 @@ def test_a_pi_boards_single_phase_socket_with_a_modem_runs_a_single_phase_secc(t
     config.write_text(f'board = "{board}"\ndata_dir = "{tmp_path}/data"\n')
     argv, _ = secc_argv(str(config), 1)
     assert argv[argv.index("--iface") + 1] == "eth2" and argv[argv.index("--ac-phases") + 1] == "1"
+
+
+def test_a_dc_connector_that_offers_iso15118_20_runs_its_secc_with_it(tmp_path):
+    argv, _ = secc_argv(settings(tmp_path, "bench-dc-iso20.toml"), 1)
+    assert argv[argv.index("-m") + 1] == "hlc.secc_child" and "--iso15118-20" in argv
+    argv, _ = secc_argv(settings(tmp_path, "rpi4-1xdc-60kw.toml"), 1)
+    assert "--iso15118-20" not in argv  # off unless the board says so
+    argv, _ = slac_argv(settings(tmp_path, "bench-dc-iso20.toml"), 1)
+    assert "--iso15118-20" not in argv  # SLAC is the same for every protocol

@@ -53,3 +53,16 @@ def test_an_ac_connectors_modem_is_hlc_iface_and_a_dc_ones_is_its_section(tmp_pa
         load(tmp_path, ac.replace('hlc_iface = "eth1"', 'hlc_iface = " "'))
     with pytest.raises(ConfigError, match="a DC connector's modem is \\[connectors.dc\\] modem_iface"):
         load(tmp_path, BENCH.replace('kind = "dc"', 'kind = "dc"\nhlc_iface = "eth1"'))
+
+
+def test_iso15118_20_is_offered_only_where_the_connector_says_so(tmp_path):
+    """ISO 15118-20 is off by default (an EV that speaks it would prefer it, and -20's Plug & Charge is
+    not built); the bench EV that speaks only -20 needs a connector that offers it."""
+    assert load(tmp_path, BENCH).connectors[0].dc.iso15118_20 is False
+    v20 = (ROOT / "board-configs" / "bench-dc-iso20.toml").read_text()
+    board = load(tmp_path, v20)
+    assert board.connectors[0].dc.iso15118_20 is True and board.mock.ev_protocol == "ISO_15118_20_DC"
+    with pytest.raises(ConfigError, match="connector 1 does not offer it"):
+        load(tmp_path, v20.replace("iso15118_20 = true", "iso15118_20 = false"))
+    with pytest.raises(ConfigError, match="Plug & Charge needs ev_protocol"):
+        load(tmp_path, v20.replace("[mock]", "[mock]\nev_pnc = true"))

@@ -1,0 +1,83 @@
+"""The bench EV's ISO 15118-20 DC side (in .venv-hlc), mixed into hlc.ev_child.BenchEV: the same
+battery, asked in -20's words. iso15118's simulated EV answers -20 with fixed numbers (a 20 V
+battery, 200 A asked for, a 10 kW discharge offer, a schedule taken or not at random); this car asks
+for what its battery wants, takes the first schedule it is offered, and offers nothing back (it does
+not discharge).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from iso15118.evcc.states import iso15118_20_states
+from iso15118.shared.messages.enums import ServiceV20
+from iso15118.shared.messages.iso15118_20.common_messages import (ChargeProgress, EVPowerProfile,
+                                                                  EVPowerScheduleEntry, EVPowerScheduleEntryList,
+                                                                  PowerToleranceAcceptance,
+                                                                  ScheduledEVPowerProfile,
+                                                                  ScheduledScheduleExchangeReqParams)
+from iso15118.shared.messages.iso15118_20.common_types import DisplayParameters, RationalNumber
+from iso15118.shared.messages.iso15118_20.dc import (DCChargeParameterDiscoveryReqParams,
+                                                     ScheduledDCChargeLoopReqParams)
+
+
+def rational(value: float) -> RationalNumber:
+    return RationalNumber.get_rational_repr(float(value))
+
+
+class BenchEv20:
+    """Needs `battery()`, `_targets()` and `is_charging_complete()` of hlc.ev_child.BenchEV."""
+
+    async def get_charge_params_v20(self, selected_service) -> DCChargeParameterDiscoveryReqParams:
+        if selected_service.service != ServiceV20.DC:
+            raise NotImplementedError(f"the bench EV charges DC only, not {selected_service.service}")
+        b = self.battery()
+        return DCChargeParameterDiscoveryReqParams(
+            ev_max_charge_power=rational(b["max_current_a"] * b["max_voltage_v"]), ev_min_charge_power=rational(0),
+            ev_max_charge_current=rational(b["max_current_a"]), ev_min_charge_current=rational(0),
+            ev_max_voltage=rational(b["max_voltage_v"]), ev_min_voltage=rational(0))
+
+    async def get_scheduled_se_params(self, selected_energy_service) -> ScheduledScheduleExchangeReqParams:
+        """Its energy request from the battery: up to where it stops (target), up to full (maximum)."""
+        b = self.battery()
+        to_stop = max(0.0, b["stop_at_pct"] - b["soc_pct"]) * b["capacity_wh"] / 100.0
+        to_full = max(0.0, 100.0 - b["soc_pct"]) * b["capacity_wh"] / 100.0
+        return ScheduledScheduleExchangeReqParams(ev_target_energy_request=rational(to_stop),
+                                                  ev_max_energy_request=rational(to_full),
+                                                  ev_min_energy_request=rational(0))
+
+    async def process_scheduled_se_params(self, scheduled_params, pause: bool):
+        """The first offered schedule, mirrored in its EVPowerProfile (ISO 15118-20 PowerDeliveryReq)."""
+        chosen = scheduled_params.schedule_tuples[0]
+        entries = [EVPowerScheduleEntry(duration=e.duration, power=e.power)
+                   for e in chosen.charging_schedule.power_schedule.schedule_entry_list.entries]
+        profile = EVPowerProfile(time_anchor=chosen.charging_schedule.power_schedule.time_anchor,
+                                 entry_list=EVPowerScheduleEntryList(entries=entries),
+                                 scheduled_profile=ScheduledEVPowerProfile(
+                                     selected_schedule_tuple_id=chosen.schedule_tuple_id,
+                                     power_tolerance_acceptance=PowerToleranceAcceptance.CONFIRMED))
+        return profile, ChargeProgress.STOP if pause else ChargeProgress.START
+
+    async def get_scheduled_dc_charge_loop_params(self) -> ScheduledDCChargeLoopReqParams:
+        target_v, target_a = self._targets()
+        return ScheduledDCChargeLoopReqParams(ev_target_current=rational(target_a),
+                                              ev_target_voltage=rational(target_v))
+
+    async def get_present_voltage(self) -> RationalNumber:
+        return rational(self.battery()["voltage_v"])
+
+    async def get_target_voltage(self) -> RationalNumber:
+        """Pre-charge: the charger brings its output to the battery's voltage."""
+        return rational(self.battery()["voltage_v"])
+
+    async def get_display_params(self) -> DisplayParameters:
+        return DisplayParameters(present_soc=round(self.battery()["soc_pct"]),
+                                 charging_complete=await self.is_charging_complete())
+
+
+def wait_longer_in_the_charge_loop(wait_s: float) -> None:
+    """As hlc.ev_child.wait_longer_in_the_current_demand_loop, for -20's DC_ChargeLoopRes (0.5 s in
+    ISO 15118-20's table of timeouts)."""
+    norm = iso15118_20_states.Timeouts
+    iso15118_20_states.Timeouts = Enum(norm.__name__, {**{k: m.value for k, m in norm.__members__.items()},
+                                                       "DC_CHARGE_LOOP_REQ": wait_s}, type=float)

@@ -1,0 +1,102 @@
+"""ISO 15118-20 DC's answers in the SECC (hlc/secc_v20.py) and the bench car's (hlc/ev_v20.py), with
+iso15118's own types, in .venv-hlc (a process: the controller's environment has no iso15118). The whole
+-20 session is test_hlc_dc_session's and, through `evse demo`, test_dc_controller's."""
+
+import json
+import subprocess
+
+from hlc_bench import HLC_PYTHON, ensure_hlc_environment
+
+SCRIPT = r"""
+import asyncio, json, sys
+from types import SimpleNamespace
+from iso15118.shared.messages.enums import Protocol, ServiceV20
+from hlc.secc_child import BridgedEVSEController, Link
+from hlc.secc_v20 import ev_profile_entries, offered_protocols, power_schedule
+from hlc.ev_v20 import BenchEv20
+
+class Writer:
+    def __init__(self): self.lines = []
+    def write(self, line): self.lines.append(json.loads(line))
+    async def drain(self): pass
+
+def entries(params):
+    (t,) = params.schedule_tuples
+    s = t.charging_schedule
+    return {"power": [[e.duration, e.power.get_decimal_value()] for e in s.power_schedule.schedule_entry_list.entries],
+            "prices": [[e.duration, e.price_level] for e in s.price_level_schedule.schedule_entries.entries],
+            "levels": s.price_level_schedule.num_price_levels}
+
+async def answers():
+    out = {}
+    out["day"] = entries(power_schedule([[0, 60000.0], [3600, 11000.0]], None, None))
+    out["departure"] = entries(power_schedule([[0, 20000.0], [3600, 11000.0], [9000, 5000.0]], 7200, None))
+    out["cut"] = entries(power_schedule([[i * 60, 40000.0 - 1000.0 * i] for i in range(40)], 0, 10))
+    out["protocols"] = {k: [p.name for p in offered_protocols(*a)]
+                        for k, a in {"ac": (True, True), "dc": (False, False), "dc20": (False, True)}.items()}
+    car = BenchEv20()
+    profile, progress = await car.process_scheduled_se_params(
+        power_schedule([[0, 50000.0], [1800, 25000.0]], 3600, None), pause=False)
+    out["mirrored"] = [ev_profile_entries(profile), progress.value]
+
+    writer = Writer()
+    secc = BridgedEVSEController(Link(None, writer))
+    secc.set_selected_protocol(Protocol.ISO_15118_20_DC)
+    secc.link.evse.update(state="charging", max_voltage_v=920.0, max_current_a=150.0, max_power_w=60000.0)
+    p = await secc.get_dc_charge_params_v20(ServiceV20.DC)
+    out["discovery"] = [p.evse_max_voltage.get_decimal_value(), p.evse_max_charge_current.get_decimal_value(),
+                        p.evse_max_charge_power.get_decimal_value()]
+    secc.ev_data_context.target_energy_request = 12000.0
+    req = SimpleNamespace(max_supporting_points=None)
+    first = await secc.get_schedule_exchange_params(None, None, req)
+    out["ongoing"] = [secc.ready_to_charge(), entries(first)["power"], writer.lines[-1].get("schedule_round"),
+                      writer.lines[-1].get("energy_request_wh")]
+    secc.link.evse["schedule"] = {"round": 1, "periods": [[0, 30000.0]]}
+    second = await secc.get_schedule_exchange_params(None, None, req)
+    out["offered"] = [secc.ready_to_charge(), entries(second)["power"]]
+    secc.ev_data_context.target_current, secc.ev_data_context.target_voltage = 200.0, 400.0
+    out["limits"] = [await secc.is_evse_current_limit_achieved(), await secc.is_evse_power_limit_achieved(),
+                     await secc.is_evse_voltage_limit_achieved()]
+    out["status"] = [await secc.get_evse_status()]
+    secc.link.evse["stop"] = True
+    out["status"].append((await secc.get_evse_status()).evse_notification.value)
+    out["meter"] = await secc.get_meter_info_v20()
+    await secc.ev_power_profile(profile)
+    out["told"] = writer.lines[-1]["ev_profile"]
+    services = await secc.get_service_parameter_list(2)
+    out["parameters"] = {p.name: p.int_value for s in services.parameter_sets for p in s.parameters}
+    out["services"] = [s.service_id for s in (await secc.get_energy_service_list()).services]
+    return out
+
+print(json.dumps(asyncio.run(answers())))
+"""
+
+
+def test_the_20_answers_offer_what_the_controller_said_and_the_car_mirrors_them():
+    """The schedule as -20's durations (a day or to the departure, cut short at the EV's supporting
+    points with the lowest limit kept), one price level over it (no tariff to tell); the protocols
+    offered per connector; the car's EVPowerProfile read back as the charger's offer and told the controller; Ongoing until
+    the controller answers the round, with the EV's energy request passed on; the limits flagged
+    when the EV asks beyond them; Terminate once the session is to stop; no made-up meter reading;
+    Scheduled control only, DC only."""
+    ensure_hlc_environment()
+    done = subprocess.run([str(HLC_PYTHON), "-c", SCRIPT], capture_output=True, text=True,
+                          cwd=str(HLC_PYTHON.parents[2]), timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["day"] == {"power": [[3600, 60000], [82800, 11000]], "prices": [[86400, 0]], "levels": 1}
+    assert out["departure"]["power"] == [[3600, 20000], [3600, 11000]]
+    assert len(out["cut"]["power"]) == 10 and out["cut"]["power"][-1] == [86400 - 540, 1000]
+    assert sum(d for d, _ in out["cut"]["power"]) == 86400
+    assert out["protocols"] == {"ac": ["ISO_15118_2"], "dc": ["ISO_15118_2", "DIN_SPEC_70121"],
+                                "dc20": ["ISO_15118_20_DC", "ISO_15118_2", "DIN_SPEC_70121"]}
+    assert out["mirrored"] == [[[0, 50000], [1800, 25000]], "Start"]
+    assert out["discovery"] == [920, 150, 60000]
+    assert out["ongoing"] == [False, [[86400, 0]], 1, 12000.0]
+    assert out["offered"] == [True, [[86400, 30000]]]
+    assert out["limits"] == [True, True, False]
+    assert out["status"] == [None, "Terminate"]
+    assert out["meter"] is None
+    assert out["told"] == {"round": 1, "entries": [[0, 50000], [1800, 25000]]}  # NotifyEVChargingSchedule's
+    assert out["parameters"] == {"Connector": 2, "ControlMode": 1, "MobilityNeedsMode": 1, "Pricing": 0}
+    assert out["services"] == [2]
