@@ -85,7 +85,8 @@ async def run(protocol: str, idle_s: float) -> dict:
     await csms.start()
     with tempfile.TemporaryDirectory(prefix="dc-footprint-") as tmp:
         board = Path(tmp) / "bench-dc.toml"
-        board.write_text((ROOT / "board-configs" / "bench-dc.toml").read_text().replace(
+        source = "bench-dc-iso20.toml" if protocol == "ISO_15118_20_DC" else "bench-dc.toml"  # -20: offered there
+        board.write_text((ROOT / "board-configs" / source).read_text().replace(
             '"ISO_15118_2"', f'"{protocol}"').replace("ev_battery_kwh = 0.5", "ev_battery_kwh = 1.0"))
         station = ControllerProcess(csms.url, Path(tmp) / "data", board=str(board), cp_id="DCFOOT")
         await station.start()
@@ -118,7 +119,7 @@ async def run(protocol: str, idle_s: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121"])
+    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args.protocol, args.idle_seconds))), flush=True)

@@ -1,7 +1,7 @@
 """A DC session with the EV talking (iso15118 SECC and EVCC in .venv-hlc on a veth pair in a network
 namespace, the power path and the bench's DC bus in this process): the time from the EV's link
-starting (the plug) to current flowing, and the EV's current-demand loop period, in ISO 15118-2 and
-DIN SPEC 70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the
+starting (the plug) to current flowing, and the EV's current-demand loop period (ISO 15118-20: its
+DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC and DIN SPEC 70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the
 right to make a network namespace. Prints JSON lines in the DESIGN.md format.
 """
 
@@ -45,7 +45,7 @@ async def one(protocol: str) -> list[dict]:
 
 def main() -> int:
     lines = []
-    for protocol in ("ISO_15118_2", "DIN_SPEC_70121"):
+    for protocol in ("ISO_15118_2", "ISO_15118_20_DC", "DIN_SPEC_70121"):
         lines += asyncio.run(one(protocol))
     for line in lines:
         print(json.dumps(line))
