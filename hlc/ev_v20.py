@@ -7,6 +7,8 @@ not discharge).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from enum import Enum
 
 from iso15118.evcc.states import iso15118_20_states
@@ -19,6 +21,8 @@ from iso15118.shared.messages.iso15118_20.common_messages import (ChargeProgress
 from iso15118.shared.messages.iso15118_20.common_types import DisplayParameters, RationalNumber
 from iso15118.shared.messages.iso15118_20.dc import (DCChargeParameterDiscoveryReqParams,
                                                      ScheduledDCChargeLoopReqParams)
+
+log = logging.getLogger("hlc.ev")
 
 
 def rational(value: float) -> RationalNumber:
@@ -59,6 +63,12 @@ class BenchEv20:
         return profile, ChargeProgress.STOP if pause else ChargeProgress.START
 
     async def get_scheduled_dc_charge_loop_params(self) -> ScheduledDCChargeLoopReqParams:
+        """Its targets; with the bench's EV error set, it falls silent instead: -20's DC_ChargeLoopReq
+        has no EV error code (-2's DC_EVStatus has), and a car whose battery failed stops talking."""
+        if self.battery().get("error"):
+            log.warning("the battery reports %s: the car stops talking", self.battery()["error"])
+            while True:
+                await asyncio.sleep(3600)  # until the bench unplugs it (its process ends)
         target_v, target_a = self._targets()
         return ScheduledDCChargeLoopReqParams(ev_target_current=rational(target_a),
                                               ev_target_voltage=rational(target_v))

@@ -138,6 +138,7 @@ async def dc_faults_16(tmp_path, csms) -> None:
             assert (await station.post("/fault", {"connector": 1, "kind": kind, "active": True}))[0] == 200
             c = await station.until(lambda c: c["status"] == "Faulted", 10)
             assert kind in c["faults"] and c["dc"]["bench"]["modules_on"] == 0 and not c["contactor_closed"]
+            assert kind != "ev_error" or "FAILED_EVRESSMalfunction" in c["dc"]["fault"]  # its code, not silence
             await station.post("/fault", {"connector": 1, "kind": kind, "active": False})
             await unplugged(station)
         assert (await station.post("/fault", {"connector": 1, "kind": "slac", "active": True}))[0] == 200

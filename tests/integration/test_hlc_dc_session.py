@@ -1,6 +1,6 @@
 """A whole DC session with the EV talking for real (iso15118's SECC and EVCC in .venv-hlc, on a veth
 pair in a network namespace): cable check, pre-charge, current demand following the battery's curve,
-power delivery stop and welding detection, in ISO 15118-2, ISO 15118-20 and DIN SPEC 70121; the faults the EV's side
+power delivery stop and welding detection, in ISO 15118-2 and ISO 15118-20; the faults the EV's side
 brings. Scenarios run side by side: each is mostly waiting on the EV."""
 
 import asyncio
@@ -46,21 +46,26 @@ async def a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(tmp_path):
     assert "precharge" not in bench.states
 
 
-async def charging_bench(tmp_path):
-    bench = HlcBench(tmp_path, "ISO_15118_2", Battery(capacity_kwh=60.0, soc_pct=40.0))
+async def charging_bench(tmp_path, protocol="ISO_15118_2"):
+    bench = HlcBench(tmp_path, protocol, Battery(capacity_kwh=60.0, soc_pct=40.0))
     await bench.bridge.start()
     assert await bench.run(lambda: bench.path.state == "charging" and bench.dc.current_a > 50, 90), bench.states
     return bench
 
 
-async def an_ev_error_in_the_current_demand_loop_opens_the_output(tmp_path):
-    bench = await charging_bench(tmp_path)
+async def a_20_ev_with_an_error_falls_silent_and_its_output_goes_off(tmp_path):
+    """-20 carries no EV error code: the bench car with the error stops talking, while the SECC's
+    heartbeat keeps the link up; the silence alone must open the output. (-2's error code in the
+    current demand loop opening it is test_dc_controller's dc_faults_16, through `evse run`.)"""
+    bench = await charging_bench(tmp_path, "ISO_15118_20_DC")
     try:
+        assert bench.bridge.protocol == "ISO_15118_20_DC"
         bench.ev_error = "FAILED_EVRESSMalfunction"
         assert await bench.run(lambda: bench.path.state == "fault", 5), bench.path.status()
+        assert await bench.run(lambda: not bench.dc.contactor_cmd, 3), bench.path.status()
     finally:
         await bench.bridge.stop()
-    assert "FAILED_EVRESSMalfunction" in bench.path.fault
+    assert "silent" in bench.path.fault, bench.path.fault
     assert not any(m.is_on for m in bench.dc.modules) and not bench.dc.contactor_cmd
 
 
@@ -85,9 +90,9 @@ def apart(tmp_path, name: str):
 async def test_a_session_insulation_ev_errors_and_silence_with_the_ev_talking(tmp_path):
     """The path and the EV link alone (no controller around them), five scenarios side by side: a whole
     session in ISO 15118-2 and in ISO 15118-20 (DIN SPEC 70121 and the protocols through `evse run` are
-    test_dc_controller's), a bad insulation, an EV error code, an EV that falls silent."""
+    test_dc_controller's), a bad insulation, a -20 EV with an error, an EV that falls silent."""
     await asyncio.gather(a_whole_dc_session_with_the_ev_talking(apart(tmp_path, "session"), "ISO_15118_2"),
                          a_whole_dc_session_with_the_ev_talking(apart(tmp_path, "v20"), "ISO_15118_20_DC"),
                          a_bad_insulation_fails_the_cable_check_and_the_ev_is_told(apart(tmp_path, "insulation")),
-                         an_ev_error_in_the_current_demand_loop_opens_the_output(apart(tmp_path, "error")),
+                         a_20_ev_with_an_error_falls_silent_and_its_output_goes_off(apart(tmp_path, "error")),
                          an_ev_that_falls_silent_while_charging_gets_its_output_off(apart(tmp_path, "silent")))
