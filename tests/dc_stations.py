@@ -13,6 +13,8 @@ def board(tmp_path, protocol: str, soc_pct: float = 20.0) -> str:
     """bench-dc.toml with the EV speaking `protocol` and arriving at `soc_pct` (it stops at 80 %)."""
     text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace('"ISO_15118_2"', f'"{protocol}"')
     text = text.replace("ev_soc_pct = 20.0", f"ev_soc_pct = {soc_pct}")
+    if protocol == "ISO_15118_20_DC":  # offered only where the connector says so
+        text = text.replace("[connectors.dc]\n", "[connectors.dc]\niso15118_20 = true\n")
     path = tmp_path / f"bench-dc-{protocol}-{soc_pct:.0f}.toml"
     path.write_text(text)
     return str(path)

@@ -101,20 +101,28 @@ async def csms_schedule(tmp_path, csms) -> None:
 
 
 async def csms_declines(tmp_path, csms) -> None:
-    """TC_K_54: NotifyEVChargingNeeds Rejected: the EV is offered the charger's own limits at once and
-    charges; its profile still reaches the CSMS."""
+    """TC_K_54 with an EV speaking ISO 15118-20 (the accepted path above is ISO 15118-2's; the controller's
+    side is the same for both): its needs, from -20's DC_ChargeParameterDiscovery and ScheduleExchange,
+    reach the CSMS; NotifyEVChargingNeeds Rejected: the EV is offered the charger's own limits at once
+    and charges; its EVPowerProfile still reaches the CSMS as NotifyEVChargingSchedule."""
     csms.needs_status = "Rejected"
-    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_2", soc_pct=70.0)
+    station = await running(tmp_path, "DCK54", csms, "2.0.1", "ISO_15118_20_DC", soc_pct=70.0)
     try:
         await plug_and_card(station)
-        await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        c = await station.until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 10, 60)
+        assert c["dc"]["protocol"] == "ISO_15118_20_DC"
         (chosen,) = await csms.wait_for(lambda c: c.actions("NotifyEVChargingSchedule"), 30)
         await station.until(lambda c: c["dc"]["ev_stage"] == "ended", 120)
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available", 10)
     finally:
         await station.close()
-    assert len(csms.actions("NotifyEVChargingNeeds")) == 1
+    (needs,) = csms.actions("NotifyEVChargingNeeds")
+    dc = needs["chargingNeeds"]["dcChargingParameters"]
+    assert needs["chargingNeeds"]["requestedEnergyTransfer"] == "DC"
+    assert dc["evMaxVoltage"] == 420 and dc["evMaxCurrent"] == 200, needs
+    assert "stateOfCharge" not in dc  # -20 tells its SoC only in the charge loop's DisplayParameters
+    assert dc["energyAmount"] == 50  # to its 80 % of the bench's 0.5 kWh (EVTargetEnergyRequest)
     periods = chosen["chargingSchedule"]["chargingSchedulePeriod"]
     assert periods[0] == {"startPeriod": 0, "limit": 60000.0}, periods  # the two 30 kW modules
 
