@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import time
@@ -86,8 +87,8 @@ async def run(protocol: str, idle_s: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="dc-footprint-") as tmp:
         board = Path(tmp) / "bench-dc.toml"
         source = "bench-dc-iso20.toml" if protocol == "ISO_15118_20_DC" else "bench-dc.toml"  # -20: offered there
-        board.write_text((ROOT / "board-configs" / source).read_text().replace(
-            '"ISO_15118_2"', f'"{protocol}"').replace("ev_battery_kwh = 0.5", "ev_battery_kwh = 1.0"))
+        text = (ROOT / "board-configs" / source).read_text().replace('"ISO_15118_2"', f'"{protocol}"')
+        board.write_text(re.sub(r"ev_battery_kwh = [0-9.]+", "ev_battery_kwh = 1.0", text))
         station = ControllerProcess(csms.url, Path(tmp) / "data", board=str(board), cp_id="DCFOOT")
         await station.start()
         try:

@@ -34,7 +34,7 @@ from iso15118.shared.messages.enums import DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
-from hlc.ev_v20 import BenchEv20, wait_longer_in_the_charge_loop
+from hlc.ev_v20 import BenchEv20, ask_for_the_meter, wait_longer_in_the_charge_loop
 from hlc.physical import physical
 from hlc.protocol import quiet_message_dumps
 
@@ -240,6 +240,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         renegotiate_when_asked()
         wait_longer_in_the_current_demand_loop()
         wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
+        ask_for_the_meter()
         car = BenchEV(evcc_config, battery_file)
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(), ev_controller=car).start()
 

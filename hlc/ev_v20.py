@@ -91,3 +91,21 @@ def wait_longer_in_the_charge_loop(wait_s: float) -> None:
     norm = iso15118_20_states.Timeouts
     iso15118_20_states.Timeouts = Enum(norm.__name__, {**{k: m.value for k, m in norm.__members__.items()},
                                                        "DC_CHARGE_LOOP_REQ": wait_s}, type=float)
+
+
+def ask_for_the_meter() -> None:
+    """The bench car asks for the charger's meter in every DC_ChargeLoopReq (MeterInfoRequested; iso15118's
+    EV never does) and logs what it is told, as a car's display would show it."""
+    state = iso15118_20_states.DCChargeLoop
+    build, process = state.build_current_demand_data, state.process_message
+
+    async def build_current_demand_data(self):
+        return (await build(self)).copy(update={"meter_info_requested": True})
+
+    async def process_message(self, message, message_exi=None):
+        meter = getattr(message, "meter_info", None)
+        if meter is not None:
+            log.info("the charger's meter %s reads %s Wh", meter.meter_id, meter.charged_energy_reading_wh)
+        await process(self, message, message_exi)
+
+    state.build_current_demand_data, state.process_message = build_current_demand_data, process_message

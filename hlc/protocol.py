@@ -21,6 +21,8 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    "contract": "accepted" | "rejected" | null: what became of the EV's contract (Plug & Charge),
    "schedule": {"round", "periods": [[start_s, max_w], ...] from now}: the charger's answer to that
    round (until it comes, the SECC answers the EV EVSEProcessing Ongoing),
+   "meter_wh", "meter_id": the DC meter's register (whole Wh) and name, while a fresh reading is in (ISO
+   15118-20 MeterInfo for an EV that asks),
    "renegotiate": a round: the charger's limits changed, the EV whose last round this is is asked
    for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes),
    on an AC connector (hlc.secc_ac): "state": "charging" while its contactor is closed, else "off" or
@@ -60,7 +62,7 @@ EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "min_current
              "schedule_round", "departure_s", "energy_request_wh", "ev_profile")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate", "cp", "rcd",
-               "nominal_voltage_v")
+               "nominal_voltage_v", "meter_wh", "meter_id")
 FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
           "certificate_answer": ("id", "status", "exi"), "pilot": ("state", "digital"),
           "slac": ("state", "ev_mac", "detail")}

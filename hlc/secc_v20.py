@@ -28,15 +28,14 @@ from iso15118.shared.messages.iso15118_20.common_messages import (AuthorizationS
                                                                   PriceLevelScheduleEntry, PriceLevelScheduleEntryList,
                                                                   ScheduledScheduleExchangeResParams, ScheduleTuple,
                                                                   Service, ServiceList, ServiceParameterList)
-from iso15118.shared.messages.iso15118_20.common_types import EVSENotification, EVSEStatus, RationalNumber
+from iso15118.shared.messages.iso15118_20.common_types import EVSENotification, EVSEStatus, MeterInfo, RationalNumber
 from iso15118.shared.messages.iso15118_20.dc import (DCChargeParameterDiscoveryResParams,
                                                      ScheduledDCChargeLoopResParams)
 from iso15118.shared.states import Terminate
 
 from hlc.sa_schedule import kept_periods, schedule_window
 
-V20_DC = "ISO_15118_20_DC"
-# ISO 15118-20 Table 204 (DC service parameters): the values offered in the one parameter set.
+# ISO 15118-20 8.4.3 (the energy transfer services and their parameter sets): the one set offered for DC.
 CONNECTOR_EXTENDED = 2  # Connector: a CCS connector, as -2's DC_extended
 CONTROL_SCHEDULED = 1  # ControlMode: Scheduled (the EV sends its targets)
 NEEDS_FROM_EV = 1  # MobilityNeedsMode: provided by the EVCC
@@ -58,7 +57,8 @@ def rational(value: float) -> RationalNumber:
     return RationalNumber.get_rational_repr(float(value))
 
 
-def power_schedule(periods: list, departure_s: int | None, max_points: int | None) -> ScheduledScheduleExchangeResParams:
+def power_schedule(periods: list, departure_s: int | None,
+                   max_points: int | None) -> ScheduledScheduleExchangeResParams:
     """The controller's offer ([[start s from now, max W], ...]) as one ScheduleTuple. Its price schedule
     is a single price level over the whole window: ISO 15118-20 wants one of the two price schedules
     in a tuple, and the charger has no tariff to tell (Pricing 0 in the service parameters)."""
@@ -155,9 +155,14 @@ class Iso15118_20Dc:
         """The EVPowerProfile of the EV's PowerDeliveryReq Start (iso15118 keeps it to itself)."""
         await self._tell(ev_profile={"round": self.rounds, "entries": ev_profile_entries(profile)})
 
-    async def get_meter_info_v20(self):
-        """No MeterInfo: the bridge carries no meter reading yet (iso15118's simulator would make one up)."""
-        return None
+    async def get_meter_info_v20(self) -> MeterInfo | None:
+        """The DC meter's register as the controller last sent it, for an EV that asks (MeterInfoRequested);
+        none while the controller has no fresh reading (iso15118's simulator would make one up)."""
+        evse = self.link.evse
+        if not isinstance(evse.get("meter_wh"), (int, float)):
+            return None
+        return MeterInfo(meter_id=str(evse.get("meter_id") or "meter")[:32],
+                         charged_energy_reading_wh=max(0, int(evse["meter_wh"])), meter_timestamp=int(time.time()))
 
 
 def offer_eim_only() -> None:

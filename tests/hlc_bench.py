@@ -78,7 +78,8 @@ class HlcBench:
                                 present_current_a=s["present_current_a"], authorized=self.authorized,
                                 isolation="valid" if s["insulation_ohm"] else "none", max_voltage_v=max_v,
                                 max_current_a=max_a, max_power_w=max_w, fault=s["fault"],
-                                schedule={"round": self.bridge.request.schedule_round, "periods": [[0, max_w]]})
+                                schedule={"round": self.bridge.request.schedule_round, "periods": [[0, max_w]]},
+                                meter_wh=round(self.dc.energy_wh), meter_id="bench-dc-meter")
             if not self.states or self.states[-1] != self.path.state:
                 self.states.append(self.path.state)
             if until():

@@ -139,7 +139,18 @@ class DcConnector(EvLinkSide, Connector):
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
-                **self.rounds.status}
+                **self.rounds.status, **self._meter_for_ev()}
+
+    def _meter_for_ev(self) -> dict:
+        """The DC meter's register for an EV that asks (ISO 15118-20 MeterInfo), in whole Wh so that it
+        changes the message about once a meter poll; None while no fresh reading is in (the SECC keeps
+        the last value of every field it was sent)."""
+        reading = self.reading()
+        if reading is None:
+            return {"meter_wh": None, "meter_id": None}
+        name = reading.serial or next((m.name for m in self.board.meters if m.measures == self.id),
+                                      f"{self.board.serial}-{self.id}")  # the meter's own serial first
+        return {"meter_wh": round(reading.energy_wh), "meter_id": name[:32]}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:

@@ -63,7 +63,7 @@ class Releases:
             self.dir.mkdir(parents=True, exist_ok=True)
             _run([python, "-m", "venv", str(building)])
             _run([str(building / "bin" / "pip"), "install", "--quiet", "--no-index", "--find-links", str(house),
-                  "evse-controller"])
+                  controller_requirement(house)])
             parts = [part for part in EV_LINK if (house / part / "requirements.txt").is_file()]
             for part in parts:
                 env = building / "ev-link" / part
@@ -82,6 +82,12 @@ class Releases:
             _link(self.base / "previous", old)
         _link(self.base / "current", release)
 
+
+
+def controller_requirement(house: Path) -> str:
+    """With the Pi's extra where the bundle carries it (scripts/build-bundle.sh --arch arm64: lgpio,
+    gpiozero's pin factory, the only one that drives a Pi 5)."""
+    return f"{DIST.replace('_', '-')}[rpi]" if any(house.glob("lgpio-*.whl")) else DIST.replace("_", "-")
 
 
 def bundle_version(house: Path) -> str:

@@ -60,7 +60,12 @@ async def answers():
     out["status"] = [await secc.get_evse_status()]
     secc.link.evse["stop"] = True
     out["status"].append((await secc.get_evse_status()).evse_notification.value)
-    out["meter"] = await secc.get_meter_info_v20()
+    out["meter"] = [await secc.get_meter_info_v20()]
+    secc.link.evse.update(meter_wh=5123, meter_id="LEM-0001")
+    m = await secc.get_meter_info_v20()
+    out["meter"].append([m.meter_id, m.charged_energy_reading_wh, m.meter_timestamp > 1.7e9])
+    secc.link.evse.update(meter_wh=None, meter_id=None)  # the controller's reading went stale
+    out["meter"].append(await secc.get_meter_info_v20())
     await secc.ev_power_profile(profile)
     out["told"] = writer.lines[-1]["ev_profile"]
     services = await secc.get_service_parameter_list(2)
@@ -75,10 +80,11 @@ print(json.dumps(asyncio.run(answers())))
 def test_the_20_answers_offer_what_the_controller_said_and_the_car_mirrors_them():
     """The schedule as -20's durations (a day or to the departure, cut short at the EV's supporting
     points with the lowest limit kept), one price level over it (no tariff to tell); the protocols
-    offered per connector; the car's EVPowerProfile read back as the charger's offer and told the controller; Ongoing until
-    the controller answers the round, with the EV's energy request passed on; the limits flagged
-    when the EV asks beyond them; Terminate once the session is to stop; no made-up meter reading;
-    Scheduled control only, DC only."""
+    offered per connector; the car's EVPowerProfile read back as the charger's offer and told the
+    controller; Ongoing until the controller answers the round, with the EV's energy request passed
+    on; the limits flagged when the EV asks beyond them; Terminate once the session is to stop; the
+    meter's register as the controller sent it, and none (never a made-up one) without; Scheduled
+    control only, DC only."""
     ensure_hlc_environment()
     done = subprocess.run([str(HLC_PYTHON), "-c", SCRIPT], capture_output=True, text=True,
                           cwd=str(HLC_PYTHON.parents[2]), timeout=60)
@@ -96,7 +102,7 @@ def test_the_20_answers_offer_what_the_controller_said_and_the_car_mirrors_them(
     assert out["offered"] == [True, [[86400, 30000]]]
     assert out["limits"] == [True, True, False]
     assert out["status"] == [None, "Terminate"]
-    assert out["meter"] is None
+    assert out["meter"] == [None, ["LEM-0001", 5123, True], None]
     assert out["told"] == {"round": 1, "entries": [[0, 50000], [1800, 25000]]}  # NotifyEVChargingSchedule's
     assert out["parameters"] == {"Connector": 2, "ControlMode": 1, "MobilityNeedsMode": 1, "Pricing": 0}
     assert out["services"] == [2]

@@ -321,3 +321,27 @@ def test_renegotiation_asked_of_an_unknown_connector_asks_nothing():
     rig.tick(5)  # the EV in its current demand loop
     assert rig.station.renegotiate_schedules(7) == []  # no such connector: a profile's criteria may name one
     assert rig.station.renegotiate_schedules(1) == [1]
+
+
+def test_the_ev_is_told_the_meters_register_while_a_fresh_reading_is_in():
+    """ISO 15118-20 MeterInfo: the DC meter's register in whole Wh with the meter's name (the board's
+    serial and connector where neither the meter's serial nor a [[meters]] entry names it); None once
+    no fresh reading is in, since the SECC keeps the last value of each field."""
+    import dataclasses
+
+    from hal.types import MeterReading
+    from hlc import protocol as p
+
+    rig = DcStationRig()
+    readings = [MeterReading(energy_wh=1234.6, power_w=0.0, currents_a=(0.0,), voltages_v=(0.0,), taken_at=0.0)]
+    rig.conn.reading = lambda: readings[-1]
+    rig.plug()
+    rig.tick(2)
+    assert (rig.link.told["meter_wh"], rig.link.told["meter_id"]) == (1235, "BENCH-DC-0001-1")
+    assert p.decode(p.encode("evse", **rig.link.told))["meter_wh"] == 1235  # fields the link carries
+    readings.append(dataclasses.replace(readings[0], serial="LEM-0001"))
+    rig.tick(2)
+    assert rig.link.told["meter_id"] == "LEM-0001"  # a meter that tells its serial is named by it
+    readings.append(None)
+    rig.tick(2)
+    assert rig.link.told["meter_wh"] is None and rig.link.told["meter_id"] is None
