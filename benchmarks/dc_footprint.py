@@ -120,7 +120,8 @@ async def run(protocol: str, idle_s: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
+    parser.add_argument("--protocol", default="ISO_15118_2",
+                        choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args.protocol, args.idle_seconds))), flush=True)

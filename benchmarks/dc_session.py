@@ -1,8 +1,9 @@
 """A DC session with the EV talking (iso15118 SECC and EVCC in .venv-hlc on a veth pair in a network
 namespace, the power path and the bench's DC bus in this process): the time from the EV's link
 starting (the plug) to current flowing, and the EV's current-demand loop period (ISO 15118-20: its
-DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC and DIN SPEC 70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the
-right to make a network namespace. Prints JSON lines in the DESIGN.md format.
+DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC and DIN SPEC 70121. Needs what the test command
+installs (.venv-hlc, a Java runtime, iproute2) and the right to make a network namespace. Prints JSON
+lines in the DESIGN.md format.
 """
 
 from __future__ import annotations

@@ -249,7 +249,8 @@ def run() -> None:
     parser = argparse.ArgumentParser(description="the bench EV's charging controller on the digital link")
     parser.add_argument("--iface", required=True)
     parser.add_argument("--battery", required=True, type=Path)
-    parser.add_argument("--protocol", default="ISO_15118_2", choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
+    parser.add_argument("--protocol", default="ISO_15118_2",
+                        choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
     parser.add_argument("--pnc", action="store_true",
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
     parser.add_argument("--install-contract", action="store_true",

@@ -141,15 +141,20 @@ class Iso15118_20Dc:
             return EVSEStatus(notification_max_delay=0, evse_notification=EVSENotification.TERMINATE)
         return None
 
+    def _ev_targets(self) -> tuple[float, float]:
+        """The EV's last target voltage and current (none yet: 0)."""
+        ev = self.ev_data_context
+        return float(ev.target_voltage or 0.0), float(ev.target_current or 0.0)
+
     async def is_evse_current_limit_achieved(self) -> bool:
-        return self.ev_data_context.target_current > self.link.evse.get("max_current_a", 0.0)
+        return self._ev_targets()[1] > self.link.evse.get("max_current_a", 0.0)
 
     async def is_evse_voltage_limit_achieved(self) -> bool:
-        return self.ev_data_context.target_voltage > self.link.evse.get("max_voltage_v", 0.0)
+        return self._ev_targets()[0] > self.link.evse.get("max_voltage_v", 0.0)
 
     async def is_evse_power_limit_achieved(self) -> bool:
-        ev = self.ev_data_context
-        return ev.target_voltage * ev.target_current > self.link.evse.get("max_power_w", 0.0)
+        volts, amps = self._ev_targets()
+        return volts * amps > self.link.evse.get("max_power_w", 0.0)
 
     async def ev_power_profile(self, profile) -> None:
         """The EVPowerProfile of the EV's PowerDeliveryReq Start (iso15118 keeps it to itself)."""

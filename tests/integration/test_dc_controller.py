@@ -1,7 +1,8 @@
 """A DC connector in `evse run` (board-configs/bench-dc.toml) end to end to the CSMS: the bench EV
-speaks ISO 15118-2 or DIN SPEC 70121 (ISO 15118-20 in the demo) to the controller's SECC for real (iso15118 in .venv-hlc, on a
-veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of either version. Scenarios run
-one after the other, each with a CSMS of its own (dc_stations.side_by_side says why not at once)."""
+speaks ISO 15118-2 or DIN SPEC 70121 (ISO 15118-20 in the demo) to the controller's SECC for real
+(iso15118 in .venv-hlc, on a veth pair in a network namespace), the CSMS is an `ocpp` library CSMS of
+either version. Scenarios run one after the other, each with a CSMS of its own (dc_stations.side_by_side
+says why not at once)."""
 
 import asyncio
 import re
