@@ -40,24 +40,33 @@ board_wheels() {
     --python-version 3.11 --implementation cp --abi cp311 "$@"
 }
 
-if [ -z "$arch" ]; then
-  host_wheels "$house" .
-  make=host_wheels
-else
+controller() {
+  if [ -z "$arch" ]; then
+    host_wheels "$house" .
+  else
+    "$python" -m pip wheel --quiet --no-deps --wheel-dir "$house" .
+    local project
+    project=$(ls "$house"/evse_controller-*.whl)
+    board_wheels "$house" "$project$([ "$arch" = arm64 ] && echo '[rpi]')"
+  fi
+}
+make=host_wheels
+if [ -n "$arch" ]; then
   source scripts/deb-env.sh
   deb_platforms "$arch"
-  "$python" -m pip wheel --quiet --no-deps --wheel-dir "$house" .
-  project=$(ls "$house"/evse_controller-*.whl)
-  board_wheels "$house" "$project$([ "$arch" = arm64 ] && echo '[rpi]')"
   make=board_wheels
 fi
+# The three wheelhouses side by side: pip spends most of its time asking the index, one package at a time.
+controller & jobs=($!)
 if ((ev_link)); then
   for part in hlc slac; do
     requirements=hlc/requirements.txt
     [ "$part" = slac ] && requirements=hlc/slac-requirements.txt
-    "$make" "$house/$part" -r "$requirements"
+    mkdir -p "$house/$part"
     cp "$requirements" "$house/$part/requirements.txt"
+    "$make" "$house/$part" -r "$requirements" & jobs+=($!)
   done
 fi
+for job in "${jobs[@]}"; do wait "$job"; done  # set -e: the first that failed ends the script
 tar -C "$house" -cf "$out" .
 echo "$out"
