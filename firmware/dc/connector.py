@@ -53,6 +53,8 @@ class DcConnector(EvLinkSide, Connector):
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a)
         self._stop_asked = False
         self._volts_seen = 0.0
+        # The meter's name for the EV when it tells no serial: its [[meters]] entry, else this connector's.
+        self._meter_name = next((m.name for m in board.meters if m.measures == cfg.id), f"{board.serial}-{cfg.id}")
         hal_conn.stack.off()
 
     def _supervisor(self, station_hal, temperature) -> SafetySupervisor:
@@ -80,9 +82,10 @@ class DcConnector(EvLinkSide, Connector):
         if self.path.state == FAULT and self.path.fault_kind:
             self.trips |= {self.path.fault_kind}  # this tick already; the latch keeps it from the next
         self.contactor_closed = self.path.state in LIVE
-        self._then(now, self.reading())
+        reading = self.reading()
+        self._then(now, reading)
         self._present_contract()
-        self.link.tell(self._status_for_ev())
+        self.link.tell(self._status_for_ev(reading))
         self.link.pilot(self.cp.value, self.duty == DUTY_DIGITAL)  # SLAC starts on B/C at 5 % (ISO 15118-3)
         self._schedule_events(now)
 
@@ -131,7 +134,7 @@ class DcConnector(EvLinkSide, Connector):
         return (self.state in SESSION_STATES and self.session is not None and self.session.meter_start_wh is not None
                 and not self._stop_asked)
 
-    def _status_for_ev(self) -> dict:
+    def _status_for_ev(self, reading) -> dict:
         s = self.path.status()
         max_v, max_a, max_w = self.hal.stack.limits()
         return {"state": s["state"], "present_voltage_v": s["present_voltage_v"],
@@ -139,18 +142,15 @@ class DcConnector(EvLinkSide, Connector):
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
-                **self.rounds.status, **self._meter_for_ev()}
+                **self.rounds.status, **self._meter_for_ev(reading)}
 
-    def _meter_for_ev(self) -> dict:
+    def _meter_for_ev(self, reading) -> dict:
         """The DC meter's register for an EV that asks (ISO 15118-20 MeterInfo), in whole Wh so that it
         changes the message about once a meter poll; None while no fresh reading is in (the SECC keeps
         the last value of every field it was sent)."""
-        reading = self.reading()
         if reading is None:
             return {"meter_wh": None, "meter_id": None}
-        name = reading.serial or next((m.name for m in self.board.meters if m.measures == self.id),
-                                      f"{self.board.serial}-{self.id}")  # the meter's own serial first
-        return {"meter_wh": round(reading.energy_wh), "meter_id": name[:32]}
+        return {"meter_wh": round(reading.energy_wh), "meter_id": (reading.serial or self._meter_name)[:32]}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:
