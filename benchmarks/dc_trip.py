@@ -40,8 +40,8 @@ class Rig:
     def __init__(self):
         self.dc = DcBus(battery=Battery(capacity_kwh=500.0, soc_pct=30.0))
         hal, self.sim, self.link = dc_connector_over_can(self.dc, f"bench-dc-{next(channels)}")
-        self.path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"))
         self.ev = EvEcu(self.dc.battery, stop_at_soc=101.0)
+        self.path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"), ev_ready=self.ev.s2_closed)
         self.lock = threading.Lock()
         self.running = True
         self.thread = threading.Thread(target=self._loop, daemon=True)

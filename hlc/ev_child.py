@@ -23,6 +23,7 @@ from pathlib import Path
 
 from iso15118.evcc import Config, EVCCHandler
 from iso15118.evcc.controller.simulator import SimEVController
+from iso15118.evcc.states.evcc_state import StateEVCC
 from iso15118.evcc.evcc_config import load_from_file
 from iso15118.evcc.states import din_spec_states, iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
@@ -54,7 +55,9 @@ class BenchEV(BenchEv20, SimEVController):
         self.chosen_profile = None  # the ChargingProfile it made of the charger's schedule
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
                       "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
-        self.contactors(False)  # a car arrives with its contactors open
+        self.plugin = self.battery().get("plugins", 0)  # the plug-in this car's session belongs to
+        self.closed = {"contactors_closed": False, "state": "B"}  # a car arrives in B, its contactors open
+        self._tell_bench()
         self.renegotiations = int(self.battery().get("renegotiate") or 0)  # the bench's asks before this car came
         self.renegotiating = False
 
@@ -101,13 +104,26 @@ class BenchEV(BenchEv20, SimEVController):
         return self.precharged
 
     def contactors(self, closed: bool) -> None:
-        """The car's contactors are physical: the bench reads them from a file beside the battery's."""
+        self.closed["contactors_closed"] = closed
+        self._tell_bench()
+
+    def s2(self, closed: bool) -> None:
+        """The pilot's S2 switch: state C closed, B open (IEC 61851-1 Table A.3)."""
+        state = "C" if closed else "B"
+        if state != self.closed["state"]:
+            log.info("the car switches its pilot to state %s", state)
+            self.closed["state"] = state
+            self._tell_bench()
+
+    def _tell_bench(self) -> None:
+        """Its contactors and its pilot switch are physical: the bench reads them from a file beside the
+        battery's, marked with this car's plug-in (a file left by the last car is no longer true)."""
         part = self.battery_file.with_suffix(".ev.part")
         try:
-            part.write_text(json.dumps({"contactors_closed": closed}))
+            part.write_text(json.dumps({"plugin": self.plugin, **self.closed}))
             part.replace(self.battery_file.with_suffix(".ev.json"))
         except OSError as exc:
-            log.warning("cannot tell the bench about the contactors: %s", exc)
+            log.warning("cannot tell the bench about the contactors and the pilot: %s", exc)
 
     async def continue_charging(self) -> bool:
         return not await self.is_charging_complete()
@@ -150,6 +166,24 @@ class BenchEV(BenchEv20, SimEVController):
         progress, schedule_id, profile = await super().process_sa_schedules_v2(sa_schedules)
         self.chosen_profile = profile
         return progress, schedule_id, profile
+
+
+def switch_s2_around_the_dc_sequence() -> None:
+    """A DC car closes S2 (state C) before its cable check and opens it (B) once its power delivery stop
+    is answered (DIN SPEC 70121, ISO 15118-2 and -20 DC sequences; IEC 61851-23 Annex CC): on every
+    message the car sends, in all three protocols. Applied before the patches of single states, which
+    wrap what they find."""
+    base = StateEVCC.create_next_message
+
+    def create_next_message(self, next_state, next_msg, *args, **kwargs):
+        name = type(next_msg).__name__
+        if name in ("CableCheckReq", "DCCableCheckReq"):
+            self.comm_session.ev_controller.s2(True)
+        elif name in ("WeldingDetectionReq", "DCWeldingDetectionReq", "SessionStopReq"):
+            self.comm_session.ev_controller.s2(False)
+        return base(self, next_state, next_msg, *args, **kwargs)
+
+    StateEVCC.create_next_message = create_next_message
 
 
 def send_profile_with_power_delivery() -> None:
@@ -236,6 +270,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         drive_the_pilot_and_the_draw()
         car = BenchAcEV(evcc_config, battery_file)
     else:
+        switch_s2_around_the_dc_sequence()
         send_profile_with_power_delivery()
         renegotiate_when_asked()
         wait_longer_in_the_current_demand_loop()

@@ -25,8 +25,9 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    15118-20 MeterInfo for an EV that asks),
    "renegotiate": a round: the charger's limits changed, the EV whose last round this is is asked
    for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes),
+   "cp": the pilot's state letter (the SECC checks for C at PowerDeliveryReq Start),
    on an AC connector (hlc.secc_ac): "state": "charging" while its contactor is closed, else "off" or
-   "fault"; "cp": the pilot's state letter; "rcd": true on a residual current trip; "nominal_voltage_v";
+   "fault"; "rcd": true on a residual current trip; "nominal_voltage_v";
    "max_current_a": the offer per phase (EVSEMaxCurrent)}
 Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 CertificateInstallationReq):
   {"type": "certificate", "id": a number of the child's, "action": "Install" | "Update",

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from iso15118.shared.messages.datatypes import EVSENotification
-from iso15118.shared.messages.enums import CpState, EnergyTransferModeEnum
+from iso15118.shared.messages.enums import EnergyTransferModeEnum
 from iso15118.shared.messages.iso15118_2.datatypes import (ACEVSEChargeParameter, ACEVSEStatus, PVEVSEMaxCurrent,
                                                            PVEVSENominalVoltage)
 
@@ -23,8 +23,6 @@ log = logging.getLogger("hlc.secc")
 # ISO 15118-2 [V2G2-860]: the SECC closes the contactor within 3 s of seeing state C after
 # PowerDeliveryReq Start; the controller closes it within a tick or two of state C, the rest is margin.
 CONTACTOR_WAIT_S = 3.0
-# What the pilot's state letter is with the 5 % PWM on (ISO 15118-3 / IEC 61851-1 Table A.3: x2).
-CP_STATES = {"A": CpState.A2, "B": CpState.B2, "C": CpState.C2, "D": CpState.D2, "E": CpState.E, "F": CpState.F}
 
 
 class BridgedAcController(BridgedEVSEController):
@@ -61,9 +59,6 @@ class BridgedAcController(BridgedEVSEController):
     async def get_evse_max_current_limit(self) -> PVEVSEMaxCurrent:
         """What the controller offers now per phase (its limits, the schedule, the site share)."""
         return physical(PVEVSEMaxCurrent, self.link.evse.get("max_current_a", 0.0), "A")
-
-    async def get_cp_state(self) -> CpState:
-        return CP_STATES.get(self.link.evse.get("cp"), CpState.UNKNOWN)
 
     async def set_hlc_charging(self, is_ongoing: bool) -> None:
         await self._tell(stage="charging_status" if is_ongoing else "power_off")

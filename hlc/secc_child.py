@@ -29,7 +29,7 @@ from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
-from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, DCEVErrorCode,
+from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, CpState, DCEVErrorCode,
                                            EnergyTransferModeEnum, IsolationLevel, Protocol)
 from iso15118.shared.messages.iso15118_2.body import ChargeParameterDiscoveryRes
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress
@@ -118,6 +118,10 @@ class EVDataWithErrors(EVDataContext):
         super().update_charge_loop_parameters(current_demand_req)
         code = current_demand_req.dc_ev_status.ev_error_code
         self.ev_error = None if code == DCEVErrorCode.NO_ERROR else str(getattr(code, "value", code))
+
+
+# What the pilot's state letter is with the 5 % PWM on (ISO 15118-3 / IEC 61851-1 Table A.3: x2).
+CP_STATES = {"A": CpState.A2, "B": CpState.B2, "C": CpState.C2, "D": CpState.D2, "E": CpState.E, "F": CpState.F}
 
 
 class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
@@ -241,6 +245,10 @@ class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
         ok = bool(self.link.evse.get("authorized"))
         return AuthorizationResponse(authorization_status=AuthorizationStatus.ACCEPTED if ok else
                                      AuthorizationStatus.ONGOING, certificate_response_status=code)
+
+    async def get_cp_state(self) -> CpState:
+        """The pilot as the controller measured it (iso15118 checks for C at PowerDeliveryReq Start)."""
+        return CP_STATES.get(self.link.evse.get("cp"), CpState.UNKNOWN)
 
     async def is_contactor_closed(self) -> Optional[bool]:
         return True if self.link.evse["state"] in ("cable_check", "cable_ok", "precharge", "charging") else None

@@ -42,8 +42,8 @@ class DcRig:
         self.modules = [SimPowerModule(self.bus, i, max_a=100.0, max_w=30000.0, clock=self.clock) for i in (1, 2)]
         self.hal = bench_dc_connector(self.bus, ModuleStack(self.modules), clock=self.clock)
         self.imd = self.hal.isolation
-        self.path = DcPowerPath(1, self.hal, limit_a)
         self.ev = EvEcu(self.bus.battery)
+        self.path = DcPowerPath(1, self.hal, limit_a, ev_ready=self.ev.s2_closed)
 
     def tick(self, n: int = 1) -> None:
         for _ in range(n):
@@ -59,6 +59,10 @@ class DcRig:
         return not any(m.is_on for m in self.modules) and not self.bus.contactor_cmd
 
 
+S2_CLOSED = (ev_link.CABLE_CHECK, ev_link.PRECHARGE, ev_link.POWER_ON, ev_link.CURRENT_DEMAND, ev_link.RENEGOTIATE,
+             ev_link.POWER_OFF)
+
+
 class EvEcu:
     """The EV's side of the DC sequence: asks, waits for the answer it needs, goes on."""
 
@@ -66,6 +70,11 @@ class EvEcu:
         self.battery, self.stop_at_soc = battery, stop_at_soc
         self.request = EvRequest(max_voltage_v=battery.max_voltage_v, max_current_a=battery.max_current_a)
         self.talking = True
+        self.s2_stuck_open = False  # a car that never switches to state C
+
+    def s2_closed(self) -> bool:
+        """State C from its cable check to its power delivery stop's answer, as a DC car's pilot shows."""
+        return not self.s2_stuck_open and self.request.stage in S2_CLOSED
 
     def step(self, now: float, path: DcPowerPath, bus: DcBus) -> None:
         r = self.request
@@ -151,7 +160,7 @@ class DcStationRig:
         self.board = load_board(ROOT / "board-configs" / "bench-dc.toml")
         self.wall = SteppedClock()
         self.clock = lambda: self.wall.monotonic()
-        self.wire = ConnectorWire(1, 3, 230.0, SimulatedEV(), None, wake=lambda: None)
+        self.wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc=True), None, wake=lambda: None)
         self.bench = BenchWire(connectors={1: self.wire}, wake=lambda: None)
         self.bus = DcBus(battery=battery or Battery(capacity_kwh=0.5))
         self.modules = [SimPowerModule(self.bus, i, max_a=100.0, max_w=30000.0, clock=self.clock) for i in (1, 2)]
@@ -174,8 +183,16 @@ class DcStationRig:
             now = self.clock()
             self.bus.step(now)
             self.link.step(now, self.conn.path, self.bus, self.wire.ev.state != "A")
+            self._pilot()
             self.station.loop.tick_once(now)
             self._answer_schedule_rounds()
+
+    def _pilot(self) -> None:
+        """The car's S2 on the wire: at 5 % the pilot shows what its controller switched."""
+        plugged = self.wire.ev.state != "A"
+        digital = {"state": "C" if self.link.ecu.s2_closed() else "B", "draw_a": 0.0} if plugged else None
+        if digital != self.wire.ev.digital:
+            self.wire.set_ev(digital=digital)
 
     def _answer_schedule_rounds(self) -> None:
         """The OCPP layer's part (1.6's: no CSMS has a say): each new round offered the ceiling at once."""

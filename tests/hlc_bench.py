@@ -43,8 +43,8 @@ class HlcBench:
         self.dc = DcBus(battery=battery)
         modules = [SimPowerModule(self.dc, i, max_a=100.0) for i in (1, 2)]
         self.hal = bench_dc_connector(self.dc, ModuleStack(modules))
-        self.path = DcPowerPath(1, self.hal, limit_a=lambda now: float("inf"))
         self.battery_file = tmp / "battery.json"
+        self.path = DcPowerPath(1, self.hal, limit_a=lambda now: float("inf"), ev_ready=self.car_in_c)
         socket = str(tmp / "hlc.sock")
         self.log = open(tmp / "hlc.log", "ab")  # the two iso15118 processes log every message
         argv = ["unshare", "--map-root-user", "--net", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket", socket,
@@ -54,6 +54,13 @@ class HlcBench:
         self.states: list[str] = []
         self.authorized = True
         self.ev_error: str | None = None  # a DCEVErrorCode value the bench EV reports
+
+    def car_in_c(self) -> bool:
+        """The car's pilot switch, as it writes it for the bench (hlc/ev_child.py: C from its cable check)."""
+        try:
+            return json.loads(self.battery_file.with_suffix(".ev.json").read_text()).get("state") == "C"
+        except (OSError, ValueError, AttributeError):
+            return False
 
     def write_battery(self) -> None:
         state = battery_state(self.dc.battery, self.stop_at_pct, self.ev_error)

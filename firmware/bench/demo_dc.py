@@ -26,6 +26,23 @@ STAGES = {"cable_check": "cable check: contactors closed, the output at the test
 FLOW = ["cable_check", "cable_ok", "precharge", "charging", "stopping", "welding_check", "done"]
 
 
+def stages_to_tell(seen: list[str], dc: dict) -> list[str]:
+    """The power path's stages not yet told, each once (`seen` grows): one the polls missed is told too
+    when a later one shows it passed (the path's table has no other way there); "off" after a stage of
+    the flow means the path went through "done"."""
+    state = dc["state"]
+    if state == "off" and seen and seen[-1] in FLOW[:-1]:
+        state = "done"
+    if state not in STAGES or (seen and seen[-1] == state):
+        return []
+    ohm = dc["insulation_ohm"]
+    last = FLOW.index(seen[-1]) if seen and seen[-1] in FLOW else -1
+    passed = FLOW[last + 1:FLOW.index(state)] if state in FLOW and FLOW.index(state) > last else []
+    seen.extend([*passed, state])
+    return [STAGES[stage].format(insulation=f"{ohm / 1e6:.1f} MOhm" if ohm else "?", fault=dc["fault"])
+            for stage in [*passed, state]]
+
+
 def live_line(c: dict) -> str:
     dc = c["dc"]
     return (f"{dc['state']:>13} | SoC {dc['ev_soc_pct'] or 0:5.1f} % | EV asks {dc['ev_target_voltage_v']:5.0f} V "
@@ -42,18 +59,8 @@ async def script_dc(csms, api: str, dialect, timeout_s: float = 240.0) -> bool:
         seen: list[str] = []
 
         def narrate(c: dict) -> None:
-            """Each stage once; one the polls missed is told too when a later one shows it passed (the
-            power path's table has no other way there)."""
-            state = c["dc"]["state"]
-            if state not in STAGES or (seen and seen[-1] == state):
-                return
-            ohm = c["dc"]["insulation_ohm"]
-            last = FLOW.index(seen[-1]) if seen and seen[-1] in FLOW else -1
-            passed = FLOW[last + 1:FLOW.index(state)] if state in FLOW and FLOW.index(state) > last else []
-            for stage in [*passed, state]:
-                seen.append(stage)
-                say.step(STAGES[stage].format(insulation=f"{ohm / 1e6:.1f} MOhm" if ohm else "?",
-                                              fault=c["dc"]["fault"]))
+            for line in stages_to_tell(seen, c["dc"]):
+                say.step(line)
 
         async def until(pred, what, timeout=20.0, narrating=False):
             return await bench.until(pred, what, timeout, narrate if narrating else lambda c: None)

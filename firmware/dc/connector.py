@@ -50,7 +50,8 @@ class DcConnector(EvLinkSide, Connector):
         path's state goes back to the EV."""
         self._link_side(link, cfg.id, "DC")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
-        self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a)
+        self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a,
+                                ev_ready=lambda: self.cp in (CPState.C, CPState.D))
         self._stop_asked = False
         self._volts_seen = 0.0
         # The meter's name for the EV when it tells no serial: its [[meters]] entry, else this connector's.
@@ -142,6 +143,7 @@ class DcConnector(EvLinkSide, Connector):
                 "isolation": "valid" if s["insulation_ohm"] else ("fault" if s["cable_check_failed"] else "none"),
                 "max_voltage_v": max_v, "max_current_a": min(max_a, self.cfg.max_current_a, self.offered_a),
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
+                "cp": self.cp.value,
                 **self.rounds.status, **self._meter_for_ev(reading)}
 
     def _meter_for_ev(self, reading) -> dict:

@@ -9,6 +9,9 @@ ISOLATION_FAULT_OHM = 100e3
 # The current limit while the cable check holds the test voltage: low enough that a short in the
 # cable meets IEC 61851-23:2023 CC.7.6.20.7 (under 5 A within 1 s) whatever the module's ramp.
 CABLE_CHECK_CURRENT_A = 2.0
+# Our setting: a car switches to state C as it sends its CableCheckReq; still in B after this long, the
+# log says why its cable check does not begin (it may wait for C until it gives up).
+STATE_C_LATE_S = 1.0
 # ISO 15118-2 V2G_SECC_CableCheck_Performance_Time: the whole cable check, else it failed.
 CABLE_CHECK_S = 38.0
 # How long the insulation monitor may take for its self test (module makers give 10 to 20 s).

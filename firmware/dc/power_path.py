@@ -38,6 +38,10 @@ OVER_VOLTAGE, WELD, OPENED_UNDER_LOAD = "over_voltage", "weld", "contactor_stuck
 STATES = [OFF, CABLE_CHECK, CABLE_OK, PRECHARGE, CHARGING, STOPPING, WELDING_CHECK, DONE, FAULT]
 LIVE = frozenset({CABLE_CHECK, CABLE_OK, PRECHARGE, CHARGING, STOPPING})  # the path may be energized
 EV_LED = frozenset({PRECHARGE, CHARGING})  # the EV must keep talking
+# IEC 61851-1 Table A.3, kept by IEC 61851-23: energy flows only in state C or D. A DC EV closes S2
+# before its CableCheckReq (DIN SPEC 70121 / ISO 15118-2 / -20 DC sequences) and opens it after its
+# power delivery stop; back in B before that, it ends the energy transfer, and the output ramps down.
+NEEDS_C = frozenset({CABLE_CHECK, CABLE_OK, PRECHARGE, CHARGING})
 
 # fmt: off
 TRANSITIONS = [
@@ -59,10 +63,13 @@ class DcPowerPath:
     """`tick(now, ev)` on every safety tick; `status()` for the HLC answers, the bench and OCPP.
 
     `limit_a(now)` is every limit of the model in DC amps (site share, schedule, derating), given
-    by whoever builds the path; the EV's request and the stack's own limits are applied here."""
+    by whoever builds the path; the EV's request and the stack's own limits are applied here.
+    `ev_ready()` says whether the pilot shows state C or D: the EV has closed S2 and may be energized."""
 
-    def __init__(self, cid: int, hal, limit_a: Callable[[float], float]):
-        self.cid, self.hal, self.limit_a = cid, hal, limit_a
+    def __init__(self, cid: int, hal, limit_a: Callable[[float], float], ev_ready: Callable[[], bool]):
+        self.cid, self.hal, self.limit_a, self.ev_ready = cid, hal, limit_a, ev_ready
+        self._asked_in_b: float | None = None  # when the EV asked for its cable check with its pilot in B
+        self._told_late = False
         self.fault: str | None = None
         self.fault_kind: str | None = None  # the fault matrix's name for it (firmware.core.faults)
         self.test_voltage_v = 0.0
@@ -100,6 +107,10 @@ class DcPowerPath:
         if self.state != FAULT and (found := self._trip_reason(now, ev)):
             self._check_failed(*found) if self.state == CABLE_CHECK else self._trip(*found)
             return
+        if self.state in NEEDS_C and not self.ev_ready():
+            log.info("connector %s: the EV switched back to state B in %s: ramping the output down", self.cid,
+                     self.state.replace("_", " "))
+            return self.stop()
         try:
             getattr(self, f"_in_{self.state}")(now, ev)
         except Exception as exc:  # a command the hardware refused (a bus down): off, never a crash
@@ -151,6 +162,14 @@ class DcPowerPath:
 
     # ---- states -------------------------------------------------------------------------------
     def _in_off(self, now, ev):
+        if ev.stage == ev_link.CABLE_CHECK and not self.ev_ready():  # its CableCheckReq is answered Ongoing
+            self._asked_in_b = self._asked_in_b or now
+            if now - self._asked_in_b >= norm.STATE_C_LATE_S and not self._told_late:
+                self._told_late = True
+                log.warning("connector %s: the EV asks for its cable check but its pilot stays in state B: no "
+                            "voltage on the cable until it switches to C", self.cid)
+            return
+        self._asked_in_b, self._told_late = None, False
         if ev.stage == ev_link.CABLE_CHECK:
             evse_max = self.hal.stack.limits()[0]
             self.test_voltage_v = norm.cable_check_voltage(ev.max_voltage_v or 500.0, evse_max)

@@ -36,7 +36,7 @@ def create_mock_hal(board, wake: Callable[[], None], state_file: Path | None = N
             connector_id=c.id,
             phases=board.phases,
             voltage_v=board.voltage_v,
-            ev=SimulatedEV(max_current_a=board.mock.ev_max_current_a, hlc_ac=bool(c.hlc_iface)),
+            ev=SimulatedEV(max_current_a=board.mock.ev_max_current_a, hlc=bool(c.hlc_iface) or c.kind == "dc"),
             cable_rating_a=board.mock.cable_rating_a if c.cable == "socket" else None,
             wake=wake,
         )

@@ -55,7 +55,7 @@ class DcBench:
                                   max_w=dc.module_max_w) for i in range(dc.modules)]
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
         self.battery_file = folder / f"bench-ev-{self.cid}.json"
-        self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # written by the EV: its contactors
+        self.ev_file = folder / f"bench-ev-{self.cid}.ev.json"  # written by the EV: its contactors, its pilot
         hal = bench_dc_connector(self.bus, ModuleStack(modules), pilot=MockPilot(wire),
                                  ev_link_command=self.ev_link_command)
         self.hal: DcConnectorHal = hal if meter is None else dataclasses.replace(hal, meter=meter)
@@ -98,18 +98,25 @@ class DcBench:
             if plugged:  # a car arrives with the state of charge the bench gives it
                 self.battery.soc_pct = self.arrives_at_pct
             self._write_now()
-        self.bus.ev_contactors_closed = plugged and self._ev_contactors()
+        said = self._ev_says() if plugged else {}
+        self.bus.ev_contactors_closed = bool(said.get("contactors_closed"))
+        digital = {"state": "C" if said.get("state") == "C" else "B", "draw_a": 0.0} if plugged else None
+        if digital != self.wire.ev.digital:  # at 5 % the car's controller sets its pilot (S2)
+            self.wire.set_ev(digital=digital)
         self.bus.step(now)
         self.wire.keep_energy(self.bus.energy_wh)
         if now - self._written >= WRITE_S:
             self._written = now
             self.write()
 
-    def _ev_contactors(self) -> bool:
+    def _ev_says(self) -> dict:
+        """What this plug-in's car last wrote: its contactors and its pilot state; {} before it wrote
+        (or what the last car wrote: a car killed mid-session leaves its file behind)."""
         try:
-            return bool(json.loads(self.ev_file.read_text()).get("contactors_closed"))
-        except (OSError, ValueError, AttributeError):
-            return False
+            said = json.loads(self.ev_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        return said if isinstance(said, dict) and said.get("plugin") == self.wire.plugins else {}
 
     def _write_now(self) -> None:
         self._written = 0.0

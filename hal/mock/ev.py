@@ -38,9 +38,10 @@ class SimulatedEV:
     max_current_a: float = 32.0
     diode_ok: bool = True
     renegotiations: int = 0  # times the bench asked an ISO 15118-2 EV for a new schedule
-    # An ISO 15118-2 AC car (hal.mock.ac_hlc_bench): at 5 % its charging controller decides its pilot state
-    # and its draw, {"state": "B" | "C", "draw_a"}; `state` is then only the driver's wish (A: unplugged).
-    hlc_ac: bool = False
+    # A car on the digital link (an ISO 15118-2 AC car, hal.mock.ac_hlc_bench, or a DC car, hal.mock.dc_bench):
+    # at 5 % its charging controller decides its pilot state and (AC) its draw, {"state": "B" | "C", "draw_a"};
+    # `state` is then only the driver's wish (A: unplugged).
+    hlc: bool = False
     digital: dict | None = None
 
     def pilot_high_v(self, duty_pct: float | None = None) -> float:
@@ -63,4 +64,4 @@ class SimulatedEV:
         return min(ev_reads_duty(duty_pct), self.max_current_a)
 
     def _talking(self, duty_pct: float | None) -> bool:
-        return self.hlc_ac and self.state != "A" and duty_pct is not None and digital_duty(duty_pct)
+        return self.hlc and self.state != "A" and duty_pct is not None and digital_duty(duty_pct)

@@ -19,8 +19,8 @@ class CanRig:
     def __init__(self, soc_pct: float):
         self.dc = DcBus(battery=Battery(capacity_kwh=2.0, soc_pct=soc_pct))
         hal, self.sim, self.link = dc_connector_over_can(self.dc, f"dc-can-{next(channels)}")
-        self.path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"))
         self.ev = EvEcu(self.dc.battery)
+        self.path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"), ev_ready=self.ev.s2_closed)
         self.states: list[str] = []
 
     def run(self, until, seconds: float) -> bool:

@@ -105,6 +105,12 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
     assert energy and energy[-1] - energy[0] > 0  # the car's draw went through the meter into the bill
 
 
+def logged_at(station, text: str) -> float:
+    """When the controller logged `text` (its log's local time), as a timestamp."""
+    line = next(line for line in station.log_path.read_text().splitlines() if text in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
 async def fallback_to_basic_charging(tmp_path, csms) -> None:
     """ISO 15118-3: the car's modem stays silent (the bench's `slac` fault), SLAC gives up after the bench's
     20 s, the pilot shows state F for 4 s, then the nominal duty carries the offer and the car charges
@@ -116,9 +122,9 @@ async def fallback_to_basic_charging(tmp_path, csms) -> None:
         await station.post("/rfid", {"connector": 1, "id_tag": CARD})
         await station.until(lambda c: c["pwm_duty"] == 5.0, 5)
         await station.until(lambda c: c["pwm_duty"] == 0.0, 40)  # state F
-        began = asyncio.get_running_loop().time()
         c = await station.until(lambda c: c["pwm_duty"] not in (0.0, 5.0, 100.0), 10)
-        assert asyncio.get_running_loop().time() - began >= 3.5  # T_step_EF, 4 s (polled at 0.1 s)
+        # T_step_EF, 4 s: from the controller's own word of when F began (a poll of a busy bench may see F late)
+        assert datetime.now().timestamp() - logged_at(station, "falling back to basic charging") >= 3.9
         # 32 A as a duty (IEC 61851-1 Table A.8)
         assert c["offered_current_a"] == 32.0 and c["pwm_duty"] == pytest.approx(53.3, abs=0.1), c
         c = await station.until(lambda c: c["contactor_closed"] and c["ev"]["draw_a"] > 0, 10)

@@ -57,7 +57,8 @@ def test_a_dc_board_charges_through_its_real_drivers(dc_board):
     assert isinstance(hal, DcConnectorHal)
     assert hal.ev_link_command is None  # the SECC is a service of its own on a board (evse-secc@.service)
     assert line.sim.written[3007] == 100  # the alarm threshold, written at start
-    path, ev = DcPowerPath(1, hal, limit_a=lambda now: float("inf")), EvEcu(line.dc.battery)
+    ev = EvEcu(line.dc.battery)
+    path = DcPowerPath(1, hal, limit_a=lambda now: float("inf"), ev_ready=ev.s2_closed)
 
     def tick():
         now = time.monotonic()

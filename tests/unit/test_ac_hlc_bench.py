@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def bench(tmp_path):
     board = load_board(ROOT / "board-configs" / "bench-ac-hlc.toml")
-    wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc_ac=True), 32, wake=lambda: None)
+    wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc=True), 32, wake=lambda: None)
     return AcHlcBench(board.connectors[0], board, wire, tmp_path), wire
 
 

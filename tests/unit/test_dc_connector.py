@@ -345,3 +345,20 @@ def test_the_ev_is_told_the_meters_register_while_a_fresh_reading_is_in():
     readings.append(None)
     rig.tick(2)
     assert rig.link.told["meter_wh"] is None and rig.link.told["meter_id"] is None
+
+
+def test_the_ev_is_told_the_pilot_and_gets_voltage_only_once_it_switched_to_state_c():
+    """The SECC hears the pilot as measured (iso15118 checks for C at PowerDeliveryReq Start); an EV
+    that asks for its cable check in B is answered Ongoing (path off) and its cable stays dead."""
+    rig = DcStationRig()
+    rig.link.ecu.s2_stuck_open = True
+    rig.start()
+    assert rig.until(lambda: rig.link.ecu.request.stage == "cable_check", 5)
+    rig.tick(100)
+    assert rig.link.told["cp"] == "B" and rig.link.told["state"] == OFF and rig.output_off()
+    assert rig.bus.voltage_v == 0.0 and rig.conn.state == charger.SUSPENDED_EV
+    rig.link.ecu.s2_stuck_open = False
+    assert rig.until(lambda: rig.conn.state == charger.CHARGING, 60)
+    assert rig.link.told["cp"] == "C" and rig.until(lambda: rig.bus.current_a > 10, 2)
+    assert rig.until(lambda: rig.conn.path.state == DONE, 200)
+    assert rig.link.told["cp"] == "B"  # it opened S2 after its power delivery stop

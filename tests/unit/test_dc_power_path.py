@@ -165,3 +165,32 @@ def test_a_stop_during_the_cable_check_ramps_down_from_the_test_voltage_without_
     rig.path.stop()
     assert rig.until(lambda: rig.path.state in (DONE, OFF), 30), rig.path.status()
     assert rig.path.fault is None and rig.output_off()
+
+
+def test_no_voltage_on_the_cable_until_the_ev_switches_to_state_c(caplog):
+    """IEC 61851-1 Table A.3 (kept by IEC 61851-23): a car that asks for its cable check but stays in B
+    gets nothing on the cable, and the log says why; once it closes S2 the check begins and the session
+    goes on."""
+    rig = DcRig(small_battery())
+    rig.ev.s2_stuck_open = True
+    rig.tick(200)  # 4 s of CableCheckReqs in state B
+    assert rig.ev.request.stage == ev_link.CABLE_CHECK and rig.path.state == OFF
+    assert caplog.text.count("its pilot stays in state B") == 1
+    assert rig.output_off() and rig.bus.voltage_v == 0.0 and rig.imd.test_voltage_v is None
+    rig.ev.s2_stuck_open = False
+    assert rig.until(lambda: rig.path.state == CABLE_CHECK, 0.1)
+    assert rig.until(lambda: rig.path.state == CHARGING, 60), rig.path.status()
+
+
+@pytest.mark.parametrize("state", [CABLE_CHECK, CHARGING])
+def test_an_ev_back_in_state_b_ramps_the_output_down_and_the_path_ends_cleanly(state):
+    """Back in B before its power delivery stop, the car has ended the energy transfer: current to zero,
+    modules off, contactors open, welding checked; no fault, the next session may begin."""
+    rig = DcRig(small_battery())
+    assert rig.until(lambda: rig.path.state == state, 60), rig.path.status()
+    rig.tick(50)
+    rig.ev.s2_stuck_open = True
+    rig.tick()
+    assert rig.path.state == "stopping"
+    assert rig.until(lambda: rig.path.state == DONE, norm.STOP_S + norm.WELD_CHECK_S + 1), rig.path.status()
+    assert rig.output_off() and rig.path.fault is None and rig.bus.voltage_v < norm.SAFE_VOLTAGE_V

@@ -56,7 +56,7 @@ class Rig:
     def __init__(self):
         self.board = load_board(ROOT / "board-configs" / "bench-ac-hlc.toml")
         self.wall = SteppedClock()
-        self.wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc_ac=True), 32, wake=lambda: None)
+        self.wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc=True), 32, wake=lambda: None)
         self.bench = BenchWire(connectors={1: self.wire}, wake=lambda: None)
         w = self.wire
         conn_hal = ConnectorHal(pilot=MockPilot(w), contactor=MockContactor(w), rcd=MockRcd(w), meter=MockMeter(w),
