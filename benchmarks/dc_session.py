@@ -1,9 +1,9 @@
 """A DC session with the EV talking (iso15118 SECC and EVCC in .venv-hlc on a veth pair in a network
 namespace, the power path and the bench's DC bus in this process): the time from the EV's link
 starting (the plug) to current flowing, and the EV's current-demand loop period (ISO 15118-20: its
-DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC and DIN SPEC 70121. Needs what the test command
-installs (.venv-hlc, a Java runtime, iproute2) and the right to make a network namespace. Prints JSON
-lines in the DESIGN.md format.
+DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC (Scheduled and Dynamic control) and DIN SPEC
+70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the right to
+make a network namespace. Prints JSON lines in the DESIGN.md format.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from hal.mock.dc import Battery  # noqa: E402
 from hlc_bench import HlcBench  # noqa: E402
 
 
-async def one(protocol: str) -> list[dict]:
+async def one(protocol: str, control_mode: str = "scheduled") -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        bench = HlcBench(Path(tmp), protocol, Battery(capacity_kwh=60.0, soc_pct=30.0), stop_at_pct=101.0)
+        bench = HlcBench(Path(tmp), protocol, Battery(capacity_kwh=60.0, soc_pct=30.0), stop_at_pct=101.0,
+                         control_mode=control_mode)
         began = time.monotonic()
         await bench.bridge.start()
         try:
@@ -37,7 +38,7 @@ async def one(protocol: str) -> list[dict]:
             period_ms = (bench.bridge.cycle_at - first_at) / max(1, bench.bridge.cycles - first) * 1000
         finally:
             await bench.bridge.stop()
-    variant = protocol.lower()
+    variant = protocol.lower() + ("_dynamic" if control_mode == "dynamic" else "")
     return [{"benchmark": "dc_session", "variant": variant, "metric": "plug_to_current_s",
              "value": round(plug_to_current, 2), "better": "lower"},
             {"benchmark": "dc_session", "variant": variant, "metric": "current_demand_period_ms",
@@ -46,8 +47,9 @@ async def one(protocol: str) -> list[dict]:
 
 def main() -> int:
     lines = []
-    for protocol in ("ISO_15118_2", "ISO_15118_20_DC", "DIN_SPEC_70121"):
-        lines += asyncio.run(one(protocol))
+    for protocol, mode in (("ISO_15118_2", "scheduled"), ("ISO_15118_20_DC", "scheduled"),
+                           ("ISO_15118_20_DC", "dynamic"), ("DIN_SPEC_70121", "scheduled")):
+        lines += asyncio.run(one(protocol, mode))
     for line in lines:
         print(json.dumps(line))
     return 0

@@ -149,6 +149,8 @@ class MockConfig:
     # The bench's DC EV (kind = dc connectors): its battery and the protocol it speaks.
     ev_protocol: str = _f("ISO_15118_2", choices=("ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"),
                           doc="ISO_15118_20_DC needs [connectors.dc] iso15118_20 = true")
+    ev_control_mode: str = _f("scheduled", choices=("scheduled", "dynamic"),
+                              doc="ISO_15118_20_DC: the EV sends its targets, or its limits and the charger decides")
     ev_battery_kwh: float = _f(60.0, lo=0.1, hi=200.0, doc="the bench EV's battery; a small one makes a short demo")
     ev_soc_pct: float = _f(20.0, lo=0.0, hi=100.0, doc="the state of charge it arrives with")
     ev_stop_at_pct: float = _f(80.0, lo=1.0, hi=100.0, doc="where it ends charging")
@@ -278,14 +280,10 @@ def _check_board(board: BoardConfig, path: Path) -> None:
         raise ConfigError(f"{path}: site.grid_limit_a needs a site meter ([[meters]] with measures = 0)")
     if board.hal == "mock" and board.mock is None:
         raise ConfigError(f"{path}: hal 'mock' needs a [mock] section")
-    if board.mock is not None and board.mock.ev_pnc and board.mock.ev_protocol != "ISO_15118_2":
-        raise ConfigError(f"{path}: mock.ev_pnc: Plug & Charge needs ev_protocol = \"ISO_15118_2\" "
-                          "(DIN SPEC 70121 has no contracts)")
-    if board.mock is not None and board.mock.ev_protocol == "ISO_15118_20_DC":
-        for c in board.connectors:
-            if c.kind == "dc" and c.dc is not None and not c.dc.iso15118_20:
-                raise ConfigError(f"{path}: mock.ev_protocol = \"ISO_15118_20_DC\": connector {c.id} does not offer "
-                                  "it (set [connectors.dc] iso15118_20 = true)")
+    if board.mock is not None:
+        from firmware.config_mock import check_mock
+
+        check_mock(board, path)
     if board.hal == "rpi" and board.rpi is None:
         raise ConfigError(f"{path}: hal 'rpi' needs an [rpi] section")
     if board.hal == "rpi":

@@ -31,7 +31,7 @@ from iso15118.shared.messages.datatypes import (DCEVChargeParams, EVSENotificati
                                                 PVEVMaxCurrentLimit, PVEVMaxPowerLimit, PVEVMaxVoltageLimit,
                                                 PVEVTargetCurrent, PVEVTargetVoltage)
 from iso15118.shared.messages.din_spec.datatypes import DCEVStatus as DCEVStatusDIN
-from iso15118.shared.messages.enums import DCEVErrorCode, Namespace
+from iso15118.shared.messages.enums import ControlMode, DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
@@ -48,9 +48,10 @@ CURRENT_DEMAND_WAIT_S = 1.0  # the bench EV's patience for a CurrentDemandRes (w
 
 
 class BenchEV(BenchEv20, SimEVController):
-    def __init__(self, evcc_config, battery_file: Path):
+    def __init__(self, evcc_config, battery_file: Path, control_mode: ControlMode = ControlMode.SCHEDULED):
+        """`control_mode`: under ISO 15118-20, the one it picks (hlc.ev_v20)."""
         super().__init__(evcc_config)
-        self.battery_file = battery_file
+        self.battery_file, self.control_mode = battery_file, control_mode
         self.precharged = False
         self.chosen_profile = None  # the ChargingProfile it made of the charger's schedule
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
@@ -253,7 +254,7 @@ def wait_longer_in_the_current_demand_loop() -> None:
 
 
 async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False,
-               ac_phases: int | None = None) -> None:
+               ac_phases: int | None = None, control_mode: str = "scheduled") -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
@@ -276,7 +277,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         wait_longer_in_the_current_demand_loop()
         wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
         ask_for_the_meter()
-        car = BenchEV(evcc_config, battery_file)
+        car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()])
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(), ev_controller=car).start()
 
 
@@ -291,10 +292,13 @@ def run() -> None:
     parser.add_argument("--install-contract", action="store_true",
                         help="with --pnc: ask for the contract first (CertificateInstallationReq, ISO 15118-2 8.4.3.11)")
     parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC car (ISO 15118-2) on this many phases")
+    parser.add_argument("--control-mode", choices=("scheduled", "dynamic"), default="scheduled",
+                        help="the control mode it picks under ISO 15118-20")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_message_dumps()
-    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract, args.ac_phases))
+    asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract, args.ac_phases,
+                     args.control_mode))
 
 
 if __name__ == "__main__":

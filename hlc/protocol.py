@@ -3,6 +3,7 @@ a Unix socket, the child connecting. Standard library only: both environments im
 
 Child -> controller, whenever the EV says something and at least every HEARTBEAT_S:
   {"type": "ev", "protocol": "ISO_15118_2" | "DIN_SPEC_70121" | ..., "stage": <ev_link stage>,
+   "control_mode": under ISO 15118-20, "scheduled" (the EV's targets) or "dynamic" (the charger's),
    "max_voltage_v", "max_current_a", "min_current_a" (AC), "target_voltage_v", "target_current_a", "soc_pct", "error",
    "evcc_id", "cycle": the count of PreCharge and CurrentDemand requests so far,
    "session": the count of EV sessions this child has seen (a new one forgets everything of the last),
@@ -60,7 +61,7 @@ SECC_PKI_ENV = "EVSE_SECC_PKI"
 
 EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "min_current_a", "target_voltage_v",
              "target_current_a", "soc_pct", "error", "evcc_id", "cycle", "fresh", "contract", "session",
-             "schedule_round", "departure_s", "energy_request_wh", "ev_profile")
+             "schedule_round", "departure_s", "energy_request_wh", "ev_profile", "control_mode")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate", "cp", "rcd",
                "nominal_voltage_v", "meter_wh", "meter_id")

@@ -24,22 +24,20 @@ from iso15118.secc.controller.ev_data import EVDataContext
 from iso15118.secc.controller.interface import AuthorizationResponse, ServiceStatus
 from iso15118.secc.controller.simulator import SimEVSEController
 from iso15118.secc.secc_settings import Config
-from iso15118.secc.states import iso15118_2_states
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
 from iso15118.shared.messages.enums import (AuthorizationStatus, AuthorizationTokenType, CpState, DCEVErrorCode,
                                            EnergyTransferModeEnum, IsolationLevel, Protocol)
-from iso15118.shared.messages.iso15118_2.body import ChargeParameterDiscoveryRes
-from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress
 from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as ResponseCodeV2
 from iso15118.shared.messages.iso15118_20.common_types import ResponseCode as ResponseCodeV20
-from iso15118.shared.states import Terminate
 
 from hlc import protocol as p
 from hlc.physical import physical
 from hlc.sa_schedule import profile_entries, sa_schedules
+from hlc.secc_v2_states import (answer_ongoing_without_schedules, report_power_deliveries,
+                                return_from_renegotiation_to_power_delivery)
 from hlc.secc_v20 import Iso15118_20Dc, offer_eim_only, offered_protocols, report_v20_power_deliveries
 
 log = logging.getLogger("hlc.secc")
@@ -153,13 +151,15 @@ class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
         limits = self.ev_data_context.rated_limits.dc_limits
         await self.link.send(protocol=str(getattr(self.get_selected_protocol(), "name", "")),
                              max_voltage_v=limits.max_voltage, max_current_a=limits.max_charge_current,
-                             soc_pct=self.ev_data_context.present_soc, **changes)
+                             soc_pct=self.ev_data_context.present_soc,
+                             control_mode=self.v20_control.name.lower() if self._v20() else None, **changes)
 
     # ---- what the EV does -------------------------------------------------------------------
     async def set_present_protocol_state(self, state) -> None:
         name = type(state).__name__
         if name == "SupportedAppProtocol":  # a new EV session begins: nothing of the last one holds
             self.reset_ev_data_context()
+            self.forget_v20()
             self.link.ev = {"stage": "none", "session": self.link.ev.get("session", 0) + 1}
             await self.link.send()
             return
@@ -172,7 +172,11 @@ class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
 
     async def send_charging_command(self, ev_target_voltage: Optional[float], ev_target_current: Optional[float],
                                     is_precharge: bool = False, is_session_bpt: bool = False) -> None:
+        """Pre-charge or the charge loop; under -20's Dynamic control iso15118 passes no targets, and the
+        charger's own (hlc.secc_v20) go to the controller in their place."""
         stage = "precharge" if is_precharge else "current_demand"
+        if ev_target_voltage is None and ev_target_current is None and not is_precharge:
+            ev_target_voltage, ev_target_current = self.dynamic_targets()
         await self._tell(stage=stage, target_voltage_v=ev_target_voltage or 0.0,
                          target_current_a=ev_target_current or 0.0, cycle=self.link.ev.get("cycle", 0) + 1,
                          error=getattr(self.ev_data_context, "ev_error", None))
@@ -300,58 +304,6 @@ class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
 
     async def get_evse_max_power_limit(self) -> PVEVSEMaxPowerLimit:
         return physical(PVEVSEMaxPowerLimit, self.link.evse.get("max_power_w", 0.0), "W")
-
-
-def answer_ongoing_without_schedules() -> None:
-    """iso15118 puts an SAScheduleList in every ChargeParameterDiscoveryRes, an empty one with
-    EVSEProcessing Ongoing, which the schema forbids (at least one SAScheduleTuple) and the EV's EXI
-    decoder refuses: an Ongoing answer goes without it, as ISO 15118-2 has it."""
-    state = iso15118_2_states.ChargeParameterDiscovery
-    original = state.create_next_message
-
-    def create_next_message(self, next_state, next_msg, *args, **kwargs):
-        schedules = getattr(next_msg, "sa_schedule_list", None)
-        if isinstance(next_msg, ChargeParameterDiscoveryRes) and schedules and not schedules.schedule_tuples:
-            next_msg = next_msg.copy(update={"sa_schedule_list": None})
-        return original(self, next_state, next_msg, *args, **kwargs)
-
-    state.create_next_message = create_next_message
-
-
-def return_from_renegotiation_to_power_delivery() -> None:
-    """After a renegotiation's ChargeParameterDiscovery a DC EV goes back to PowerDeliveryReq Start, its
-    contactors closed and the output live; iso15118's SECC would wait for a second cable check. The
-    discovery state stays on instead: it takes the PowerDeliveryReq, or the CableCheckReq of an EV that
-    checks again (iso15118's own does; the power path keeps the output on for it)."""
-    state = iso15118_2_states.ChargeParameterDiscovery
-    original = state.create_next_message
-
-    def create_next_message(self, next_state, next_msg, *args, **kwargs):
-        if next_state is iso15118_2_states.CableCheck and self.comm_session.charge_progress_started:
-            next_state = None
-        return original(self, next_state, next_msg, *args, **kwargs)
-
-    state.create_next_message = create_next_message
-
-
-def report_power_deliveries() -> None:
-    """iso15118's PowerDelivery state checks the EV's ChargingProfile and keeps it; this passes it on
-    to the controller too (OCPP 2.0.1 NotifyEVChargingSchedule) once the request was accepted, and
-    tells it of a renegotiation the EV begins (iso15118 calls nothing of the controller for one)."""
-    original = iso15118_2_states.PowerDelivery.process_message
-
-    async def process_message(self, message, message_exi=None):
-        await original(self, message, message_exi)
-        request = getattr(getattr(message, "body", None), "power_delivery_req", None)
-        if request is None or self.next_state in (None, Terminate):
-            return
-        controller = self.comm_session.evse_controller
-        if request.charging_profile is not None and request.charge_progress == ChargeProgress.START:
-            await controller.ev_profile(request.charging_profile)
-        elif request.charge_progress == ChargeProgress.RENEGOTIATE:
-            await controller.renegotiating()
-
-    iso15118_2_states.PowerDelivery.process_message = process_message
 
 
 async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15118_20: bool = False) -> None:

@@ -2,9 +2,12 @@
 (hlc.secc_child), offered when the board's connector says so ([connectors.dc] iso15118_20).
 
 What -20 changes against ISO 15118-2 on the charger's side, and what stays:
-- the EV picks one energy service (DC, service 2) and a control mode. Only Scheduled is offered: in
-  it the EV sends its target voltage and current in every DC_ChargeLoopReq, which the power path
-  follows as it does -2's CurrentDemandReq (Dynamic would have the charger decide them);
+- the EV picks one energy service (DC, service 2) and a control mode, both offered. Scheduled: the EV
+  sends its target voltage and current in every DC_ChargeLoopReq, which the power path follows as it
+  does -2's CurrentDemandReq. Dynamic: the EV sends its limits only and the charger decides; the
+  power path is then given the EV's maximum voltage as its voltage limit and, as its current, the
+  least of the EV's maximum current and its maximum power at its present voltage (the path adds
+  every limit of the model, as for any target);
 - its mobility needs come in ScheduleExchangeReq, answered EVSEProcessing Ongoing until the controller
   offers the schedule of that round (OCPP 2.0.1 K15), as -2's ChargeParameterDiscovery is;
 - authorization is External Identification only: -20's Plug & Charge needs TLS 1.3 with -20's own
@@ -20,16 +23,17 @@ import time
 
 from iso15118.secc.controller.common import UnknownEnergyService
 from iso15118.secc.states import iso15118_20_states
-from iso15118.shared.messages.enums import AuthEnum, Protocol, ServiceV20
+from iso15118.shared.messages.enums import AuthEnum, ControlMode, Protocol, ServiceV20
 from iso15118.shared.messages.iso15118_20.common_messages import (AuthorizationSetupRes, ChargingSchedule,
                                                                   EIMAuthSetupResParams, Parameter, ParameterSet,
                                                                   PowerDeliveryReq, PowerSchedule, PowerScheduleEntry,
                                                                   PowerScheduleEntryList, PriceLevelSchedule,
+                                                                  DynamicScheduleExchangeResParams,
                                                                   PriceLevelScheduleEntry, PriceLevelScheduleEntryList,
                                                                   ScheduledScheduleExchangeResParams, ScheduleTuple,
                                                                   Service, ServiceList, ServiceParameterList)
 from iso15118.shared.messages.iso15118_20.common_types import EVSENotification, EVSEStatus, MeterInfo, RationalNumber
-from iso15118.shared.messages.iso15118_20.dc import (DCChargeParameterDiscoveryResParams,
+from iso15118.shared.messages.iso15118_20.dc import (DCChargeParameterDiscoveryResParams, DynamicDCChargeLoopRes,
                                                      ScheduledDCChargeLoopResParams)
 from iso15118.shared.states import Terminate
 
@@ -38,9 +42,10 @@ from hlc.sa_schedule import kept_periods, schedule_window
 # ISO 15118-20 8.4.3 (the energy transfer services and their parameter sets): the one set offered for DC.
 CONNECTOR_EXTENDED = 2  # Connector: a CCS connector, as -2's DC_extended
 CONTROL_SCHEDULED = 1  # ControlMode: Scheduled (the EV sends its targets)
+CONTROL_DYNAMIC = 2  # ControlMode: Dynamic (the EV sends its limits, the charger decides)
 NEEDS_FROM_EV = 1  # MobilityNeedsMode: provided by the EVCC
 PRICING_NONE = 0  # Pricing: no price information
-PARAMETER_SET_ID = 1
+PARAMETER_SETS = {1: CONTROL_SCHEDULED, 2: CONTROL_DYNAMIC}  # the set's id: its control mode
 SCHEDULE_TUPLE_ID = 1
 MAX_SUPPORTING_POINTS = 1024  # ScheduleExchangeReq MaximumSupportingPoints: its schema's upper bound
 
@@ -91,6 +96,11 @@ class Iso15118_20Dc:
     `_ask_round` and `_tell`."""
 
     v20_offer_ready = False  # the controller answered this ScheduleExchange round
+    v20_control = ControlMode.SCHEDULED  # the EV's choice, known from its ScheduleExchangeReq on
+
+    def forget_v20(self) -> None:
+        """A new EV session: nothing of the last one's choices holds."""
+        self.v20_offer_ready, self.v20_control = False, ControlMode.SCHEDULED
 
     def _v20(self) -> bool:
         return self.get_selected_protocol() == Protocol.ISO_15118_20_DC
@@ -99,11 +109,11 @@ class Iso15118_20Dc:
         return ServiceList(services=[Service(service_id=ServiceV20.DC.value, free_service=False)])
 
     async def get_service_parameter_list(self, service_id: int) -> ServiceParameterList:
-        parameters = [Parameter(name="Connector", int_value=CONNECTOR_EXTENDED),
-                      Parameter(name="ControlMode", int_value=CONTROL_SCHEDULED),
-                      Parameter(name="MobilityNeedsMode", int_value=NEEDS_FROM_EV),
-                      Parameter(name="Pricing", int_value=PRICING_NONE)]
-        return ServiceParameterList(parameter_sets=[ParameterSet(id=PARAMETER_SET_ID, parameters=parameters)])
+        """DC with one parameter set per control mode; the EV's ServiceSelectionReq picks one."""
+        return ServiceParameterList(parameter_sets=[ParameterSet(id=set_id, parameters=[
+            Parameter(name="Connector", int_value=CONNECTOR_EXTENDED), Parameter(name="ControlMode", int_value=mode),
+            Parameter(name="MobilityNeedsMode", int_value=NEEDS_FROM_EV),
+            Parameter(name="Pricing", int_value=PRICING_NONE)]) for set_id, mode in PARAMETER_SETS.items()])
 
     async def get_dc_charge_params_v20(self, energy_service) -> DCChargeParameterDiscoveryResParams:
         if energy_service != ServiceV20.DC:  # DC_BPT (bidirectional) is not offered
@@ -116,22 +126,43 @@ class Iso15118_20Dc:
 
     async def get_schedule_exchange_params(self, selected_energy_service, control_mode, schedule_exchange_req):
         """Ongoing (an empty schedule of 0 W, which the EV may not use) until the controller offers
-        this round's; `ready_to_charge` tells iso15118 which."""
-        departure = self.ev_data_context.departure_time
-        offer = await self._ask_round(departure or 0)
+        this round's; `ready_to_charge` tells iso15118 which. Dynamic: the round is asked the same way
+        (the CSMS hears the EV's needs and may answer with a profile before the EV charges), and the
+        answer confirms the EV's departure and state-of-charge targets; the offer itself stays with the
+        power path, which applies it to every current it gives."""
+        ev = self.ev_data_context
+        self.v20_control = ControlMode.DYNAMIC if control_mode == ControlMode.DYNAMIC else ControlMode.SCHEDULED
+        offer = await self._ask_round(ev.departure_time or 0)
         self.v20_offer_ready = offer is not None
+        if control_mode == ControlMode.DYNAMIC:
+            return DynamicScheduleExchangeResParams(departure_time=ev.departure_time, min_soc=ev.min_soc,
+                                                    target_soc=ev.target_soc)
         periods = offer["periods"] if offer else [[0, 0.0]]
-        return power_schedule(periods, departure, schedule_exchange_req.max_supporting_points)
+        return power_schedule(periods, ev.departure_time, schedule_exchange_req.max_supporting_points)
 
     def ready_to_charge(self) -> bool:
         return self.v20_offer_ready if self._v20() else super().ready_to_charge()
 
-    async def get_dc_charge_loop_params_v20(self, control_mode, selected_service) -> ScheduledDCChargeLoopResParams:
+    async def get_dc_charge_loop_params_v20(self, control_mode, selected_service):
         evse = self.link.evse
-        return ScheduledDCChargeLoopResParams(
-            evse_maximum_charge_power=rational(evse.get("max_power_w", 0.0)), evse_minimum_charge_power=rational(0),
-            evse_maximum_charge_current=rational(evse.get("max_current_a", 0.0)),
-            evse_maximum_voltage=rational(evse.get("max_voltage_v", 0.0)))
+        maxima = dict(evse_maximum_charge_power=rational(evse.get("max_power_w", 0.0)),
+                      evse_minimum_charge_power=rational(0),
+                      evse_maximum_charge_current=rational(evse.get("max_current_a", 0.0)),
+                      evse_maximum_voltage=rational(evse.get("max_voltage_v", 0.0)))
+        if control_mode == ControlMode.DYNAMIC:
+            return DynamicDCChargeLoopRes(**maxima)
+        return ScheduledDCChargeLoopResParams(**maxima)
+
+    def dynamic_targets(self) -> tuple[float | None, float | None]:
+        """Dynamic control: (volts, amps) for the power path from the EV's limits of its last
+        DC_ChargeLoopReq; (None, None) before it sent any."""
+        limits, ev = self.ev_data_context.session_limits.dc_limits, self.ev_data_context
+        if limits.max_voltage is None or limits.max_charge_current is None:
+            return None, None
+        amps = limits.max_charge_current
+        if limits.max_charge_power is not None:
+            amps = min(amps, limits.max_charge_power / max(float(ev.present_voltage or 0.0), 1.0))
+        return float(limits.max_voltage), float(amps)
 
     async def get_evse_status(self) -> EVSEStatus | None:
         """Terminate once the driver or the CSMS ended the session, or the power path shut down; none
@@ -142,9 +173,12 @@ class Iso15118_20Dc:
         return None
 
     def _ev_targets(self) -> tuple[float, float]:
-        """The EV's last target voltage and current (none yet: 0)."""
+        """The EV's last target voltage and current, those worked out for it under Dynamic control (none
+        yet: 0)."""
         ev = self.ev_data_context
-        return float(ev.target_voltage or 0.0), float(ev.target_current or 0.0)
+        volts, amps = self.dynamic_targets() if self.v20_control == ControlMode.DYNAMIC else \
+            (ev.target_voltage, ev.target_current)
+        return float(volts or 0.0), float(amps or 0.0)
 
     async def is_evse_current_limit_achieved(self) -> bool:
         return self._ev_targets()[1] > self.link.evse.get("max_current_a", 0.0)
@@ -187,7 +221,7 @@ def offer_eim_only() -> None:
 
 def report_v20_power_deliveries() -> None:
     """The EVPowerProfile of a -20 PowerDeliveryReq Start goes to the controller (OCPP 2.0.1
-    NotifyEVChargingSchedule), as -2's ChargingProfile does (hlc.secc_child.report_power_deliveries)."""
+    NotifyEVChargingSchedule), as -2's ChargingProfile does (hlc.secc_v2_states.report_power_deliveries)."""
     original = iso15118_20_states.PowerDelivery.process_message
 
     async def process_message(self, message, message_exi=None):

@@ -78,7 +78,8 @@ async def script_dc(csms, api: str, dialect, timeout_s: float = 240.0) -> bool:
         say.step(f"card {CARD} accepted by the CSMS; the EV is told it may charge")
         c = await until(lambda c: c["dc"]["state"] == "charging" and c["dc"]["present_current_a"] > 1.0,
                         "current flowing", timeout=60.0, narrating=True)
-        say.step(f"the EV speaks {c['dc']['protocol']}; current flowing")
+        mode = f" ({c['dc']['control_mode']} control)" if c["dc"].get("control_mode") else ""
+        say.step(f"the EV speaks {c['dc']['protocol']}{mode}; current flowing")
         end = time.monotonic() + timeout_s
         while time.monotonic() < end:
             c = await connector()

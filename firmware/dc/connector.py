@@ -222,5 +222,6 @@ class DcConnector(EvLinkSide, Connector):
         return {**s, "ev_stage": ev.stage, "ev_soc_pct": ev.soc_pct, "ev_target_voltage_v": ev.target_voltage_v,
                 "ev_target_current_a": ev.target_current_a, "ev_max_voltage_v": ev.max_voltage_v,
                 "ev_max_current_a": ev.max_current_a, "ev_error": ev.error, "offered_current_a": self.offered_a,
-                "protocol": getattr(self.link, "protocol", None), "slac": self.link.slac_state}
+                "protocol": getattr(self.link, "protocol", None), "slac": self.link.slac_state,
+                "control_mode": getattr(self.link, "control_mode", None)}
 

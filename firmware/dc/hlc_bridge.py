@@ -51,6 +51,7 @@ class HlcBridge:
         self.clock = clock
         self.request = EvRequest()
         self.protocol: str | None = None
+        self.control_mode: str | None = None  # ISO 15118-20's, once the EV chose
         self.cycles, self.cycle_at = 0, 0.0  # PreCharge and CurrentDemand requests the EV made, the last one's time
         self.child: asyncio.subprocess.Process | None = None
         self.restarts = 0  # in a row, each after a short life: the pause grows with it
@@ -140,6 +141,8 @@ class HlcBridge:
         self._take_schedule(message, r)
         if isinstance(message.get("protocol"), str) and message["protocol"]:
             self.protocol = message["protocol"]
+        if message.get("control_mode") in ("scheduled", "dynamic", None):
+            self.control_mode = message.get("control_mode")
         if message.get("fresh") is not False:  # a heartbeat proves the child alive, not the EV
             r.heard_at = self.clock()
         cycle = message.get("cycle")

@@ -48,6 +48,7 @@ class DcBench:
         self.pnc_install = mock.ev_pnc and mock.ev_pnc_install
         self.slac = mock.ev_slac
         self.iso15118_20 = ["--iso15118-20"] if dc.iso15118_20 else []  # the SECC offers it
+        self.control_mode = mock.ev_control_mode  # the one the EV picks under -20
         self.battery = Battery(capacity_kwh=mock.ev_battery_kwh, soc_pct=mock.ev_soc_pct,
                                max_current_a=mock.ev_max_dc_current_a)
         self.bus = DcBus(battery=self.battery, energy_wh=wire.energy_wh)  # the DC meter's register, restored
@@ -67,7 +68,7 @@ class DcBench:
     def ev_link_command(self, socket_path: str) -> list[str]:
         pnc = [*(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else [])]
         return bench_link_command(socket_path, self.battery_file, self.slac, "--protocol", self.protocol, *pnc,
-                                  *self.iso15118_20)
+                                  *self.iso15118_20, "--control-mode", self.control_mode)
 
     def start(self) -> None:
         self.write()

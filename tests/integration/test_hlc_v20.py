@@ -7,18 +7,22 @@ import subprocess
 
 from hlc_bench import HLC_PYTHON, ensure_hlc_environment
 
-SCRIPT = r"""
+# What both scripts share: the SECC's link to the controller, written to a list.
+PRELUDE = r"""
 import asyncio, json, sys
 from types import SimpleNamespace
-from iso15118.shared.messages.enums import Protocol, ServiceV20
+from iso15118.shared.messages.enums import ControlMode, Protocol, ServiceV20
 from hlc.secc_child import BridgedEVSEController, Link
-from hlc.secc_v20 import ev_profile_entries, offered_protocols, power_schedule
 from hlc.ev_v20 import BenchEv20
 
 class Writer:
     def __init__(self): self.lines = []
     def write(self, line): self.lines.append(json.loads(line))
     async def drain(self): pass
+"""
+
+SCRIPT = PRELUDE + r"""
+from hlc.secc_v20 import ev_profile_entries, offered_protocols, power_schedule
 
 def entries(params):
     (t,) = params.schedule_tuples
@@ -69,7 +73,7 @@ async def answers():
     await secc.ev_power_profile(profile)
     out["told"] = writer.lines[-1]["ev_profile"]
     services = await secc.get_service_parameter_list(2)
-    out["parameters"] = {p.name: p.int_value for s in services.parameter_sets for p in s.parameters}
+    out["parameters"] = [[s.id, {p.name: p.int_value for p in s.parameters}] for s in services.parameter_sets]
     out["services"] = [s.service_id for s in (await secc.get_energy_service_list()).services]
     return out
 
@@ -83,8 +87,8 @@ def test_the_20_answers_offer_what_the_controller_said_and_the_car_mirrors_them(
     offered per connector; the car's EVPowerProfile read back as the charger's offer and told the
     controller; Ongoing until the controller answers the round, with the EV's energy request passed
     on; the limits flagged when the EV asks beyond them; Terminate once the session is to stop; the
-    meter's register as the controller sent it, and none (never a made-up one) without; Scheduled
-    control only, DC only."""
+    meter's register as the controller sent it, and none (never a made-up one) without; a parameter
+    set for each control mode, DC only."""
     ensure_hlc_environment()
     done = subprocess.run([str(HLC_PYTHON), "-c", SCRIPT], capture_output=True, text=True,
                           cwd=str(HLC_PYTHON.parents[2]), timeout=60)
@@ -104,5 +108,96 @@ def test_the_20_answers_offer_what_the_controller_said_and_the_car_mirrors_them(
     assert out["status"] == [None, "Terminate"]
     assert out["meter"] == [None, ["LEM-0001", 5123, True], None]
     assert out["told"] == {"round": 1, "entries": [[0, 50000], [1800, 25000]]}  # NotifyEVChargingSchedule's
-    assert out["parameters"] == {"Connector": 2, "ControlMode": 1, "MobilityNeedsMode": 1, "Pricing": 0}
+    common = {"Connector": 2, "MobilityNeedsMode": 1, "Pricing": 0}
+    assert out["parameters"] == [[1, {**common, "ControlMode": 1}], [2, {**common, "ControlMode": 2}]]
     assert out["services"] == [2]
+
+
+DYNAMIC = PRELUDE + r"""
+from iso15118.shared.messages.iso15118_20.common_messages import MatchedService
+
+class Car(BenchEv20):
+    def __init__(self, mode): self.control_mode = mode
+    def battery(self):
+        return {"soc_pct": 40.0, "voltage_v": 370.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
+                "wants_a": 150.0, "capacity_wh": 500.0, "stop_at_pct": 80.0}
+    async def is_charging_complete(self): return False
+
+def number(r): return r.get_decimal_value()
+
+async def answers():
+    out, writer = {}, Writer()
+    secc = BridgedEVSEController(Link(None, writer))
+    secc.set_selected_protocol(Protocol.ISO_15118_20_DC)
+    secc.link.evse.update(state="charging", max_voltage_v=920.0, max_current_a=100.0, max_power_w=60000.0)
+    sets = (await secc.get_service_parameter_list(2)).parameter_sets
+    dc = MatchedService(service=ServiceV20.DC, is_energy_service=True, is_free=False, parameter_sets=sets)
+    out["chosen"] = [(await Car(m).select_energy_service_v20([dc])).parameter_set.id
+                     for m in (ControlMode.SCHEDULED, ControlMode.DYNAMIC)]
+    car = Car(ControlMode.DYNAMIC)
+    se = await car.get_dynamic_se_params(None)
+    out["ev_needs"] = [se.departure_time, se.target_soc, number(se.ev_target_energy_request)]
+    loop = await car.get_dynamic_dc_charge_loop_params()
+    out["ev_limits"] = [number(loop.ev_max_voltage), number(loop.ev_max_charge_current),
+                        number(loop.ev_max_charge_power)]
+    class Full(Car):
+        def battery(self): return {**super().battery(), "stop_at_pct": 101.0}  # a car that never stops
+    out["full"] = (await Full(ControlMode.DYNAMIC).get_dynamic_se_params(None)).target_soc
+    profile, progress = await car.process_dynamic_se_params(None, pause=False)
+    out["ev_profile"] = [[e.duration, number(e.power)] for e in profile.entry_list.entries] + [progress.value]
+
+    ev = secc.ev_data_context
+    ev.departure_time, ev.target_soc, ev.target_energy_request = se.departure_time, se.target_soc, 200.0
+    req = SimpleNamespace(max_supporting_points=None)
+    first = await secc.get_schedule_exchange_params(None, ControlMode.DYNAMIC, req)
+    out["ongoing"] = [type(first).__name__, secc.ready_to_charge(), writer.lines[-1]["schedule_round"],
+                      writer.lines[-1]["control_mode"]]
+    secc.link.evse["schedule"] = {"round": 1, "periods": [[0, 30000.0]]}
+    second = await secc.get_schedule_exchange_params(None, ControlMode.DYNAMIC, req)
+    out["confirmed"] = [secc.ready_to_charge(), second.departure_time, second.target_soc]
+    res = await secc.get_dc_charge_loop_params_v20(ControlMode.DYNAMIC, ServiceV20.DC)
+    out["loop_res"] = [type(res).__name__, number(res.evse_maximum_charge_current), number(res.evse_maximum_voltage)]
+    out["before_limits"] = list(secc.dynamic_targets())
+    limits = ev.session_limits.dc_limits
+    limits.max_voltage, limits.max_charge_current, limits.max_charge_power = 420.0, 150.0, 50000.0
+    ev.present_voltage = 400.0
+    await secc.send_charging_command(None, None, False)
+    told = writer.lines[-1]
+    out["targets"] = [told["stage"], told["target_voltage_v"], told["target_current_a"]]
+    out["flags"] = [await secc.is_evse_current_limit_achieved(), await secc.is_evse_power_limit_achieved(),
+                    await secc.is_evse_voltage_limit_achieved()]
+    await secc.send_charging_command(380.0, 2.0, True)
+    out["precharge"] = [writer.lines[-1]["stage"], writer.lines[-1]["target_voltage_v"]]
+    secc.forget_v20()
+    out["forgotten"] = [secc.v20_control.name, secc.ready_to_charge()]
+    return out
+
+print(json.dumps(asyncio.run(answers())))
+"""
+
+
+def test_dynamic_control_the_ev_tells_its_limits_and_the_charger_decides():
+    """ISO 15118-20 Dynamic control: the car picks the parameter set of its mode; it tells its departure,
+    its target SoC and its limits (its charging curve as the maximum current); the SECC asks the round
+    as under Scheduled (Ongoing until the controller answers; the CSMS hears the needs) and confirms the
+    car's targets; the charge loop answers with the EVSE maxima, and the power path is given the EV's
+    maximum voltage and the least of its maximum current and its power at its present voltage. The
+    whole session is test_dc_controller's demo (board-configs/bench-dc-iso20.toml)."""
+    ensure_hlc_environment()
+    done = subprocess.run([str(HLC_PYTHON), "-c", DYNAMIC], capture_output=True, text=True,
+                          cwd=str(HLC_PYTHON.parents[2]), timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])  # iso15118 logs to the standard output too
+    assert out["chosen"] == [1, 2]
+    assert out["ev_needs"] == [14400, 80, 200]  # to 80 % of 500 Wh from 40 %
+    assert out["ev_limits"] == [420, 150, 63000]
+    assert out["full"] == 100  # TargetSOC's schema allows no more
+    assert out["ev_profile"] == [[14400, 84000], "Start"]
+    assert out["ongoing"] == ["DynamicScheduleExchangeResParams", False, 1, "dynamic"]
+    assert out["confirmed"] == [True, 14400, 80]
+    assert out["loop_res"] == ["DynamicDCChargeLoopRes", 100, 920]
+    assert out["before_limits"] == [None, None]
+    assert out["targets"] == ["current_demand", 420.0, 125.0]  # 50 kW at 400 V
+    assert out["flags"] == [True, False, False]  # 125 A asked of a 100 A offer
+    assert out["precharge"] == ["precharge", 380.0]
+    assert out["forgotten"] == ["SCHEDULED", False]

@@ -66,3 +66,13 @@ def test_iso15118_20_is_offered_only_where_the_connector_says_so(tmp_path):
         load(tmp_path, v20.replace("iso15118_20 = true", "iso15118_20 = false"))
     with pytest.raises(ConfigError, match="Plug & Charge needs ev_protocol"):
         load(tmp_path, v20.replace("[mock]", "[mock]\nev_pnc = true"))
+
+
+def test_a_control_mode_other_than_the_evs_targets_is_for_iso15118_20_only(tmp_path):
+    v20 = (ROOT / "board-configs" / "bench-dc-iso20.toml").read_text()
+    assert load(tmp_path, v20).mock.ev_control_mode == "dynamic"
+    assert load(tmp_path, BENCH).mock.ev_control_mode == "scheduled"
+    with pytest.raises(ConfigError, match="ev_control_mode = 'dynamic' needs ev_protocol"):
+        load(tmp_path, BENCH.replace("[mock]", "[mock]\nev_control_mode = \"dynamic\""))
+    with pytest.raises(ConfigError, match="ev_control_mode"):
+        load(tmp_path, v20.replace('ev_control_mode = "dynamic"', 'ev_control_mode = "bidirectional"'))

@@ -50,3 +50,11 @@ def test_the_last_cars_word_closes_nothing(tmp_path):
     wire.set_ev(state="A")
     b.step(1.04)
     assert wire.ev.digital is None
+
+
+def test_the_link_runs_the_car_in_the_boards_control_mode(tmp_path):
+    for name, mode in (("bench-dc-iso20.toml", "dynamic"), ("bench-dc.toml", "scheduled")):
+        board = load_board(ROOT / "board-configs" / name)
+        wire = ConnectorWire(1, 3, 230.0, SimulatedEV(hlc=True), None, wake=lambda: None)
+        argv = DcBench(board.connectors[0], board.mock, wire, tmp_path, wake=lambda: None).ev_link_command("s.sock")
+        assert argv[argv.index("--control-mode") + 1] == mode

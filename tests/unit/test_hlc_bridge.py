@@ -45,6 +45,13 @@ async def test_what_the_ev_says_reaches_the_request_and_nonsense_does_not(tmp_pa
         assert r.target_current_a == 2.0 and r.max_current_a is None, "non-numbers and NaN are ignored"
         assert "not JSON" in caplog.text and "not a message of a known type" in caplog.text
         assert not math.isnan(r.target_current_a)
+        assert bridge.control_mode is None  # DIN: no control mode
+        writer.write(p.encode("ev", protocol="ISO_15118_20_DC", stage="current_demand", control_mode="dynamic"))
+        writer.write(p.encode("ev", protocol="ISO_15118_20_DC", stage="current_demand", control_mode="by hand"))
+        await writer.drain()
+        assert await settle(lambda: bridge.protocol == "ISO_15118_20_DC")
+        await asyncio.sleep(0.05)
+        assert bridge.control_mode == "dynamic", "an unknown control mode is ignored"
     finally:
         writer.close()
         await bridge.stop()
