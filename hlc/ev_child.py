@@ -23,9 +23,9 @@ from pathlib import Path
 
 from iso15118.evcc import Config, EVCCHandler
 from iso15118.evcc.controller.simulator import SimEVController
-from iso15118.evcc.states.evcc_state import StateEVCC
 from iso15118.evcc.evcc_config import load_from_file
 from iso15118.evcc.states import din_spec_states, iso15118_2_states
+from iso15118.evcc.states.evcc_state import StateEVCC
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVChargeParams, EVSENotification, PVEVEnergyCapacity,
                                                 PVEVMaxCurrentLimit, PVEVMaxPowerLimit, PVEVMaxVoltageLimit,

@@ -25,10 +25,10 @@ from iso15118.secc.controller.common import UnknownEnergyService
 from iso15118.secc.states import iso15118_20_states
 from iso15118.shared.messages.enums import AuthEnum, ControlMode, Protocol, ServiceV20
 from iso15118.shared.messages.iso15118_20.common_messages import (AuthorizationSetupRes, ChargingSchedule,
+                                                                  DynamicScheduleExchangeResParams,
                                                                   EIMAuthSetupResParams, Parameter, ParameterSet,
                                                                   PowerDeliveryReq, PowerSchedule, PowerScheduleEntry,
                                                                   PowerScheduleEntryList, PriceLevelSchedule,
-                                                                  DynamicScheduleExchangeResParams,
                                                                   PriceLevelScheduleEntry, PriceLevelScheduleEntryList,
                                                                   ScheduledScheduleExchangeResParams, ScheduleTuple,
                                                                   Service, ServiceList, ServiceParameterList)
@@ -39,7 +39,7 @@ from iso15118.shared.states import Terminate
 
 from hlc.sa_schedule import kept_periods, schedule_window
 
-# ISO 15118-20 8.4.3 (the energy transfer services and their parameter sets): the one set offered for DC.
+# ISO 15118-20 8.4.3 (the energy transfer services and their parameter sets): the sets offered for DC.
 CONNECTOR_EXTENDED = 2  # Connector: a CCS connector, as -2's DC_extended
 CONTROL_SCHEDULED = 1  # ControlMode: Scheduled (the EV sends its targets)
 CONTROL_DYNAMIC = 2  # ControlMode: Dynamic (the EV sends its limits, the charger decides)

@@ -92,7 +92,7 @@ class DcConnector(EvLinkSide, Connector):
 
     def _step(self, now: float) -> None:
         """The session table moved by the plug and the power path, not by the pilot's B and C: a DC EV
-        switches to C before its cable check and stays there until its session ends."""
+        switches to C before its cable check and back to B after its power delivery stop."""
         if not self._step_station():
             return
         self.fire("ev_plugged" if self.plugged else "ev_unplugged")
