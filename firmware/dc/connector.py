@@ -17,6 +17,7 @@ from firmware.core import charger
 from firmware.core.charger import CHARGING, SESSION_STATES
 from firmware.core.connector import Connector
 from firmware.core.faults import drives_state_f, most_serious
+from firmware.core.iec61851.cp_events import REQUESTING
 from firmware.core.iec61851.pilot import DUTY_DIGITAL, DUTY_NO_PWM, DUTY_STATE_F, CPState, diode_ok
 from firmware.core.limits import LimitSource, temperature_limit
 from firmware.core.safety import SafetySupervisor
@@ -51,7 +52,7 @@ class DcConnector(EvLinkSide, Connector):
         self._link_side(link, cfg.id, "DC")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a,
-                                ev_ready=lambda: self.cp in (CPState.C, CPState.D))
+                                ev_ready=lambda: self.cp in REQUESTING)
         self._stop_asked = False
         self._volts_seen = 0.0
         # The meter's name for the EV when it tells no serial: its [[meters]] entry, else this connector's.

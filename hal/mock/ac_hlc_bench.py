@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from hal.mock.dc_bench import bench_link_command
+from hal.mock.dc_bench import bench_link_command, cars_word
 from hal.mock.wire import ConnectorWire
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,10 @@ class AcHlcBench:
 
     def _ev_says(self) -> dict | None:
         """What the EV's controller last wrote, None before it wrote anything for this plug-in."""
-        try:
-            said = json.loads(self.ev_file.read_text())
-        except (OSError, ValueError):
-            return self.wire.ev.digital  # mid-write, or not yet: as it was
-        if not isinstance(said, dict) or said.get("plugin") != self.wire.plugins:
-            return None  # the last car's
-        state, draw = said.get("state"), said.get("draw_a")
+        said = cars_word(self.ev_file, self.wire.plugins)
+        if said is None:
+            return self.wire.ev.digital  # not yet: as it was
+        state, draw = said.get("state"), said.get("draw_a")  # none in the last car's word
         if state not in ("B", "C") or not isinstance(draw, (int, float)) or isinstance(draw, bool):
             return None
         return {"state": state, "draw_a": max(0.0, float(draw))}

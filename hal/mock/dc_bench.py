@@ -99,7 +99,7 @@ class DcBench:
             if plugged:  # a car arrives with the state of charge the bench gives it
                 self.battery.soc_pct = self.arrives_at_pct
             self._write_now()
-        said = self._ev_says() if plugged else {}
+        said = (cars_word(self.ev_file, self.wire.plugins) or {}) if plugged else {}
         self.bus.ev_contactors_closed = bool(said.get("contactors_closed"))
         digital = {"state": "C" if said.get("state") == "C" else "B", "draw_a": 0.0} if plugged else None
         if digital != self.wire.ev.digital:  # at 5 % the car's controller sets its pilot (S2)
@@ -109,15 +109,6 @@ class DcBench:
         if now - self._written >= WRITE_S:
             self._written = now
             self.write()
-
-    def _ev_says(self) -> dict:
-        """What this plug-in's car last wrote: its contactors and its pilot state; {} before it wrote
-        (or what the last car wrote: a car killed mid-session leaves its file behind)."""
-        try:
-            said = json.loads(self.ev_file.read_text())
-        except (OSError, ValueError):
-            return {}
-        return said if isinstance(said, dict) and said.get("plugin") == self.wire.plugins else {}
 
     def _write_now(self) -> None:
         self._written = 0.0
@@ -141,6 +132,17 @@ class DcBench:
                 "ev_contactors_closed": bus.ev_contactors_closed, "module_voltage_v": round(bus.voltage_v, 1),
                 "module_current_a": round(bus.current_a, 1), "insulation_ohm": bus.insulation_ohm,
                 "modules_on": sum(1 for m in bus.modules if m.is_on)}
+
+
+def cars_word(ev_file: Path, plugin: int) -> dict | None:
+    """What the bench car of plug-in `plugin` last wrote for the bench (its pilot state, its contactors or
+    its draw): {} when the file is another plug-in's (a car killed mid-session leaves its own behind) or
+    not a JSON object, None when it cannot be read (not yet written)."""
+    try:
+        said = json.loads(ev_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return said if isinstance(said, dict) and said.get("plugin") == plugin else {}
 
 
 def bench_link_command(socket_path: str, ev_file: Path, slac: bool, *extra: str) -> list[str]:
