@@ -1,9 +1,11 @@
 """A DC session with the EV talking (iso15118 SECC and EVCC in .venv-hlc on a veth pair in a network
 namespace, the power path and the bench's DC bus in this process): the time from the EV's link
 starting (the plug) to current flowing, and the EV's current-demand loop period (ISO 15118-20: its
-DC_ChargeLoop), in ISO 15118-2, ISO 15118-20 DC (Scheduled and Dynamic control) and DIN SPEC
-70121. Needs what the test command installs (.venv-hlc, a Java runtime, iproute2) and the right to
-make a network namespace. Prints JSON lines in the DESIGN.md format.
+DC_ChargeLoop) with the car sending each request as soon as it has the last answer (no pause: the
+period is the round trip through both codecs, the link and the SECC), in ISO 15118-2, ISO 15118-20
+DC (Scheduled and Dynamic control) and DIN SPEC 70121. Needs what the test command installs
+(.venv-hlc, a Java runtime, iproute2) and the right to make a network namespace. Prints JSON lines
+in the DESIGN.md format.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hlc_bench import HlcBench  # noqa: E402
 async def one(protocol: str, control_mode: str = "scheduled") -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         bench = HlcBench(Path(tmp), protocol, Battery(capacity_kwh=60.0, soc_pct=30.0), stop_at_pct=101.0,
-                         control_mode=control_mode)
+                         control_mode=control_mode, demand_pause_s=0.0)
         began = time.monotonic()
         await bench.bridge.start()
         try:

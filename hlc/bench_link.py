@@ -7,6 +7,7 @@ the namespace; the SECC reaches the controller through its Unix socket. A user n
         [--ac-phases 1|3]   (an AC connector's SECC and an AC car)
         [--iso15118-20]   (the DC SECC offers ISO 15118-20 DC too)
         [--control-mode scheduled|dynamic]   (the one the bench EV picks under -20)
+        [--demand-pause SECONDS]   (the bench EV's pause in its current demand loop)
 
 Standard library only (it starts the two iso15118 processes). The bench EV starts when the bench
 says the car is plugged in, is ended when it is unplugged, and after its session ends is not started
@@ -118,6 +119,7 @@ def main() -> int:
     parser.add_argument("--ac-phases", help="an ISO 15118-2 AC connector's SECC and car, on this many phases")
     parser.add_argument("--iso15118-20", action="store_true", help="the DC SECC offers ISO 15118-20 DC too")
     parser.add_argument("--control-mode", default="scheduled", help="the -20 control mode the bench EV picks")
+    parser.add_argument("--demand-pause", help="the bench EV's pause between CurrentDemandReqs, seconds")
     parser.add_argument("--slac-python", help="with --slac-socket: .venv-slac's python (pyslac)")
     parser.add_argument("--slac-socket", help="the controller's SLAC socket: SLAC runs before each EV session")
     args = parser.parse_args()
@@ -140,7 +142,8 @@ def main() -> int:
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
                "--protocol", args.protocol, "--control-mode", args.control_mode, *(["--pnc"] if args.pnc else []),
-               *(["--install-contract"] if args.install_contract else []), *ac]
+               *(["--install-contract"] if args.install_contract else []), *ac,
+               *(["--demand-pause", args.demand_pause] if args.demand_pause else [])]
     if slac:  # the car's modem matches with the charger's first, then the car talks (ISO 15118-3)
         ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then",
                    "env", f"PYTHONPATH={child_path(sys.executable, root)}", *ev_argv]  # from pyslac's to iso15118's

@@ -24,9 +24,8 @@ from pathlib import Path
 from iso15118.evcc import Config, EVCCHandler
 from iso15118.evcc.controller.simulator import SimEVController
 from iso15118.evcc.evcc_config import load_from_file
-from iso15118.evcc.states import din_spec_states, iso15118_2_states
+from iso15118.evcc.states import din_spec_states, iso15118_2_states, iso15118_20_states
 from iso15118.evcc.states.evcc_state import StateEVCC
-from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVChargeParams, EVSENotification, PVEVEnergyCapacity,
                                                 PVEVMaxCurrentLimit, PVEVMaxPowerLimit, PVEVMaxVoltageLimit,
                                                 PVEVTargetCurrent, PVEVTargetVoltage)
@@ -36,6 +35,7 @@ from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
 from hlc.ev_v20 import BenchEv20, ask_for_the_meter, wait_longer_in_the_charge_loop
+from hlc.exi_codec import CachedExiCodec
 from hlc.physical import physical
 from hlc.protocol import quiet_message_dumps
 
@@ -44,15 +44,21 @@ log = logging.getLogger("hlc.ev")
 PRECHARGE_A = 2.0
 PRECHARGED_WITHIN_V = 20.0
 AC_LOOP_DELAY_S = 1  # between an AC car's ChargingStatusReqs (whole seconds in iso15118): a new limit within ~1 s
+DEMAND_PAUSE_S = 0.05  # between its CurrentDemandReqs (a car paces its loop; the norm sets no minimum)
+CABLE_SAFE_V = 60.0  # its welding detection ends, and its inlet unlocks, below this output (IEC 61851-23)
 CURRENT_DEMAND_WAIT_S = 1.0  # the bench EV's patience for a CurrentDemandRes (wait_longer_in_the_current_demand_loop)
 
 
 class BenchEV(BenchEv20, SimEVController):
-    def __init__(self, evcc_config, battery_file: Path, control_mode: ControlMode = ControlMode.SCHEDULED):
-        """`control_mode`: under ISO 15118-20, the one it picks (hlc.ev_v20)."""
+    def __init__(self, evcc_config, battery_file: Path, control_mode: ControlMode = ControlMode.SCHEDULED,
+                 demand_pause_s: float = DEMAND_PAUSE_S):
+        """`control_mode`: under ISO 15118-20, the one it picks (hlc.ev_v20). `demand_pause_s`: between
+        a CurrentDemandRes and its next request (0: at once, as benchmarks/dc_session.py measures the
+        SECC's answer)."""
         super().__init__(evcc_config)
-        self.battery_file, self.control_mode = battery_file, control_mode
+        self.battery_file, self.control_mode, self.demand_pause_s = battery_file, control_mode, demand_pause_s
         self.precharged = False
+        self.cable_v: float | None = None  # the charger's output in its last welding detection answer
         self.chosen_profile = None  # the ChargingProfile it made of the charger's schedule
         self._last = {"soc_pct": 20.0, "voltage_v": 350.0, "max_voltage_v": 420.0, "max_current_a": 200.0,
                       "wants_a": 200.0, "capacity_wh": 60000.0, "stop_at_pct": 80.0}
@@ -61,6 +67,10 @@ class BenchEV(BenchEv20, SimEVController):
         self._tell_bench()
         self.renegotiations = int(self.battery().get("renegotiate") or 0)  # the bench's asks before this car came
         self.renegotiating = False
+
+    async def charge_loop_delay(self) -> float:
+        """iso15118 sleeps this long before each current-demand request (its simulator: whole seconds)."""
+        return self.demand_pause_s
 
     def battery(self) -> dict:
         try:
@@ -96,6 +106,14 @@ class BenchEV(BenchEv20, SimEVController):
             dc_energy_capacity=physical(PVEVEnergyCapacity, b["capacity_wh"], "Wh"),
             dc_target_current=physical(PVEVTargetCurrent, target_a, "A"),
             dc_target_voltage=physical(PVEVTargetVoltage, target_v, "V"))
+
+    async def welding_detection_has_finished(self) -> bool:
+        """Once the charger's output is below 60 V, not after iso15118's simulator's three rounds: the car
+        then stops its session and unlocks its inlet, so the plug never leaves a live cable."""
+        if self.cable_v is not None and self.cable_v < CABLE_SAFE_V:
+            return True
+        await asyncio.sleep(self.demand_pause_s)  # paced as its current demand loop
+        return False
 
     async def is_precharged(self, present_voltage_evse) -> bool:
         if abs(present_voltage_evse.get_decimal_value() - self.battery()["voltage_v"]) <= PRECHARGED_WITHIN_V:
@@ -187,6 +205,28 @@ def switch_s2_around_the_dc_sequence() -> None:
     StateEVCC.create_next_message = create_next_message
 
 
+def watch_the_output_in_welding_detection() -> None:
+    """Each WeldingDetectionRes's EVSEPresentVoltage (DIN SPEC 70121, ISO 15118-2; -20's
+    DC_WeldingDetectionRes) kept on the car before iso15118 asks it whether it is done."""
+    for state in (din_spec_states.WeldingDetection, iso15118_2_states.WeldingDetection,
+                  iso15118_20_states.DCWeldingDetection):
+        _keep_the_output_voltage(state)
+
+
+def _keep_the_output_voltage(state) -> None:
+    original = state.process_message
+
+    async def process_message(self, message, message_exi=None):
+        body = getattr(message, "body", None)
+        answer = getattr(body, "welding_detection_res", None) if body is not None else message
+        volts = getattr(answer, "evse_present_voltage", None)
+        if volts is not None:
+            self.comm_session.ev_controller.cable_v = volts.get_decimal_value()
+        await original(self, message, message_exi)
+
+    state.process_message = process_message
+
+
 def send_profile_with_power_delivery() -> None:
     """A DC car's PowerDeliveryReq Start carries its ChargingProfile (ISO 15118-2 Table 40); iso15118's
     EV sends none on DC, so the bench EV adds the one it chose (the charger passes it to the CSMS,
@@ -254,7 +294,8 @@ def wait_longer_in_the_current_demand_loop() -> None:
 
 
 async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False,
-               ac_phases: int | None = None, control_mode: str = "scheduled") -> None:
+               ac_phases: int | None = None, control_mode: str = "scheduled",
+               demand_pause_s: float = DEMAND_PAUSE_S) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
@@ -272,13 +313,14 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         car = BenchAcEV(evcc_config, battery_file)
     else:
         switch_s2_around_the_dc_sequence()
+        watch_the_output_in_welding_detection()
         send_profile_with_power_delivery()
         renegotiate_when_asked()
         wait_longer_in_the_current_demand_loop()
         wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
         ask_for_the_meter()
-        car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()])
-    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=ExificientEXICodec(), ev_controller=car).start()
+        car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()], demand_pause_s)
+    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=CachedExiCodec(), ev_controller=car).start()
 
 
 def run() -> None:
@@ -294,11 +336,13 @@ def run() -> None:
     parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC car (ISO 15118-2) on this many phases")
     parser.add_argument("--control-mode", choices=("scheduled", "dynamic"), default="scheduled",
                         help="the control mode it picks under ISO 15118-20")
+    parser.add_argument("--demand-pause", type=float, default=DEMAND_PAUSE_S,
+                        help="seconds between a CurrentDemandRes and its next request (DC)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_message_dumps()
     asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract, args.ac_phases,
-                     args.control_mode))
+                     args.control_mode, args.demand_pause))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from iso15118.secc.controller.ev_data import EVDataContext
 from iso15118.secc.controller.interface import AuthorizationResponse, ServiceStatus
 from iso15118.secc.controller.simulator import SimEVSEController
 from iso15118.secc.secc_settings import Config
-from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.messages.datatypes import (DCEVSEStatus, DCEVSEStatusCode, EVSENotification,
                                                 PVEVSEMaxCurrentLimit, PVEVSEMaxPowerLimit, PVEVSEMaxVoltageLimit)
 from iso15118.shared.messages.din_spec.datatypes import ResponseCode as ResponseCodeDIN
@@ -34,6 +33,7 @@ from iso15118.shared.messages.iso15118_2.datatypes import ResponseCode as Respon
 from iso15118.shared.messages.iso15118_20.common_types import ResponseCode as ResponseCodeV20
 
 from hlc import protocol as p
+from hlc.exi_codec import CachedExiCodec
 from hlc.physical import physical
 from hlc.sa_schedule import profile_entries, sa_schedules
 from hlc.secc_v2_states import (answer_ongoing_without_schedules, report_power_deliveries,
@@ -329,7 +329,7 @@ async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15
     else:
         controller = BridgedEVSEController(link)
     await controller.set_status(ServiceStatus.STARTING)
-    secc = SECCHandler(exi_codec=ExificientEXICodec(), evse_controller=controller, config=config)
+    secc = SECCHandler(exi_codec=CachedExiCodec(), evse_controller=controller, config=config)
     await asyncio.gather(link.receive(), link.heartbeat(), secc.start(iface))
 
 

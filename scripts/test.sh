@@ -29,6 +29,10 @@ python3 -m venv .venv
 # The EV link's own environment: iso15118 pins pydantic 1 and cryptography exactly (hlc/__init__.py).
 python3 -m venv .venv-hlc
 .venv-hlc/bin/pip install -q -r hlc/requirements.txt
+# Its EXI codec's class (hlc/exi_codec.py), compiled once here rather than by the first session's children;
+# should it fail, the children use iso15118's slower codec and tests/integration/test_exi_codec.py says so.
+PYTHONPATH=. .venv-hlc/bin/python -m hlc.exi_codec >/dev/null ||
+  echo "scripts/test.sh: the EXI codec's class did not compile" >&2
 # SLAC's (ISO 15118-3): pyslac pins environs 9, which iso15118's environs 14 cannot share.
 python3 -m venv .venv-slac
 .venv-slac/bin/pip install -q -r hlc/slac-requirements.txt

@@ -71,6 +71,7 @@ class EvEcu:
         self.request = EvRequest(max_voltage_v=battery.max_voltage_v, max_current_a=battery.max_current_a)
         self.talking = True
         self.s2_stuck_open = False  # a car that never switches to state C
+        self.quick_secc = False  # its PowerDeliveryReq and first CurrentDemandReq reach the path in one tick
 
     def s2_closed(self) -> bool:
         """State C from its cable check to its power delivery stop's answer, as a DC car's pilot shows."""
@@ -89,6 +90,9 @@ class EvEcu:
         elif r.stage == ev_link.PRECHARGE and abs(status["present_voltage_v"] - r.target_voltage_v) <= 20.0:
             r.stage, r.ev_contactors_closed = ev_link.POWER_ON, True
             bus.ev_contactors_closed = True
+            if self.quick_secc:
+                r.stage, r.target_voltage_v = ev_link.CURRENT_DEMAND, self.battery.max_voltage_v
+                r.target_current_a = self.battery.wants_a()
         elif r.stage == ev_link.POWER_ON and path.state == CHARGING:
             r.stage = ev_link.CURRENT_DEMAND
         elif r.stage == ev_link.CURRENT_DEMAND:

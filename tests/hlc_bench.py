@@ -38,8 +38,9 @@ def ensure_hlc_environment() -> None:
 
 class HlcBench:
     def __init__(self, tmp: Path, protocol: str, battery: Battery, stop_at_pct: float = 80.0,
-                 control_mode: str = "scheduled"):
-        """`control_mode`: the one the car picks under ISO 15118-20."""
+                 control_mode: str = "scheduled", demand_pause_s: float | None = None):
+        """`control_mode`: the one the car picks under ISO 15118-20; `demand_pause_s`: its pause between
+        CurrentDemandReqs (None: hlc/ev_child.py's)."""
         ensure_hlc_environment()
         self.tmp, self.protocol, self.stop_at_pct = tmp, protocol, stop_at_pct
         self.dc = DcBus(battery=battery)
@@ -51,6 +52,7 @@ class HlcBench:
         self.log = open(tmp / "hlc.log", "ab")  # the two iso15118 processes log every message
         argv = ["unshare", "--map-root-user", "--net", str(HLC_PYTHON), "-m", "hlc.bench_link", "--socket", socket,
                 "--battery", str(self.battery_file), "--protocol", protocol, "--control-mode", control_mode,
+                *(["--demand-pause", str(demand_pause_s)] if demand_pause_s is not None else []),
                 *(["--iso15118-20"] if protocol == "ISO_15118_20_DC" else [])]  # the SECC offers it
         self.bridge = HlcBridge(1, socket, argv, child_output=self.log)
         self.states: list[str] = []

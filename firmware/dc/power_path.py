@@ -59,6 +59,13 @@ TRANSITIONS = [
 # fmt: on
 
 
+def within_precharge(present_v: float, target_v: float) -> bool:
+    """The output within the pre-charge tolerance of the EV's target, judged as the EV judges it: on the
+    present voltage in whole volts, as the SECC tells it (an EV that saw 326 V against 346 V may ask for
+    power while the path reads 325.6 V)."""
+    return abs(round(present_v) - target_v) <= norm.PRECHARGE_TOLERANCE_V
+
+
 class DcPowerPath:
     """`tick(now, ev)` on every safety tick; `status()` for the HLC answers, the bench and OCPP.
 
@@ -74,6 +81,7 @@ class DcPowerPath:
         self.fault_kind: str | None = None  # the fault matrix's name for it (firmware.core.faults)
         self.test_voltage_v = 0.0
         self._ev_side_live = False  # pre-charge began this session: the EV's maximum voltage holds from then
+        self._precharge_v = 0.0  # the EV's target in its last PreChargeReq (its battery's voltage)
         self.insulation_ohm: float | None = None
         self.cable_check_failed: str | None = None
         self.reading = None
@@ -88,8 +96,9 @@ class DcPowerPath:
 
     # ---- guards -------------------------------------------------------------------------------
     def precharged(self) -> bool:
-        return self.reading is not None and abs(self.reading.voltage_v - self._ev.target_voltage_v) <= \
-            norm.PRECHARGE_TOLERANCE_V
+        """Against the voltage the EV asked to be pre-charged to: its first CurrentDemandReq, which may
+        reach the path in the same tick as its PowerDeliveryReq, already targets its charging voltage."""
+        return self.reading is not None and within_precharge(self.reading.voltage_v, self._precharge_v)
 
     def clear(self) -> bool:
         return self.reading is not None and not self.reading.faults and not self.hal.isolation_alarm.active() \
@@ -203,6 +212,7 @@ class DcPowerPath:
 
     def _in_cable_ok(self, now, ev):
         if ev.stage == ev_link.PRECHARGE:
+            self._precharge_v = ev.target_voltage_v
             self.precharge()
         elif ev.stage == ev_link.ENDED:
             self.stop()
@@ -211,13 +221,14 @@ class DcPowerPath:
         if ev.stage in (ev_link.POWER_ON, ev_link.CURRENT_DEMAND):
             if not self.precharged():
                 return self._trip(f"the EV asked for power at {self.reading.voltage_v:.0f} V before pre-charge "
-                                  f"reached {ev.target_voltage_v:.0f} V", EV_ERROR)
+                                  f"reached {self._precharge_v:.0f} V", EV_ERROR)
             return self.power_on()
         if ev.stage in (ev_link.POWER_OFF, ev_link.ENDED):
             return self.stop()
         if now - self._since > norm.PRECHARGE_S:
             return self._trip(f"pre-charge did not reach {ev.target_voltage_v:.0f} V within "
                               f"{norm.PRECHARGE_S:.0f} s", MODULE)
+        self._precharge_v = ev.target_voltage_v
         self.hal.stack.set_output(self._capped_voltage(ev.target_voltage_v),
                                   min(ev.target_current_a, norm.PRECHARGE_CURRENT_A))
 

@@ -99,7 +99,8 @@ def test_the_arm64_package_carries_arm64_code_and_the_pi_pin_factory(debs):
 
 def test_the_dc_package_runs_the_secc_and_slac_beside_the_installed_controller(debs, tmp_path):
     """evse-dc's environments with the evse package's tree: the SECC's whole import chain and its JVM
-    (iso15118's EXI codec through py4j's jar), SLAC's pins, and the units that run them."""
+    (the EXI codec through py4j's jar, its class compiled where the unit would), SLAC's pins, and the
+    units that run them."""
     root = tmp_path / "root"
     installed_into(root, debs["amd64"], debs["dc-amd64"])
     for unit, variable, env_dir in (("secc", "EVSE_HLC_PYTHON", "evse-hlc"), ("slac", "EVSE_SLAC_PYTHON", "evse-slac")):
@@ -115,8 +116,12 @@ def test_the_dc_package_runs_the_secc_and_slac_beside_the_installed_controller(d
                           capture_output=True, text=True, timeout=120, env=env)
     said = secc.stdout + secc.stderr  # iso15118 logs to standard output
     assert secc.returncode == 1 and "the link to the controller is gone" in said, said  # no controller here
-    codec = ("from iso15118.shared.exificient_exi_codec import ExificientEXICodec; "
-             "ExificientEXICodec().gateway.shutdown()")
+    # The EXI codec's class, packaged as the controller's source and compiled by the JVM into the unit's
+    # cache directory (systemd's CACHE_DIRECTORY), as evse-secc@.service's first start does.
+    env["CACHE_DIRECTORY"] = str(tmp_path / "cache")
+    codec = ("import os, pathlib; from hlc.exi_codec import CachedExiCodec; codec = CachedExiCodec(); "
+             "assert codec.cached; codec.close(); "
+             "assert [*pathlib.Path(os.environ['CACHE_DIRECTORY']).glob('exi/*/evse/hlc/CachedContextCodec.class')]")
     probes = [("hlc_command", codec + "; import hlc.secc_child, cryptography; print(cryptography.__version__)",
                "44.0.0"),
               ("slac_command", "import hlc.slac_child, environs; print(environs.__version__)", "9.5.0")]

@@ -6,7 +6,7 @@ import pytest
 
 from dc_rig import DcRig
 from firmware.dc import ev_link, norm
-from firmware.dc.power_path import CABLE_CHECK, CHARGING, DONE, FAULT, OFF, PRECHARGE
+from firmware.dc.power_path import CABLE_CHECK, CHARGING, DONE, FAULT, OFF, PRECHARGE, within_precharge
 from hal.mock.dc import Battery
 
 
@@ -128,6 +128,30 @@ def test_power_asked_before_precharge_reached_the_battery_voltage_trips():
     rig.ev.request.stage = ev_link.POWER_ON  # too early: the output is still far below the battery
     rig.tick()
     assert rig.path.state == FAULT and "before pre-charge" in rig.path.fault and rig.output_off()
+
+
+def test_the_first_current_demand_seen_with_the_power_delivery_starts_charging():
+    """A quick SECC hands the EV's PowerDeliveryReq and its first CurrentDemandReq (now targeting its
+    charging voltage, not its battery's) to the path within one tick: pre-charge is judged against the
+    PreChargeReq's target, which the output reached."""
+    rig = DcRig(small_battery())
+    rig.ev.quick_secc = True
+    stages = []
+    rig.path.machine.on_enter_charging(lambda: stages.append(rig.ev.request.stage))
+    assert rig.until(lambda: rig.path.state != PRECHARGE and rig.path.state != "cable_ok" and stages, 60)
+    assert rig.path.state == CHARGING and rig.path.fault is None, rig.path.status()
+    assert stages == [ev_link.CURRENT_DEMAND] and rig.ev.request.target_voltage_v == 420.0
+
+
+@pytest.mark.parametrize("present_v, target_v, within", [
+    (325.6, 346.0, True),  # the EV was told 326 V: 20 V off, it may ask for power
+    (325.4, 346.0, False),  # told 325 V
+    (366.4, 346.0, True),  # above the target as below
+    (366.6, 346.0, False),
+    (330.0, 345.7, True),  # the EV's target keeps its decimals
+])
+def test_pre_charge_is_judged_on_the_voltage_as_the_ev_was_told_it(present_v, target_v, within):
+    assert within_precharge(present_v, target_v) is within
 
 
 def test_a_fault_clears_once_the_cause_is_gone_and_the_output_is_safe():
