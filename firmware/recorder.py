@@ -31,7 +31,9 @@ from hal.types import MeterReading, SignedStart
 
 log = logging.getLogger(__name__)
 
-SETTLE_S = 2.0  # longest wait for a meter to show the contactor opened
+# Longest wait for a meter to show the flow ended: an ISO 15118-2 AC EV may finish its draw up to 3 s
+# after its session ends (firmware/ac/hlc_connector.py), and a meter lags the contactor.
+SETTLE_S = 5.0
 NO_FLOW_W = 20.0
 TOUCH_S = 1.0  # how often running sessions refresh their journal entry (also at every meter value sent)
 

@@ -2,9 +2,9 @@ package evse.hlc;
 
 import com.siemens.ct.exi.main.cmd.AbstractEXICodec;
 import com.siemens.ct.exi.main.cmd.BuiltInSchema;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.xml.bind.JAXBContext;
 import javax.xml.bind.JAXBException;
 
@@ -19,8 +19,9 @@ public final class CachedContextCodec extends AbstractEXICodec {
     /** The jar's grammar version (its EXICodec.get_version()): this class adds no grammar of its own. */
     private static final float JAR_VERSION = 1.55f;
 
-    /** Static: the base class's constructor asks for its first context before this object's fields exist. */
-    private static final Map<List<Class<?>>, JAXBContext> CONTEXTS = new HashMap<>();
+    /** Static: the base class's constructor asks for its first context before this object's fields exist;
+     * shared by every codec of the JVM (a JAXB context is thread-safe, its marshallers are not). */
+    private static final Map<List<Class<?>>, JAXBContext> CONTEXTS = new ConcurrentHashMap<>();
 
     /** The namespace iso15118 names for each message, as EXICodec maps it. */
     private static final Map<String, BuiltInSchema> SCHEMAS = Map.of(
@@ -49,16 +50,35 @@ public final class CachedContextCodec extends AbstractEXICodec {
         }
     }
 
+    /** Made outside any lock: a warm-up building one family never holds up a message of another. */
     private static JAXBContext context(Class<?>[] classes) throws JAXBException {
-        synchronized (CONTEXTS) {
-            List<Class<?>> family = List.of(classes);
-            JAXBContext context = CONTEXTS.get(family);
-            if (context == null) {
-                context = JAXBContext.newInstance(classes);
-                CONTEXTS.put(family, context);
-            }
-            return context;
+        List<Class<?>> family = List.of(classes);
+        JAXBContext known = CONTEXTS.get(family);
+        if (known != null) {
+            return known;
         }
+        JAXBContext made = JAXBContext.newInstance(classes);
+        JAXBContext first = CONTEXTS.putIfAbsent(family, made);
+        return first != null ? first : made;
+    }
+
+    /**
+     * Encodes and decodes the given messages on a codec of its own, in a daemon thread, and returns at
+     * once: the contexts, grammars and compiled code a first message of each kind would otherwise build
+     * while an EV waits (2 s for its SupportedAppProtocolRes) are ready before the first EV talks.
+     */
+    public void warm(String[] jsons, String[] namespaces) {
+        Thread thread = new Thread(() -> {
+            CachedContextCodec spare = new CachedContextCodec();
+            for (int i = 0; i < jsons.length; i++) {
+                byte[] exi = spare.encode(jsons[i], namespaces[i]);
+                if (exi != null) {
+                    spare.decode(exi, namespaces[i]);
+                }
+            }
+        }, "exi-warm-up");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** The JSON iso15118 made of a message, as EXI; null with get_last_encoding_error() set on failure. */

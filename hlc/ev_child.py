@@ -320,7 +320,9 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
         ask_for_the_meter()
         car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()], demand_pause_s)
-    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=CachedExiCodec(), ev_controller=car).start()
+    codec = CachedExiCodec()
+    codec.warm()
+    await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=codec, ev_controller=car).start()
 
 
 def run() -> None:

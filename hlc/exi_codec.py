@@ -14,6 +14,7 @@ warning: slower, never wrong.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -25,6 +26,8 @@ from pathlib import Path
 from iso15118.shared.exificient_exi_codec import ExificientEXICodec
 from iso15118.shared.settings import JAR_FILE_PATH
 from py4j.java_gateway import JavaGateway
+
+from hlc.exi_samples import SAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,18 @@ class CachedExiCodec(ExificientEXICodec):
             raise CompileError(f"{compiled} holds no usable class ({exc})") from None
         return cls.getDeclaredConstructor(self.gateway.new_array(jvm.java.lang.Class, 0)).newInstance(
             self.gateway.new_array(jvm.java.lang.Object, 0))
+
+    def warm(self, samples=SAMPLES.values()) -> None:
+        """Start the codec's warm-up on one message of each schema (hlc/exi_samples.py) and return at once;
+        nothing to warm on the jar's codec, which builds everything anew per message anyway."""
+        if not self.cached:
+            return
+        jvm = self.gateway.jvm
+        jsons = self.gateway.new_array(jvm.java.lang.String, len(samples))
+        namespaces = self.gateway.new_array(jvm.java.lang.String, len(samples))
+        for i, (namespace, message) in enumerate(samples):
+            jsons[i], namespaces[i] = json.dumps(message), namespace
+        self.exi_codec.warm(jsons, namespaces)
 
     def close(self) -> None:
         self.gateway.shutdown()

@@ -329,7 +329,9 @@ async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15
     else:
         controller = BridgedEVSEController(link)
     await controller.set_status(ServiceStatus.STARTING)
-    secc = SECCHandler(exi_codec=CachedExiCodec(), evse_controller=controller, config=config)
+    codec = CachedExiCodec()
+    codec.warm()  # in the JVM's own thread: ready before the first EV's SupportedAppProtocolReq
+    secc = SECCHandler(exi_codec=codec, evse_controller=controller, config=config)
     await asyncio.gather(link.receive(), link.heartbeat(), secc.start(iface))
 
 

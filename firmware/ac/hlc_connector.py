@@ -36,6 +36,12 @@ CHARGING_LOOP = (ev_link.CHARGING_STATUS, ev_link.RENEGOTIATE)
 # ISO 15118-3 (the fallback from 5 % to a nominal duty once matching had begun): the EVSE shows state E
 # or F for T_step_EF, at least 4 s, so that the EV reads the new duty as a new start.
 T_STEP_EF_S = 4.0
+# Ours: a session ended by the charger (an operator's stop, a card, the offer down to nothing) while the
+# EV draws: told to stop (EVSENotification StopCharging) or given 0 A in its next ChargingStatusRes, the
+# EV ends its power delivery and leaves state C, then the contactor opens without breaking the current.
+# Its loop asks about once a second; within the 5 s IEC 61851-1 Table A.6 gives an EV to follow a lower
+# offer, so the supervisor's over-current check never races it. Past it, the contactor opens anyway.
+EV_STOP_WAIT_S = 3.0
 
 
 class HlcAcConnector(EvLinkSide, Connector):
@@ -46,6 +52,7 @@ class HlcAcConnector(EvLinkSide, Connector):
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.basic_since: float | None = None  # this plug-in fell back to basic charging then (SLAC failed)
         self._now = 0.0
+        self._stop_since: float | None = None  # the contactor waits for the EV to end its draw since then
 
     def tick(self, now: float, stalled: bool = False) -> None:
         self._now = now
@@ -56,6 +63,8 @@ class HlcAcConnector(EvLinkSide, Connector):
             log.warning("connector %s: the EV did not match over the pilot (SLAC); falling back to basic charging "
                         "(state F for %.0f s, then the duty carries the offer)", self.id, T_STEP_EF_S)
         super().tick(now, stalled)  # the contactor first, as on every AC connector
+        if not self.contactor_closed:
+            self._stop_since = None
         self.ev = self._ev_now()
         self._present_contract()
         self.link.tell(self._status_for_ev())
@@ -69,6 +78,18 @@ class HlcAcConnector(EvLinkSide, Connector):
         if self.basic_since is not None:
             return DUTY_STATE_F if self._now - self.basic_since < T_STEP_EF_S else super()._duty(in_session)
         return DUTY_DIGITAL if self.plugged and self.state in SERVED else DUTY_NO_PWM
+
+    def _lets_the_ev_stop(self, now: float) -> bool:
+        """At 5 % the EV hears the stop over its link: the contactor waits EV_STOP_WAIT_S for it to leave C."""
+        if self.duty != DUTY_DIGITAL:
+            return False
+        if self._stop_since is None:
+            self._stop_since = now
+            reading = self.reading()
+            draw = max(reading.currents_a, default=0.0) if reading is not None else 0.0
+            log.info("connector %s: the session no longer wants the contactor while the EV is in state C (%.1f A): "
+                     "it is told to stop and has %.0f s to end its power delivery", self.id, draw, EV_STOP_WAIT_S)
+        return now - self._stop_since < EV_STOP_WAIT_S
 
     def _offered_now(self) -> float:
         """At 5 % the EV was told the offer over the link, and is held to it."""

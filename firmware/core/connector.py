@@ -113,7 +113,8 @@ class Connector(SessionModel):
             reading=reading, offered_a=self._offered_now(), lock_failed=self._lock_failed(now),
             tick_stalled=stalled,
         )
-        if self.contactor_closed and (self.trips or self.cp not in REQUESTING or self.state != CHARGING):
+        if self.contactor_closed and (self.trips or self.cp not in REQUESTING or
+                                      (self.state != CHARGING and not self._lets_the_ev_stop(now))):
             self._set_contactor(False, now)
         self._then(now, reading)
 
@@ -249,24 +250,26 @@ class Connector(SessionModel):
             self.duty = duty
             self.hal.pilot.set_pwm(duty)
         lock = self.hal.lock
-        want_closed = (
-            self.state == CHARGING
-            and self.cp in REQUESTING
-            and duty != DUTY_NO_PWM
-            and not self.trips
-            and self.session is not None
-            and self.session.meter_start_wh is not None
-            and (lock is None or lock.is_locked())
-        )
+        may_supply = self.cp in REQUESTING and duty != DUTY_NO_PWM and not self.trips and \
+            (lock is None or lock.is_locked())
+        want_closed = may_supply and self.state == CHARGING and self.session is not None and \
+            self.session.meter_start_wh is not None
+        if not want_closed and may_supply and self.contactor_closed and self._lets_the_ev_stop(now):
+            want_closed = True  # an EV told over its link ends its draw first (only the session let go)
         if want_closed != self.contactor_closed:
             self._set_contactor(want_closed, now)
         if self.cable_held_for is not None and not self.cable_a:
             self.cable_held_for = None  # the cable is gone from the socket: nothing left to hold
-        locked = in_session or self.cable_held_for is not None
+        locked = in_session or self.cable_held_for is not None or self.contactor_closed  # never live and free
         if lock is not None and locked != self._lock_wanted:
             # Commanded on change only: a real lock motor takes one pulse, not one per tick.
             self._lock_wanted, self._lock_commanded_at = locked, now
             lock.lock() if locked else lock.unlock()
+
+    def _lets_the_ev_stop(self, now: float) -> bool:
+        """Whether the contactor, no longer wanted by the session, stays closed a while longer for an EV
+        still in C: basic charging has no way to tell the EV first, so never (IEC 61851-1 Table A.6)."""
+        return False
 
     def _set_contactor(self, closed: bool, now: float) -> None:
         if closed:

@@ -3,7 +3,8 @@ socket with a modem on its pilot), SLAC on the bench's veth link, the bench car 
 to the controller's SECC for real (iso15118's EVCC with the car's controller of hlc/ev_ac.py), an
 `ocpp` library CSMS. The pilot shows 5 % and the offer reaches the car over the link: its schedule
 from the CSMS's TxProfile (K15), a lower profile mid-charge followed by its draw and renegotiated (K16),
-a new schedule the car asks for (K17), a stop by the CSMS told to it. A car whose modem never pairs falls back to basic charging (ISO 15118-3).
+a new schedule the car asks for (K17), a stop by the CSMS told to it (the contactor waits for the car to
+leave C). A car whose modem never pairs falls back to basic charging (ISO 15118-3).
 A car with a contract charges by Plug & Charge, with no card."""
 
 import asyncio
@@ -81,8 +82,10 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
         await asyncio.sleep(2)  # energy to bill
         answer = await cp.call(call201.RequestStopTransaction(transaction_id=tx))
         assert answer.status == "Accepted"
-        c = await station.until(lambda c: not c["contactor_closed"] and c["cp_state"] == "B", 15)
-        assert c["ev"]["draw_a"] == 0.0
+        seen = await until_the_contactor_opens(station)
+        assert seen[-1] == (False, "B") and (True, "C") in seen  # held while the car was in C, opened as it left
+        assert "it is told to stop" in station.log_path.read_text()
+        assert (await station.connector())["ev"]["draw_a"] == 0.0
         (ended,) = await csms.wait_for(
             lambda c: [e for e in c.actions("TransactionEvent") if e["eventType"] == "Ended"], 15)
         await station.until(lambda c: c["hlc"]["ev_stage"] == "ended", 15)  # PowerDeliveryReq Stop, SessionStopReq
@@ -103,6 +106,18 @@ async def schedule_from_the_csms(tmp_path, csms) -> None:
     energy = [sv["value"] for e in csms.actions("TransactionEvent") for mv in e.get("meterValue", [])
               for sv in mv["sampledValue"] if sv.get("measurand") in (None, "Energy.Active.Import.Register")]
     assert energy and energy[-1] - energy[0] > 0  # the car's draw went through the meter into the bill
+
+
+async def until_the_contactor_opens(station, seconds: float = 15.0) -> list[tuple[bool, str]]:
+    """(contactor closed, pilot state) every 50 ms until the contactor is open: whether it waited for the car."""
+    seen = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not seen or seen[-1][0]:
+        assert asyncio.get_running_loop().time() < deadline, seen[-5:]
+        c = await station.connector()
+        seen.append((c["contactor_closed"], c["cp_state"]))
+        await asyncio.sleep(0.05)
+    return seen
 
 
 def logged_at(station, text: str) -> float:

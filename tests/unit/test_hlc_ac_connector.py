@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from firmware.ac.hlc_connector import EV_STOP_WAIT_S
 from firmware.clock import SteppedClock
 from firmware.config import load_board
 from firmware.core import charger
@@ -130,10 +131,13 @@ def test_a_lower_limit_reaches_the_ev_over_the_link_and_holds_it_to_it(rig):
     rig.tick()
     assert rig.link.told["max_current_a"] == 10.0 and rig.conn.duty == 5.0  # the duty stays: the link carries it
     assert rig.conn.own_values()["Current.Offered"] == (10.0, "A")  # what the supervision judges the draw by
-    rig.conn.csms_limit_a = 0.0  # below 6 A: the session waits (SuspendedEVSE), the contactor opens
+    rig.conn.csms_limit_a = 0.0  # below 6 A: the session waits (SuspendedEVSE); the EV is told 0 A
     rig.tick(2)
-    assert rig.conn.state == charger.SUSPENDED_EVSE and not rig.conn.contactor_closed
-    assert rig.link.told["max_current_a"] == 0.0 and rig.conn.duty == 5.0
+    assert rig.conn.state == charger.SUSPENDED_EVSE and rig.link.told["max_current_a"] == 0.0 and rig.conn.duty == 5.0
+    assert rig.conn.contactor_closed  # the EV ends its draw first (EV_STOP_WAIT_S)
+    rig.car("C", 0.0)  # it followed the offer down to nothing and stays in C
+    rig.tick(int(EV_STOP_WAIT_S / TICK_S))
+    assert not rig.conn.contactor_closed and rig.wire.draw_a() == 0.0 and not rig.conn.trips
 
 
 def test_a_stop_by_the_operator_is_told_to_the_ev_in_its_charging_loop(rig):
@@ -142,11 +146,42 @@ def test_a_stop_by_the_operator_is_told_to_the_ev_in_its_charging_loop(rig):
     rig.car("C", 32.0)
     assert rig.link.told["stop"] is False
     assert rig.conn.end_session(StopReason.REMOTE)
-    rig.tick()
-    assert not rig.conn.contactor_closed and rig.conn.state == charger.FINISHING
+    rig.tick(25)  # half a second: its next ChargingStatusRes carries the stop
+    assert rig.conn.state == charger.FINISHING and rig.conn.contactor_closed  # not broken under 32 A
+    assert rig.conn.hal.lock.is_locked()  # never a live socket with its plug free
     assert rig.link.told["stop"] is True and rig.link.told["authorized"] is False  # EVSENotification StopCharging
-    rig.car("B")
+    rig.car("B")  # before its PowerDeliveryReq Stop, its draw ended
+    assert not rig.conn.contactor_closed and not rig.conn.trips and not rig.conn.hal.lock.is_locked()
     assert rig.link.told["stop"] is False  # it stopped: nothing more to tell
+
+
+def test_an_ev_that_ignores_the_stop_has_the_contactor_opened_after_its_wait(rig):
+    rig.plug()
+    rig.authorize()
+    rig.car("C", 32.0)
+    assert rig.conn.end_session(StopReason.REMOTE)
+    rig.tick(int(EV_STOP_WAIT_S / TICK_S) - 5)
+    assert rig.conn.contactor_closed and rig.link.told["stop"] is True
+    rig.tick(10)
+    assert not rig.conn.contactor_closed and rig.conn.state == charger.FINISHING
+    assert not rig.conn.trips  # opened by the session, before the supervisor's 5 s for an EV to follow
+
+
+def test_a_trip_or_an_unplug_opens_at_once_whatever_the_ev_was_told(rig):
+    for cause in ("rcd", "unplug"):
+        rig = Rig()
+        rig.plug()
+        rig.authorize()
+        rig.car("C", 32.0)
+        assert rig.conn.end_session(StopReason.REMOTE)
+        rig.tick()
+        assert rig.conn.contactor_closed  # waiting for the EV
+        if cause == "rcd":
+            rig.wire.set_fault("rcd", True)
+        else:
+            rig.wire.set_ev(state="A")
+        rig.tick()
+        assert not rig.conn.contactor_closed, cause
 
 
 def test_a_residual_current_trip_is_told_as_rcd(rig):

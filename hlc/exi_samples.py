@@ -1,5 +1,6 @@
-"""One message of each schema the EV link speaks, as iso15118 hands its codec (JSON by namespace): the
-EXI codec's test and benchmark encode and decode these with the jar's codec and the cached one."""
+"""One message of each schema the EV link speaks, as iso15118 hands its codec (JSON by namespace).
+The SECC and the bench EV warm their codec with them at start (hlc/exi_codec.py); the codec's test and
+benchmark compare the jar's codec and ours on them. Standard library only."""
 
 HEADER_20 = {"SessionID": "AB12CD34EF56AB78", "TimeStamp": 1764662400}
 
