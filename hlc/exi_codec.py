@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("CachedContextCodec.java")
 CLASS = "evse.hlc.CachedContextCodec"
 JAVA_OPTIONS = ["--add-opens", "java.base/java.lang=ALL-UNNAMED"]  # as iso15118 starts its JVM
+SCRATCH = "evse-exi-"  # a temporary folder's prefix, for a process that can write nowhere else
 
 
 class CompileError(RuntimeError):
@@ -58,8 +59,11 @@ class CachedExiCodec(ExificientEXICodec):
         self.gateway = JavaGateway.launch_gateway(classpath=JAR_FILE_PATH, die_on_exit=True, javaopts=JAVA_OPTIONS)
         self.cached = False  # True once the cached-context class answers; False: the jar's own EXICodec
         try:
-            self.exi_codec = self._load(self._compile(compiled or classes_dir(), source))
+            where = self._compile(compiled or classes_dir(), source)
+            self.exi_codec = self._load(where)
             self.cached = True
+            if where.name.startswith(SCRATCH):
+                shutil.rmtree(where, ignore_errors=True)  # loaded: the JVM holds the class, nothing to keep
         except CompileError as exc:
             log.warning("the EXI codec makes a new JAXB context per message (slower: %s)", exc)
             self.exi_codec = self.gateway.jvm.com.siemens.ct.exi.main.cmd.EXICodec()
@@ -71,7 +75,7 @@ class CachedExiCodec(ExificientEXICodec):
             target.parent.mkdir(parents=True, exist_ok=True)
             work = Path(tempfile.mkdtemp(prefix=".compiling-", dir=target.parent))
         except OSError:  # a read-only environment (an installed package not prepared): this process only
-            work = target = Path(tempfile.mkdtemp(prefix="evse-exi-"))
+            work = target = Path(tempfile.mkdtemp(prefix=SCRATCH))
         try:
             self._javac(source, work)
         except CompileError:

@@ -102,8 +102,12 @@ fallback.close()
 
 unwritable = tmp / "a-file"  # no folder can be made under it, not even by root (as the suite may run)
 unwritable.write_text("")
+scratch_before = set(Path(tempfile.gettempdir()).glob("evse-exi-*"))
 elsewhere = CachedExiCodec(unwritable / "classes")
-out["read_only"] = [elsewhere.cached, os.path.exists(unwritable / "classes")]
+ns, msg = SAMPLES["iso20_dc_charge_loop"]
+works = json.loads(elsewhere.decode(bytes(elsewhere.encode(json.dumps(msg), ns)), ns)) == msg
+left = set(Path(tempfile.gettempdir()).glob("evse-exi-*")) - scratch_before
+out["read_only"] = [elsewhere.cached, os.path.exists(unwritable / "classes"), works, len(left)]
 elsewhere.close()
 for codec in (ours, jar):
     codec.gateway.shutdown()
@@ -161,4 +165,5 @@ def test_compiled_once_per_environment_and_the_jar_codec_when_it_cannot_be(seen)
     cached, works, left_behind, warned = seen["fallback"]
     assert (cached, works, left_behind) == (False, True, False)
     assert len(warned) == 1
-    assert seen["read_only"] == [True, False]  # compiled for this process in a temporary folder
+    # compiled for this process in a temporary folder, removed once the class was loaded
+    assert seen["read_only"] == [True, False, True, 0]
