@@ -93,10 +93,7 @@ class CachedExiCodec(ExificientEXICodec):
         javac = jvm.java.util.spi.ToolProvider.findFirst("javac")  # the runtime's compiler, as a tool
         if not javac.isPresent():
             raise CompileError("this Java runtime has no compiler module (jdk.compiler)")
-        words = ["-nowarn", "-cp", JAR_FILE_PATH, "-d", str(out), str(source)]
-        args = self.gateway.new_array(jvm.java.lang.String, len(words))
-        for i, word in enumerate(words):
-            args[i] = word
+        args = self._strings(["-nowarn", "-cp", JAR_FILE_PATH, "-d", str(out), str(source)])
         said = jvm.java.io.ByteArrayOutputStream()
         printer = jvm.java.io.PrintStream(said)
         if javac.get().run(printer, printer, args) != 0:
@@ -119,12 +116,15 @@ class CachedExiCodec(ExificientEXICodec):
         nothing to warm on the jar's codec, which builds everything anew per message anyway."""
         if not self.cached:
             return
-        jvm = self.gateway.jvm
-        jsons = self.gateway.new_array(jvm.java.lang.String, len(samples))
-        namespaces = self.gateway.new_array(jvm.java.lang.String, len(samples))
-        for i, (namespace, message) in enumerate(samples):
-            jsons[i], namespaces[i] = json.dumps(message), namespace
-        self.exi_codec.warm(jsons, namespaces)
+        self.exi_codec.warm(self._strings([json.dumps(message) for _, message in samples]),
+                            self._strings([namespace for namespace, _ in samples]))
+
+    def _strings(self, words: list[str]):
+        """A Java String[] of `words` (py4j passes a list as a java.util.List)."""
+        array = self.gateway.new_array(self.gateway.jvm.java.lang.String, len(words))
+        for i, word in enumerate(words):
+            array[i] = word
+        return array
 
     def close(self) -> None:
         self.gateway.shutdown()

@@ -113,9 +113,8 @@ class Connector(SessionModel):
             reading=reading, offered_a=self._offered_now(), lock_failed=self._lock_failed(now),
             tick_stalled=stalled,
         )
-        if self.contactor_closed and (self.trips or self.cp not in REQUESTING or
-                                      (self.state != CHARGING and not self._lets_the_ev_stop(now))):
-            self._set_contactor(False, now)
+        if self.contactor_closed and (self.trips or self.cp not in REQUESTING):
+            self._set_contactor(False, now)  # safety first; what the session lets go, _drive opens this tick
         self._then(now, reading)
 
     def _then(self, now: float, reading) -> None:
