@@ -27,7 +27,7 @@ from hal.meters.maps import MODELS
 from hal.meters.models import SIGNING_MODELS
 from hal.mock.iskra_sim import FIRST as SIGNER_FIRST, LAST as SIGNER_LAST, IskraSigner
 from hal.mock.meter_table import table_values, unlisted
-from hal.meters.registers import RegisterMap, encode, encode_scaled
+from hal.meters.registers import RegisterMap, decode_block, encode, encode_scaled
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,17 @@ class SimMeter:
                              encode(m.serial, serial, m.word_order)))
         return image
 
+    def register_wh(self) -> float:
+        """The energy as a Modbus read of this meter decodes it: a float32 in kWh holds 1 MWh to about
+        0.06 Wh, so its whole Wh may differ from the simulator's own count at the half."""
+        f = self.regmap.field("energy_import_wh")
+        image = self.registers(self.regmap.function)
+        block = [image.get(a, 0) for a in range(f.start, f.end)]
+        return decode_block([f], f.start, block, self.regmap.word_order)["energy_import_wh"]
+
     def status(self) -> dict:
         out = {"address": self.address, "model": self.regmap.model, "energy_wh": round(self.values()["energy_import_wh"], 3),
+               "register_wh": self.register_wh(),
                "power_w": self.power_w(), "currents_a": self.currents_a, "serial": self.serial, "silent": self.silent,
                "connector": self.connector}
         if self.signer is not None:
