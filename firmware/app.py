@@ -21,6 +21,7 @@ from firmware.ocpp.frame_log import FrameLog
 from firmware.migration import Migration
 from firmware.display_messages import DisplayMessages, DisplayService, station_state, status_line
 from firmware.events import EventBus, MessageSetAside
+from firmware.ev_receipts import keep_receipt
 from firmware.history import SessionHistory
 from firmware.journal import SessionJournal
 from firmware.metering import Metering
@@ -220,13 +221,17 @@ class Controller:
             slac = SlacLink(c.id, slac_socket(socket), clock=self.wall.monotonic)  # its process: evse-slac@N
             links[c.id] = HlcBridge(c.id, socket, argv, child_output=output, clock=self.wall.monotonic,
                                     on_message=wake.set, pki_path=self.secc.pki_path,
-                                    ev_certificate=self._ev_certificate, slac=slac)
+                                    ev_certificate=self._ev_certificate, slac=slac,
+                                    on_receipt=lambda message, cid=c.id: self._ev_receipt(cid, message))
         return links
 
     async def _ev_certificate(self, schema: str, action: str, exi: str) -> tuple[str, str]:
         """An EV's contract certificate request, to the CSMS through 2.0.1 (1.6 has no word for it)."""
         pki = getattr(self.adapter, "iso15118", None)
         return ("Failed", "") if pki is None else await pki.ev_certificate(schema, action, exi)
+
+    def _ev_receipt(self, cid: int, message: dict) -> None:
+        keep_receipt(self.history.receipts, self.station.connectors[cid], message, self.wall.now())
 
     def _renew_secc(self) -> None:
         for link in self.ev_links.values():

@@ -89,6 +89,8 @@ class ConnectorConfig:
     cable: str = _f("socket", choices=("socket", "tethered"))
     cable_rating_a: int | None = _f(None, choices=(13, 20, 32, 63), doc="tethered cables only")
     priority: int = _f(0, lo=0, hi=9, doc="site load management: a higher priority is served first")
+    metering_receipt_s: float = _f(0.0, lo=0.0, hi=3600.0, doc="an EV link's Plug & Charge EV (ISO 15118-2) signs "
+                                   "the meter's reading this often while charging and with the stop; 0: never")
     pins: RpiPins | None = _f(None)
 
 
@@ -301,6 +303,8 @@ def _check_kind(c: ConnectorConfig, board: BoardConfig, path: Path) -> None:
             raise ConfigError(f"{path}: connector {c.id}: [connectors.dc] belongs to kind = \"dc\"")
         if c.hlc_iface is not None and not c.hlc_iface.strip():
             raise ConfigError(f"{path}: connector {c.id}: hlc_iface is empty (leave it out for basic charging)")
+        if c.metering_receipt_s and c.hlc_iface is None:
+            raise ConfigError(f"{path}: connector {c.id}: metering_receipt_s needs an EV link (hlc_iface)")
         if board.hal == "rpi" and c.pins is None:
             raise ConfigError(f"{path}: connector {c.id}: hal 'rpi' needs [connectors.pins]")
         return

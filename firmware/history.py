@@ -17,6 +17,7 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 
+from firmware.ev_receipts import EvReceipts
 from firmware.signed_records import SignedRecords
 
 SCHEMA = """
@@ -70,6 +71,7 @@ class SessionHistory:
         self._db = store.db
         store.ensure(SCHEMA)
         self.signed = SignedRecords(store)
+        self.receipts = EvReceipts(store)  # ISO 15118-2 MeteringReceipt: the EV's signed word on the meter
 
     def add(self, session) -> None:
         """Called inside the caller's transaction (the journal's close); its last sample is its meter stop."""

@@ -34,6 +34,7 @@ from iso15118.shared.messages.enums import ControlMode, DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
+from hlc.ev_receipt import sign_receipts_in_the_current_demand_loop
 from hlc.ev_v20 import BenchEv20, ask_for_the_meter, wait_longer_in_the_charge_loop
 from hlc.exi_codec import CachedExiCodec
 from hlc.physical import physical
@@ -319,6 +320,7 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         wait_longer_in_the_current_demand_loop()
         wait_longer_in_the_charge_loop(CURRENT_DEMAND_WAIT_S)
         ask_for_the_meter()
+        sign_receipts_in_the_current_demand_loop()  # last: the receipt goes before anything else
         car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()], demand_pause_s)
     codec = CachedExiCodec()
     codec.warm()

@@ -27,9 +27,15 @@ Controller -> child, on every change and at least every HEARTBEAT_S:
    "renegotiate": a round: the charger's limits changed, the EV whose last round this is is asked
    for a new one (ISO 15118-2 EVSENotification ReNegotiation in its CurrentDemandRes),
    "cp": the pilot's state letter (the SECC checks for C at PowerDeliveryReq Start),
+   "receipt_s": a Plug & Charge EV (ISO 15118-2) is asked to sign the meter's reading ("meter_wh",
+   "meter_id") this often while charging and once with "stop"; 0 or absent: never,
    on an AC connector (hlc.secc_ac): "state": "charging" while its contactor is closed, else "off" or
    "fault"; "rcd": true on a residual current trip; "nominal_voltage_v";
    "max_current_a": the offer per phase (EVSEMaxCurrent)}
+Child -> controller, once for each MeteringReceiptReq of a Plug & Charge EV that the SECC verified (ISO
+15118-2 8.4.3.13; hlc.secc_receipts):
+  {"type": "receipt", "meter_wh", "meter_id", "t_meter": the MeterInfo the EV signed, "exi": the EV's whole
+   message as it came (its header's signature included), base64, "certificate": the contract's leaf, PEM}
 Child -> controller, when the EV asks for a contract certificate (ISO 15118-2 CertificateInstallationReq):
   {"type": "certificate", "id": a number of the child's, "action": "Install" | "Update",
    "schema": the EV's schema namespace, "exi": the EV's whole request, EXI in base64}
@@ -64,9 +70,10 @@ EV_FIELDS = ("protocol", "stage", "max_voltage_v", "max_current_a", "min_current
              "schedule_round", "departure_s", "energy_request_wh", "ev_profile", "control_mode")
 EVSE_FIELDS = ("state", "present_voltage_v", "present_current_a", "isolation", "authorized", "max_voltage_v",
                "max_current_a", "max_power_w", "fault", "stop", "contract", "schedule", "renegotiate", "cp", "rcd",
-               "nominal_voltage_v", "meter_wh", "meter_id")
+               "nominal_voltage_v", "meter_wh", "meter_id", "receipt_s")
 FIELDS = {"ev": EV_FIELDS, "evse": EVSE_FIELDS, "certificate": ("id", "action", "schema", "exi"),
           "certificate_answer": ("id", "status", "exi"), "pilot": ("state", "digital"),
+          "receipt": ("meter_wh", "meter_id", "t_meter", "exi", "certificate"),
           "slac": ("state", "ev_mac", "detail")}
 SLAC_STATES = ("starting", "unmatched", "matching", "matched", "failed", "no_modem")
 MAX_EXI = 5600  # Get15118EVCertificate's exiRequest and exiResponse: at most 5600 characters of base64

@@ -38,6 +38,7 @@ from hlc.physical import physical
 from hlc.sa_schedule import profile_entries, sa_schedules
 from hlc.secc_v2_states import (answer_ongoing_without_schedules, report_power_deliveries,
                                 return_from_renegotiation_to_power_delivery)
+from hlc.secc_receipts import MeteringReceipts, ask_for_metering_receipts, pass_receipts_on
 from hlc.secc_v20 import Iso15118_20Dc, offer_eim_only, offered_protocols, report_v20_power_deliveries
 
 log = logging.getLogger("hlc.secc")
@@ -100,6 +101,11 @@ class Link:
             await self.send(fresh=False)
             await asyncio.sleep(p.HEARTBEAT_S)
 
+    async def send_receipt(self, **receipt) -> None:
+        """An EV's signed MeteringReceipt (hlc.secc_receipts), once."""
+        self.writer.write(p.encode("receipt", **receipt))
+        await self.writer.drain()
+
     async def send(self, fresh: bool = True, **changes) -> None:
         self.ev.update(changes)
         self.writer.write(p.encode("ev", **self.ev, fresh=fresh))
@@ -122,11 +128,12 @@ class EVDataWithErrors(EVDataContext):
 CP_STATES = {"A": CpState.A2, "B": CpState.B2, "C": CpState.C2, "D": CpState.D2, "E": CpState.E, "F": CpState.F}
 
 
-class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
+class BridgedEVSEController(MeteringReceipts, Iso15118_20Dc, SimEVSEController):
     def __init__(self, link: Link):
         super().__init__()
         self.link = link
         self.ev_data_context = EVDataWithErrors()
+        self.forget_receipts()
         self.rounds = 0  # the EV's ChargeParameterDiscovery rounds in this EV session
         self.round_open = False  # answered Ongoing so far: the EV repeats the request in the same round
 
@@ -160,6 +167,7 @@ class BridgedEVSEController(Iso15118_20Dc, SimEVSEController):
         if name == "SupportedAppProtocol":  # a new EV session begins: nothing of the last one holds
             self.reset_ev_data_context()
             self.forget_v20()
+            self.forget_receipts()
             self.link.ev = {"stage": "none", "session": self.link.ev.get("session", 0) + 1}
             await self.link.send()
             return
@@ -322,6 +330,8 @@ async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15
     offer_eim_only()
     return_from_renegotiation_to_power_delivery()
     answer_ongoing_without_schedules()
+    ask_for_metering_receipts()
+    pass_receipts_on()
     if ac_phases:
         from hlc.secc_ac import BridgedAcController
 

@@ -56,8 +56,10 @@ async def side_by_side(tmp_path, *scenarios, at_once: int = 1) -> None:
 
 async def pnc_station(tmp_path, csms, name: str, pki, *mock: str) -> ControllerProcess:
     """A 2.0.1 DC station whose bench EV uses Plug & Charge with the test PKI (`pki`, PKI_PATH), arriving
-    at 78 % (a short charge), with more `[mock]` lines; started and connected."""
+    at 78 % (a short charge) and asked to sign the meter's reading every half second (MeteringReceipt),
+    with more `[mock]` lines; started and connected."""
     text = (ROOT / "board-configs" / "bench-dc.toml").read_text().replace("ev_soc_pct = 20.0", "ev_soc_pct = 78.0")
+    text = text.replace('cable = "tethered"', 'cable = "tethered"\nmetering_receipt_s = 0.5')
     path = tmp_path / f"bench-dc-{name}.toml"
     path.write_text(text.replace("[mock]", "\n".join(["[mock]", "ev_pnc = true", *mock])))
     station = ControllerProcess(csms.url, tmp_path / name, board=str(path), cp_id=name, ocpp_version="2.0.1",

@@ -48,7 +48,7 @@ class HlcAcConnector(EvLinkSide, Connector):
     def __init__(self, cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, link,
                  reading=lambda: None):
         """`link`: the EV link's port (firmware.dc.ev_link.EvLinkPort)."""
-        self._link_side(link, cfg.id, "AC_three_phase" if board.phases == 3 else "AC_single_phase")
+        self._link_side(link, cfg, board, "AC_three_phase" if board.phases == 3 else "AC_single_phase")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.basic_since: float | None = None  # this plug-in fell back to basic charging then (SLAC failed)
         self._now = 0.0
@@ -67,7 +67,8 @@ class HlcAcConnector(EvLinkSide, Connector):
             self._stop_since = None
         self.ev = self._ev_now()
         self._present_contract()
-        self.link.tell(self._status_for_ev())
+        self._follow_session()
+        self.link.tell(self._status_for_ev(self.reading()))
         self.link.pilot(self.cp.value, self.duty == DUTY_DIGITAL)  # SLAC starts on B/C at 5 % (ISO 15118-3)
         self._schedule_events(now)
 
@@ -102,13 +103,13 @@ class HlcAcConnector(EvLinkSide, Connector):
         """The EV's Authorization answer: a session whose meter start is known."""
         return self.state in SESSION_STATES and self.session is not None and self.session.meter_start_wh is not None
 
-    def _status_for_ev(self) -> dict:
+    def _status_for_ev(self, reading) -> dict:
         stop = self.plugged and self.state not in SESSION_STATES and self.ev.stage in CHARGING_LOOP
         return {"state": "fault" if self.trips else "charging" if self.contactor_closed else "off",
                 "cp": self.cp.value, "authorized": self.may_charge(), "rcd": RCD in self.trips,
                 "max_current_a": self.offered_a if self.offer_ok else 0.0, "nominal_voltage_v": self.board.voltage_v,
                 "max_power_w": self.max_power_w(), "stop": stop, "contract": self.contract_status,
-                **self.rounds.status}
+                **self.rounds.status, **self._meter_for_ev(reading)}
 
     def max_power_w(self) -> float:
         """The ceiling of an offered schedule: the circuit's rating on every phase at the nominal voltage."""

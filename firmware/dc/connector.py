@@ -49,14 +49,12 @@ class DcConnector(EvLinkSide, Connector):
                  reading=lambda: None):
         """`link`: the EV link's port (firmware.dc.ev_link.EvLinkPort): what the EV said, and where the
         path's state goes back to the EV."""
-        self._link_side(link, cfg.id, "DC")
+        self._link_side(link, cfg, board, "DC")
         super().__init__(cfg, board, hal_conn, station_hal, temperature, publish, wall_clock, reading=reading)
         self.path = DcPowerPath(cfg.id, hal_conn, limit_a=lambda now: self.offered_a,
                                 ev_ready=lambda: self.cp in REQUESTING)
         self._stop_asked = False
         self._volts_seen = 0.0
-        # The meter's name for the EV when it tells no serial: its [[meters]] entry, else this connector's.
-        self._meter_name = next((m.name for m in board.meters if m.measures == cfg.id), f"{board.serial}-{cfg.id}")
         hal_conn.stack.off()
 
     def _supervisor(self, station_hal, temperature) -> SafetySupervisor:
@@ -87,6 +85,7 @@ class DcConnector(EvLinkSide, Connector):
         reading = self.reading()
         self._then(now, reading)
         self._present_contract()
+        self._follow_session()
         self.link.tell(self._status_for_ev(reading))
         self.link.pilot(self.cp.value, self.duty == DUTY_DIGITAL)  # SLAC starts on B/C at 5 % (ISO 15118-3)
         self._schedule_events(now)
@@ -146,14 +145,6 @@ class DcConnector(EvLinkSide, Connector):
                 "max_power_w": max_w, "fault": s["fault"], "stop": self._stop_asked, "contract": self.contract_status,
                 "cp": self.cp.value,
                 **self.rounds.status, **self._meter_for_ev(reading)}
-
-    def _meter_for_ev(self, reading) -> dict:
-        """The DC meter's register for an EV that asks (ISO 15118-20 MeterInfo), in whole Wh so that it
-        changes the message about once a meter poll; None while no fresh reading is in (the SECC keeps
-        the last value of every field it was sent)."""
-        if reading is None:
-            return {"meter_wh": None, "meter_id": None}
-        return {"meter_wh": round(reading.energy_wh), "meter_id": (reading.serial or self._meter_name)[:32]}
 
     # ---- limits -----------------------------------------------------------
     def _update_offer(self) -> None:

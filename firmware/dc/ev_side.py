@@ -15,10 +15,15 @@ NOT_HEARD = EvRequest()  # plugged, and this car has not spoken yet
 
 
 class EvLinkSide:
-    def _link_side(self, link, cid: int, energy_transfer: str) -> None:
+    def _link_side(self, link, cfg, board, energy_transfer: str) -> None:
         """From the constructor, before `Connector.__init__`: `link` is the EV link's port
         (firmware.dc.ev_link.EvLinkPort)."""
         self.link = link
+        cid = cfg.id
+        # The meter's name for the EV when it tells no serial: its [[meters]] entry, else this connector's.
+        self._meter_name = next((m.name for m in board.meters if m.measures == cid), f"{board.serial}-{cid}")
+        self._receipt_s = cfg.metering_receipt_s
+        self.receipt_session: str | None = None  # the session of this plug-in, also once ended: its receipts
         self.ev = EvRequest()
         self.rounds = ScheduleRounds(cid, energy_transfer)  # ISO 15118 smart charging: the EV's rounds
         self._gone_session = 0  # the link's EV session at the last unplug
@@ -33,6 +38,14 @@ class EvLinkSide:
             return UNPLUGGED
         return self.link.request if self.link.request.session > self._gone_session else NOT_HEARD
 
+    def _follow_session(self) -> None:
+        """The session an EV's MeteringReceipt belongs to: this plug-in's, running or just ended (the EV
+        signs the last reading after the stop notice, when the session has already ended)."""
+        if not self.plugged:
+            self.receipt_session = None
+        elif self.session is not None:
+            self.receipt_session = self.session.local_id
+
     def _present_contract(self) -> None:
         """Plug & Charge: a contract the EV presented is authorized like a card (once per plug-in)."""
         if not self.plugged:
@@ -42,6 +55,16 @@ class EvLinkSide:
         if contract is not None and contract != self._contract_told and self.session is None:
             self._contract_told = contract
             self.publish(ContractPresented(self.id, contract.emaid, contract.certificate))
+
+    def _meter_for_ev(self, reading) -> dict:
+        """The connector's meter register for the EV (ISO 15118-20 MeterInfo for an EV that asks; ISO 15118-2
+        MeteringReceipt, asked every `metering_receipt_s` of a Plug & Charge session), in whole Wh so that
+        it changes the message about once a meter poll; None while no fresh reading is in (the SECC keeps
+        the last value of every field it was sent)."""
+        if reading is None:
+            return {"meter_wh": None, "meter_id": None, "receipt_s": self._receipt_s}
+        return {"meter_wh": round(reading.energy_wh), "meter_id": (reading.serial or self._meter_name)[:32],
+                "receipt_s": self._receipt_s}
 
     def _schedule_events(self, now: float) -> None:
         for event in self.rounds.step(now, self.wall, self.ev, getattr(self.link, "protocol", None),

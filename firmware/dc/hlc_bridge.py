@@ -39,12 +39,13 @@ IDLE_S = 30.0  # an EV not heard for this long is in no session: the child may b
 class HlcBridge:
     def __init__(self, cid: int, socket_path: str, child_argv: list[str] | None = None, *,
                  child_env: dict | None = None, child_output=None, clock=time.monotonic, on_message=lambda: None,
-                 pki_path=lambda: None, ev_certificate=None, slac=None):
+                 pki_path=lambda: None, ev_certificate=None, slac=None, on_receipt=lambda message: None):
         """`on_message`: called (on the event loop) after each message of the EV; the controller wakes
         its control loop with it. `pki_path()`: the SECC's own certificate folder (iso15118's PKI_PATH),
         or None to keep the environment's; read at each start of the child. `ev_certificate(schema, action,
         exi)`: awaitable (status, exi) of the CSMS for the EV's contract certificate request (None: Failed).
-        `slac`: the connector's SLAC link (firmware.dc.slac_link), started and stopped with this one."""
+        `slac`: the connector's SLAC link (firmware.dc.slac_link), started and stopped with this one.
+        `on_receipt(message)`: an EV's signed MeteringReceipt the SECC accepted (firmware.ev_receipts)."""
         self.cid, self.socket_path, self.child_argv = cid, socket_path, child_argv
         self.child_env = child_env or {**os.environ, "JAVA_TOOL_OPTIONS": p.JAVA_OPTIONS}
         self.child_output = child_output  # where the child logs: None = the controller's own output (the journal)
@@ -70,6 +71,7 @@ class HlcBridge:
         self._renew = False  # a new SECC certificate waits for the EV to leave before the child restarts
         self._renewing = False
         self.slac = slac
+        self.on_receipt = on_receipt
 
     @property
     def slac_state(self) -> str | None:
@@ -116,6 +118,8 @@ class HlcBridge:
             return
         if message["type"] == "certificate":
             self._ask_for_the_ev(message)
+        if message["type"] == "receipt":
+            self.on_receipt(message)
         if message["type"] != "ev":
             return
         stage = message.get("stage")

@@ -37,7 +37,9 @@ def collect(*, data_dir: Path, store, board, protocol, site, now) -> tuple[dict[
         "charger.json": _json(charger),
         "transactions.csv": history.csv(transaction_id).encode(),
         "transactions.json": _json([{**s.as_dict(), "transaction_id": transaction_id(s.local_id),
-                                     "signed": _signed(history, s)} for s in sessions]),
+                                     "signed": _signed(history, s),
+                                     "ev_receipts": [r.as_dict() for r in history.receipts.of(s.local_id)]}
+                                    for s in sessions]),
         "meter_values.csv": _samples_csv(history.samples(), transaction_id),
         "cdrs.json": _json(cdrs(sessions, history.samples, transaction_id, board, site, _ocpi(stamp),
                                 history.signed.get)),

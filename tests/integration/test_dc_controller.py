@@ -17,6 +17,7 @@ from ocpp.v201 import call as call201
 
 from controller import ROOT, ControllerProcess
 from dc_stations import plug_and_card, plugged_and_refused, pnc_station, running, side_by_side
+from ev_receipts_check import exported_receipts
 from firmware.bench.csms import BenchCsms
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
@@ -237,6 +238,15 @@ async def plug_and_charge_201(tmp_path, csms) -> None:
     started = [e for e in csms.actions("TransactionEvent") if e["eventType"] == "Started"]
     assert len(started) == 2 and all(e["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"}
                                      for e in started)
+    # Each charge's MeteringReceipts (ISO 15118-2 DC, every 0.5 s): signed by the car's contract, each one
+    # a reading of the meter between the session's start and stop, verified outside the controller.
+    sessions, checks = exported_receipts(station.data_dir, str(tmp_path / "bench-dc-DCPNC.toml"), tmp_path)
+    assert len(sessions) == 2 and all(s["ev_receipts"] for s in sessions), sessions
+    assert checks and all(c["verified"] for c in checks), checks
+    for s in sessions:
+        readings = [r["meter_wh"] for r in s["ev_receipts"]]
+        assert round(s["meter_start_wh"]) <= readings[0] and readings == sorted(readings), s
+        assert readings[-1] <= round(s["meter_stop_wh"]), s
 
 
 async def secc_certificate_from_the_csms(station, csms, pki) -> None:

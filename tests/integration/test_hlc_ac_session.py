@@ -15,6 +15,7 @@ from ocpp.v201 import call as call201
 
 from controller import ROOT, ControllerProcess
 from dc_stations import CARD, side_by_side
+from ev_receipts_check import checked, exported_receipts, tampered
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
 from v2g_pki import make_pki
@@ -153,11 +154,13 @@ async def fallback_to_basic_charging(tmp_path, csms) -> None:
 
 async def plug_and_charge(tmp_path, csms) -> None:
     """Plug & Charge on AC (ISO 15118-2 over TLS, OCPP 2.0.1 C07): the car's contract is authorized through
-    the CSMS (eMAID and its chain), the transaction is the contract's, the car charges with no card."""
+    the CSMS (eMAID and its chain), the transaction is the contract's, the car charges with no card. Asked
+    every second, the car signs the meter's reading (MeteringReceipt); the charger keeps each receipt with
+    the session, and the owner's export carries them, each verified outside the controller."""
     pki = make_pki(tmp_path)
     board = tmp_path / "bench-ac-hlc-pnc.toml"
     board.write_text((ROOT / "board-configs" / "bench-ac-hlc.toml").read_text().replace(
-        "[mock]", "[mock]\nev_pnc = true"))
+        "[mock]", "[mock]\nev_pnc = true").replace('cable = "socket"', 'cable = "socket"\nmetering_receipt_s = 1.0'))
     station = await started(tmp_path, csms, "ACPNC", str(board), env={"PKI_PATH": f"{pki}/"})
     try:
         await station.post("/ev", {"connector": 1, "state": "C"})  # plugged in, nothing else
@@ -166,6 +169,8 @@ async def plug_and_charge(tmp_path, csms) -> None:
         assert c["ev"]["draw_a"] == 32.0 and c["pwm_duty"] == 5.0 and c["session"]["id_tag"] == "UKSWI123456791A", c
         (begun,) = await csms.wait_for(lambda c: [e for e in c.actions("TransactionEvent")
                                                   if e["eventType"] == "Started"], 15)
+        await station.until(lambda c: c["meter"]["energy_wh"] > 0, 10)
+        await asyncio.sleep(3.5)  # receipts at 1 s intervals
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available" and not c["contactor_closed"], 10)
     finally:
@@ -175,6 +180,19 @@ async def plug_and_charge(tmp_path, csms) -> None:
     assert asked["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"} and "BEGIN CERTIFICATE" in asked[
         "certificate"]
     assert begun["idToken"] == {"idToken": "UKSWI123456791A", "type": "eMAID"}
+    sessions, checks = exported_receipts(station.data_dir, str(board), tmp_path)
+    (session,) = sessions
+    receipts = session["ev_receipts"]
+    assert len(receipts) >= 2 and len(checks) == len(receipts), (receipts, checks)
+    assert all(c["verified"] and c["problem"] is None for c in checks), checks
+    readings = [r["meter_wh"] for r in receipts]
+    assert [c["meter_wh"] for c in checks] == readings == sorted(readings)
+    assert session["meter_start_wh"] <= readings[0] and readings[-1] <= round(session["meter_stop_wh"])
+    leaf = (pki / "iso15118_2" / "certs" / "contractLeafCert.pem").read_text().strip()
+    assert all(r["certificate"].strip() == leaf for r in receipts)
+    broken = checked(tampered(sessions), tmp_path)[0]  # one bit of the EV's message changed
+    assert not broken["verified"]
+    assert broken["problem"] == "the signature does not hold for this message and certificate"
 
 
 @pytest.mark.timeout(400)

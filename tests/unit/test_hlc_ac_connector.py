@@ -27,6 +27,7 @@ from hal.mock.board import MockContactor, MockLock, MockPilot, MockRcd, MockRead
 from hal.mock.ev import SimulatedEV
 from hal.mock.meter import MockMeter
 from hal.mock.wire import BenchWire, ConnectorWire
+from hal.types import MeterReading
 
 ROOT = Path(__file__).resolve().parents[2]
 TICK_S = 0.02
@@ -66,8 +67,9 @@ class Rig:
                   temperature=MockTemperature(self.bench), reader=MockReader(self.bench))
         self.events: list = []
         self.link = Link()
+        self.reading: MeterReading | None = None  # the metering's latest fresh reading of connector 1
         self.station = Station(self.board, hal, SimpleNamespace(publish_threadsafe=self.events.append), self.wall,
-                               ev_links={1: self.link})
+                               readings=lambda cid: self.reading, ev_links={1: self.link})
         self.conn = self.station.connectors[1]
 
     def tick(self, n: int = 1) -> None:
@@ -244,3 +246,25 @@ def test_the_installers_page_shows_the_digital_link_or_the_fallback(rig):
     rig.link.slac_state = "failed"
     rig.tick()
     assert hlc_view(rig.conn)["basic"] is True
+
+
+def test_the_ev_is_told_the_meter_to_sign_and_its_receipts_belong_to_the_plug_ins_session(rig):
+    """ISO 15118-2 MeteringReceipt: the meter's register in whole Wh and its name while a fresh reading
+    is in, with how often a Plug & Charge EV is to sign it (the board's metering_receipt_s, 0 here); a
+    receipt that comes after the stop belongs to the session it ended, until the cable is out."""
+    rig.plug()
+    assert rig.link.told["receipt_s"] == 0.0 and rig.link.told["meter_wh"] is None
+    rig.authorize()
+    local_id = rig.conn.session.local_id
+    rig.car("C", 32.0)
+    rig.reading = MeterReading(81234.6, 22080.0, (32.0,) * 3, (230.0,) * 3, rig.wall.monotonic(), serial=None)
+    rig.tick()
+    assert rig.link.told["meter_wh"] == 81235 and rig.link.told["meter_id"] == "BENCH-ACHLC-0001-1"  # no [[meters]]
+    assert rig.conn.receipt_session == local_id
+    assert rig.conn.end_session(StopReason.REMOTE)
+    rig.tick(25)
+    assert rig.conn.session is None and rig.conn.receipt_session == local_id  # the stop's receipt is this one's
+    rig.car("B")
+    rig.wire.set_ev(state="A")
+    rig.tick(3)
+    assert rig.conn.receipt_session is None
