@@ -160,6 +160,8 @@ class MockConfig:
     ev_pnc: bool = _f(False, doc="Plug & Charge (ISO 15118-2 over TLS): certificates in the PKI_PATH environment")
     ev_pnc_install: bool = _f(False, doc="with ev_pnc: the EV first asks the CSMS for its contract "
                               "(CertificateInstallationReq)")
+    ev_pnc_update: bool = _f(False, doc="with ev_pnc: the EV first has the CSMS renew its contract "
+                             "(CertificateUpdateReq)")
     ev_slac: bool = _f(True, doc="the bench EV's modem and the charger's SLAC process (pyslac in .venv-slac) "
                        "match first (ISO 15118-3), as in the field; false: the link is up from the start")
 

@@ -116,6 +116,7 @@ def main() -> int:
     parser.add_argument("--protocol", default="ISO_15118_2")
     parser.add_argument("--pnc", action="store_true", help="the bench EV uses Plug & Charge (PKI_PATH)")
     parser.add_argument("--install-contract", action="store_true", help="it asks for its contract first")
+    parser.add_argument("--update-contract", action="store_true", help="it has its contract renewed first")
     parser.add_argument("--ac-phases", help="an ISO 15118-2 AC connector's SECC and car, on this many phases")
     parser.add_argument("--iso15118-20", action="store_true", help="the DC SECC offers ISO 15118-20 DC too")
     parser.add_argument("--control-mode", default="scheduled", help="the -20 control mode the bench EV picks")
@@ -142,7 +143,8 @@ def main() -> int:
     time.sleep(1.0)  # the SECC's UDP server listens before the EV's first SDP request
     ev_argv = [sys.executable, "-m", "hlc.ev_child", "--iface", EV_IF, "--battery", args.battery,
                "--protocol", args.protocol, "--control-mode", args.control_mode, *(["--pnc"] if args.pnc else []),
-               *(["--install-contract"] if args.install_contract else []), *ac,
+               *(["--install-contract"] if args.install_contract else []),
+               *(["--update-contract"] if args.update_contract else []), *ac,
                *(["--demand-pause", args.demand_pause] if args.demand_pause else [])]
     if slac:  # the car's modem matches with the charger's first, then the car talks (ISO 15118-3)
         ev_argv = [args.slac_python, "-m", "hlc.slac_sim", "--iface", EV_IF, "--ev", "--then",

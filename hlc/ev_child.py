@@ -34,6 +34,7 @@ from iso15118.shared.messages.enums import ControlMode, DCEVErrorCode, Namespace
 from iso15118.shared.messages.iso15118_2.body import PowerDeliveryReq
 from iso15118.shared.messages.iso15118_2.datatypes import ChargeProgress, DCEVStatus
 
+from hlc.ev_certificate_update import update_instead_of_installing
 from hlc.ev_receipt import sign_receipts_in_the_current_demand_loop
 from hlc.ev_v20 import BenchEv20, ask_for_the_meter, wait_longer_in_the_charge_loop
 from hlc.exi_codec import CachedExiCodec
@@ -296,13 +297,13 @@ def wait_longer_in_the_current_demand_loop() -> None:
 
 async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False, install: bool = False,
                ac_phases: int | None = None, control_mode: str = "scheduled",
-               demand_pause_s: float = DEMAND_PAUSE_S) -> None:
+               demand_pause_s: float = DEMAND_PAUSE_S, update: bool = False) -> None:
     os.environ["NETWORK_INTERFACE"] = iface  # iso15118 checks the interface while loading its settings
     config = Config()
     config.load_envs()
     mode = "DC_extended" if not ac_phases else "AC_three_phase_core" if ac_phases == 3 else "AC_single_phase_core"
     settings = {"supportedProtocols": [protocol], "supportedEnergyServices": ["AC" if ac_phases else "DC"],
-                "energyTransferMode": mode, "isCertInstallNeeded": install, "useTls": pnc,
+                "energyTransferMode": mode, "isCertInstallNeeded": install or update, "useTls": pnc,
                 "chargeLoopCycle": 100000, "chargeLoopDelay": AC_LOOP_DELAY_S if ac_phases else 0}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(settings, f)
@@ -322,6 +323,8 @@ async def main(iface: str, battery_file: Path, protocol: str, pnc: bool = False,
         ask_for_the_meter()
         sign_receipts_in_the_current_demand_loop()  # last: the receipt goes before anything else
         car = BenchEV(evcc_config, battery_file, ControlMode[control_mode.upper()], demand_pause_s)
+    if update:
+        update_instead_of_installing()  # where iso15118's EV would install a contract
     codec = CachedExiCodec()
     codec.warm()
     await EVCCHandler(evcc_config=evcc_config, iface=iface, exi_codec=codec, ev_controller=car).start()
@@ -335,6 +338,9 @@ def run() -> None:
                         choices=["ISO_15118_2", "DIN_SPEC_70121", "ISO_15118_20_DC"])
     parser.add_argument("--pnc", action="store_true",
                         help="Plug & Charge: TLS, and the contract certificate in PKI_PATH (ISO 15118-2 only)")
+    parser.add_argument("--update-contract", action="store_true",
+                        help="with --pnc: have its contract renewed first (CertificateUpdateReq, ISO 15118-2 "
+                             "8.4.3.10)")
     parser.add_argument("--install-contract", action="store_true",
                         help="with --pnc: ask for the contract first (CertificateInstallationReq, ISO 15118-2 8.4.3.11)")
     parser.add_argument("--ac-phases", type=int, choices=(1, 3), help="an AC car (ISO 15118-2) on this many phases")
@@ -346,7 +352,7 @@ def run() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_message_dumps()
     asyncio.run(main(args.iface, args.battery, args.protocol, args.pnc, args.install_contract, args.ac_phases,
-                     args.control_mode, args.demand_pause))
+                     args.control_mode, args.demand_pause, args.update_contract))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from hlc.physical import physical
 from hlc.sa_schedule import profile_entries, sa_schedules
 from hlc.secc_v2_states import (answer_ongoing_without_schedules, report_power_deliveries,
                                 return_from_renegotiation_to_power_delivery)
+from hlc.secc_certificate_update import offer_certificate_updates
 from hlc.secc_receipts import MeteringReceipts, ask_for_metering_receipts, pass_receipts_on
 from hlc.secc_v20 import Iso15118_20Dc, offer_eim_only, offered_protocols, report_v20_power_deliveries
 
@@ -140,8 +141,15 @@ class BridgedEVSEController(MeteringReceipts, Iso15118_20Dc, SimEVSEController):
     async def get_15118_ev_certificate(self, base64_encoded_cert_installation_req: str, namespace: str) -> str:
         """The EV's CertificateInstallationReq goes to the CSMS unread (OCPP 2.0.1 M01); anything but an
         answer makes iso15118 tell the EV FAILED_NoCertificateAvailable."""
-        status, exi = await self.link.ask_certificate("Install", namespace, base64_encoded_cert_installation_req)
-        log.info("contract certificate for the EV: the CSMS answered %s", status)
+        return await self._ask_csms("Install", base64_encoded_cert_installation_req, namespace)
+
+    async def update_15118_ev_certificate(self, base64_encoded_cert_update_req: str, namespace: str) -> str:
+        """The EV's CertificateUpdateReq, the same way (M02; hlc.secc_certificate_update)."""
+        return await self._ask_csms("Update", base64_encoded_cert_update_req, namespace)
+
+    async def _ask_csms(self, action: str, exi_request: str, namespace: str) -> str:
+        status, exi = await self.link.ask_certificate(action, namespace, exi_request)
+        log.info("contract certificate for the EV (%s): the CSMS answered %s", action, status)
         if status != "Accepted" or not isinstance(exi, str) or not exi:
             raise LookupError(f"no contract certificate for the EV: the CSMS answered {status}")
         return exi
@@ -332,6 +340,7 @@ async def main(socket_path: str, iface: str, ac_phases: int | None = None, iso15
     answer_ongoing_without_schedules()
     ask_for_metering_receipts()
     pass_receipts_on()
+    offer_certificate_updates()
     if ac_phases:
         from hlc.secc_ac import BridgedAcController
 

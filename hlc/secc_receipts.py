@@ -65,12 +65,14 @@ class MeteringReceipts:
         self.receipts = ReceiptClock()
 
     def receipt_due(self, comm_session) -> MeterInfo | None:
-        """The MeterInfo to ask a receipt of now, or None: not Plug & Charge, no fresh reading, not due."""
+        """The MeterInfo to ask a receipt of now, or None: not Plug & Charge, no fresh reading, not due. A
+        register still at 0 Wh (a new meter) is not asked about: iso15118's MeteringReceipt state takes a
+        MeterReading of 0 for none and ends the session."""
         evse = self.link.evse
         every_s, meter_wh = evse.get("receipt_s"), evse.get("meter_wh")
         if comm_session.selected_auth_option != AuthEnum.PNC_V2 or comm_session.contract_cert_chain is None:
             return None
-        if not isinstance(every_s, (int, float)) or not isinstance(meter_wh, (int, float)):
+        if not isinstance(every_s, (int, float)) or not isinstance(meter_wh, (int, float)) or int(meter_wh) < 1:
             return None
         now, stop = time.monotonic(), bool(evse.get("stop"))
         if not self.receipts.due(now, float(every_s), stop):

@@ -57,6 +57,7 @@ class Api:
             web.get("/api/transactions", self.transactions),
             web.get("/api/transactions.csv", self.transactions_csv),
             web.get("/api/transactions/{local_id}/ocmf", self.signed_record),
+            web.get("/api/transactions/{local_id}/receipts", self.ev_receipts),
             web.get("/api/settings", self.settings),
             web.get("/api/configuration", self.configuration),
             web.post("/api/settings", self.change_settings),
@@ -85,6 +86,16 @@ class Api:
             return web.json_response({"error": f"no signed record for session {local_id}"}, status=404)
         return web.Response(text=record.data, content_type="text/plain", headers={
             "Content-Disposition": f'attachment; filename="session-{local_id[:12]}.ocmf.txt"'})
+
+    async def ev_receipts(self, request):
+        """A Plug & Charge session's MeteringReceipts, each the EV's signed message with its contract certificate
+        (firmware.ev_receipts): what `hlc.receipt_check` verifies."""
+        local_id = request.match_info["local_id"]
+        receipts = self.views.history.receipts.of(local_id)
+        if not receipts:
+            return web.json_response({"error": f"no EV receipts for session {local_id}"}, status=404)
+        return web.json_response([r.as_dict() for r in receipts], headers={
+            "Content-Disposition": f'attachment; filename="session-{local_id[:12]}.receipts.json"'})
 
     async def transactions_csv(self, request):
         text = self.views.history.csv(self.views.adapter.outbox.transaction_id)

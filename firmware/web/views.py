@@ -107,12 +107,17 @@ class Views:
         record = self.history.signed.get(s.local_id)
         return None if record is None else check(record, s.meter_start_wh, s.meter_stop_wh).as_dict()
 
+    def receipts(self, s) -> list[dict]:
+        """The readings a Plug & Charge EV signed for this session (ISO 15118-2 MeteringReceipt), oldest first."""
+        return [{"received_at": r.received_at, "meter_wh": r.meter_wh, "meter_id": r.meter_id}
+                for r in self.history.receipts.of(s.local_id)]
+
     def board_config(self) -> dict:
         return dataclasses.asdict(self.board)
 
     def transactions(self, page: int, per_page: int) -> dict:
         rows = [dict(s.as_dict(), transaction_id=self.adapter.outbox.transaction_id(s.local_id),
-                     signed=self.signed_check(s))
+                     signed=self.signed_check(s), ev_receipts=self.receipts(s))
                 for s in self.history.page(page, per_page)]
         return {"page": page, "per_page": per_page, "total": self.history.count(), "transactions": rows}
 

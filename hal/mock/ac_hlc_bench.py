@@ -31,6 +31,7 @@ class AcHlcBench:
         self.slac = board.mock.ev_slac
         # Plug & Charge (its certificates in PKI_PATH), and a first contract from the CSMS, as on DC
         install = ["--install-contract"] if board.mock.ev_pnc_install else []
+        install += ["--update-contract"] if board.mock.ev_pnc_update else []
         self.pnc = ["--pnc", *install] if board.mock.ev_pnc else []
         folder = Path(state_dir) if state_dir is not None else Path(os.environ.get("TMPDIR", "/tmp"))
         self.plug_file = folder / f"bench-ev-{self.cid}.json"  # the bench's word to the EV

@@ -46,6 +46,7 @@ class DcBench:
         self.protocol = mock.ev_protocol
         self.pnc = mock.ev_pnc
         self.pnc_install = mock.ev_pnc and mock.ev_pnc_install
+        self.pnc_update = mock.ev_pnc and mock.ev_pnc_update
         self.slac = mock.ev_slac
         self.iso15118_20 = ["--iso15118-20"] if dc.iso15118_20 else []  # the SECC offers it
         self.control_mode = mock.ev_control_mode  # the one the EV picks under -20
@@ -66,7 +67,8 @@ class DcBench:
         self._thread = threading.Thread(target=self._run, name=f"bench DC bus {self.cid}", daemon=True)
 
     def ev_link_command(self, socket_path: str) -> list[str]:
-        pnc = [*(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else [])]
+        pnc = [*(["--pnc"] if self.pnc else []), *(["--install-contract"] if self.pnc_install else []),
+               *(["--update-contract"] if self.pnc_update else [])]
         return bench_link_command(socket_path, self.battery_file, self.slac, "--protocol", self.protocol, *pnc,
                                   *self.iso15118_20, "--control-mode", self.control_mode)
 

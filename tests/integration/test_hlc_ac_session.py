@@ -19,6 +19,7 @@ from ev_receipts_check import checked, exported_receipts, tampered
 from firmware.bench.csms201 import BenchCsms201
 from hlc_bench import ensure_hlc_environment
 from v2g_pki import make_pki
+from web_client import Browser, api_token, web_controller
 
 pytestmark = pytest.mark.alone  # two JVMs on the link: run by itself (scripts/test.sh)
 
@@ -34,8 +35,10 @@ def tx_profile(profile_id: int, stack_level: int, tx: str, amps: float) -> dict:
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": amps}]}]}
 
 
-async def started(tmp_path, csms, name: str, board: str = BOARD, env: dict | None = None) -> ControllerProcess:
-    station = ControllerProcess(csms.url, tmp_path / name, board=board, cp_id=name, ocpp_version="2.0.1", env=env)
+async def started(tmp_path, csms, name: str, board: str = BOARD, env: dict | None = None,
+                  web: bool = False) -> ControllerProcess:
+    kind = web_controller if web else ControllerProcess
+    station = kind(csms.url, tmp_path / name, board=board, cp_id=name, ocpp_version="2.0.1", env=env)
     await station.start()
     await csms.wait_connected(name, 15)
     await station.until(lambda c: c["status"] == "Available", 15)
@@ -161,7 +164,7 @@ async def plug_and_charge(tmp_path, csms) -> None:
     board = tmp_path / "bench-ac-hlc-pnc.toml"
     board.write_text((ROOT / "board-configs" / "bench-ac-hlc.toml").read_text().replace(
         "[mock]", "[mock]\nev_pnc = true").replace('cable = "socket"', 'cable = "socket"\nmetering_receipt_s = 1.0'))
-    station = await started(tmp_path, csms, "ACPNC", str(board), env={"PKI_PATH": f"{pki}/"})
+    station = await started(tmp_path, csms, "ACPNC", str(board), env={"PKI_PATH": f"{pki}/"}, web=True)
     try:
         await station.post("/ev", {"connector": 1, "state": "C"})  # plugged in, nothing else
         (asked,) = await csms.wait_for(lambda c: c.actions("Authorize"), 60)
@@ -173,6 +176,7 @@ async def plug_and_charge(tmp_path, csms) -> None:
         await asyncio.sleep(3.5)  # receipts at 1 s intervals
         await station.post("/ev", {"connector": 1, "state": "A"})
         await station.until(lambda c: c["status"] == "Available" and not c["contactor_closed"], 10)
+        page, downloaded = await receipts_on_the_page(station, tmp_path / "ACPNC")
     finally:
         await station.close()
     link_log = (station.data_dir / "logs" / "ev-link-1.log").read_text()
@@ -190,9 +194,27 @@ async def plug_and_charge(tmp_path, csms) -> None:
     assert session["meter_start_wh"] <= readings[0] and readings[-1] <= round(session["meter_stop_wh"])
     leaf = (pki / "iso15118_2" / "certs" / "contractLeafCert.pem").read_text().strip()
     assert all(r["certificate"].strip() == leaf for r in receipts)
+    assert page == [{k: r[k] for k in ("received_at", "meter_wh", "meter_id")} for r in receipts]
+    assert downloaded == receipts  # the installer's download is the export's
     broken = checked(tampered(sessions), tmp_path)[0]  # one bit of the EV's message changed
     assert not broken["verified"]
     assert broken["problem"] == "the signature does not hold for this message and certificate"
+
+
+async def receipts_on_the_page(station, data_dir) -> tuple[list, list]:
+    """The session's receipts as the installer's page lists them, and their download."""
+    browser = Browser(station.web)
+    auth = {"Authorization": f"Bearer {api_token(data_dir)}"}
+    try:
+        status, page = await browser.get("/api/transactions", headers=auth)
+        assert status == 200
+        (row,) = page["transactions"]
+        status, downloaded = await browser.get(f"/api/transactions/{row['local_id']}/receipts", headers=auth)
+        assert status == 200
+        assert (await browser.get("/api/transactions/nonesuch/receipts", headers=auth))[0] == 404
+        return row["ev_receipts"], downloaded
+    finally:
+        await browser.http.close()
 
 
 @pytest.mark.timeout(400)

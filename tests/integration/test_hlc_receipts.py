@@ -45,6 +45,8 @@ async def answers():
     secc.link.evse.update(stop=False, meter_wh=None)
     time.sleep(0.06)
     out["stale"] = [info(secc.receipt_due(pnc)), info(secc.receipt_due(pnc))]
+    secc.link.evse.update(meter_wh=0.4)  # a new meter: iso15118 would take a reading of 0 for none
+    out["zero"] = info(secc.receipt_due(pnc))
     secc.link.evse.update(receipt_s=0, meter_wh=5.0)
     time.sleep(0.06)
     out["off"] = info(secc.receipt_due(pnc))
@@ -57,8 +59,8 @@ print(json.dumps(asyncio.run(answers())))
 def test_a_receipt_is_asked_of_a_plug_and_charge_ev_only_when_due_and_with_a_fresh_reading():
     """Every `receipt_s` from the first charge-loop answer on and once with the stop notice; never of an EV
     identified externally (it has no contract key to sign with), never without a fresh meter reading
-    (the EV would sign a made-up one), never with `receipt_s` 0; the reading in whole Wh with the
-    meter's id and the time."""
+    (the EV would sign a made-up one) or at 0 Wh, never with `receipt_s` 0; the reading in whole Wh with
+    the meter's id and the time."""
     ensure_hlc_environment()
     done = subprocess.run([str(HLC_PYTHON), "-c", SCRIPT], capture_output=True, text=True,
                           cwd=str(HLC_PYTHON.parents[2]), timeout=60)
@@ -70,5 +72,5 @@ def test_a_receipt_is_asked_of_a_plug_and_charge_ev_only_when_due_and_with_a_fre
     assert out["due"] == ["SDM630-7", 81234, True]
     assert out["again"] is None
     assert out["stop"] == [["SDM630-7", 81234, True], None]
-    assert out["stale"] == [None, None]
+    assert out["stale"] == [None, None] and out["zero"] is None
     assert out["off"] is None

@@ -76,3 +76,12 @@ def test_a_control_mode_other_than_the_evs_targets_is_for_iso15118_20_only(tmp_p
         load(tmp_path, BENCH.replace("[mock]", "[mock]\nev_control_mode = \"dynamic\""))
     with pytest.raises(ConfigError, match="ev_control_mode"):
         load(tmp_path, v20.replace('ev_control_mode = "dynamic"', 'ev_control_mode = "bidirectional"'))
+
+
+def test_the_bench_ev_installs_a_contract_or_renews_the_one_it_has(tmp_path):
+    """ISO 15118-2: CertificateInstallation for a car without a contract, CertificateUpdate for one whose
+    contract is to be renewed; a car does one or the other."""
+    pnc = BENCH.replace("[mock]", "[mock]\nev_pnc = true")
+    assert load(tmp_path, pnc.replace("[mock]", "[mock]\nev_pnc_update = true")).mock.ev_pnc_update is True
+    with pytest.raises(ConfigError, match="installs a contract or renews the one it has"):
+        load(tmp_path, pnc.replace("[mock]", "[mock]\nev_pnc_update = true\nev_pnc_install = true"))

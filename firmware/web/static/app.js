@@ -99,11 +99,22 @@ function watch() {
 
 function signedCell(r) {
   // A signing meter's record: verified and equal to what was billed, or why not; the record to download.
-  if (!r.signed) return "";
-  const ok = r.signed.verified && r.signed.matches;
-  return el("span", {title: r.signed.problem || "the signature holds and matches the billed energy"},
-    ok ? "verified " : `not verified: ${r.signed.problem} `,
-    el("a", {href: `/api/transactions/${r.local_id}/ocmf`}, "OCMF"));
+  // A Plug & Charge EV's receipts of the meter (ISO 15118-2 MeteringReceipt): how many, to download.
+  const parts = [];
+  if (r.signed) {
+    const ok = r.signed.verified && r.signed.matches;
+    parts.push(el("span", {title: r.signed.problem || "the signature holds and matches the billed energy"},
+      ok ? "verified " : `not verified: ${r.signed.problem} `,
+      el("a", {href: `/api/transactions/${r.local_id}/ocmf`}, "OCMF")));
+  }
+  const receipts = r.ev_receipts || [];
+  if (receipts.length) {
+    const last = receipts[receipts.length - 1];
+    parts.push(el("a", {href: `/api/transactions/${r.local_id}/receipts`,
+                        title: `the EV signed the meter's readings, the last ${last.meter_wh} Wh`},
+      ` ${receipts.length} EV receipt${receipts.length > 1 ? "s" : ""}`));
+  }
+  return el("span", {}, ...parts);
 }
 
 let txPage = 0;
