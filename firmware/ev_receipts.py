@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import sqlite3
 from dataclasses import asdict, dataclass
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,11 @@ def keep_receipt(receipts: EvReceipts, connector, message: dict, now) -> None:
         log.warning("connector %s: the EV signed the meter's %d Wh but no session of this plug-in is known; "
                     "the receipt is dropped", connector.id, receipt.meter_wh)
         return
-    receipts.add(local_id, receipt)
+    try:
+        receipts.add(local_id, receipt)
+    except sqlite3.Error as exc:  # evidence, not safety: the EV's session goes on, the technician is told
+        log.error("connector %s: the EV's receipt of %d Wh for session %s could not be kept: %s", connector.id,
+                  receipt.meter_wh, local_id, exc)
+        return
     log.info("connector %s: the EV signed the meter's %d Wh (ISO 15118-2 MeteringReceipt) for session %s",
              connector.id, receipt.meter_wh, local_id)

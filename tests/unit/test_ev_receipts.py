@@ -5,6 +5,7 @@ board's setting refused where no EV link could ask for one."""
 import base64
 import json
 import logging
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -74,3 +75,14 @@ def test_metering_receipt_s_needs_an_ev_link(tmp_path):
         load_board(path)
     path.write_text((ROOT / "board-configs" / "bench-ac-hlc.toml").read_text().replace('cable = "socket"', line))
     assert load_board(path).connectors[0].metering_receipt_s == 60.0
+
+
+def test_a_receipt_that_cannot_be_kept_leaves_the_link_running(caplog):
+    """A full disk or a locked database: the link's reader must not end over evidence."""
+    class Full:
+        def add(self, local_id, receipt):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    with caplog.at_level(logging.ERROR):
+        keep_receipt(Full(), SimpleNamespace(id=1, receipt_session="abc"), LINE, NOW)
+    assert "could not be kept: database or disk is full" in caplog.text
