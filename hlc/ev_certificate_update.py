@@ -23,10 +23,11 @@ from iso15118.shared.security import (CertPath, KeyEncoding, KeyPasswordPath, Ke
                                       load_cert_chain, load_priv_key, load_priv_key_pass, to_ec_pub_key,
                                       verify_signature)
 
-from hlc.iso2_models import certificate_update_req_emaid_as_in_the_schema
+from hlc.iso2_models import certificate_update_as_in_the_schema
 
 
 def contract_key():
+    """The contract's private key where the car's PKI keeps it (after an update, the new one)."""
     return load_priv_key(KeyPath.CONTRACT_LEAF_PEM, KeyEncoding.PEM, KeyPasswordPath.CONTRACT_LEAF_KEY_PASSWORD)
 
 
@@ -97,7 +98,7 @@ class ContractUpdate(StateEVCC):
 def update_instead_of_installing() -> None:
     """Where iso15118's EV chose to install a contract after its PaymentServiceSelectionRes, this car
     updates the one it holds."""
-    certificate_update_req_emaid_as_in_the_schema()
+    certificate_update_as_in_the_schema()
     states = iso15118_2_states
     original = states.PaymentServiceSelection.process_message
 

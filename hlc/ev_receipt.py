@@ -11,8 +11,10 @@ from iso15118.shared.exceptions import PrivateKeyReadError
 from iso15118.shared.exi_codec import EXI
 from iso15118.shared.messages.enums import Namespace
 from iso15118.shared.messages.iso15118_2.body import MeteringReceiptReq
-from iso15118.shared.security import (KeyEncoding, KeyPasswordPath, KeyPath, create_signature, load_priv_key)
+from iso15118.shared.security import create_signature
 from iso15118.shared.states import Terminate
+
+from hlc.ev_certificate_update import contract_key
 
 
 def sign_receipts_in_the_current_demand_loop() -> None:
@@ -32,7 +34,7 @@ def sign_receipts_in_the_current_demand_loop() -> None:
         request = MeteringReceiptReq(id="id1", session_id=self.comm_session.session_id,
                                      sa_schedule_tuple_id=answer.sa_schedule_tuple_id, meter_info=answer.meter_info)
         try:
-            key = load_priv_key(KeyPath.CONTRACT_LEAF_PEM, KeyEncoding.PEM, KeyPasswordPath.CONTRACT_LEAF_KEY_PASSWORD)
+            key = contract_key()
         except PrivateKeyReadError as exc:
             self.stop_state_machine(f"no contract key to sign the metering receipt with: {exc}")
             return

@@ -15,7 +15,6 @@ as the installation's OEM chain is), then the CSMS's answer.
 from __future__ import annotations
 
 import base64
-import logging
 
 from iso15118.secc.states import iso15118_2_states
 from iso15118.secc.states.secc_state import StateSECC
@@ -25,12 +24,9 @@ from iso15118.shared.messages.iso15118_2.body import CertificateUpdateReq, Certi
 from iso15118.shared.messages.iso15118_2.datatypes import Parameter, ParameterSet, ResponseCode, ServiceID
 from iso15118.shared.messages.timeouts import Timeouts
 from iso15118.shared.security import verify_signature
-from iso15118.shared.notifications import StopNotification
-from iso15118.shared.states import Base64, Terminate
+from iso15118.shared.states import Base64
 
-from hlc.iso2_models import certificate_update_req_emaid_as_in_the_schema
-
-log = logging.getLogger("hlc.secc")
+from hlc.iso2_models import certificate_update_as_in_the_schema
 
 UPDATE_PARAMETER_SET = 2  # ISO 15118-2 Table 105: the Certificate service's "Update"
 
@@ -46,15 +42,15 @@ class CertificateUpdate(StateSECC):
         request: CertificateUpdateReq = msg.body.certificate_update_req
         signed = [(request.id, EXI().to_exi(request, Namespace.ISO_V2_MSG_DEF))]
         if not verify_signature(msg.header.signature, signed, request.contract_cert_chain.certificate):
-            self._refuse("the EV's CertificateUpdateReq is not signed by the contract it carries",
-                         ResponseCode.FAILED_SIGNATURE_ERROR)
+            self.stop_state_machine("the EV's CertificateUpdateReq is not signed by the contract it carries",
+                                    message, ResponseCode.FAILED_SIGNATURE_ERROR)
             return
         controller = self.comm_session.evse_controller
         try:
             answer = await controller.update_15118_ev_certificate(base64.b64encode(message_exi).decode(),
                                                                   Namespace.ISO_V2_MSG_DEF)
         except LookupError as exc:
-            self._refuse(str(exc), ResponseCode.FAILED_NO_CERTIFICATE_AVAILABLE)
+            self.stop_state_machine(str(exc), message, ResponseCode.FAILED_NO_CERTIFICATE_AVAILABLE)
             return
         self.create_next_message(iso15118_2_states.PaymentDetails,
                                  Base64(message=answer, message_name=CertificateUpdateRes.__name__,
@@ -62,22 +58,11 @@ class CertificateUpdate(StateSECC):
                                  Timeouts.V2G_SECC_SEQUENCE_TIMEOUT, Namespace.ISO_V2_MSG_DEF)
 
 
-    def _refuse(self, reason: str, code: ResponseCode) -> None:
-        """The failed answer and the end of the EV's session (iso15118's stop_state_machine cannot name a
-        CertificateUpdateReq's answer: its list of message names lacks it)."""
-        log.warning("the EV's contract update refused: %s", reason)
-        self.comm_session.stop_reason = StopNotification(False, reason,
-                                                         self.comm_session.writer.get_extra_info("peername"))
-        answer = self.comm_session.failed_responses_isov2[CertificateUpdateReq]
-        answer.response_code = code
-        self.create_next_message(Terminate, answer, 0, Namespace.ISO_V2_MSG_DEF)
-
-
 def offer_certificate_updates() -> None:
     """The Certificate service's details list Update beside Installation, and a CertificateUpdateReq
     after the payment service selection goes to `CertificateUpdate` (iso15118's state would refuse it
     as out of sequence)."""
-    certificate_update_req_emaid_as_in_the_schema()
+    certificate_update_as_in_the_schema()
     detail = iso15118_2_states.ServiceDetail
     original_detail = detail.create_next_message
 

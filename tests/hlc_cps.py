@@ -30,7 +30,7 @@ from iso15118.shared.security import (CertPath, KeyEncoding, KeyPasswordPath, Ke
                                       encrypt_priv_key, get_cert_cn, load_cert, load_priv_key)
 from iso15118.shared.settings import load_shared_settings
 
-from hlc.iso2_models import certificate_update_req_emaid_as_in_the_schema
+from hlc.iso2_models import certificate_update_as_in_the_schema
 
 
 def answer(request_b64: str) -> str:
@@ -82,7 +82,7 @@ def update(request: CertificateUpdateReq) -> tuple[CertificateUpdateRes, object]
 
 
 def main() -> None:
-    certificate_update_req_emaid_as_in_the_schema()  # as the SECC and the car read it
+    certificate_update_as_in_the_schema()  # as the SECC and the car read it
     load_shared_settings()  # PKI_PATH: the test PKI
     EXI().set_exi_codec(ExificientEXICodec())
     print("ready", flush=True)
