@@ -37,7 +37,9 @@ async def test_a_session_bills_exactly_the_simulators_register(csms, line_and_co
     assert stop["meterStop"] == round(register)  # the meter's register, to the Wh
     assert stop["meterStop"] - start["meterStart"] >= 3 * 22080 / 3600 * 0.9
     site = line.meters()[3]["energy_wh"]
-    assert site >= socket["energy_wh"]  # the supply meter counted at least what the socket took
+    # the supply meter counted at least what the socket took, to within the simulator's timing: each
+    # meter integrates up to the moment its current is set, a moment apart (well under 0.01 Wh at 22 kW)
+    assert site >= socket["energy_wh"] - 0.01
 
 
 async def test_a_meter_pulled_off_the_bus_and_put_back(csms, line_and_controller):
